@@ -1,0 +1,152 @@
+//! Query-string extraction that names the offending parameter, and page arithmetic.
+//!
+//! actix's own `web::Query` reports serde's message without the parameter's name and ignores
+//! unknown parameters; a typo such as `?sectoin=world` would silently return everything.
+//! [`Params`] rejects unknown parameters and says which parameter is wrong and why.
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::config::Config;
+use crate::error::{AppError, FieldError};
+
+/// A query string deserialized into `T` (which should `deny_unknown_fields`).
+#[derive(Debug)]
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Params<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(Params))
+    }
+}
+
+/// Parses a query string, turning serde's complaints into a 400 naming the parameter.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.inner().to_string();
+        let field_error = describe(&path, &message);
+        AppError::BadRequest {
+            detail: format!("The query parameter `{}` is invalid.", field_error.field),
+            errors: vec![field_error],
+        }
+    })
+}
+
+fn describe(path: &str, message: &str) -> FieldError {
+    if let Some(name) = between(message, "unknown field `", "`") {
+        return FieldError::new(name, "unknown_parameter", "is not a parameter of this route");
+    }
+    if let Some(name) = between(message, "duplicate field `", "`") {
+        return FieldError::new(name, "duplicate_parameter", "is given more than once");
+    }
+    let field = if path.is_empty() || path == "." { "query" } else { path };
+    if message.contains("invalid digit") || message.contains("number too large") || message.contains("cannot parse") {
+        return FieldError::new(field, "invalid_number", "must be a whole number in range");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
+        return FieldError::new(field, "invalid_value", format!("must be {expected}"));
+    }
+    FieldError::new(field, "invalid", message)
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &text[text.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// `page` and `per_page`, for list routes that take nothing else.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1_000_000, example = 1)]
+    pub page: Option<u32>,
+    /// Items per page: 20 by default, at most 100 (`DATELINE_PAGE_SIZE`, `DATELINE_MAX_PAGE_SIZE`).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+/// The deepest page number accepted; deeper offsets cost the database more than they are worth.
+pub const MAX_PAGE: u32 = 1_000_000;
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Page {
+    /// Checks `page` and `per_page` against the configured bounds. Out of range is an error,
+    /// never silently clamped.
+    pub fn resolve(page: Option<u32>, per_page: Option<u32>, config: &Config) -> Result<Self, AppError> {
+        let page = page.unwrap_or(1);
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(AppError::bad_param(
+                "page",
+                "out_of_range",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let per_page = per_page.unwrap_or(config.default_page_size);
+        if !(1..=config.max_page_size).contains(&per_page) {
+            return Err(AppError::bad_param(
+                "per_page",
+                "out_of_range",
+                format!("must be between 1 and {}", config.max_page_size),
+            ));
+        }
+        Ok(Self { page, per_page })
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
+    }
+
+    pub fn meta(&self, total: i64) -> PageMeta {
+        PageMeta {
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
+
+    /// The slice of an in-memory list that this page covers.
+    pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+        let start = usize::try_from(self.offset()).unwrap_or(usize::MAX).min(items.len());
+        let end = start.saturating_add(self.per_page as usize).min(items.len());
+        &items[start..end]
+    }
+}
+
+impl PageQuery {
+    pub fn resolve(&self, config: &Config) -> Result<Page, AppError> {
+        Page::resolve(self.page, self.per_page, config)
+    }
+}
+
+/// Where a page sits in the whole list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PageMeta {
+    /// This page's number, from 1.
+    pub page: u32,
+    /// The page size used.
+    pub per_page: u32,
+    /// How many items match, over all pages.
+    pub total: i64,
+}

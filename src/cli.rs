@@ -1,0 +1,139 @@
+//! The command line: `serve` (the default), `migrate`, `import`, `seed`, `openapi`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::api::AppState;
+use crate::clock::{self, SystemClock};
+use crate::config::Config;
+use crate::content::{import, seed};
+use crate::{db, server, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "dateline", version, about = "A headless CMS for newsrooms: a JSON REST API over SQLite or PostgreSQL.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Import articles (with their sections, tags and sources) from a JSON file; idempotent by slug.
+    Import {
+        /// The JSON file: one article, an array of them, or {"articles": [...]}.
+        file: PathBuf,
+    },
+    /// Generate a realistic dataset for demos and benchmarks.
+    Seed {
+        /// How many articles to generate.
+        #[arg(long, default_value_t = 1000)]
+        articles: u64,
+        /// The random seed; the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Articles written per transaction.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        batch_size: u64,
+    },
+    /// Print the OpenAPI document (JSON) to standard output.
+    Openapi,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", crate::openapi::spec_json());
+        return ExitCode::SUCCESS;
+    }
+    match run(cli.command.unwrap_or(Command::Serve)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dateline: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        return Err(format!("cannot read .env: {e}"));
+    }
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    telemetry::init(&config.log_filter, config.log_format);
+    let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_pool_timeout)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to the {} database: {e}", config.database_url.backend_name()))?;
+    let applied = db::migrate(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    let now = clock::now_micros(&SystemClock);
+    match command {
+        Command::Serve => {
+            drop(conn);
+            let state = AppState {
+                pool,
+                config: Arc::new(config),
+                clock: Arc::new(SystemClock),
+            };
+            actix_web::rt::System::new()
+                .block_on(server::serve(state))
+                .map_err(|e| format!("server error: {e}"))
+        }
+        Command::Migrate => {
+            println!("{applied} migration(s) applied; the schema is up to date.");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let json = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let articles = import::parse(&json)?;
+            let report = import::import(&mut conn, &articles, now)?;
+            println!(
+                "imported {} article(s) from {}: {} created, {} updated",
+                articles.len(),
+                file.display(),
+                report.created,
+                report.updated
+            );
+            Ok(())
+        }
+        Command::Seed {
+            articles,
+            seed: random_seed,
+            batch_size,
+        } => {
+            let started = Instant::now();
+            let options = seed::SeedOptions {
+                articles,
+                seed: random_seed,
+                batch_size: batch_size as usize,
+            };
+            let report = seed::seed(&mut conn, options, now, |done| {
+                if done % 10_000 == 0 || done == articles {
+                    eprintln!("seed: {done}/{articles} articles ({:.1}s)", started.elapsed().as_secs_f64());
+                }
+            })
+            .map_err(|e| format!("seeding failed: {e}"))?;
+            println!(
+                "seeded {} articles and {} comments in {:.1}s",
+                report.articles,
+                report.comments,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Openapi => unreachable!("handled before configuration is read"),
+    }
+}

@@ -1,0 +1,230 @@
+//! Configuration from the environment (and an optional `.env` file), validated once at start.
+//!
+//! Every variable is documented in `.env.example` and the README. A bad value stops the process
+//! with a message naming the variable and what is wrong with the value; nothing is guessed.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where the data lives, chosen by the scheme of `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file (the embedded default).
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string, as given.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub const DEFAULT: &'static str = "sqlite://data/dateline.db";
+
+    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://...` or `postgresql://...`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .ok_or_else(|| "must start with sqlite:// or postgres://".to_owned())?;
+        if path.is_empty() {
+            return Err("has an empty SQLite file path".to_owned());
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The validated configuration of one process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub default_page_size: u32,
+    pub max_page_size: u32,
+    /// Origins allowed by CORS; `["*"]` allows any origin.
+    pub cors_origins: Vec<String>,
+    pub db_pool_size: u32,
+    pub db_pool_timeout: Duration,
+    pub workers: usize,
+}
+
+/// A variable with a value the process cannot run with.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid configuration: {var}={value:?} {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`; an empty value counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env { lookup: &lookup };
+        let default_page_size = env.parse_range("DATELINE_PAGE_SIZE", 20, 1, 1000)?;
+        let max_page_size = env.parse_range("DATELINE_MAX_PAGE_SIZE", 100, 1, 1000)?;
+        if default_page_size > max_page_size {
+            return Err(ConfigError {
+                var: "DATELINE_PAGE_SIZE",
+                value: default_page_size.to_string(),
+                problem: format!("is larger than DATELINE_MAX_PAGE_SIZE ({max_page_size})"),
+            });
+        }
+        Ok(Self {
+            database_url: env.parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)?,
+            bind: env.parse_with("DATELINE_BIND", "127.0.0.1:8080", |v| {
+                SocketAddr::from_str(v).map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
+            })?,
+            log_filter: env.parse_with("DATELINE_LOG", "info", parse_log_filter)?,
+            log_format: env.parse_with("DATELINE_LOG_FORMAT", "text", |v| match v {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("must be `text` or `json`".to_owned()),
+            })?,
+            default_page_size,
+            max_page_size,
+            cors_origins: env.parse_with("DATELINE_CORS_ORIGINS", "", parse_origins)?,
+            db_pool_size: env.parse_range("DATELINE_DB_POOL_SIZE", 10, 1, 500)?,
+            db_pool_timeout: Duration::from_millis(
+                env.parse_range("DATELINE_DB_POOL_TIMEOUT_MS", 3000, 10, 60_000)?.into(),
+            ),
+            workers: env.parse_range(
+                "DATELINE_WORKERS",
+                std::thread::available_parallelism().map_or(2, |n| n.get()) as u32,
+                1,
+                256,
+            )? as usize,
+        })
+    }
+
+    /// The configuration used when nothing is set, with another database.
+    pub fn with_database(database_url: DatabaseUrl) -> Self {
+        let mut config = Self::from_lookup(|_| None).expect("the defaults are valid");
+        config.database_url = database_url;
+        config
+    }
+}
+
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        (self.lookup)(var).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse_with<T>(
+        &self,
+        var: &'static str,
+        default: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        let value = self.get(var).unwrap_or_else(|| default.to_owned());
+        parse(value.trim()).map_err(|problem| ConfigError { var, value, problem })
+    }
+
+    fn parse_range(&self, var: &'static str, default: u32, min: u32, max: u32) -> Result<u32, ConfigError> {
+        self.parse_with(var, &default.to_string(), |v| {
+            let n: u32 = v
+                .parse()
+                .map_err(|_| format!("is not a whole number between {min} and {max}"))?;
+            if (min..=max).contains(&n) {
+                Ok(n)
+            } else {
+                Err(format!("is out of range: must be between {min} and {max}"))
+            }
+        })
+    }
+}
+
+fn parse_log_filter(value: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| format!("is not a log filter such as `info` or `dateline=debug,info`: {e}"))
+}
+
+fn parse_origins(value: &str) -> Result<Vec<String>, String> {
+    let origins: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for origin in &origins {
+        let valid = origin == "*"
+            || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.ends_with('/')
+                && !origin.contains(char::is_whitespace));
+        if !valid {
+            return Err(format!(
+                "contains `{origin}`: each origin must be `*` or a scheme and host such as https://www.example.com, without a trailing slash"
+            ));
+        }
+    }
+    Ok(origins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_are_sqlite_on_localhost() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite(PathBuf::from("data/dateline.db")));
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!((c.default_page_size, c.max_page_size), (20, 100));
+        assert!(c.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config(&[("DATELINE_MAX_PAGE_SIZE", "lots")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_MAX_PAGE_SIZE");
+        let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        let err = config(&[("DATELINE_BIND", "localhost")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_BIND");
+        let err = config(&[("DATELINE_PAGE_SIZE", "50"), ("DATELINE_MAX_PAGE_SIZE", "10")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_PAGE_SIZE");
+        let err = config(&[("DATELINE_CORS_ORIGINS", "https://a.example/")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_CORS_ORIGINS");
+        let err = config(&[("DATELINE_LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(err.to_string().contains("DATELINE_LOG_FORMAT"));
+    }
+
+    #[test]
+    fn postgres_urls_are_recognised_by_scheme() {
+        let c = config(&[("DATABASE_URL", "postgresql://u@h/db")]).unwrap();
+        assert_eq!(c.database_url.backend_name(), "postgres");
+    }
+}

@@ -1,0 +1,431 @@
+//! `dateline import FILE`: articles with their section, tags and sources from JSON.
+//!
+//! The file holds one article object, an array of them, or `{"articles": [...]}`. Importing is
+//! idempotent by slug: an article whose slug exists is replaced (tags and sources included),
+//! otherwise it is created. Sections, tags and sources are found by slug or created. The whole
+//! file is validated first and written in one transaction: all of it lands, or none.
+//!
+//! The shape of `shared/fixtures/seed-article.json` imports as is: `body_paragraphs`,
+//! `suggested_tags`, `page_date` and a `breadcrumb` whose leading "Home" is the site root.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Deserialize;
+
+use crate::content::{html, slug};
+use crate::db::{self, DbConn};
+use crate::models::article::{self, NewArticle, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
+use crate::models::section::{self, NewSection};
+use crate::models::source::{self, NewSource};
+use crate::models::tag::{self, NewTag};
+use crate::models::user;
+
+/// One article to import. Unknown fields are refused, so a misspelt field is never dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportArticle {
+    /// Generated from the headline when absent.
+    pub slug: Option<String>,
+    pub headline: String,
+    pub alternative_headline: Option<String>,
+    /// Taken from the first paragraph (shortened) when absent and `body_paragraphs` is given.
+    pub summary: Option<String>,
+    /// HTML, sanitized on import. Give this or `body_paragraphs`.
+    pub body: Option<String>,
+    /// Plain-text paragraphs, escaped and wrapped in `<p>`.
+    pub body_paragraphs: Option<Vec<String>>,
+    pub section: ImportNamed,
+    /// Section names from the root, e.g. `["Home", "World News"]`; a leading "Home" is the site
+    /// root, not a section. The names before the last become parent sections.
+    #[serde(default)]
+    pub breadcrumb: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<ImportNamedOrText>,
+    /// Same as `tags` (the fixture's name for them).
+    #[serde(default)]
+    pub suggested_tags: Vec<ImportNamedOrText>,
+    #[serde(default)]
+    pub sources: Vec<ImportSource>,
+    /// `published` (default), `draft` or `archived`.
+    pub status: Option<String>,
+    /// RFC 3339. Defaults to `page_date` at midnight UTC, else to the time of import.
+    pub published_at: Option<DateTime<Utc>>,
+    /// `YYYY-MM-DD`.
+    pub page_date: Option<NaiveDate>,
+    pub comments_enabled: Option<bool>,
+    /// The e-mail of an existing user to credit as author.
+    pub author_email: Option<String>,
+    /// Presentation-only fields of the page fixture; accepted and ignored.
+    #[serde(default)]
+    pub page_blocks: serde_json::Value,
+    #[serde(default)]
+    pub comment_form_messages: serde_json::Value,
+}
+
+/// A section, tag or source given by name (and optionally slug).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportNamed {
+    pub name: String,
+    pub slug: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ImportNamedOrText {
+    Text(String),
+    Named(ImportNamed),
+}
+
+impl ImportNamedOrText {
+    fn named(&self) -> ImportNamed {
+        match self {
+            Self::Text(name) => ImportNamed {
+                name: name.clone(),
+                slug: None,
+            },
+            Self::Named(named) => named.clone(),
+        }
+    }
+}
+
+/// A credited source. `byline` ("By Agencies") is presentation and is not stored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSource {
+    pub name: String,
+    pub slug: Option<String>,
+    pub url: Option<String>,
+    pub byline: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// An article checked and normalised, ready to write.
+#[derive(Debug)]
+struct Prepared {
+    slug: String,
+    headline: String,
+    alternative_headline: Option<String>,
+    summary: Option<String>,
+    body: String,
+    section_path: Vec<(String, String)>,
+    tags: Vec<(String, String)>,
+    sources: Vec<(String, String, Option<String>)>,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
+    comments_enabled: bool,
+    author_email: Option<String>,
+}
+
+/// Parses the file's JSON.
+pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
+    // Parse each article on its own so an error names the article and the field.
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut map) if map.contains_key("articles") && !map.contains_key("headline") => {
+            match map.remove("articles") {
+                Some(serde_json::Value::Array(items)) => items,
+                _ => return Err("`articles` must be an array".to_owned()),
+            }
+        }
+        object @ serde_json::Value::Object(_) => vec![object],
+        _ => return Err("expected an article object, an array of them, or {\"articles\": [...]}".to_owned()),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_path_to_error::deserialize(item).map_err(|e| {
+                let path = e.path().to_string();
+                let at = if path == "." { String::new() } else { format!(".{path}") };
+                format!("articles[{i}]{at}: {}", e.inner())
+            })
+        })
+        .collect()
+}
+
+/// Validates and writes `articles` in one write transaction.
+pub fn import(conn: &mut DbConn, articles: &[ImportArticle], now: NaiveDateTime) -> Result<ImportReport, String> {
+    let prepared = articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| prepare(a, now).map_err(|e| format!("articles[{i}].{e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut seen = std::collections::HashSet::new();
+    for p in &prepared {
+        if !seen.insert(p.slug.as_str()) {
+            return Err(format!("the slug `{}` appears twice in the file", p.slug));
+        }
+    }
+    db::write(conn, |conn| {
+        let mut report = ImportReport::default();
+        for p in &prepared {
+            if write_one(conn, p, now)? {
+                report.created += 1;
+            } else {
+                report.updated += 1;
+            }
+        }
+        Ok::<_, ImportError>(report)
+    })
+    .map_err(|e| e.0)
+}
+
+struct ImportError(String);
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self(format!("database error: {e}"))
+    }
+}
+
+fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
+    let headline = required_text("headline", &a.headline, 300)?;
+    let slug = match &a.slug {
+        Some(s) => checked_slug("slug", s)?,
+        None => generated_slug("headline", &headline)?,
+    };
+    let body = match (&a.body, &a.body_paragraphs) {
+        (Some(_), Some(_)) => return Err("body: give `body` or `body_paragraphs`, not both".to_owned()),
+        (Some(body), None) => html::sanitize_body(body),
+        (None, Some(paragraphs)) => html::paragraphs_to_html(paragraphs),
+        (None, None) => String::new(),
+    };
+    let summary = match &a.summary {
+        Some(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        None => a
+            .body_paragraphs
+            .as_ref()
+            .and_then(|p| p.first())
+            .map(|first| super::shorten(first, 280)),
+    };
+    let status = match a.status.as_deref().unwrap_or(STATUS_PUBLISHED) {
+        "published" => STATUS_PUBLISHED,
+        "draft" => STATUS_DRAFT,
+        "archived" => STATUS_ARCHIVED,
+        _ => return Err("status: must be `published`, `draft` or `archived`".to_owned()),
+    };
+    let published_at = a
+        .published_at
+        .map(|t| t.naive_utc())
+        .or_else(|| a.page_date.and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .or((status != STATUS_DRAFT).then_some(now));
+    let tags = a
+        .tags
+        .iter()
+        .chain(&a.suggested_tags)
+        .map(|t| named("tags", &t.named()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sources = a
+        .sources
+        .iter()
+        .map(|s| {
+            let (slug, name) = named(
+                "sources",
+                &ImportNamed {
+                    name: s.name.clone(),
+                    slug: s.slug.clone(),
+                },
+            )?;
+            Ok((slug, name, s.url.clone()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Prepared {
+        slug,
+        headline,
+        alternative_headline: a.alternative_headline.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        summary,
+        body,
+        section_path: section_path(a)?,
+        tags: dedup_by_slug(tags),
+        sources: dedup_sources(sources),
+        status,
+        published_at,
+        comments_enabled: a.comments_enabled.unwrap_or(true),
+        author_email: a.author_email.clone(),
+    })
+}
+
+/// The section and its parents, root first, from `breadcrumb` (minus a leading "Home").
+fn section_path(a: &ImportArticle) -> Result<Vec<(String, String)>, String> {
+    let leaf = named("section", &a.section)?;
+    let mut crumbs: &[String] = &a.breadcrumb;
+    if crumbs.first().is_some_and(|c| c.trim().eq_ignore_ascii_case("home")) {
+        crumbs = &crumbs[1..];
+    }
+    if let Some(last) = crumbs.last()
+        && last.trim() != leaf.1
+    {
+        return Err(format!("breadcrumb: must end with the section's name `{}`", leaf.1));
+    }
+    let mut path = crumbs
+        .iter()
+        .take(crumbs.len().saturating_sub(1))
+        .map(|name| {
+            named(
+                "breadcrumb",
+                &ImportNamed {
+                    name: name.clone(),
+                    slug: None,
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    path.push(leaf);
+    Ok(path)
+}
+
+fn named(field: &str, n: &ImportNamed) -> Result<(String, String), String> {
+    let name = required_text(field, &n.name, 200)?;
+    let slug = match &n.slug {
+        Some(s) => checked_slug(field, s)?,
+        None => generated_slug(field, &name)?,
+    };
+    Ok((slug, name))
+}
+
+fn required_text(field: &str, value: &str, max: usize) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(format!("{field}: must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(format!("{field}: must be at most {max} characters"));
+    }
+    Ok(value.to_owned())
+}
+
+fn checked_slug(field: &str, value: &str) -> Result<String, String> {
+    match slug::problem(value) {
+        None => Ok(value.to_owned()),
+        Some(problem) => Err(format!("{field}: slug {problem}")),
+    }
+}
+
+fn generated_slug(field: &str, from: &str) -> Result<String, String> {
+    let generated = slug::slugify(from);
+    if generated.is_empty() {
+        return Err(format!("{field}: no slug can be made from `{from}`; give one"));
+    }
+    Ok(generated)
+}
+
+fn dedup_by_slug(items: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    items.into_iter().filter(|(slug, _)| seen.insert(slug.clone())).collect()
+}
+
+fn dedup_sources(items: Vec<(String, String, Option<String>)>) -> Vec<(String, String, Option<String>)> {
+    let mut seen = std::collections::HashSet::new();
+    items.into_iter().filter(|(slug, _, _)| seen.insert(slug.clone())).collect()
+}
+
+/// Writes one article; true when it was created, false when an existing one was replaced.
+fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool, ImportError> {
+    let section_id = ensure_section_path(conn, &p.section_path, now)?;
+    let author_id = match &p.author_email {
+        Some(email) => Some(
+            user::find_by_email(conn, email)?
+                .ok_or_else(|| ImportError(format!("no user has the e-mail `{email}`")))?
+                .id,
+        ),
+        None => None,
+    };
+    let new = NewArticle {
+        slug: &p.slug,
+        headline: &p.headline,
+        alternative_headline: p.alternative_headline.as_deref(),
+        summary: p.summary.as_deref(),
+        body: &p.body,
+        section_id,
+        author_id,
+        status: p.status,
+        published_at: p.published_at,
+        comments_enabled: p.comments_enabled,
+        created_at: now,
+        updated_at: now,
+    };
+    let (saved, created) = match article::find_by_slug(conn, &p.slug)? {
+        Some(existing) => (article::replace(conn, existing.id, &new)?, false),
+        None => (article::insert(conn, &new)?, true),
+    };
+    let tag_ids = p
+        .tags
+        .iter()
+        .map(|(slug, name)| ensure_tag(conn, slug, name, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    tag::set_for_article(conn, saved.id, &tag_ids)?;
+    let source_ids = p
+        .sources
+        .iter()
+        .map(|(slug, name, url)| ensure_source(conn, slug, name, url.as_deref(), now))
+        .collect::<Result<Vec<_>, _>>()?;
+    source::set_for_article(conn, saved.id, &source_ids)?;
+    Ok(created)
+}
+
+fn ensure_section_path(conn: &mut DbConn, path: &[(String, String)], now: NaiveDateTime) -> Result<i64, ImportError> {
+    let mut parent_id = None;
+    for (slug, name) in path {
+        let id = match section::find_by_slug(conn, slug)? {
+            Some(existing) => existing.id,
+            None => {
+                section::insert(
+                    conn,
+                    &NewSection {
+                        slug,
+                        name,
+                        description: None,
+                        parent_id,
+                        position: 0,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?
+                .id
+            }
+        };
+        parent_id = Some(id);
+    }
+    parent_id.ok_or_else(|| ImportError("an article needs a section".to_owned()))
+}
+
+fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> Result<i64, ImportError> {
+    if let Some(existing) = tag::find_by_slug(conn, slug)? {
+        return Ok(existing.id);
+    }
+    let new = NewTag {
+        slug,
+        name,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(tag::insert(conn, &new)?.id)
+}
+
+fn ensure_source(
+    conn: &mut DbConn,
+    slug: &str,
+    name: &str,
+    url: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<i64, ImportError> {
+    if let Some(existing) = source::find_by_slug(conn, slug)? {
+        return Ok(existing.id);
+    }
+    let new = NewSource {
+        slug,
+        name,
+        url,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(source::insert(conn, &new)?.id)
+}

@@ -1,0 +1,195 @@
+//! Database access over SQLite or PostgreSQL through one diesel codebase.
+//!
+//! The backend is chosen by the scheme of `DATABASE_URL` (never by trial: diesel's derived
+//! `establish` would happily treat a mistyped PostgreSQL URL as a SQLite file name). Blocking
+//! work reaches the pool only through [`run`], and writes go through [`write`] so that SQLite
+//! takes its write lock up front (`BEGIN IMMEDIATE`).
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseUrl;
+use crate::error::AppError;
+
+/// One connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The connection pool shared by the whole process.
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a SQLite connection waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Opens connections for the backend named by the URL scheme.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    fn establish(&self) -> ConnectionResult<DbConn> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgresql),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                configure_sqlite(&mut conn).map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Per-connection SQLite settings: they are not stored in the file, so every pooled
+/// connection sets them itself.
+fn configure_sqlite(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+         PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;"
+    ))
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, ConnectionError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        match conn {
+            DbConn::Postgresql(c) => {
+                AnsiTransactionManager::is_broken_transaction_manager(c)
+            }
+            DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+        }
+    }
+}
+
+/// Builds the pool. For SQLite, the database's folder is created if missing; an unwritable
+/// location is reported as such rather than as a driver message.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Result<Pool, String> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        prepare_sqlite_path(path)?;
+    }
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(timeout)
+        // A connection that died with its server is found and replaced on checkout.
+        .test_on_check_out(true)
+        .build(ConnectionManager::new(url.clone()))
+        .map_err(|e| format!("cannot connect to the {} database: {e}", url.backend_name()))
+}
+
+fn prepare_sqlite_path(path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the database folder {}: {e}", dir.display()))?;
+    let probe = dir.join(".dateline-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("the database folder {} is not writable: {e}", dir.display()))
+}
+
+/// Applies the embedded migrations of the connection's backend; returns how many ran.
+pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
+    let migrations = match conn {
+        DbConn::Postgresql(_) => POSTGRES_MIGRATIONS,
+        DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
+    };
+    conn.run_pending_migrations(migrations)
+        .map(|done| done.len())
+        .map_err(|e| format!("migration failed: {e}"))
+}
+
+/// Runs blocking database work on actix's blocking pool. The connection is taken inside the
+/// closure, so waiting for one never blocks an async worker.
+pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Runs `work` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a
+/// transaction that reads then writes waits for the write lock instead of failing with
+/// SQLITE_BUSY halfway; on PostgreSQL it is a plain transaction.
+pub fn write<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let sqlite = match conn {
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            true
+        }
+        DbConn::Postgresql(_) => false,
+    };
+    if !sqlite {
+        return conn.transaction(work);
+    }
+    // The derived multi-connection delegates transaction state to the inner connection,
+    // so commit and rollback through either side see the same transaction.
+    match work(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(err)
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the concrete backend connection, for the statements the
+/// multi-backend connection cannot express (multi-row inserts).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// True when the connection talks to PostgreSQL (for the few dialect differences).
+pub fn is_postgres(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Postgresql(_))
+}

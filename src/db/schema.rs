@@ -1,0 +1,120 @@
+//! The database schema, written by hand for both backends (BigInt ids, UTC `Timestamp`s).
+//!
+//! Keep in step with `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sections (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sources (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        url -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        headline -> Text,
+        alternative_headline -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        body -> Text,
+        section_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        comments_enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_sources (article_id, source_id) {
+        article_id -> BigInt,
+        source_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        depth -> Integer,
+        author_name -> Text,
+        author_email -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        client_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_sources -> articles (article_id));
+diesel::joinable!(article_sources -> sources (source_id));
+diesel::joinable!(comments -> articles (article_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sections,
+    tags,
+    sources,
+    articles,
+    article_tags,
+    article_sources,
+    comments,
+);

@@ -1,0 +1,16 @@
+//! Dateline: a headless CMS for newsrooms. A JSON REST API over SQLite or PostgreSQL.
+//!
+//! The binary (`src/main.rs`) only calls [`cli::main`]; everything else lives here so that the
+//! integration tests drive the same application in-process.
+
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod models;
+pub mod openapi;
+pub mod server;
+pub mod telemetry;

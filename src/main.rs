@@ -1,0 +1,5 @@
+//! The `dateline` command: `serve` (the default), `migrate`, `import`, `seed`, `openapi`.
+
+fn main() -> std::process::ExitCode {
+    dateline::cli::main()
+}

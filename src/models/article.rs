@@ -1,0 +1,284 @@
+//! Articles: the stories themselves, and the queries behind the public article routes.
+//!
+//! "Visible to the public" is one rule, [`visible_at`]: status `published` and a publication
+//! time that has come. It is applied inside every public query, never after loading.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{self, count_star, max};
+use diesel::prelude::*;
+
+use crate::db::schema::{article_sources, article_tags, articles, sections, users};
+use crate::db::{DbConn, MultiBackend};
+use crate::models::section::Section;
+use crate::models::{like_contains, lower};
+
+pub const STATUS_DRAFT: &str = "draft";
+pub const STATUS_PUBLISHED: &str = "published";
+pub const STATUS_ARCHIVED: &str = "archived";
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: i64,
+    pub slug: String,
+    pub headline: String,
+    pub alternative_headline: Option<String>,
+    pub summary: Option<String>,
+    pub body: String,
+    pub section_id: i64,
+    pub author_id: Option<i64>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub comments_enabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct NewArticle<'a> {
+    pub slug: &'a str,
+    pub headline: &'a str,
+    pub alternative_headline: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub body: &'a str,
+    pub section_id: i64,
+    pub author_id: Option<i64>,
+    pub status: &'a str,
+    pub published_at: Option<NaiveDateTime>,
+    pub comments_enabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns an article list needs, plus its section's slug and name.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct SummaryRow {
+    pub id: i64,
+    pub slug: String,
+    pub headline: String,
+    pub summary: Option<String>,
+    pub published_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A summary with its section, as loaded by one joined query.
+pub type SummaryWithSection = (SummaryRow, (String, String));
+
+/// Public list order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArticleSort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    RecentlyUpdated,
+    LeastRecentlyUpdated,
+}
+
+/// Filters of the public article list, already resolved to ids.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    /// A section and all its sub-sections.
+    pub section_ids: Option<Vec<i64>>,
+    pub tag_id: Option<i64>,
+    pub source_id: Option<i64>,
+    pub author_id: Option<i64>,
+    /// Case-insensitive text, matched literally (LIKE wildcards escaped).
+    pub text: Option<String>,
+    pub sort: ArticleSort,
+}
+
+/// Published, and its publication time has come.
+#[dsl::auto_type(no_type_alias)]
+pub fn visible_at(now: NaiveDateTime) -> _ {
+    let published: &'static str = STATUS_PUBLISHED;
+    articles::status.eq(published).and(articles::published_at.le(now))
+}
+
+type PublicListQuery<'a> = dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
+
+fn public_list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> PublicListQuery<'a> {
+    let mut query = articles::table
+        .inner_join(sections::table)
+        .filter(visible_at(now))
+        .into_boxed();
+    if let Some(ids) = &filter.section_ids {
+        query = query.filter(articles::section_id.eq_any(ids));
+    }
+    if let Some(tag_id) = filter.tag_id {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(tag_id))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(source_id) = filter.source_id {
+        query = query.filter(
+            articles::id.eq_any(
+                article_sources::table
+                    .filter(article_sources::source_id.eq(source_id))
+                    .select(article_sources::article_id),
+            ),
+        );
+    }
+    if let Some(author_id) = filter.author_id {
+        query = query.filter(articles::author_id.eq(author_id));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = like_contains(&text.to_lowercase());
+        query = query.filter(
+            lower(articles::headline.nullable())
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(articles::alternative_headline).like(pattern.clone()).escape('\\'))
+                .or(lower(articles::summary).like(pattern.clone()).escape('\\'))
+                .or(lower(articles::body.nullable()).like(pattern).escape('\\')),
+        );
+    }
+    query
+}
+
+/// One page of the public list and the number of matching articles.
+pub fn public_page(
+    conn: &mut DbConn,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<SummaryWithSection>, i64)> {
+    let mut query = public_list_query(filter, now);
+    query = match filter.sort {
+        ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
+        ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),
+        ArticleSort::RecentlyUpdated => query.order((articles::updated_at.desc(), articles::id.desc())),
+        ArticleSort::LeastRecentlyUpdated => query.order((articles::updated_at.asc(), articles::id.asc())),
+    };
+    let items = query
+        .select((SummaryRow::as_select(), (sections::slug, sections::name)))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = public_list_query(filter, now).count().get_result(conn)?;
+    Ok((items, total))
+}
+
+/// A visible article by slug, with its section and its author's display name.
+pub fn find_visible_by_slug(
+    conn: &mut DbConn,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(Article, Section, Option<String>)>> {
+    articles::table
+        .inner_join(sections::table)
+        .left_join(users::table)
+        .filter(articles::slug.eq(slug))
+        .filter(visible_at(now))
+        .select((Article::as_select(), Section::as_select(), users::display_name.nullable()))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Article>> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Summaries of the visible articles among `ids`, in the order of `ids`.
+pub fn visible_summaries_by_ids(
+    conn: &mut DbConn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SummaryWithSection>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<SummaryWithSection> = articles::table
+        .inner_join(sections::table)
+        .filter(articles::id.eq_any(ids))
+        .filter(visible_at(now))
+        .select((SummaryRow::as_select(), (sections::slug, sections::name)))
+        .load(conn)?;
+    let mut by_id: HashMap<i64, SummaryWithSection> = rows.into_iter().map(|r| (r.0.id, r)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// How many candidates sharing tags are ranked for "related articles".
+const RELATED_CANDIDATES: i64 = 100;
+
+/// Ids of the visible articles most related to `article`: each shared tag counts one, the same
+/// section counts one more; ties go to the most recent. Never the article itself.
+pub fn related_ids(
+    conn: &mut DbConn,
+    article: &Article,
+    tag_ids: &[i64],
+    now: NaiveDateTime,
+    limit: usize,
+) -> QueryResult<Vec<i64>> {
+    // (id, score, published_at)
+    let mut scored: HashMap<i64, (i64, Option<NaiveDateTime>)> = HashMap::new();
+    if !tag_ids.is_empty() {
+        let sharing_tags: Vec<(i64, i64, Option<i64>, Option<NaiveDateTime>)> = article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq_any(tag_ids))
+            .filter(article_tags::article_id.ne(article.id))
+            .filter(visible_at(now))
+            .group_by(article_tags::article_id)
+            .select((
+                article_tags::article_id,
+                count_star(),
+                max(articles::section_id),
+                max(articles::published_at),
+            ))
+            .order_by((count_star().desc(), max(articles::published_at).desc()))
+            .limit(RELATED_CANDIDATES)
+            .load(conn)?;
+        for (id, shared, section_id, published_at) in sharing_tags {
+            let bonus = i64::from(section_id == Some(article.section_id));
+            scored.insert(id, (shared + bonus, published_at));
+        }
+    }
+    let same_section: Vec<(i64, Option<NaiveDateTime>)> = articles::table
+        .filter(articles::section_id.eq(article.section_id))
+        .filter(articles::id.ne(article.id))
+        .filter(visible_at(now))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .select((articles::id, articles::published_at))
+        .limit(limit as i64)
+        .load(conn)?;
+    for (id, published_at) in same_section {
+        scored.entry(id).or_insert((1, published_at));
+    }
+    let mut ranked: Vec<(i64, (i64, Option<NaiveDateTime>))> = scored.into_iter().collect();
+    ranked.sort_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
+        b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
+    });
+    Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewArticle<'_>) -> QueryResult<Article> {
+    diesel::insert_into(articles::table)
+        .values(new)
+        .returning(articles::all_columns)
+        .get_result(conn)
+}
+
+/// Overwrites every column of article `id` except its creation time.
+pub fn replace(conn: &mut DbConn, id: i64, new: &NewArticle<'_>) -> QueryResult<Article> {
+    let created_at = articles::table
+        .find(id)
+        .select(articles::created_at)
+        .first::<NaiveDateTime>(conn)?;
+    let new = NewArticle { created_at, ..*new };
+    diesel::update(articles::table.find(id))
+        .set(&new)
+        .returning(articles::all_columns)
+        .get_result(conn)
+}

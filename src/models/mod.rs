@@ -1,0 +1,30 @@
+//! Database models and the synchronous query functions over them, a file per resource.
+//!
+//! Query functions take `&mut DbConn`, return `QueryResult`, and never open a transaction of
+//! their own: the caller owns the transaction boundary, so they compose.
+
+pub mod article;
+pub mod comment;
+pub mod section;
+pub mod source;
+pub mod tag;
+pub mod user;
+
+/// Escapes `%`, `_` and the escape character itself, so user text matches literally in `LIKE`.
+pub fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends (ASCII-only on SQLite).
+    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}

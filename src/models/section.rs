@@ -1,0 +1,139 @@
+//! Sections: a tree ("Home > World News") with an order among siblings.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::sections;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sections)]
+pub struct Section {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sections)]
+pub struct NewSection<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewSection<'_>) -> QueryResult<Section> {
+    diesel::insert_into(sections::table)
+        .values(new)
+        .returning(sections::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Section>> {
+    sections::table
+        .filter(sections::slug.eq(slug))
+        .select(Section::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every section. Sections number in the tens or hundreds, so the tree is built in memory
+/// from one query rather than walked with one query per level.
+pub fn load_tree(conn: &mut DbConn) -> QueryResult<SectionTree> {
+    let all = sections::table
+        .select(Section::as_select())
+        .order((sections::position, sections::name, sections::id))
+        .load(conn)?;
+    Ok(SectionTree::new(all))
+}
+
+/// All sections, indexed for breadcrumbs, children and subtree lookups.
+#[derive(Debug, Clone)]
+pub struct SectionTree {
+    sections: Vec<Section>,
+    index_by_id: HashMap<i64, usize>,
+}
+
+impl SectionTree {
+    /// `sections` must already be in sibling order (position, then name).
+    pub fn new(sections: Vec<Section>) -> Self {
+        let index_by_id = sections.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        Self { sections, index_by_id }
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Section> {
+        self.index_by_id.get(&id).map(|&i| &self.sections[i])
+    }
+
+    pub fn by_slug(&self, slug: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.slug == slug)
+    }
+
+    /// From the root down to `id` itself. Stops on a cycle rather than looping.
+    pub fn breadcrumb(&self, id: i64) -> Vec<&Section> {
+        let mut path = Vec::new();
+        let mut current = self.get(id);
+        while let Some(section) = current {
+            if path.iter().any(|s: &&Section| s.id == section.id) {
+                break;
+            }
+            path.push(section);
+            current = section.parent_id.and_then(|p| self.get(p));
+        }
+        path.reverse();
+        path
+    }
+
+    pub fn children(&self, id: i64) -> Vec<&Section> {
+        self.sections.iter().filter(|s| s.parent_id == Some(id)).collect()
+    }
+
+    /// `id` and every section below it.
+    pub fn subtree_ids(&self, id: i64) -> Vec<i64> {
+        let mut ids = vec![id];
+        let mut next = 0;
+        while next < ids.len() {
+            let parent = ids[next];
+            let children: Vec<i64> = self
+                .sections
+                .iter()
+                .filter(|s| s.parent_id == Some(parent) && !ids.contains(&s.id))
+                .map(|s| s.id)
+                .collect();
+            ids.extend(children);
+            next += 1;
+        }
+        ids
+    }
+
+    /// Depth-first, siblings in order: the order of a navigation menu. Each with its depth.
+    pub fn in_tree_order(&self) -> Vec<(&Section, usize)> {
+        let mut ordered = Vec::with_capacity(self.sections.len());
+        let mut stack: Vec<(&Section, usize)> = self
+            .sections
+            .iter()
+            .filter(|s| s.parent_id.is_none_or(|p| self.get(p).is_none()))
+            .rev()
+            .map(|s| (s, 0))
+            .collect();
+        while let Some((section, depth)) = stack.pop() {
+            if ordered.iter().any(|(s, _): &(&Section, usize)| s.id == section.id) {
+                continue;
+            }
+            ordered.push((section, depth));
+            stack.extend(self.children(section.id).into_iter().rev().map(|c| (c, depth + 1)));
+        }
+        ordered
+    }
+}
