@@ -14,7 +14,11 @@ use crate::content::{import, seed};
 use crate::{db, server, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(name = "dateline", version, about = "A headless CMS for newsrooms: a JSON REST API over SQLite or PostgreSQL.")]
+#[command(
+    name = "dateline",
+    version,
+    about = "A headless CMS for newsrooms: a JSON REST API over SQLite or PostgreSQL."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -71,10 +75,17 @@ fn run(command: Command) -> Result<(), String> {
     }
     let config = Config::from_env().map_err(|e| e.to_string())?;
     telemetry::init(&config.log_filter, config.log_format);
-    let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_pool_timeout)?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("cannot connect to the {} database: {e}", config.database_url.backend_name()))?;
+    let pool = db::build_pool(
+        &config.database_url,
+        config.db_pool_size,
+        config.db_pool_timeout,
+    )?;
+    let mut conn = pool.get().map_err(|e| {
+        format!(
+            "cannot connect to the {} database: {e}",
+            config.database_url.backend_name()
+        )
+    })?;
     let applied = db::migrate(&mut conn)?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
@@ -97,7 +108,8 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Import { file } => {
-            let json = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let json = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let articles = import::parse(&json)?;
             let report = import::import(&mut conn, &articles, now)?;
             println!(
@@ -122,7 +134,10 @@ fn run(command: Command) -> Result<(), String> {
             };
             let report = seed::seed(&mut conn, options, now, |done| {
                 if done % 10_000 == 0 || done == articles {
-                    eprintln!("seed: {done}/{articles} articles ({:.1}s)", started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "seed: {done}/{articles} articles ({:.1}s)",
+                        started.elapsed().as_secs_f64()
+                    );
                 }
             })
             .map_err(|e| format!("seeding failed: {e}"))?;

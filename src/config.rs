@@ -94,9 +94,14 @@ impl Config {
             });
         }
         Ok(Self {
-            database_url: env.parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)?,
+            database_url: env.parse_with(
+                "DATABASE_URL",
+                DatabaseUrl::DEFAULT,
+                DatabaseUrl::parse,
+            )?,
             bind: env.parse_with("DATELINE_BIND", "127.0.0.1:8080", |v| {
-                SocketAddr::from_str(v).map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
+                SocketAddr::from_str(v)
+                    .map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
             })?,
             log_filter: env.parse_with("DATELINE_LOG", "info", parse_log_filter)?,
             log_format: env.parse_with("DATELINE_LOG_FORMAT", "text", |v| match v {
@@ -109,7 +114,8 @@ impl Config {
             cors_origins: env.parse_with("DATELINE_CORS_ORIGINS", "", parse_origins)?,
             db_pool_size: env.parse_range("DATELINE_DB_POOL_SIZE", 10, 1, 500)?,
             db_pool_timeout: Duration::from_millis(
-                env.parse_range("DATELINE_DB_POOL_TIMEOUT_MS", 3000, 10, 60_000)?.into(),
+                env.parse_range("DATELINE_DB_POOL_TIMEOUT_MS", 3000, 10, 60_000)?
+                    .into(),
             ),
             workers: env.parse_range(
                 "DATELINE_WORKERS",
@@ -144,10 +150,20 @@ impl Env<'_> {
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, ConfigError> {
         let value = self.get(var).unwrap_or_else(|| default.to_owned());
-        parse(value.trim()).map_err(|problem| ConfigError { var, value, problem })
+        parse(value.trim()).map_err(|problem| ConfigError {
+            var,
+            value,
+            problem,
+        })
     }
 
-    fn parse_range(&self, var: &'static str, default: u32, min: u32, max: u32) -> Result<u32, ConfigError> {
+    fn parse_range(
+        &self,
+        var: &'static str,
+        default: u32,
+        min: u32,
+        max: u32,
+    ) -> Result<u32, ConfigError> {
         self.parse_with(var, &default.to_string(), |v| {
             let n: u32 = v
                 .parse()
@@ -193,14 +209,25 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
     fn defaults_are_sqlite_on_localhost() {
         let c = config(&[]).unwrap();
-        assert_eq!(c.database_url, DatabaseUrl::Sqlite(PathBuf::from("data/dateline.db")));
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("data/dateline.db"))
+        );
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!((c.default_page_size, c.max_page_size), (20, 100));
         assert!(c.cors_origins.is_empty());
@@ -214,7 +241,11 @@ mod tests {
         assert_eq!(err.var, "DATABASE_URL");
         let err = config(&[("DATELINE_BIND", "localhost")]).unwrap_err();
         assert_eq!(err.var, "DATELINE_BIND");
-        let err = config(&[("DATELINE_PAGE_SIZE", "50"), ("DATELINE_MAX_PAGE_SIZE", "10")]).unwrap_err();
+        let err = config(&[
+            ("DATELINE_PAGE_SIZE", "50"),
+            ("DATELINE_MAX_PAGE_SIZE", "10"),
+        ])
+        .unwrap_err();
         assert_eq!(err.var, "DATELINE_PAGE_SIZE");
         let err = config(&[("DATELINE_CORS_ORIGINS", "https://a.example/")]).unwrap_err();
         assert_eq!(err.var, "DATELINE_CORS_ORIGINS");

@@ -26,7 +26,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -169,7 +173,9 @@ impl AppError {
                 "This method is not allowed on this resource.".to_owned(),
                 Vec::new(),
             ),
-            Self::Validation(errors) => ("The request has invalid fields.".to_owned(), errors.clone()),
+            Self::Validation(errors) => {
+                ("The request has invalid fields.".to_owned(), errors.clone())
+            }
             Self::TooManyRequests { retry_after_secs } => (
                 format!("Too many requests; retry in {retry_after_secs} seconds."),
                 Vec::new(),
@@ -223,7 +229,8 @@ impl ResponseError for AppError {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::InvalidToken(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
             }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
@@ -247,12 +254,20 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Self::conflict("A resource with the same unique value already exists.")
             }
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Self::Validation(vec![
-                FieldError::new("", "reference", "refers to a resource that does not exist or is still in use"),
-            ]),
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                Self::Validation(vec![FieldError::new(
+                    "",
+                    "reference",
+                    "refers to a resource that does not exist or is still in use",
+                )])
+            }
             Error::DatabaseError(DatabaseErrorKind::CheckViolation, info) => {
                 tracing::warn!(constraint = ?info.constraint_name(), "check constraint refused a write");
-                Self::Validation(vec![FieldError::new("", "invalid", "a value breaks a data rule")])
+                Self::Validation(vec![FieldError::new(
+                    "",
+                    "invalid",
+                    "a value breaks a data rule",
+                )])
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(format!("database connection closed: {}", info.message()))

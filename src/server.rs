@@ -27,15 +27,16 @@ pub fn app(
     >,
 > {
     let cors = cors(&state.config.cors_origins);
-    let (app, spec) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .app_data(web::Data::new(state))
-        .app_data(web::PathConfig::default().error_handler(|err, _| {
-            AppError::bad_param("path", "invalid", err.to_string()).into()
-        }))
-        .configure(api::configure)
-        .split_for_parts();
+    let (app, spec) =
+        App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(web::Data::new(state))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                AppError::bad_param("path", "invalid", err.to_string()).into()
+            }))
+            .configure(api::configure)
+            .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .service(web::resource("/docs").route(web::get().to(docs_redirect)))
         .default_service(web::to(no_route))
@@ -75,7 +76,12 @@ fn security_headers() -> DefaultHeaders {
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
         .max_age(3600);
     for origin in origins {

@@ -96,9 +96,13 @@ pub const RELATED_MAX: u32 = 20;
 pub struct ArticleSummary {
     #[schema(example = 42)]
     pub id: i64,
-    #[schema(example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")]
+    #[schema(
+        example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"
+    )]
     pub slug: String,
-    #[schema(example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes")]
+    #[schema(
+        example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes"
+    )]
     pub headline: String,
     pub summary: Option<String>,
     pub section: SectionRef,
@@ -144,11 +148,17 @@ pub struct Author {
 pub struct ArticleDetail {
     #[schema(example = 42)]
     pub id: i64,
-    #[schema(example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")]
+    #[schema(
+        example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"
+    )]
     pub slug: String,
-    #[schema(example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes")]
+    #[schema(
+        example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes"
+    )]
     pub headline: String,
-    #[schema(example = "Pakistan and Iran Agree to De-Escalate Tensions Following Border Airstrikes")]
+    #[schema(
+        example = "Pakistan and Iran Agree to De-Escalate Tensions Following Border Airstrikes"
+    )]
     pub alternative_headline: Option<String>,
     pub summary: Option<String>,
     /// Sanitized HTML (paragraphs, headings, lists, links, emphasis, quotes, figures, images).
@@ -234,7 +244,9 @@ fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<Articl
     let mut filter = ArticleFilter::default();
     if let Some(slug) = &query.section {
         let tree = section::load_tree(conn)?;
-        let section = tree.by_slug(slug).ok_or_else(|| unknown_filter("section"))?;
+        let section = tree
+            .by_slug(slug)
+            .ok_or_else(|| unknown_filter("section"))?;
         filter.section_ids = Some(tree.subtree_ids(section.id));
     }
     if let Some(slug) = &query.tag {
@@ -251,16 +263,26 @@ fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<Articl
 fn unknown_filter(param: &str) -> AppError {
     AppError::NotFound {
         detail: format!("No {param} has the slug given in `{param}`."),
-        errors: vec![FieldError::new(param, "not_found", format!("no {param} has this slug"))],
+        errors: vec![FieldError::new(
+            param,
+            "not_found",
+            format!("no {param} has this slug"),
+        )],
     }
 }
 
 /// Attaches tags to summary rows with one query for the whole page.
-fn summaries(conn: &mut DbConn, rows: Vec<SummaryWithSection>) -> Result<Vec<ArticleSummary>, AppError> {
+fn summaries(
+    conn: &mut DbConn,
+    rows: Vec<SummaryWithSection>,
+) -> Result<Vec<ArticleSummary>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
     let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
     for (article_id, tag) in tag::for_articles(conn, &ids)? {
-        tags_by_article.entry(article_id).or_default().push(TagRef::from(&tag));
+        tags_by_article
+            .entry(article_id)
+            .or_default()
+            .push(TagRef::from(&tag));
     }
     Ok(rows
         .into_iter()
@@ -295,7 +317,10 @@ fn summaries(conn: &mut DbConn, rows: Vec<SummaryWithSection>) -> Result<Vec<Art
     )
 )]
 #[get("/articles/{slug}")]
-pub async fn get_article(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get_article(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.now();
     let detail = db::run(&state.pool, move |conn| {
@@ -313,7 +338,11 @@ pub async fn get_article(state: web::Data<AppState>, slug: web::Path<String>) ->
             summary: article.summary,
             body: article.body,
             section: ArticleSection {
-                breadcrumb: tree.breadcrumb(section.id).into_iter().map(SectionRef::from).collect(),
+                breadcrumb: tree
+                    .breadcrumb(section.id)
+                    .into_iter()
+                    .map(SectionRef::from)
+                    .collect(),
                 slug: section.slug,
                 name: section.name,
             },
@@ -372,7 +401,8 @@ pub async fn related_articles(
     let slug = slug.into_inner();
     let now = state.now();
     let related = db::run(&state.pool, move |conn| {
-        let (article, _, _) = article::find_visible_by_slug(conn, &slug, now)?.ok_or_else(article_not_found)?;
+        let (article, _, _) =
+            article::find_visible_by_slug(conn, &slug, now)?.ok_or_else(article_not_found)?;
         let tag_ids: Vec<i64> = tag::for_articles(conn, &[article.id])?
             .into_iter()
             .map(|(_, t)| t.id)

@@ -29,7 +29,8 @@ impl<T: DeserializeOwned> FromRequest for Params<T> {
 
 /// Parses a query string, turning serde's complaints into a 400 naming the parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
-    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
         let message = err.inner().to_string();
@@ -43,13 +44,24 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
 
 fn describe(path: &str, message: &str) -> FieldError {
     if let Some(name) = between(message, "unknown field `", "`") {
-        return FieldError::new(name, "unknown_parameter", "is not a parameter of this route");
+        return FieldError::new(
+            name,
+            "unknown_parameter",
+            "is not a parameter of this route",
+        );
     }
     if let Some(name) = between(message, "duplicate field `", "`") {
         return FieldError::new(name, "duplicate_parameter", "is given more than once");
     }
-    let field = if path.is_empty() || path == "." { "query" } else { path };
-    if message.contains("invalid digit") || message.contains("number too large") || message.contains("cannot parse") {
+    let field = if path.is_empty() || path == "." {
+        "query"
+    } else {
+        path
+    };
+    if message.contains("invalid digit")
+        || message.contains("number too large")
+        || message.contains("cannot parse")
+    {
         return FieldError::new(field, "invalid_number", "must be a whole number in range");
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
@@ -90,7 +102,11 @@ pub struct Page {
 impl Page {
     /// Checks `page` and `per_page` against the configured bounds. Out of range is an error,
     /// never silently clamped.
-    pub fn resolve(page: Option<u32>, per_page: Option<u32>, config: &Config) -> Result<Self, AppError> {
+    pub fn resolve(
+        page: Option<u32>,
+        per_page: Option<u32>,
+        config: &Config,
+    ) -> Result<Self, AppError> {
         let page = page.unwrap_or(1);
         if !(1..=MAX_PAGE).contains(&page) {
             return Err(AppError::bad_param(
@@ -128,8 +144,12 @@ impl Page {
 
     /// The slice of an in-memory list that this page covers.
     pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
-        let start = usize::try_from(self.offset()).unwrap_or(usize::MAX).min(items.len());
-        let end = start.saturating_add(self.per_page as usize).min(items.len());
+        let start = usize::try_from(self.offset())
+            .unwrap_or(usize::MAX)
+            .min(items.len());
+        let end = start
+            .saturating_add(self.per_page as usize)
+            .min(items.len());
         &items[start..end]
     }
 }

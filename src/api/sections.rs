@@ -77,7 +77,10 @@ pub async fn list_sections(
             slug: s.slug.clone(),
             name: s.name.clone(),
             description: s.description.clone(),
-            parent: s.parent_id.and_then(|p| tree.get(p)).map(|p| p.slug.clone()),
+            parent: s
+                .parent_id
+                .and_then(|p| tree.get(p))
+                .map(|p| p.slug.clone()),
             depth: *depth as u32,
             position: s.position,
         })
@@ -114,8 +117,19 @@ pub async fn get_section(
         slug: section.slug.clone(),
         name: section.name.clone(),
         description: section.description.clone(),
-        parent: section.parent_id.and_then(|p| tree.get(p)).map(SectionRef::from),
-        breadcrumb: tree.breadcrumb(section.id).into_iter().map(SectionRef::from).collect(),
-        children: tree.children(section.id).into_iter().map(SectionRef::from).collect(),
+        parent: section
+            .parent_id
+            .and_then(|p| tree.get(p))
+            .map(SectionRef::from),
+        breadcrumb: tree
+            .breadcrumb(section.id)
+            .into_iter()
+            .map(SectionRef::from)
+            .collect(),
+        children: tree
+            .children(section.id)
+            .into_iter()
+            .map(SectionRef::from)
+            .collect(),
     }))
 }

@@ -36,8 +36,10 @@ pub async fn list_sources(
     query: Params<PageQuery>,
 ) -> Result<web::Json<SourceList>, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let (items, total) =
-        db::run(&state.pool, move |conn| Ok(source::page(conn, page.offset(), page.limit())?)).await?;
+    let (items, total) = db::run(&state.pool, move |conn| {
+        Ok(source::page(conn, page.offset(), page.limit())?)
+    })
+    .await?;
     Ok(web::Json(SourceList {
         data: items.iter().map(SourceRef::from).collect(),
         meta: page.meta(total),
@@ -57,9 +59,15 @@ pub async fn list_sources(
     )
 )]
 #[get("/sources/{slug}")]
-pub async fn get_source(state: web::Data<AppState>, slug: web::Path<String>) -> Result<web::Json<SourceRef>, AppError> {
+pub async fn get_source(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<web::Json<SourceRef>, AppError> {
     let slug = slug.into_inner();
-    let found = db::run(&state.pool, move |conn| Ok(source::find_by_slug(conn, &slug)?)).await?;
+    let found = db::run(&state.pool, move |conn| {
+        Ok(source::find_by_slug(conn, &slug)?)
+    })
+    .await?;
     found
         .map(|s| web::Json(SourceRef::from(&s)))
         .ok_or_else(|| AppError::not_found("No source has this slug."))

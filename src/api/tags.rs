@@ -50,9 +50,15 @@ pub struct TagList {
     )
 )]
 #[get("/tags")]
-pub async fn list_tags(state: web::Data<AppState>, query: Params<PageQuery>) -> Result<web::Json<TagList>, AppError> {
+pub async fn list_tags(
+    state: web::Data<AppState>,
+    query: Params<PageQuery>,
+) -> Result<web::Json<TagList>, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let (items, total) = db::run(&state.pool, move |conn| Ok(tag::page(conn, page.offset(), page.limit())?)).await?;
+    let (items, total) = db::run(&state.pool, move |conn| {
+        Ok(tag::page(conn, page.offset(), page.limit())?)
+    })
+    .await?;
     Ok(web::Json(TagList {
         data: items.into_iter().map(TagDetail::from).collect(),
         meta: page.meta(total),
@@ -72,7 +78,10 @@ pub async fn list_tags(state: web::Data<AppState>, query: Params<PageQuery>) -> 
     )
 )]
 #[get("/tags/{slug}")]
-pub async fn get_tag(state: web::Data<AppState>, slug: web::Path<String>) -> Result<web::Json<TagDetail>, AppError> {
+pub async fn get_tag(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<web::Json<TagDetail>, AppError> {
     let slug = slug.into_inner();
     let found = db::run(&state.pool, move |conn| Ok(tag::find_by_slug(conn, &slug)?)).await?;
     found

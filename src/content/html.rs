@@ -7,9 +7,44 @@ use std::sync::LazyLock;
 
 static BODY_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let tags: HashSet<&str> = [
-        "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "em", "strong", "b", "i", "u", "s",
-        "sub", "sup", "small", "mark", "abbr", "cite", "q", "blockquote", "code", "pre", "figure", "figcaption",
-        "img", "table", "thead", "tbody", "tr", "th", "td", "caption",
+        "p",
+        "br",
+        "hr",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "small",
+        "mark",
+        "abbr",
+        "cite",
+        "q",
+        "blockquote",
+        "code",
+        "pre",
+        "figure",
+        "figcaption",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "caption",
     ]
     .into_iter()
     .collect();
@@ -20,7 +55,12 @@ static BODY_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .tag_attributes(
             [
                 ("a", ["href", "title"].into_iter().collect::<HashSet<_>>()),
-                ("img", ["src", "alt", "title", "width", "height"].into_iter().collect()),
+                (
+                    "img",
+                    ["src", "alt", "title", "width", "height"]
+                        .into_iter()
+                        .collect(),
+                ),
                 ("blockquote", ["cite"].into_iter().collect()),
                 ("q", ["cite"].into_iter().collect()),
                 ("abbr", ["title"].into_iter().collect()),
@@ -72,7 +112,14 @@ mod tests {
     fn hostile_markup_is_removed() {
         let dirty = r#"<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a><img src=x onerror="alert(1)"><iframe src="https://e.vil"></iframe><p style="color:red">s</p>"#;
         let clean = sanitize_body(dirty);
-        for bad in ["script", "onclick", "javascript:", "onerror", "iframe", "style"] {
+        for bad in [
+            "script",
+            "onclick",
+            "javascript:",
+            "onerror",
+            "iframe",
+            "style",
+        ] {
             assert!(!clean.contains(bad), "{bad} survived in {clean}");
         }
         assert!(clean.contains("<p>Hi</p>"));

@@ -124,18 +124,25 @@ struct Prepared {
 
 /// Parses the file's JSON.
 pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
     // Parse each article on its own so an error names the article and the field.
     let items = match value {
         serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(mut map) if map.contains_key("articles") && !map.contains_key("headline") => {
+        serde_json::Value::Object(mut map)
+            if map.contains_key("articles") && !map.contains_key("headline") =>
+        {
             match map.remove("articles") {
                 Some(serde_json::Value::Array(items)) => items,
                 _ => return Err("`articles` must be an array".to_owned()),
             }
         }
         object @ serde_json::Value::Object(_) => vec![object],
-        _ => return Err("expected an article object, an array of them, or {\"articles\": [...]}".to_owned()),
+        _ => {
+            return Err(
+                "expected an article object, an array of them, or {\"articles\": [...]}".to_owned(),
+            );
+        }
     };
     items
         .into_iter()
@@ -143,7 +150,11 @@ pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
         .map(|(i, item)| {
             serde_path_to_error::deserialize(item).map_err(|e| {
                 let path = e.path().to_string();
-                let at = if path == "." { String::new() } else { format!(".{path}") };
+                let at = if path == "." {
+                    String::new()
+                } else {
+                    format!(".{path}")
+                };
                 format!("articles[{i}]{at}: {}", e.inner())
             })
         })
@@ -151,7 +162,11 @@ pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
 }
 
 /// Validates and writes `articles` in one write transaction.
-pub fn import(conn: &mut DbConn, articles: &[ImportArticle], now: NaiveDateTime) -> Result<ImportReport, String> {
+pub fn import(
+    conn: &mut DbConn,
+    articles: &[ImportArticle],
+    now: NaiveDateTime,
+) -> Result<ImportReport, String> {
     let prepared = articles
         .iter()
         .enumerate()
@@ -192,7 +207,9 @@ fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
         None => generated_slug("headline", &headline)?,
     };
     let body = match (&a.body, &a.body_paragraphs) {
-        (Some(_), Some(_)) => return Err("body: give `body` or `body_paragraphs`, not both".to_owned()),
+        (Some(_), Some(_)) => {
+            return Err("body: give `body` or `body_paragraphs`, not both".to_owned());
+        }
         (Some(body), None) => html::sanitize_body(body),
         (None, Some(paragraphs)) => html::paragraphs_to_html(paragraphs),
         (None, None) => String::new(),
@@ -239,7 +256,11 @@ fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
     Ok(Prepared {
         slug,
         headline,
-        alternative_headline: a.alternative_headline.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        alternative_headline: a
+            .alternative_headline
+            .as_ref()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
         summary,
         body,
         section_path: section_path(a)?,
@@ -256,13 +277,19 @@ fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
 fn section_path(a: &ImportArticle) -> Result<Vec<(String, String)>, String> {
     let leaf = named("section", &a.section)?;
     let mut crumbs: &[String] = &a.breadcrumb;
-    if crumbs.first().is_some_and(|c| c.trim().eq_ignore_ascii_case("home")) {
+    if crumbs
+        .first()
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("home"))
+    {
         crumbs = &crumbs[1..];
     }
     if let Some(last) = crumbs.last()
         && last.trim() != leaf.1
     {
-        return Err(format!("breadcrumb: must end with the section's name `{}`", leaf.1));
+        return Err(format!(
+            "breadcrumb: must end with the section's name `{}`",
+            leaf.1
+        ));
     }
     let mut path = crumbs
         .iter()
@@ -311,19 +338,29 @@ fn checked_slug(field: &str, value: &str) -> Result<String, String> {
 fn generated_slug(field: &str, from: &str) -> Result<String, String> {
     let generated = slug::slugify(from);
     if generated.is_empty() {
-        return Err(format!("{field}: no slug can be made from `{from}`; give one"));
+        return Err(format!(
+            "{field}: no slug can be made from `{from}`; give one"
+        ));
     }
     Ok(generated)
 }
 
 fn dedup_by_slug(items: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut seen = std::collections::HashSet::new();
-    items.into_iter().filter(|(slug, _)| seen.insert(slug.clone())).collect()
+    items
+        .into_iter()
+        .filter(|(slug, _)| seen.insert(slug.clone()))
+        .collect()
 }
 
-fn dedup_sources(items: Vec<(String, String, Option<String>)>) -> Vec<(String, String, Option<String>)> {
+fn dedup_sources(
+    items: Vec<(String, String, Option<String>)>,
+) -> Vec<(String, String, Option<String>)> {
     let mut seen = std::collections::HashSet::new();
-    items.into_iter().filter(|(slug, _, _)| seen.insert(slug.clone())).collect()
+    items
+        .into_iter()
+        .filter(|(slug, _, _)| seen.insert(slug.clone()))
+        .collect()
 }
 
 /// Writes one article; true when it was created, false when an existing one was replaced.
@@ -370,7 +407,11 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
     Ok(created)
 }
 
-fn ensure_section_path(conn: &mut DbConn, path: &[(String, String)], now: NaiveDateTime) -> Result<i64, ImportError> {
+fn ensure_section_path(
+    conn: &mut DbConn,
+    path: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<i64, ImportError> {
     let mut parent_id = None;
     for (slug, name) in path {
         let id = match section::find_by_slug(conn, slug)? {
@@ -396,7 +437,12 @@ fn ensure_section_path(conn: &mut DbConn, path: &[(String, String)], now: NaiveD
     parent_id.ok_or_else(|| ImportError("an article needs a section".to_owned()))
 }
 
-fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> Result<i64, ImportError> {
+fn ensure_tag(
+    conn: &mut DbConn,
+    slug: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<i64, ImportError> {
     if let Some(existing) = tag::find_by_slug(conn, slug)? {
         return Ok(existing.id);
     }

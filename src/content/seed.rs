@@ -37,7 +37,10 @@ pub struct SeedReport {
 }
 
 const SECTIONS: &[(&str, &[&str])] = &[
-    ("World News", &["Asia", "Europe", "Middle East", "Africa", "Americas"]),
+    (
+        "World News",
+        &["Asia", "Europe", "Middle East", "Africa", "Americas"],
+    ),
     ("Politics", &["Elections", "Parliament", "Policy"]),
     ("Business", &["Markets", "Economy", "Companies", "Energy"]),
     ("Technology", &["Science", "Internet", "Security"]),
@@ -63,34 +66,188 @@ const SOURCES: &[(&str, Option<&str>)] = &[
 ];
 
 const PLACES: &[&str] = &[
-    "Pakistan", "Iran", "India", "China", "Japan", "Germany", "France", "Brazil", "Nigeria", "Kenya", "Egypt",
-    "Turkey", "Mexico", "Canada", "Australia", "Indonesia", "Spain", "Italy", "Poland", "Ukraine", "Chile",
-    "Argentina", "Vietnam", "Thailand", "Morocco", "Ghana", "Sweden", "Norway", "Baluchistan", "Kashmir",
+    "Pakistan",
+    "Iran",
+    "India",
+    "China",
+    "Japan",
+    "Germany",
+    "France",
+    "Brazil",
+    "Nigeria",
+    "Kenya",
+    "Egypt",
+    "Turkey",
+    "Mexico",
+    "Canada",
+    "Australia",
+    "Indonesia",
+    "Spain",
+    "Italy",
+    "Poland",
+    "Ukraine",
+    "Chile",
+    "Argentina",
+    "Vietnam",
+    "Thailand",
+    "Morocco",
+    "Ghana",
+    "Sweden",
+    "Norway",
+    "Baluchistan",
+    "Kashmir",
 ];
 
 const TOPICS: &[&str] = &[
-    "Diplomacy", "Counter-terrorism", "Elections", "Trade", "Inflation", "Climate", "Energy", "Health",
-    "Education", "Migration", "Security", "Technology", "Agriculture", "Transport", "Water", "Housing",
-    "Tourism", "Finance", "Labour", "Courts", "Defence", "Space", "Football", "Cricket", "Film", "Music",
-    "Books", "Banking", "Mining", "Shipping",
+    "Diplomacy",
+    "Counter-terrorism",
+    "Elections",
+    "Trade",
+    "Inflation",
+    "Climate",
+    "Energy",
+    "Health",
+    "Education",
+    "Migration",
+    "Security",
+    "Technology",
+    "Agriculture",
+    "Transport",
+    "Water",
+    "Housing",
+    "Tourism",
+    "Finance",
+    "Labour",
+    "Courts",
+    "Defence",
+    "Space",
+    "Football",
+    "Cricket",
+    "Film",
+    "Music",
+    "Books",
+    "Banking",
+    "Mining",
+    "Shipping",
 ];
 
 const WORDS: &[&str] = &[
-    "government", "officials", "said", "on", "the", "a", "of", "in", "to", "and", "after", "talks", "border",
-    "agreement", "minister", "foreign", "security", "region", "statement", "meeting", "tensions", "economic",
-    "reported", "council", "week", "announced", "plans", "new", "policy", "public", "local", "residents",
-    "market", "prices", "growth", "analysts", "expected", "further", "support", "international", "leaders",
-    "called", "for", "restraint", "cooperation", "trade", "energy", "supply", "crisis", "response", "years",
-    "since", "first", "time", "across", "country", "capital", "city", "villages", "near", "province",
-    "according", "sources", "familiar", "with", "matter", "spokesperson", "confirmed", "details", "remain",
-    "unclear", "while", "investigation", "continues", "parliament", "vote", "budget", "reform", "court",
-    "ruling", "appeal", "weather", "storm", "flooding", "relief", "aid", "agencies", "hospital", "vaccine",
-    "researchers", "study", "found", "data", "company", "shares", "quarter", "profits", "workers", "strike",
-    "union", "negotiations", "deal", "signed", "summit", "delegation", "visit", "ambassador", "embassy",
+    "government",
+    "officials",
+    "said",
+    "on",
+    "the",
+    "a",
+    "of",
+    "in",
+    "to",
+    "and",
+    "after",
+    "talks",
+    "border",
+    "agreement",
+    "minister",
+    "foreign",
+    "security",
+    "region",
+    "statement",
+    "meeting",
+    "tensions",
+    "economic",
+    "reported",
+    "council",
+    "week",
+    "announced",
+    "plans",
+    "new",
+    "policy",
+    "public",
+    "local",
+    "residents",
+    "market",
+    "prices",
+    "growth",
+    "analysts",
+    "expected",
+    "further",
+    "support",
+    "international",
+    "leaders",
+    "called",
+    "for",
+    "restraint",
+    "cooperation",
+    "trade",
+    "energy",
+    "supply",
+    "crisis",
+    "response",
+    "years",
+    "since",
+    "first",
+    "time",
+    "across",
+    "country",
+    "capital",
+    "city",
+    "villages",
+    "near",
+    "province",
+    "according",
+    "sources",
+    "familiar",
+    "with",
+    "matter",
+    "spokesperson",
+    "confirmed",
+    "details",
+    "remain",
+    "unclear",
+    "while",
+    "investigation",
+    "continues",
+    "parliament",
+    "vote",
+    "budget",
+    "reform",
+    "court",
+    "ruling",
+    "appeal",
+    "weather",
+    "storm",
+    "flooding",
+    "relief",
+    "aid",
+    "agencies",
+    "hospital",
+    "vaccine",
+    "researchers",
+    "study",
+    "found",
+    "data",
+    "company",
+    "shares",
+    "quarter",
+    "profits",
+    "workers",
+    "strike",
+    "union",
+    "negotiations",
+    "deal",
+    "signed",
+    "summit",
+    "delegation",
+    "visit",
+    "ambassador",
+    "embassy",
 ];
 
-const FIRST_NAMES: &[&str] = &["Amina", "Liam", "Sofia", "Kenji", "Priya", "Mateo", "Chloe", "Omar", "Ingrid", "Kwame"];
-const LAST_NAMES: &[&str] = &["Khan", "Okafor", "Rossi", "Tanaka", "Sharma", "Silva", "Martin", "Haddad", "Berg", "Mensah"];
+const FIRST_NAMES: &[&str] = &[
+    "Amina", "Liam", "Sofia", "Kenji", "Priya", "Mateo", "Chloe", "Omar", "Ingrid", "Kwame",
+];
+const LAST_NAMES: &[&str] = &[
+    "Khan", "Okafor", "Rossi", "Tanaka", "Sharma", "Silva", "Martin", "Haddad", "Berg", "Mensah",
+];
 
 /// Generates the dataset. `progress` is called after each batch with the articles written so far.
 pub fn seed(
@@ -112,7 +269,14 @@ pub fn seed(
     while written < options.articles {
         let count = (options.articles - written).min(options.batch_size as u64);
         let batch: Vec<GeneratedArticle> = (0..count)
-            .map(|i| GeneratedArticle::random(&mut rng, &taxonomy, first_number + (written + i) as i64, now))
+            .map(|i| {
+                GeneratedArticle::random(
+                    &mut rng,
+                    &taxonomy,
+                    first_number + (written + i) as i64,
+                    now,
+                )
+            })
             .collect();
         report.comments += db::write(conn, |conn| insert_batch(conn, &batch, &mut rng, now))?;
         written += count;
@@ -137,7 +301,13 @@ impl Taxonomy {
             let parent = ensure_section(conn, name, None, position as i32, now)?;
             section_ids.push(parent);
             for (child_position, child) in children.iter().enumerate() {
-                section_ids.push(ensure_section(conn, child, Some(parent), child_position as i32, now)?);
+                section_ids.push(ensure_section(
+                    conn,
+                    child,
+                    Some(parent),
+                    child_position as i32,
+                    now,
+                )?);
             }
         }
         let mut tag_ids = Vec::new();
@@ -228,7 +398,12 @@ fn ensure_tag(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<
     Ok(tag::insert(conn, &new)?.id)
 }
 
-fn ensure_source(conn: &mut DbConn, name: &str, url: Option<&str>, now: NaiveDateTime) -> QueryResult<i64> {
+fn ensure_source(
+    conn: &mut DbConn,
+    name: &str,
+    url: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
     let slug = crate::content::slug::slugify(name);
     if let Some(existing) = source::find_by_slug(conn, &slug)? {
         return Ok(existing.id);
@@ -263,7 +438,9 @@ impl GeneratedArticle {
         let words = sentence(rng, 6, 10);
         let headline = format!("{place}: {}", words.trim_end_matches('.'));
         let slug = format!("{}-{number}", crate::content::slug::slugify(&headline));
-        let paragraphs: Vec<String> = (0..rng.random_range(7..=11)).map(|_| paragraph(rng)).collect();
+        let paragraphs: Vec<String> = (0..rng.random_range(7..=11))
+            .map(|_| paragraph(rng))
+            .collect();
         let summary = super::shorten(&paragraphs[0], 240);
         let body = paragraphs
             .iter()
@@ -275,7 +452,10 @@ impl GeneratedArticle {
         let (status, published_at) = match roll {
             0 | 1 => ("draft", None),
             2 => ("archived", Some(now - age)),
-            3 => ("published", Some(now + Duration::seconds(rng.random_range(3600..30 * 24 * 3600)))),
+            3 => (
+                "published",
+                Some(now + Duration::seconds(rng.random_range(3600..30 * 24 * 3600))),
+            ),
             _ => ("published", Some(now - age)),
         };
         let mut tag_ids = taxonomy.tag_ids.clone();
@@ -289,8 +469,14 @@ impl GeneratedArticle {
             headline,
             summary,
             body,
-            section_id: *taxonomy.section_ids.choose(rng).unwrap_or(&taxonomy.section_ids[0]),
-            author_id: *taxonomy.author_ids.choose(rng).unwrap_or(&taxonomy.author_ids[0]),
+            section_id: *taxonomy
+                .section_ids
+                .choose(rng)
+                .unwrap_or(&taxonomy.section_ids[0]),
+            author_id: *taxonomy
+                .author_ids
+                .choose(rng)
+                .unwrap_or(&taxonomy.author_ids[0]),
             status,
             published_at,
             updated_at: published_at.map_or(now, |p| p.min(now)),
@@ -356,14 +542,15 @@ fn insert_batch(
     let mut ids: Vec<(String, i64)> = Vec::with_capacity(batch.len());
     // Keep each statement well under both backends' bind-parameter limits.
     for chunk in rows.chunks(400) {
-        ids.extend(
-            db::on_backend!(conn, |c| diesel::insert_into(articles::table)
-                .values(chunk)
-                .returning((articles::slug, articles::id))
-                .get_results::<(String, i64)>(c))?,
-        );
+        ids.extend(db::on_backend!(conn, |c| diesel::insert_into(
+            articles::table
+        )
+        .values(chunk)
+        .returning((articles::slug, articles::id))
+        .get_results::<(String, i64)>(c))?);
     }
-    let id_of: std::collections::HashMap<&str, i64> = ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
+    let id_of: std::collections::HashMap<&str, i64> =
+        ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
     let mut tag_rows = Vec::new();
     let mut source_rows = Vec::new();
     let mut comment_rows = Vec::new();
@@ -385,8 +572,13 @@ fn insert_batch(
         }
         if let Some(published_at) = a.published_at.filter(|p| *p <= now) {
             for n in 0..rng.random_range(0..=4u32) {
-                let status = if rng.random_range(0..10) < 7 { "approved" } else { "pending" };
-                let at = published_at + Duration::minutes(i64::from(n + 1) * rng.random_range(5..600));
+                let status = if rng.random_range(0..10) < 7 {
+                    "approved"
+                } else {
+                    "pending"
+                };
+                let at =
+                    published_at + Duration::minutes(i64::from(n + 1) * rng.random_range(5..600));
                 comment_rows.push((
                     comments::article_id.eq(id),
                     comments::author_name.eq(format!(
@@ -404,13 +596,19 @@ fn insert_batch(
         }
     }
     for chunk in tag_rows.chunks(2000) {
-        db::on_backend!(conn, |c| diesel::insert_into(article_tags::table).values(chunk).execute(c))?;
+        db::on_backend!(conn, |c| diesel::insert_into(article_tags::table)
+            .values(chunk)
+            .execute(c))?;
     }
     for chunk in source_rows.chunks(2000) {
-        db::on_backend!(conn, |c| diesel::insert_into(article_sources::table).values(chunk).execute(c))?;
+        db::on_backend!(conn, |c| diesel::insert_into(article_sources::table)
+            .values(chunk)
+            .execute(c))?;
     }
     for chunk in comment_rows.chunks(1000) {
-        db::on_backend!(conn, |c| diesel::insert_into(comments::table).values(chunk).execute(c))?;
+        db::on_backend!(conn, |c| diesel::insert_into(comments::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(comment_rows.len() as u64)
 }

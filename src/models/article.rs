@@ -95,10 +95,13 @@ pub struct ArticleFilter {
 #[dsl::auto_type(no_type_alias)]
 pub fn visible_at(now: NaiveDateTime) -> _ {
     let published: &'static str = STATUS_PUBLISHED;
-    articles::status.eq(published).and(articles::published_at.le(now))
+    articles::status
+        .eq(published)
+        .and(articles::published_at.le(now))
 }
 
-type PublicListQuery<'a> = dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
+type PublicListQuery<'a> =
+    dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
 
 fn public_list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> PublicListQuery<'a> {
     let mut query = articles::table
@@ -135,7 +138,9 @@ fn public_list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> Publi
             lower(articles::headline.nullable())
                 .like(pattern.clone())
                 .escape('\\')
-                .or(lower(articles::alternative_headline).like(pattern.clone()).escape('\\'))
+                .or(lower(articles::alternative_headline)
+                    .like(pattern.clone())
+                    .escape('\\'))
                 .or(lower(articles::summary).like(pattern.clone()).escape('\\'))
                 .or(lower(articles::body.nullable()).like(pattern).escape('\\')),
         );
@@ -153,10 +158,16 @@ pub fn public_page(
 ) -> QueryResult<(Vec<SummaryWithSection>, i64)> {
     let mut query = public_list_query(filter, now);
     query = match filter.sort {
-        ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
+        ArticleSort::NewestFirst => {
+            query.order((articles::published_at.desc(), articles::id.desc()))
+        }
         ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),
-        ArticleSort::RecentlyUpdated => query.order((articles::updated_at.desc(), articles::id.desc())),
-        ArticleSort::LeastRecentlyUpdated => query.order((articles::updated_at.asc(), articles::id.asc())),
+        ArticleSort::RecentlyUpdated => {
+            query.order((articles::updated_at.desc(), articles::id.desc()))
+        }
+        ArticleSort::LeastRecentlyUpdated => {
+            query.order((articles::updated_at.asc(), articles::id.asc()))
+        }
     };
     let items = query
         .select((SummaryRow::as_select(), (sections::slug, sections::name)))
@@ -178,7 +189,11 @@ pub fn find_visible_by_slug(
         .left_join(users::table)
         .filter(articles::slug.eq(slug))
         .filter(visible_at(now))
-        .select((Article::as_select(), Section::as_select(), users::display_name.nullable()))
+        .select((
+            Article::as_select(),
+            Section::as_select(),
+            users::display_name.nullable(),
+        ))
         .first(conn)
         .optional()
 }
@@ -206,7 +221,8 @@ pub fn visible_summaries_by_ids(
         .filter(visible_at(now))
         .select((SummaryRow::as_select(), (sections::slug, sections::name)))
         .load(conn)?;
-    let mut by_id: HashMap<i64, SummaryWithSection> = rows.into_iter().map(|r| (r.0.id, r)).collect();
+    let mut by_id: HashMap<i64, SummaryWithSection> =
+        rows.into_iter().map(|r| (r.0.id, r)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
@@ -258,7 +274,10 @@ pub fn related_ids(
     }
     let mut ranked: Vec<(i64, (i64, Option<NaiveDateTime>))> = scored.into_iter().collect();
     ranked.sort_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
-        b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
+        b_score
+            .cmp(a_score)
+            .then(b_at.cmp(a_at))
+            .then(b_id.cmp(a_id))
     });
     Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
 }

@@ -68,8 +68,15 @@ pub struct SectionTree {
 impl SectionTree {
     /// `sections` must already be in sibling order (position, then name).
     pub fn new(sections: Vec<Section>) -> Self {
-        let index_by_id = sections.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        Self { sections, index_by_id }
+        let index_by_id = sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
+        Self {
+            sections,
+            index_by_id,
+        }
     }
 
     pub fn get(&self, id: i64) -> Option<&Section> {
@@ -96,7 +103,10 @@ impl SectionTree {
     }
 
     pub fn children(&self, id: i64) -> Vec<&Section> {
-        self.sections.iter().filter(|s| s.parent_id == Some(id)).collect()
+        self.sections
+            .iter()
+            .filter(|s| s.parent_id == Some(id))
+            .collect()
     }
 
     /// `id` and every section below it.
@@ -128,11 +138,19 @@ impl SectionTree {
             .map(|s| (s, 0))
             .collect();
         while let Some((section, depth)) = stack.pop() {
-            if ordered.iter().any(|(s, _): &(&Section, usize)| s.id == section.id) {
+            if ordered
+                .iter()
+                .any(|(s, _): &(&Section, usize)| s.id == section.id)
+            {
                 continue;
             }
             ordered.push((section, depth));
-            stack.extend(self.children(section.id).into_iter().rev().map(|c| (c, depth + 1)));
+            stack.extend(
+                self.children(section.id)
+                    .into_iter()
+                    .rev()
+                    .map(|c| (c, depth + 1)),
+            );
         }
         ordered
     }

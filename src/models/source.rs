@@ -69,7 +69,8 @@ pub fn for_articles(conn: &mut DbConn, article_ids: &[i64]) -> QueryResult<Vec<(
 
 /// Replaces an article's sources with `source_ids`, in that order.
 pub fn set_for_article(conn: &mut DbConn, article_id: i64, source_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_sources::table.filter(article_sources::article_id.eq(article_id))).execute(conn)?;
+    diesel::delete(article_sources::table.filter(article_sources::article_id.eq(article_id)))
+        .execute(conn)?;
     let rows: Vec<_> = source_ids
         .iter()
         .enumerate()
@@ -82,7 +83,9 @@ pub fn set_for_article(conn: &mut DbConn, article_id: i64, source_ids: &[i64]) -
         })
         .collect();
     if !rows.is_empty() {
-        crate::db::on_backend!(conn, |c| diesel::insert_into(article_sources::table).values(&rows).execute(c))?;
+        crate::db::on_backend!(conn, |c| diesel::insert_into(article_sources::table)
+            .values(&rows)
+            .execute(c))?;
     }
     Ok(())
 }

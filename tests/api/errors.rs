@@ -1,0 +1,88 @@
+//! Error answers: malformed parameters, unknown routes, and internal failures that must not leak.
+
+use actix_web::http::Method;
+use diesel::RunQueryDsl;
+
+use crate::support::TestApp;
+
+#[actix_web::test]
+async fn malformed_or_out_of_range_parameters_are_400_naming_the_parameter() {
+    let app = TestApp::new();
+    let cases = [
+        ("per_page=0", "per_page", "out_of_range"),
+        ("per_page=1000", "per_page", "out_of_range"),
+        ("per_page=ten", "per_page", "invalid_number"),
+        ("page=-1", "page", "invalid_number"),
+        ("page=0", "page", "out_of_range"),
+        ("page=99999999999", "page", "invalid_number"),
+        ("sort=bogus", "sort", "invalid_value"),
+        ("author=abc", "author", "invalid_number"),
+        ("q=", "q", "empty"),
+        ("sectoin=world-news", "sectoin", "unknown_parameter"),
+        ("page=1&page=2", "page", "duplicate_parameter"),
+    ];
+    for (query, field, code) in cases {
+        let problem = app
+            .get(&format!("/api/v1/articles?{query}"))
+            .await
+            .problem(400);
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+        assert_eq!(problem["errors"][0]["code"], code, "{query}");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_overlong_search_is_refused() {
+    let app = TestApp::new();
+    let long = "a".repeat(201);
+    assert_eq!(
+        app.get(&format!("/api/v1/articles?q={long}"))
+            .await
+            .error_fields(400),
+        ["q"]
+    );
+}
+
+#[actix_web::test]
+async fn unknown_routes_are_404_problems() {
+    let app = TestApp::new();
+    for uri in [
+        "/api/v1/nothing",
+        "/api/v2/articles",
+        "/",
+        "/api/v1/articles/a/b/c",
+    ] {
+        app.get(uri).await.problem(404);
+    }
+    app.request(Method::DELETE, "/nothing-here")
+        .await
+        .problem(404);
+}
+
+#[actix_web::test]
+async fn internal_errors_never_leak_sql_or_driver_messages() {
+    let app = TestApp::new();
+    app.article("story").tags(&["a"]).create();
+    app.with_conn(|conn| diesel::sql_query("DROP TABLE article_tags").execute(conn))
+        .expect("drop a table the list needs");
+
+    let response = app.get("/api/v1/articles").await;
+    let problem = response.problem(500);
+    assert_eq!(problem["detail"], "An internal error occurred.");
+    let text = response.text().to_lowercase();
+    for leak in [
+        "article_tags",
+        "select",
+        "table",
+        "sqlite",
+        "postgres",
+        "relation",
+    ] {
+        assert!(!text.contains(leak), "`{leak}` leaked: {text}");
+    }
+}

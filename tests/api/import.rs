@@ -1,0 +1,179 @@
+//! `dateline import`: the seed page fixture, idempotence, and refusals that name the field.
+
+use dateline::content::import;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+const SEED_SLUG: &str =
+    "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes";
+
+fn seed_fixture() -> (String, serde_json::Value) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/seed-article.json"
+    ))
+    .expect("the seed fixture");
+    let value = serde_json::from_str(&text).expect("fixture JSON");
+    (text, value)
+}
+
+fn import_json(app: &TestApp, json: &str) -> Result<import::ImportReport, String> {
+    let articles = import::parse(json)?;
+    let now = app.now();
+    app.with_conn(|conn| import::import(conn, &articles, now))
+}
+
+#[actix_web::test]
+async fn the_seed_page_can_be_built_from_the_api_after_import() {
+    let app = TestApp::new();
+    let (text, fixture) = seed_fixture();
+    let report = import_json(&app, &text).expect("the fixture imports as is");
+    assert_eq!((report.created, report.updated), (1, 0));
+
+    let article = app
+        .get(&format!("/api/v1/articles/{SEED_SLUG}"))
+        .await
+        .json(200);
+    assert_eq!(article["headline"], fixture["headline"]);
+    assert_eq!(
+        article["alternative_headline"],
+        fixture["alternative_headline"]
+    );
+    assert_eq!(
+        article["section"]["breadcrumb"],
+        json!([{"slug": "world-news", "name": "World News"}])
+    );
+    assert_eq!(
+        article["sources"],
+        json!([{"slug": "agencies", "name": "Agencies", "url": null}])
+    );
+    let tag_names: Vec<&str> = article["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tag_names,
+        [
+            "Pakistan",
+            "Iran",
+            "Baluchistan",
+            "Counter-terrorism",
+            "Diplomacy"
+        ]
+    );
+    assert_eq!(article["published_at"], "2024-07-14T00:00:00Z");
+    assert_eq!(article["comments_enabled"], true);
+    assert_eq!(article["comment_count"], 0);
+
+    let body = article["body"].as_str().unwrap();
+    let paragraphs = fixture["body_paragraphs"].as_array().unwrap();
+    assert_eq!(body.matches("<p>").count(), paragraphs.len());
+    for paragraph in paragraphs {
+        assert!(
+            body.contains(paragraph.as_str().unwrap()),
+            "missing paragraph: {paragraph}"
+        );
+    }
+
+    // The page's other blocks come from the same API.
+    let latest = app.get("/api/v1/articles?per_page=5").await.json(200);
+    assert_eq!(latest["data"][0]["slug"], SEED_SLUG);
+    app.get(&format!("/api/v1/articles/{SEED_SLUG}/related"))
+        .await
+        .json(200);
+    app.get("/api/v1/sections/world-news").await.json(200);
+    app.get("/api/v1/tags/counter-terrorism").await.json(200);
+    app.get("/api/v1/sources/agencies").await.json(200);
+}
+
+#[actix_web::test]
+async fn importing_twice_updates_instead_of_duplicating() {
+    let app = TestApp::new();
+    let (text, _) = seed_fixture();
+    import_json(&app, &text).unwrap();
+    let changed = text.replace("\"Diplomacy\"", "\"Mediation\"");
+    let report = import_json(&app, &changed).unwrap();
+    assert_eq!((report.created, report.updated), (0, 1));
+
+    let list = app.get("/api/v1/articles").await.json(200);
+    assert_eq!(list["meta"]["total"], 1);
+    let article = app
+        .get(&format!("/api/v1/articles/{SEED_SLUG}"))
+        .await
+        .json(200);
+    let last_tag = article["tags"].as_array().unwrap().last().unwrap()["slug"].clone();
+    assert_eq!(last_tag, "mediation");
+}
+
+#[actix_web::test]
+async fn import_accepts_arrays_and_html_bodies_and_sanitizes_them() {
+    let app = TestApp::new();
+    let json = json!({"articles": [{
+        "slug": "html-story", "headline": "HTML story", "section": {"name": "Science"},
+        "body": "<p onclick=\"steal()\">Text<script>alert(1)</script></p>",
+        "tags": [{"name": "Space", "slug": "space"}], "sources": [{"name": "AFP", "url": "https://www.afp.com"}],
+        "published_at": "2026-05-01T08:30:00Z"
+    }]});
+    import_json(&app, &json.to_string()).unwrap();
+    let article = app.get("/api/v1/articles/html-story").await.json(200);
+    assert_eq!(article["body"], "<p>Text</p>");
+    assert_eq!(article["sources"][0]["url"], "https://www.afp.com");
+    assert_eq!(article["published_at"], "2026-05-01T08:30:00Z");
+}
+
+#[actix_web::test]
+async fn bad_import_records_are_refused_naming_the_record_and_field_and_nothing_is_written() {
+    let app = TestApp::new();
+    let cases = [
+        (
+            json!([{"headline": "ok", "section": {"name": "A"}}, {"section": {"name": "A"}}]),
+            "articles[1]",
+        ),
+        (
+            json!([{"headline": "x", "section": {"name": "A"}, "tagz": []}]),
+            "tagz",
+        ),
+        (
+            json!([{"headline": "  ", "section": {"name": "A"}}]),
+            "headline",
+        ),
+        (
+            json!([{"headline": "x", "slug": "Bad Slug", "section": {"name": "A"}}]),
+            "slug",
+        ),
+        (
+            json!([{"headline": "x", "slug": "2024", "section": {"name": "A"}}]),
+            "slug",
+        ),
+        (
+            json!([{"headline": "x", "section": {"name": "A"}, "status": "live"}]),
+            "status",
+        ),
+        (
+            json!([{"headline": "x", "section": {"name": "A"}, "published_at": "yesterday"}]),
+            "published_at",
+        ),
+        (
+            json!([{"headline": "x", "section": {"name": "A"}}, {"headline": "x", "section": {"name": "B"}}]),
+            "twice",
+        ),
+    ];
+    for (json, expected) in cases {
+        let err = import_json(&app, &json.to_string()).expect_err("refused");
+        assert!(
+            err.contains(expected),
+            "`{err}` should mention `{expected}`"
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/articles").await.json(200)["meta"]["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/sections").await.json(200)["meta"]["total"],
+        0
+    );
+}

@@ -1,0 +1,15 @@
+//! Integration tests: the real application driven through HTTP requests, in-process, against a
+//! fresh database per test. SQLite by default; PostgreSQL when `DATELINE_TEST_DATABASE_URL`
+//! names a server (each test then gets a database of its own, dropped afterwards).
+
+mod support;
+
+mod articles;
+mod errors;
+mod import;
+mod openapi;
+mod related;
+mod sections;
+mod sources;
+mod system;
+mod tags;

@@ -1,0 +1,95 @@
+//! `GET /api/v1/articles/{slug}/related`.
+
+use crate::support::{TestApp, slugs};
+
+#[actix_web::test]
+async fn related_articles_rank_by_shared_tags_then_section_then_recency() {
+    let app = TestApp::new();
+    app.section("world-news", "World News", None);
+    app.section("sport", "Sport", None);
+    app.article("main")
+        .section("world-news")
+        .tags(&["iran", "pakistan", "diplomacy"])
+        .create();
+    app.article("two-tags-other-section")
+        .section("sport")
+        .tags(&["iran", "pakistan"])
+        .published_hours_ago(5)
+        .create();
+    app.article("one-tag-same-section")
+        .section("world-news")
+        .tags(&["iran"])
+        .published_hours_ago(3)
+        .create();
+    app.article("one-tag-other-section")
+        .section("sport")
+        .tags(&["diplomacy"])
+        .published_hours_ago(1)
+        .create();
+    app.article("same-section-only")
+        .section("world-news")
+        .published_hours_ago(2)
+        .create();
+    app.article("unrelated")
+        .section("sport")
+        .tags(&["football"])
+        .published_hours_ago(1)
+        .create();
+    app.article("draft-sharing-tags")
+        .section("world-news")
+        .tags(&["iran", "pakistan", "diplomacy"])
+        .draft()
+        .create();
+
+    let related = slugs(&app.get("/api/v1/articles/main/related").await.json(200));
+    // Scores: 2 (two tags), 2 (one tag + section), 1 (one tag, newer), 1 (section only, older).
+    assert_eq!(
+        related,
+        [
+            "one-tag-same-section",
+            "two-tags-other-section",
+            "one-tag-other-section",
+            "same-section-only"
+        ]
+    );
+    assert!(
+        !related.contains(&"main".to_owned()),
+        "never the article itself"
+    );
+}
+
+#[actix_web::test]
+async fn the_limit_defaults_to_five_and_is_bounded() {
+    let app = TestApp::new();
+    app.article("main").tags(&["t"]).create();
+    for n in 0..8 {
+        app.article(&format!("other-{n}"))
+            .tags(&["t"])
+            .published_hours_ago(n + 2)
+            .create();
+    }
+    let default = app.get("/api/v1/articles/main/related").await.json(200);
+    assert_eq!(default["data"].as_array().unwrap().len(), 5);
+    let two = app
+        .get("/api/v1/articles/main/related?limit=2")
+        .await
+        .json(200);
+    assert_eq!(slugs(&two), ["other-0", "other-1"]);
+    for bad in ["0", "21", "-1", "x"] {
+        let fields = app
+            .get(&format!("/api/v1/articles/main/related?limit={bad}"))
+            .await
+            .error_fields(400);
+        assert_eq!(fields, ["limit"], "limit={bad}");
+    }
+}
+
+#[actix_web::test]
+async fn related_of_a_hidden_or_unknown_article_is_404() {
+    let app = TestApp::new();
+    app.article("draft").draft().create();
+    app.get("/api/v1/articles/draft/related").await.problem(404);
+    app.get("/api/v1/articles/nothing/related")
+        .await
+        .problem(404);
+}

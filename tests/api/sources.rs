@@ -1,0 +1,34 @@
+//! `GET /api/v1/sources` and `GET /api/v1/sources/{slug}`.
+
+use serde_json::json;
+
+use crate::support::{TestApp, slugs};
+
+#[actix_web::test]
+async fn sources_are_listed_alphabetically_and_paginated() {
+    let app = TestApp::new();
+    app.source("reuters", "Reuters", Some("https://www.reuters.com"));
+    app.source("agencies", "Agencies", None);
+    app.source("afp", "AFP", None);
+    let all = app.get("/api/v1/sources").await.json(200);
+    assert_eq!(slugs(&all), ["afp", "agencies", "reuters"]);
+    let first = app.get("/api/v1/sources?per_page=1").await.json(200);
+    assert_eq!(slugs(&first), ["afp"]);
+    assert_eq!(first["meta"]["total"], 3);
+}
+
+#[actix_web::test]
+async fn a_source_is_read_by_slug() {
+    let app = TestApp::new();
+    app.source("reuters", "Reuters", Some("https://www.reuters.com"));
+    let source = app.get("/api/v1/sources/reuters").await.json(200);
+    assert_eq!(
+        source,
+        json!({"slug": "reuters", "name": "Reuters", "url": "https://www.reuters.com"})
+    );
+    app.get("/api/v1/sources/nobody").await.problem(404);
+    assert_eq!(
+        app.get("/api/v1/sources?page=x").await.error_fields(400),
+        ["page"]
+    );
+}

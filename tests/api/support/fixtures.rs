@@ -1,0 +1,314 @@
+//! Fixture builders: rows written straight through the model layer, so read tests do not
+//! depend on the write API.
+
+use chrono::{Duration, NaiveDateTime};
+use dateline::db::DbConn;
+use dateline::models::article::{self, NewArticle};
+use dateline::models::comment::{self, NewComment};
+use dateline::models::section::{self, NewSection};
+use dateline::models::source::{self, NewSource};
+use dateline::models::tag::{self, NewTag};
+use dateline::models::user::{self, NewUser};
+
+use super::TestApp;
+
+impl TestApp {
+    /// A section (found or created), under `parent` (a slug) if given.
+    pub fn section(&self, slug: &str, name: &str, parent: Option<&str>) -> i64 {
+        let now = self.now();
+        self.with_conn(|conn| ensure_section(conn, slug, name, parent, 0, now))
+    }
+
+    /// A section at a given position among its siblings.
+    pub fn section_at(&self, slug: &str, name: &str, parent: Option<&str>, position: i32) -> i64 {
+        let now = self.now();
+        self.with_conn(|conn| ensure_section(conn, slug, name, parent, position, now))
+    }
+
+    pub fn tag(&self, slug: &str, name: &str) -> i64 {
+        let now = self.now();
+        self.with_conn(|conn| ensure_tag(conn, slug, name, now))
+    }
+
+    pub fn source(&self, slug: &str, name: &str, url: Option<&str>) -> i64 {
+        let now = self.now();
+        self.with_conn(|conn| ensure_source(conn, slug, name, url, now))
+    }
+
+    /// A user with an unusable password (fixtures never log in through it).
+    pub fn user(&self, email: &str, display_name: &str, role: &str) -> i64 {
+        let now = self.now();
+        self.with_conn(|conn| {
+            user::insert(
+                conn,
+                &NewUser {
+                    email,
+                    display_name,
+                    password_hash: "!",
+                    role,
+                    active: true,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .expect("insert user")
+            .id
+        })
+    }
+
+    /// Starts an article; `.create()` writes it.
+    pub fn article(&self, slug: &str) -> ArticleBuilder<'_> {
+        ArticleBuilder {
+            app: self,
+            slug: slug.to_owned(),
+            headline: format!("Headline of {slug}"),
+            alternative_headline: None,
+            summary: Some(format!("Summary of {slug}")),
+            body: format!("<p>Body of {slug}</p>"),
+            section: "world-news".to_owned(),
+            tags: Vec::new(),
+            sources: Vec::new(),
+            status: "published",
+            published_at: Some(self.now() - Duration::hours(1)),
+            author_id: None,
+            comments_enabled: true,
+        }
+    }
+
+    /// A comment on an article with the given status.
+    pub fn comment(&self, article_id: i64, status: &str, body: &str) -> i64 {
+        let now = self.now();
+        self.with_conn(|conn| {
+            comment::insert(
+                conn,
+                &NewComment {
+                    article_id,
+                    parent_id: None,
+                    depth: 0,
+                    author_name: "Reader",
+                    author_email: Some("reader@example.com"),
+                    body,
+                    status,
+                    client_hash: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .expect("insert comment")
+            .id
+        })
+    }
+}
+
+pub struct ArticleBuilder<'a> {
+    app: &'a TestApp,
+    slug: String,
+    headline: String,
+    alternative_headline: Option<String>,
+    summary: Option<String>,
+    body: String,
+    section: String,
+    tags: Vec<String>,
+    sources: Vec<String>,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
+    author_id: Option<i64>,
+    comments_enabled: bool,
+}
+
+impl ArticleBuilder<'_> {
+    pub fn headline(mut self, headline: &str) -> Self {
+        self.headline = headline.to_owned();
+        self
+    }
+
+    pub fn alternative_headline(mut self, text: &str) -> Self {
+        self.alternative_headline = Some(text.to_owned());
+        self
+    }
+
+    pub fn summary(mut self, summary: Option<&str>) -> Self {
+        self.summary = summary.map(str::to_owned);
+        self
+    }
+
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = body.to_owned();
+        self
+    }
+
+    /// The section's slug; created (named after the slug) if missing.
+    pub fn section(mut self, slug: &str) -> Self {
+        self.section = slug.to_owned();
+        self
+    }
+
+    /// Tag slugs in order; missing tags are created.
+    pub fn tags(mut self, slugs: &[&str]) -> Self {
+        self.tags = slugs.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Source slugs in order; missing sources are created.
+    pub fn sources(mut self, slugs: &[&str]) -> Self {
+        self.sources = slugs.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    pub fn draft(mut self) -> Self {
+        self.status = "draft";
+        self.published_at = None;
+        self
+    }
+
+    pub fn archived(mut self) -> Self {
+        self.status = "archived";
+        self
+    }
+
+    /// Published `hours` before the test clock's now (negative: scheduled in the future).
+    pub fn published_hours_ago(mut self, hours: i64) -> Self {
+        self.status = "published";
+        self.published_at = Some(self.app.now() - Duration::hours(hours));
+        self
+    }
+
+    pub fn author(mut self, user_id: i64) -> Self {
+        self.author_id = Some(user_id);
+        self
+    }
+
+    pub fn comments_enabled(mut self, enabled: bool) -> Self {
+        self.comments_enabled = enabled;
+        self
+    }
+
+    pub fn create(self) -> i64 {
+        let now = self.app.now();
+        self.app.with_conn(|conn| {
+            let section_id = match section::find_by_slug(conn, &self.section).expect("query") {
+                Some(s) => s.id,
+                None => ensure_section(conn, &self.section, &title_of(&self.section), None, 0, now),
+            };
+            let saved = article::insert(
+                conn,
+                &NewArticle {
+                    slug: &self.slug,
+                    headline: &self.headline,
+                    alternative_headline: self.alternative_headline.as_deref(),
+                    summary: self.summary.as_deref(),
+                    body: &self.body,
+                    section_id,
+                    author_id: self.author_id,
+                    status: self.status,
+                    published_at: self.published_at,
+                    comments_enabled: self.comments_enabled,
+                    created_at: now,
+                    updated_at: self.published_at.map_or(now, |p| p.min(now)),
+                },
+            )
+            .expect("insert article");
+            let tag_ids: Vec<i64> = self
+                .tags
+                .iter()
+                .map(|slug| ensure_tag(conn, slug, &title_of(slug), now))
+                .collect();
+            tag::set_for_article(conn, saved.id, &tag_ids).expect("tags");
+            let source_ids: Vec<i64> = self
+                .sources
+                .iter()
+                .map(|slug| ensure_source(conn, slug, &title_of(slug), None, now))
+                .collect();
+            source::set_for_article(conn, saved.id, &source_ids).expect("sources");
+            saved.id
+        })
+    }
+}
+
+/// "world-news" -> "World News".
+pub fn title_of(slug: &str) -> String {
+    slug.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn ensure_section(
+    conn: &mut DbConn,
+    slug: &str,
+    name: &str,
+    parent: Option<&str>,
+    position: i32,
+    now: NaiveDateTime,
+) -> i64 {
+    if let Some(existing) = section::find_by_slug(conn, slug).expect("query") {
+        return existing.id;
+    }
+    let parent_id = parent.map(|p| {
+        section::find_by_slug(conn, p)
+            .expect("query")
+            .expect("parent exists")
+            .id
+    });
+    section::insert(
+        conn,
+        &NewSection {
+            slug,
+            name,
+            description: Some(&format!("About {name}")),
+            parent_id,
+            position,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert section")
+    .id
+}
+
+fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> i64 {
+    if let Some(existing) = tag::find_by_slug(conn, slug).expect("query") {
+        return existing.id;
+    }
+    tag::insert(
+        conn,
+        &NewTag {
+            slug,
+            name,
+            description: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert tag")
+    .id
+}
+
+fn ensure_source(
+    conn: &mut DbConn,
+    slug: &str,
+    name: &str,
+    url: Option<&str>,
+    now: NaiveDateTime,
+) -> i64 {
+    if let Some(existing) = source::find_by_slug(conn, slug).expect("query") {
+        return existing.id;
+    }
+    source::insert(
+        conn,
+        &NewSource {
+            slug,
+            name,
+            url,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert source")
+    .id
+}

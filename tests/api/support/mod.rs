@@ -1,0 +1,247 @@
+//! The test harness: [`TestApp`] (a fresh database and the app over it), fixture builders and
+//! response helpers.
+
+pub mod fixtures;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode, header::HeaderMap};
+use actix_web::test::{self, TestRequest};
+use chrono::{DateTime, TimeZone, Utc};
+use dateline::api::AppState;
+use dateline::clock::ManualClock;
+use dateline::config::{Config, DatabaseUrl};
+use dateline::db::{self, ConnectionManager, DbConn, Pool, QueryCounter};
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use serde_json::Value;
+
+/// The variable naming a PostgreSQL server to test against instead of SQLite.
+pub const PG_URL_VAR: &str = "DATELINE_TEST_DATABASE_URL";
+
+/// A fresh, migrated database that disappears with the value.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        match std::env::var(PG_URL_VAR).ok().filter(|v| !v.is_empty()) {
+            Some(server) => Self::postgres(&server),
+            None => Self::sqlite(),
+        }
+    }
+
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        Self {
+            url: DatabaseUrl::Sqlite(path),
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    fn postgres(server: &str) -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "dateline_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand_suffix()
+        );
+        let mut admin =
+            diesel::PgConnection::establish(server).expect("connect to the PostgreSQL test server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create the test database");
+        let (base, _) = server
+            .rsplit_once('/')
+            .expect("a PostgreSQL URL ends in /database");
+        Self {
+            url: DatabaseUrl::Postgres(format!("{base}/{name}")),
+            _dir: None,
+            pg: Some((server.to_owned(), name)),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.url.backend_name()
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.pg
+            && let Ok(mut admin) = diesel::PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// The application over a fresh database, with a clock the test controls.
+pub struct TestApp {
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub queries: QueryCounter,
+    // Dropped last: the database outlives the pool that uses it.
+    pub db: TestDb,
+}
+
+/// The instant tests start at, unless they move the clock.
+pub fn test_epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        Self::with_config(|_| {})
+    }
+
+    /// A test app whose configuration `adjust` may change (page sizes, origins, ...).
+    pub fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::new();
+        let mut config = Config::with_database(db.url.clone());
+        config.db_pool_size = 4;
+        config.db_pool_timeout = Duration::from_secs(5);
+        adjust(&mut config);
+        let queries = QueryCounter::default();
+        let manager = ConnectionManager::new(db.url.clone()).counting(queries.clone());
+        let pool = db::build_pool_with(manager, config.db_pool_size, config.db_pool_timeout)
+            .expect("pool");
+        db::migrate(&mut pool.get().expect("connection")).expect("migrations");
+        let clock = ManualClock::new(test_epoch());
+        let state = AppState {
+            pool,
+            config: Arc::new(config),
+            clock: Arc::new(clock.clone()),
+        };
+        Self {
+            state,
+            clock,
+            queries,
+            db,
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.state.pool
+    }
+
+    /// Runs `work` on a pooled connection, synchronously (for fixtures and checks).
+    pub fn with_conn<T>(&self, work: impl FnOnce(&mut DbConn) -> T) -> T {
+        let mut conn = self.pool().get().expect("connection");
+        work(&mut conn)
+    }
+
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.state.now()
+    }
+
+    /// Sends a request through the whole application (middleware included).
+    pub async fn send(&self, request: TestRequest) -> Response {
+        let service = test::init_service(dateline::server::app(self.state.clone())).await;
+        let response = test::call_service(&service, request.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await.to_vec();
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Response {
+        self.send(TestRequest::get().uri(uri)).await
+    }
+
+    pub async fn request(&self, method: Method, uri: &str) -> Response {
+        self.send(TestRequest::default().method(method).uri(uri))
+            .await
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+    }
+
+    /// The JSON body, after checking the status.
+    #[track_caller]
+    pub fn json(&self, expected: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The problem document, after checking the status and the media type.
+    #[track_caller]
+    pub fn problem(&self, expected: u16) -> Value {
+        let body = self.json(expected);
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "errors are problem+json"
+        );
+        assert_eq!(body["status"], expected);
+        assert!(
+            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()
+        );
+        body
+    }
+
+    /// The `field`s named in a problem's `errors`.
+    #[track_caller]
+    pub fn error_fields(&self, expected: u16) -> Vec<String> {
+        self.problem(expected)["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The slugs of a list answer's `data`, in order.
+pub fn slugs(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("a list has data")
+        .iter()
+        .map(|item| item["slug"].as_str().expect("slug").to_owned())
+        .collect()
+}
