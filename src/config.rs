@@ -35,6 +35,14 @@ impl DatabaseUrl {
         Ok(Self::Sqlite(PathBuf::from(path)))
     }
 
+    /// The URL form, as `DATABASE_URL` would give it.
+    pub fn to_url(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => url.clone(),
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",

@@ -1,0 +1,189 @@
+//! The `dateline` binary itself: configuration errors, migrations, import, seed, openapi, serve.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::TestDb;
+
+fn dateline(db: &TestDb, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dateline"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db.url.to_url())
+        .env("DATELINE_LOG", "warn")
+        // Keep a developer's .env out of the test.
+        .current_dir(std::env::temp_dir());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run dateline")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn an_invalid_variable_stops_the_process_naming_it() {
+    let db = TestDb::new();
+    for (var, value) in [
+        ("DATELINE_MAX_PAGE_SIZE", "lots"),
+        ("DATELINE_BIND", "localhost"),
+        ("DATELINE_LOG_FORMAT", "xml"),
+        ("DATABASE_URL", "mysql://db/x"),
+    ] {
+        let output = run(dateline(&db, &["migrate"]).env(var, value));
+        assert!(
+            !output.status.success(),
+            "{var}={value} must stop the process"
+        );
+        let message = stderr(&output);
+        assert!(
+            message.contains(var) && message.contains(value),
+            "{var}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_database_folder_is_created_and_an_impossible_one_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new();
+    let nested = dir.path().join("a/b/dateline.db");
+    let output =
+        run(dateline(&db, &["migrate"])
+            .env("DATABASE_URL", format!("sqlite://{}", nested.display())));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(nested.exists());
+    assert!(stdout(&output).contains("migration"));
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let impossible = file.join("sub/dateline.db");
+    let output = run(dateline(&db, &["migrate"])
+        .env("DATABASE_URL", format!("sqlite://{}", impossible.display())));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("database folder"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn import_is_idempotent_from_the_command_line() {
+    let db = TestDb::new();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/seed-article.json"
+    );
+    let first = run(&mut dateline(&db, &["import", fixture]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("1 created, 0 updated"),
+        "{}",
+        stdout(&first)
+    );
+    let second = run(&mut dateline(&db, &["import", fixture]));
+    assert!(
+        stdout(&second).contains("0 created, 1 updated"),
+        "{}",
+        stdout(&second)
+    );
+
+    let missing = run(&mut dateline(&db, &["import", "/no/such/file.json"]));
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("cannot read"));
+}
+
+#[test]
+fn seed_generates_the_requested_articles() {
+    let db = TestDb::new();
+    let output = run(&mut dateline(
+        &db,
+        &["seed", "--articles", "120", "--batch-size", "50"],
+    ));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("seeded 120 articles"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn openapi_prints_the_committed_spec() {
+    let db = TestDb::new();
+    let output = run(&mut dateline(&db, &["openapi"]));
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap();
+    assert_eq!(stdout(&output), committed);
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn serve_answers_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::new();
+    let port = free_port();
+    let mut child = dateline(&db, &[])
+        .env("DATELINE_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let response = loop {
+        if let Some(response) = http_get(port, "/api/v1/articles") {
+            break response;
+        }
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#"{"data":[],"meta":{"page":1,"per_page":20,"total":0}}"#));
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit status {status}");
+}
