@@ -7,10 +7,15 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+use validator::ValidateEmail;
+
 use crate::api::AppState;
+use crate::api::users::create_account;
+use crate::auth::{Role, password};
 use crate::clock::{self, SystemClock};
 use crate::config::Config;
 use crate::content::{import, seed};
+use crate::error::AppError;
 use crate::{db, server, telemetry};
 
 #[derive(Debug, Parser)]
@@ -49,6 +54,25 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Manage editorial accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password comes from DATELINE_PASSWORD, or is asked for.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The display name (the byline).
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "editor", "author"])]
+        role: String,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -75,11 +99,7 @@ fn run(command: Command) -> Result<(), String> {
     }
     let config = Config::from_env().map_err(|e| e.to_string())?;
     telemetry::init(&config.log_filter, config.log_format);
-    let pool = db::build_pool(
-        &config.database_url,
-        config.db_pool_size,
-        config.db_pool_timeout,
-    )?;
+    let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_pool_timeout)?;
     let mut conn = pool.get().map_err(|e| {
         format!(
             "cannot connect to the {} database: {e}",
@@ -93,12 +113,16 @@ fn run(command: Command) -> Result<(), String> {
     let now = clock::now_micros(&SystemClock);
     match command {
         Command::Serve => {
+            if let Some(admin) = &config.bootstrap_admin {
+                bootstrap_admin(&mut conn, &admin.email, &admin.password, now)?;
+            }
+            if config.jwt_secret.generated {
+                tracing::warn!(
+                    "DATELINE_JWT_SECRET is not set: signing tokens with a random secret; tokens will not survive a restart"
+                );
+            }
             drop(conn);
-            let state = AppState {
-                pool,
-                config: Arc::new(config),
-                clock: Arc::new(SystemClock),
-            };
+            let state = AppState::new(pool, config, Arc::new(SystemClock));
             actix_web::rt::System::new()
                 .block_on(server::serve(state))
                 .map_err(|e| format!("server error: {e}"))
@@ -108,8 +132,8 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Import { file } => {
-            let json = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let json =
+                std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let articles = import::parse(&json)?;
             let report = import::import(&mut conn, &articles, now)?;
             println!(
@@ -149,6 +173,80 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::User {
+            command: UserCommand::Create { email, name, role },
+        } => {
+            let password = match std::env::var("DATELINE_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => prompt_password()?,
+            };
+            let role = Role::parse(&role).ok_or("role must be admin, editor or author")?;
+            let created = create_user(&mut conn, &email, &name, role, &password, now)?;
+            println!(
+                "created {} user {} (id {})",
+                role.as_str(),
+                created.email,
+                created.id
+            );
+            Ok(())
+        }
         Command::Openapi => unreachable!("handled before configuration is read"),
     }
+}
+
+fn prompt_password() -> Result<String, String> {
+    let first = rpassword::prompt_password("Password: ")
+        .map_err(|e| format!("cannot read a password (set DATELINE_PASSWORD for scripts): {e}"))?;
+    let second =
+        rpassword::prompt_password("Repeat it: ").map_err(|e| format!("cannot read the password: {e}"))?;
+    if first != second {
+        return Err("the two passwords differ".to_owned());
+    }
+    Ok(first)
+}
+
+/// Checks and creates an account, with the same rules as the admin API.
+fn create_user(
+    conn: &mut db::DbConn,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<crate::models::user::User, String> {
+    if !email.validate_email() {
+        return Err(format!("`{email}` is not an e-mail address"));
+    }
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err("the name must not be empty".to_owned());
+    }
+    if let Some(problem) = password::problem(password) {
+        return Err(format!("the password {problem}"));
+    }
+    let hash = password::hash(password)?;
+    db::write(conn, |conn| {
+        create_account(conn, email, name, role, &hash, true, now)
+    })
+    .map_err(|e| match e {
+        AppError::Conflict { .. } => format!("an account with the e-mail {email} exists already"),
+        other => format!("cannot create the account: {other}"),
+    })
+}
+
+/// Creates the first admin from DATELINE_ADMIN_EMAIL / DATELINE_ADMIN_PASSWORD when there is no
+/// account yet (container deployments); does nothing once any account exists.
+fn bootstrap_admin(
+    conn: &mut db::DbConn,
+    email: &str,
+    password: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(), String> {
+    let existing = crate::models::user::count(conn).map_err(|e| format!("cannot count users: {e}"))?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let created = create_user(conn, email, "Administrator", Role::Admin, password, now)
+        .map_err(|e| format!("DATELINE_ADMIN_EMAIL/DATELINE_ADMIN_PASSWORD: {e}"))?;
+    tracing::info!(email = %created.email, "created the first admin account");
+    Ok(())
 }

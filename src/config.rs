@@ -58,6 +58,71 @@ pub enum LogFormat {
     Json,
 }
 
+/// `development` (the default) or `production`; production refuses insecure fallbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// The key that signs access tokens. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    bytes: Vec<u8>,
+    /// True when no secret was configured and a random one was made for this process.
+    pub generated: bool,
+}
+
+impl Secret {
+    /// The shortest secret accepted, in bytes (HS256 wants at least its output size).
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            generated: false,
+        }
+    }
+
+    pub fn random() -> Self {
+        let mut bytes = vec![0u8; 48];
+        rand::fill(&mut bytes[..]);
+        Self {
+            bytes,
+            generated: true,
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.generated {
+            "Secret(generated)"
+        } else {
+            "Secret(configured)"
+        })
+    }
+}
+
+/// The first administrator, created at start when no user exists (container deployments).
+#[derive(Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for BootstrapAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BootstrapAdmin")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The validated configuration of one process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -72,6 +137,20 @@ pub struct Config {
     pub db_pool_size: u32,
     pub db_pool_timeout: Duration,
     pub workers: usize,
+    pub environment: Environment,
+    pub jwt_secret: Secret,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Failed logins allowed per account, and per client address, within `login_window`.
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_address: u32,
+    pub login_window: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed; nobody else's is.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// Request body limits: articles and other content, and the small ones (auth, comments).
+    pub max_body_bytes: usize,
+    pub max_small_body_bytes: usize,
 }
 
 /// A variable with a value the process cannot run with.
@@ -101,15 +180,41 @@ impl Config {
                 problem: format!("is larger than DATELINE_MAX_PAGE_SIZE ({max_page_size})"),
             });
         }
+        let environment = env.parse_with("DATELINE_ENV", "development", |v| match v {
+            "development" => Ok(Environment::Development),
+            "production" => Ok(Environment::Production),
+            _ => Err("must be `development` or `production`".to_owned()),
+        })?;
         Ok(Self {
-            database_url: env.parse_with(
-                "DATABASE_URL",
-                DatabaseUrl::DEFAULT,
-                DatabaseUrl::parse,
+            jwt_secret: jwt_secret(&env, environment)?,
+            environment,
+            access_token_ttl: Duration::from_secs(
+                env.parse_range("DATELINE_ACCESS_TOKEN_TTL_SECS", 900, 30, 86_400)?
+                    .into(),
+            ),
+            refresh_token_ttl: Duration::from_secs(
+                u64::from(env.parse_range("DATELINE_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365)?) * 86_400,
+            ),
+            login_max_failures_per_account: env.parse_range("DATELINE_LOGIN_MAX_FAILURES", 5, 1, 1000)?,
+            login_max_failures_per_address: env.parse_range(
+                "DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                20,
+                1,
+                100_000,
             )?,
+            login_window: Duration::from_secs(
+                env.parse_range("DATELINE_LOGIN_WINDOW_SECS", 900, 1, 86_400)?
+                    .into(),
+            ),
+            trusted_proxies: env.parse_with("DATELINE_TRUSTED_PROXIES", "", parse_networks)?,
+            bootstrap_admin: bootstrap_admin(&env)?,
+            max_body_bytes: env.parse_range("DATELINE_MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576)?
+                as usize,
+            max_small_body_bytes: env.parse_range("DATELINE_MAX_SMALL_BODY_BYTES", 16_384, 256, 1_048_576)?
+                as usize,
+            database_url: env.parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)?,
             bind: env.parse_with("DATELINE_BIND", "127.0.0.1:8080", |v| {
-                SocketAddr::from_str(v)
-                    .map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
+                SocketAddr::from_str(v).map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
             })?,
             log_filter: env.parse_with("DATELINE_LOG", "info", parse_log_filter)?,
             log_format: env.parse_with("DATELINE_LOG_FORMAT", "text", |v| match v {
@@ -142,6 +247,61 @@ impl Config {
     }
 }
 
+fn jwt_secret(env: &Env<'_>, environment: Environment) -> Result<Secret, ConfigError> {
+    const VAR: &str = "DATELINE_JWT_SECRET";
+    match env.get(VAR) {
+        Some(value) if value.len() >= Secret::MIN_LEN => Ok(Secret::new(value.into_bytes())),
+        Some(value) => Err(ConfigError {
+            var: VAR,
+            // Never echo a secret, even a bad one.
+            value: format!("<{} bytes>", value.len()),
+            problem: format!("is too short: at least {} bytes are required", Secret::MIN_LEN),
+        }),
+        None if environment == Environment::Production => Err(ConfigError {
+            var: VAR,
+            value: String::new(),
+            problem: format!(
+                "is required when DATELINE_ENV=production (at least {} random bytes)",
+                Secret::MIN_LEN
+            ),
+        }),
+        None => Ok(Secret::random()),
+    }
+}
+
+fn bootstrap_admin(env: &Env<'_>) -> Result<Option<BootstrapAdmin>, ConfigError> {
+    match (
+        env.get("DATELINE_ADMIN_EMAIL"),
+        env.get("DATELINE_ADMIN_PASSWORD"),
+    ) {
+        (Some(email), Some(password)) => Ok(Some(BootstrapAdmin { email, password })),
+        (None, None) => Ok(None),
+        (Some(email), None) => Err(ConfigError {
+            var: "DATELINE_ADMIN_PASSWORD",
+            value: String::new(),
+            problem: format!("is required with DATELINE_ADMIN_EMAIL={email}"),
+        }),
+        (None, Some(_)) => Err(ConfigError {
+            var: "DATELINE_ADMIN_EMAIL",
+            value: String::new(),
+            problem: "is required with DATELINE_ADMIN_PASSWORD".to_owned(),
+        }),
+    }
+}
+
+fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<ipnet::IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("contains `{v}`, which is neither an IP address nor a CIDR network"))
+        })
+        .collect()
+}
+
 struct Env<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -158,20 +318,10 @@ impl Env<'_> {
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, ConfigError> {
         let value = self.get(var).unwrap_or_else(|| default.to_owned());
-        parse(value.trim()).map_err(|problem| ConfigError {
-            var,
-            value,
-            problem,
-        })
+        parse(value.trim()).map_err(|problem| ConfigError { var, value, problem })
     }
 
-    fn parse_range(
-        &self,
-        var: &'static str,
-        default: u32,
-        min: u32,
-        max: u32,
-    ) -> Result<u32, ConfigError> {
+    fn parse_range(&self, var: &'static str, default: u32, min: u32, max: u32) -> Result<u32, ConfigError> {
         self.parse_with(var, &default.to_string(), |v| {
             let n: u32 = v
                 .parse()
@@ -221,12 +371,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::from_lookup(move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        })
+        Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
 
     #[test]
@@ -249,16 +394,30 @@ mod tests {
         assert_eq!(err.var, "DATABASE_URL");
         let err = config(&[("DATELINE_BIND", "localhost")]).unwrap_err();
         assert_eq!(err.var, "DATELINE_BIND");
-        let err = config(&[
-            ("DATELINE_PAGE_SIZE", "50"),
-            ("DATELINE_MAX_PAGE_SIZE", "10"),
-        ])
-        .unwrap_err();
+        let err = config(&[("DATELINE_PAGE_SIZE", "50"), ("DATELINE_MAX_PAGE_SIZE", "10")]).unwrap_err();
         assert_eq!(err.var, "DATELINE_PAGE_SIZE");
         let err = config(&[("DATELINE_CORS_ORIGINS", "https://a.example/")]).unwrap_err();
         assert_eq!(err.var, "DATELINE_CORS_ORIGINS");
         let err = config(&[("DATELINE_LOG_FORMAT", "xml")]).unwrap_err();
         assert!(err.to_string().contains("DATELINE_LOG_FORMAT"));
+        let err = config(&[("DATELINE_TRUSTED_PROXIES", "10.0.0.0/8,nope")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_TRUSTED_PROXIES");
+        let err = config(&[("DATELINE_ADMIN_EMAIL", "a@b.c")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_ADMIN_PASSWORD");
+    }
+
+    #[test]
+    fn the_jwt_secret_is_required_in_production_and_never_echoed() {
+        let dev = config(&[]).unwrap();
+        assert!(dev.jwt_secret.generated);
+        let err = config(&[("DATELINE_ENV", "production")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_JWT_SECRET");
+        let err = config(&[("DATELINE_JWT_SECRET", "short-secret")]).unwrap_err();
+        assert!(!err.to_string().contains("short-secret"));
+        let long = "x".repeat(32);
+        let prod = config(&[("DATELINE_ENV", "production"), ("DATELINE_JWT_SECRET", &long)]).unwrap();
+        assert!(!prod.jwt_secret.generated);
+        assert!(!format!("{prod:?}").contains(&long));
     }
 
     #[test]

@@ -26,11 +26,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -66,10 +62,7 @@ pub struct Problem {
 pub enum AppError {
     /// Malformed request: bad JSON, bad query parameter, bad path segment.
     #[error("bad request: {detail}")]
-    BadRequest {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    BadRequest { detail: String, errors: Vec<FieldError> },
     /// No credentials, or credentials that do not identify anyone.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -78,23 +71,14 @@ pub enum AppError {
     InvalidToken(String),
     /// Authenticated, but the role does not allow this.
     #[error("forbidden: {detail}")]
-    Forbidden {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    Forbidden { detail: String, errors: Vec<FieldError> },
     #[error("not found: {detail}")]
-    NotFound {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    NotFound { detail: String, errors: Vec<FieldError> },
     #[error("method not allowed")]
     MethodNotAllowed,
     /// The request conflicts with the current state (a slug taken, a cycle, a duplicate).
     #[error("conflict: {detail}")]
-    Conflict {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    Conflict { detail: String, errors: Vec<FieldError> },
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
@@ -173,9 +157,7 @@ impl AppError {
                 "This method is not allowed on this resource.".to_owned(),
                 Vec::new(),
             ),
-            Self::Validation(errors) => {
-                ("The request has invalid fields.".to_owned(), errors.clone())
-            }
+            Self::Validation(errors) => ("The request has invalid fields.".to_owned(), errors.clone()),
             Self::TooManyRequests { retry_after_secs } => (
                 format!("Too many requests; retry in {retry_after_secs} seconds."),
                 Vec::new(),
@@ -229,8 +211,7 @@ impl ResponseError for AppError {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::InvalidToken(_) => {
-                response
-                    .insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
             }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
@@ -263,11 +244,7 @@ impl From<diesel::result::Error> for AppError {
             }
             Error::DatabaseError(DatabaseErrorKind::CheckViolation, info) => {
                 tracing::warn!(constraint = ?info.constraint_name(), "check constraint refused a write");
-                Self::Validation(vec![FieldError::new(
-                    "",
-                    "invalid",
-                    "a value breaks a data rule",
-                )])
+                Self::Validation(vec![FieldError::new("", "invalid", "a value breaks a data rule")])
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(format!("database connection closed: {}", info.message()))

@@ -4,6 +4,7 @@
 //! integration tests drive the same application in-process.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -13,4 +14,5 @@ pub mod error;
 pub mod models;
 pub mod openapi;
 pub mod server;
+pub mod state;
 pub mod telemetry;

@@ -24,7 +24,32 @@ pub fn spec_json() -> String {
         (name = "sections", description = "The section tree (\"Home > World News\")."),
         (name = "tags", description = "Keywords articles are filed under."),
         (name = "sources", description = "Agencies and outlets articles credit (\"By Agencies\")."),
+        (name = "auth", description = "Log in, rotate refresh tokens, log out."),
+        (name = "users", description = "Editorial accounts (admins only)."),
         (name = "system", description = "Liveness and readiness."),
-    )
+    ),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme that protected operations name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /api/v1/auth/login` (15 minutes by default).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, HttpServer, http::header, web};
 use utoipa::OpenApi;
@@ -27,19 +27,34 @@ pub fn app(
     >,
 > {
     let cors = cors(&state.config.cors_origins);
-    let (app, spec) =
-        App::new()
-            .into_utoipa_app()
-            .openapi(ApiDoc::openapi())
-            .app_data(web::Data::new(state))
-            .app_data(web::PathConfig::default().error_handler(|err, _| {
-                AppError::bad_param("path", "invalid", err.to_string()).into()
-            }))
-            .configure(api::configure)
-            .split_for_parts();
+    let (app, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|err, _| AppError::bad_param("path", "invalid", err.to_string()).into()),
+        )
+        .configure(api::configure)
+        .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .service(web::resource("/docs").route(web::get().to(docs_redirect)))
         .default_service(web::to(no_route))
+        .wrap_fn(|req, srv| {
+            // Whatever a token unlocks is the caller's alone: never stored by shared caches.
+            let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                if authenticated {
+                    response.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        header::HeaderValue::from_static("private, no-store"),
+                    );
+                }
+                Ok(response)
+            }
+        })
         .wrap(cors)
         .wrap(security_headers())
         .wrap(tracing_actix_web::TracingLogger::default())

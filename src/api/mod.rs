@@ -1,49 +1,56 @@
 //! The HTTP API: handlers, a file per resource, mounted under `/api/v1`.
 
 pub mod articles;
+pub mod auth;
+pub mod json;
 pub mod params;
 pub mod sections;
 pub mod sources;
 pub mod system;
 pub mod tags;
+pub mod taxonomy;
+pub mod users;
 pub mod views;
-
-use std::sync::Arc;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::db::Pool;
-
-/// What every handler can reach: the pool, the configuration and the clock.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: Pool,
-    pub config: Arc<Config>,
-    pub clock: Arc<dyn Clock>,
-}
-
-impl AppState {
-    /// Now, at the precision the database stores.
-    pub fn now(&self) -> chrono::NaiveDateTime {
-        crate::clock::now_micros(self.clock.as_ref())
-    }
-}
+pub use crate::state::AppState;
 
 /// The versioned API and the unversioned operational routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/api/v1")
-            .service(articles::list_articles)
-            .service(articles::get_article)
-            .service(articles::related_articles)
+            .service(articles::read::list_articles)
+            .service(articles::read::get_article)
+            .service(articles::read::related_articles)
+            .service(articles::write::create_article)
+            .service(articles::write::replace_article)
+            .service(articles::write::update_article)
+            .service(articles::write::delete_article)
             .service(sections::list_sections)
             .service(sections::get_section)
+            .service(sections::create_section)
+            .service(sections::update_section)
+            .service(sections::delete_section)
             .service(tags::list_tags)
             .service(tags::get_tag)
+            .service(tags::create_tag)
+            .service(tags::update_tag)
+            .service(tags::delete_tag)
             .service(sources::list_sources)
-            .service(sources::get_source),
+            .service(sources::get_source)
+            .service(sources::create_source)
+            .service(sources::update_source)
+            .service(sources::delete_source)
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::me)
+            .service(users::list_users)
+            .service(users::get_user)
+            .service(users::create_user)
+            .service(users::update_user)
+            .service(users::delete_user),
     )
     .service(system::healthz)
     .service(system::readyz);

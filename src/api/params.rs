@@ -29,8 +29,7 @@ impl<T: DeserializeOwned> FromRequest for Params<T> {
 
 /// Parses a query string, turning serde's complaints into a 400 naming the parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
-    let deserializer =
-        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
         let message = err.inner().to_string();
@@ -44,11 +43,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
 
 fn describe(path: &str, message: &str) -> FieldError {
     if let Some(name) = between(message, "unknown field `", "`") {
-        return FieldError::new(
-            name,
-            "unknown_parameter",
-            "is not a parameter of this route",
-        );
+        return FieldError::new(name, "unknown_parameter", "is not a parameter of this route");
     }
     if let Some(name) = between(message, "duplicate field `", "`") {
         return FieldError::new(name, "duplicate_parameter", "is given more than once");
@@ -102,11 +97,7 @@ pub struct Page {
 impl Page {
     /// Checks `page` and `per_page` against the configured bounds. Out of range is an error,
     /// never silently clamped.
-    pub fn resolve(
-        page: Option<u32>,
-        per_page: Option<u32>,
-        config: &Config,
-    ) -> Result<Self, AppError> {
+    pub fn resolve(page: Option<u32>, per_page: Option<u32>, config: &Config) -> Result<Self, AppError> {
         let page = page.unwrap_or(1);
         if !(1..=MAX_PAGE).contains(&page) {
             return Err(AppError::bad_param(
@@ -147,9 +138,7 @@ impl Page {
         let start = usize::try_from(self.offset())
             .unwrap_or(usize::MAX)
             .min(items.len());
-        let end = start
-            .saturating_add(self.per_page as usize)
-            .min(items.len());
+        let end = start.saturating_add(self.per_page as usize).min(items.len());
         &items[start..end]
     }
 }

@@ -1,15 +1,20 @@
 //! Public section routes: the navigation tree and one section with its breadcrumb.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::api::AppState;
+use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
 use crate::api::views::SectionRef;
-use crate::db;
-use crate::error::{AppError, Problem};
-use crate::models::section;
+use crate::auth::AuthUser;
+use crate::db::{self, DbConn};
+use crate::error::{AppError, FieldError, Problem};
+use crate::models::article;
+use crate::models::section::{self, NewSection, Section, SectionChanges, SectionTree};
 
 /// A section as listed in the tree.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -77,10 +82,7 @@ pub async fn list_sections(
             slug: s.slug.clone(),
             name: s.name.clone(),
             description: s.description.clone(),
-            parent: s
-                .parent_id
-                .and_then(|p| tree.get(p))
-                .map(|p| p.slug.clone()),
+            parent: s.parent_id.and_then(|p| tree.get(p)).map(|p| p.slug.clone()),
             depth: *depth as u32,
             position: s.position,
         })
@@ -110,17 +112,20 @@ pub async fn get_section(
     slug: web::Path<String>,
 ) -> Result<web::Json<SectionDetail>, AppError> {
     let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
-    let section = tree
-        .by_slug(&slug)
-        .ok_or_else(|| AppError::not_found("No section has this slug."))?;
-    Ok(web::Json(SectionDetail {
+    let section = tree.by_slug(&slug).ok_or_else(section_not_found)?;
+    Ok(web::Json(section_detail(&tree, section)))
+}
+
+fn section_not_found() -> AppError {
+    AppError::not_found("No section has this slug.")
+}
+
+fn section_detail(tree: &SectionTree, section: &Section) -> SectionDetail {
+    SectionDetail {
         slug: section.slug.clone(),
         name: section.name.clone(),
         description: section.description.clone(),
-        parent: section
-            .parent_id
-            .and_then(|p| tree.get(p))
-            .map(SectionRef::from),
+        parent: section.parent_id.and_then(|p| tree.get(p)).map(SectionRef::from),
         breadcrumb: tree
             .breadcrumb(section.id)
             .into_iter()
@@ -131,5 +136,256 @@ pub async fn get_section(
             .into_iter()
             .map(SectionRef::from)
             .collect(),
-    }))
+    }
+}
+
+/// A new section.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "World News", "parent": "news", "position": 1}))]
+pub struct SectionInput {
+    /// Generated from the name when absent.
+    #[validate(custom(function = "rules::slug"))]
+    pub slug: Option<String>,
+    #[validate(required, length(max = 200), custom(function = "rules::name"))]
+    pub name: Option<String>,
+    #[validate(length(max = 2000))]
+    pub description: Option<String>,
+    /// The parent section's slug; top level when absent.
+    #[validate(custom(function = "rules::slug"))]
+    pub parent: Option<String>,
+    /// Order among siblings (ascending); 0 when absent.
+    #[validate(range(min = -100000, max = 100000))]
+    pub position: Option<i32>,
+}
+
+impl RequestBody for SectionInput {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+/// Changes to a section; absent fields stay as they are, `null` clears.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"parent": null, "position": 3}))]
+pub struct SectionPatch {
+    #[validate(custom(function = "rules::slug"))]
+    pub slug: Option<String>,
+    #[validate(length(max = 200), custom(function = "rules::name"))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 2000))]
+    pub description: Option<Option<String>>,
+    /// The new parent's slug; `null` moves the section to the top level. A move under itself
+    /// or one of its own sub-sections is refused (409).
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(custom(function = "rules::slug"))]
+    pub parent: Option<Option<String>>,
+    #[validate(range(min = -100000, max = 100000))]
+    pub position: Option<i32>,
+}
+
+impl RequestBody for SectionPatch {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+fn resolve_parent(tree: &SectionTree, slug: &str) -> Result<i64, AppError> {
+    tree.by_slug(slug)
+        .map(|p| p.id)
+        .ok_or_else(|| AppError::invalid_field("parent", "not_found", "no section has this slug"))
+}
+
+async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
+    let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
+    let section = tree.get(id).ok_or_else(section_not_found)?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response
+        .insert_header(("Location", format!("/api/v1/sections/{}", section.slug)))
+        .json(section_detail(&tree, section)))
+}
+
+/// Creates a section (editors and admins).
+#[utoipa::path(
+    tag = "sections",
+    security(("bearer" = [])),
+    request_body = SectionInput,
+    responses(
+        (status = 201, description = "Created.", body = SectionDetail),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are missing or invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sections")]
+pub async fn create_section(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ValidJson<SectionInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let input = body.0;
+    let now = state.now();
+    let id = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let tree = section::load_tree(conn)?;
+            let parent_id = input
+                .parent
+                .as_deref()
+                .map(|p| resolve_parent(&tree, p))
+                .transpose()?;
+            let name = input.name.as_deref().unwrap_or_default().trim();
+            let slug = choose_slug(conn, None, input.slug.as_deref(), name, section::slug_exists)?;
+            let new = NewSection {
+                slug: &slug,
+                name,
+                description: input.description.as_deref(),
+                parent_id,
+                position: input.position.unwrap_or(0),
+                created_at: now,
+                updated_at: now,
+            };
+            Ok(section::insert(conn, &new)?.id)
+        })
+    })
+    .await?;
+    respond(&state, id, true).await
+}
+
+/// Changes a section, or moves it in the tree (editors and admins).
+#[utoipa::path(
+    tag = "sections",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The section's slug.")),
+    request_body = SectionPatch,
+    responses(
+        (status = 200, description = "Updated.", body = SectionDetail),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken, or the move would make a cycle.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/sections/{slug}")]
+pub async fn update_section(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+    body: ValidJson<SectionPatch>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let patch = body.0;
+    let slug = slug.into_inner();
+    let now = state.now();
+    let id = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let tree = section::load_tree(conn)?;
+            let current = tree.by_slug(&slug).ok_or_else(section_not_found)?.clone();
+            let parent_id = match &patch.parent {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(parent)) => Some(Some(checked_parent(&tree, &current, parent)?)),
+            };
+            let new_slug = choose_slug(
+                conn,
+                Some(&current.slug),
+                patch.slug.as_deref(),
+                &current.name,
+                section::slug_exists,
+            )?;
+            let changes = SectionChanges {
+                slug: Some(new_slug),
+                name: patch.name.as_ref().map(|n| n.trim().to_owned()),
+                description: patch.description.clone(),
+                parent_id,
+                position: patch.position,
+                updated_at: Some(now),
+            };
+            Ok(section::update(conn, current.id, &changes)?.id)
+        })
+    })
+    .await?;
+    respond(&state, id, false).await
+}
+
+/// The new parent's id, unless the move would put `section` under itself (409).
+fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result<i64, AppError> {
+    let parent_id = resolve_parent(tree, parent)?;
+    if tree.subtree_ids(section.id).contains(&parent_id) {
+        return Err(AppError::Conflict {
+            detail: "A section cannot move under itself or one of its sub-sections.".to_owned(),
+            errors: vec![FieldError::new(
+                "parent",
+                "cycle",
+                "would make a cycle in the tree",
+            )],
+        });
+    }
+    Ok(parent_id)
+}
+
+/// Deletes a section that has no sub-sections and no articles (editors and admins).
+#[utoipa::path(
+    tag = "sections",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The section's slug.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The section still has sub-sections or articles; `errors` names them.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/sections/{slug}")]
+pub async fn delete_section(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let slug = slug.into_inner();
+    db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| delete_if_unused(conn, &slug))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn delete_if_unused(conn: &mut DbConn, slug: &str) -> Result<(), AppError> {
+    let tree = section::load_tree(conn)?;
+    let current = tree.by_slug(slug).ok_or_else(section_not_found)?;
+    let children = tree.children(current.id);
+    if !children.is_empty() {
+        let names: Vec<&str> = children.iter().map(|c| c.slug.as_str()).collect();
+        return Err(AppError::Conflict {
+            detail: format!(
+                "This section has sub-sections: {}. Move or delete them first.",
+                names.join(", ")
+            ),
+            errors: names
+                .iter()
+                .map(|c| FieldError::new("children", "in_use", *c))
+                .collect(),
+        });
+    }
+    let (slugs, count) = article::in_section(conn, current.id, NAMED_IN_CONFLICT)?;
+    if count > 0 {
+        return Err(still_used_by_articles("section", slugs, count));
+    }
+    section::delete(conn, current.id)?;
+    Ok(())
 }

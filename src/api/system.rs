@@ -24,9 +24,7 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
 /// Readiness: the database answers a trivial query within the pool timeout.
@@ -45,7 +43,5 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
             .map_err(|e| AppError::Unavailable(format!("readiness query failed: {e}")))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    }))
+    Ok(HttpResponse::Ok().json(Health { status: "ok".into() }))
 }

@@ -1,14 +1,19 @@
 //! Public tag routes.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::api::AppState;
+use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
+use crate::auth::AuthUser;
 use crate::db;
 use crate::error::{AppError, Problem};
-use crate::models::tag::{self, Tag};
+use crate::models::article;
+use crate::models::tag::{self, NewTag, Tag, TagChanges};
 
 /// A tag. Its articles are listed by `GET /api/v1/articles?tag={slug}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -87,4 +92,189 @@ pub async fn get_tag(
     found
         .map(|t| web::Json(TagDetail::from(t)))
         .ok_or_else(|| AppError::not_found("No tag has this slug."))
+}
+
+/// A new tag.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Counter-terrorism"}))]
+pub struct TagInput {
+    /// Generated from the name when absent.
+    #[validate(custom(function = "rules::slug"))]
+    pub slug: Option<String>,
+    #[validate(required, length(max = 200), custom(function = "rules::name"))]
+    pub name: Option<String>,
+    #[validate(length(max = 2000))]
+    pub description: Option<String>,
+}
+
+impl RequestBody for TagInput {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+/// Changes to a tag; absent fields stay as they are, `null` clears.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Militancy and the fight against it."}))]
+pub struct TagPatch {
+    #[validate(custom(function = "rules::slug"))]
+    pub slug: Option<String>,
+    #[validate(length(max = 200), custom(function = "rules::name"))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 2000))]
+    pub description: Option<Option<String>>,
+}
+
+impl RequestBody for TagPatch {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("No tag has this slug.")
+}
+
+fn respond(saved: Tag, created: bool) -> HttpResponse {
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header(("Location", format!("/api/v1/tags/{}", saved.slug)))
+        .json(TagDetail::from(saved))
+}
+
+/// Creates a tag (editors and admins).
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    request_body = TagInput,
+    responses(
+        (status = 201, description = "Created.", body = TagDetail),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are missing or invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/tags")]
+pub async fn create_tag(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ValidJson<TagInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let input = body.0;
+    let now = state.now();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let name = input.name.as_deref().unwrap_or_default().trim();
+            let slug = choose_slug(conn, None, input.slug.as_deref(), name, tag::slug_exists)?;
+            let new = NewTag {
+                slug: &slug,
+                name,
+                description: input.description.as_deref(),
+                created_at: now,
+                updated_at: now,
+            };
+            Ok(tag::insert(conn, &new)?)
+        })
+    })
+    .await?;
+    Ok(respond(saved, true))
+}
+
+/// Changes a tag (editors and admins).
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The tag's slug.")),
+    request_body = TagPatch,
+    responses(
+        (status = 200, description = "Updated.", body = TagDetail),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/tags/{slug}")]
+pub async fn update_tag(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+    body: ValidJson<TagPatch>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let patch = body.0;
+    let slug = slug.into_inner();
+    let now = state.now();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = tag::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
+            let new_slug = choose_slug(
+                conn,
+                Some(&current.slug),
+                patch.slug.as_deref(),
+                &current.name,
+                tag::slug_exists,
+            )?;
+            let changes = TagChanges {
+                slug: Some(new_slug),
+                name: patch.name.as_ref().map(|n| n.trim().to_owned()),
+                description: patch.description.clone(),
+                updated_at: Some(now),
+            };
+            Ok(tag::update(conn, current.id, &changes)?)
+        })
+    })
+    .await?;
+    Ok(respond(saved, false))
+}
+
+/// Deletes a tag that no article uses (editors and admins).
+#[utoipa::path(
+    tag = "tags",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The tag's slug.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Articles still use the tag; `errors` names them.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/tags/{slug}")]
+pub async fn delete_tag(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let slug = slug.into_inner();
+    db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = tag::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
+            let (slugs, count) = article::with_tag(conn, current.id, NAMED_IN_CONFLICT)?;
+            if count > 0 {
+                return Err(still_used_by_articles("tag", slugs, count));
+            }
+            tag::delete(conn, current.id)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

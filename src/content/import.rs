@@ -124,8 +124,7 @@ struct Prepared {
 
 /// Parses the file's JSON.
 pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
     // Parse each article on its own so an error names the article and the field.
     let items = match value {
         serde_json::Value::Array(items) => items,
@@ -139,9 +138,7 @@ pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
         }
         object @ serde_json::Value::Object(_) => vec![object],
         _ => {
-            return Err(
-                "expected an article object, an array of them, or {\"articles\": [...]}".to_owned(),
-            );
+            return Err("expected an article object, an array of them, or {\"articles\": [...]}".to_owned());
         }
     };
     items
@@ -338,9 +335,7 @@ fn checked_slug(field: &str, value: &str) -> Result<String, String> {
 fn generated_slug(field: &str, from: &str) -> Result<String, String> {
     let generated = slug::slugify(from);
     if generated.is_empty() {
-        return Err(format!(
-            "{field}: no slug can be made from `{from}`; give one"
-        ));
+        return Err(format!("{field}: no slug can be made from `{from}`; give one"));
     }
     Ok(generated)
 }
@@ -353,9 +348,7 @@ fn dedup_by_slug(items: Vec<(String, String)>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn dedup_sources(
-    items: Vec<(String, String, Option<String>)>,
-) -> Vec<(String, String, Option<String>)> {
+fn dedup_sources(items: Vec<(String, String, Option<String>)>) -> Vec<(String, String, Option<String>)> {
     let mut seen = std::collections::HashSet::new();
     items
         .into_iter()
@@ -437,12 +430,7 @@ fn ensure_section_path(
     parent_id.ok_or_else(|| ImportError("an article needs a section".to_owned()))
 }
 
-fn ensure_tag(
-    conn: &mut DbConn,
-    slug: &str,
-    name: &str,
-    now: NaiveDateTime,
-) -> Result<i64, ImportError> {
+fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> Result<i64, ImportError> {
     if let Some(existing) = tag::find_by_slug(conn, slug)? {
         return Ok(existing.id);
     }

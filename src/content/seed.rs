@@ -269,14 +269,7 @@ pub fn seed(
     while written < options.articles {
         let count = (options.articles - written).min(options.batch_size as u64);
         let batch: Vec<GeneratedArticle> = (0..count)
-            .map(|i| {
-                GeneratedArticle::random(
-                    &mut rng,
-                    &taxonomy,
-                    first_number + (written + i) as i64,
-                    now,
-                )
-            })
+            .map(|i| GeneratedArticle::random(&mut rng, &taxonomy, first_number + (written + i) as i64, now))
             .collect();
         report.comments += db::write(conn, |conn| insert_batch(conn, &batch, &mut rng, now))?;
         written += count;
@@ -398,12 +391,7 @@ fn ensure_tag(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<
     Ok(tag::insert(conn, &new)?.id)
 }
 
-fn ensure_source(
-    conn: &mut DbConn,
-    name: &str,
-    url: Option<&str>,
-    now: NaiveDateTime,
-) -> QueryResult<i64> {
+fn ensure_source(conn: &mut DbConn, name: &str, url: Option<&str>, now: NaiveDateTime) -> QueryResult<i64> {
     let slug = crate::content::slug::slugify(name);
     if let Some(existing) = source::find_by_slug(conn, &slug)? {
         return Ok(existing.id);
@@ -438,9 +426,7 @@ impl GeneratedArticle {
         let words = sentence(rng, 6, 10);
         let headline = format!("{place}: {}", words.trim_end_matches('.'));
         let slug = format!("{}-{number}", crate::content::slug::slugify(&headline));
-        let paragraphs: Vec<String> = (0..rng.random_range(7..=11))
-            .map(|_| paragraph(rng))
-            .collect();
+        let paragraphs: Vec<String> = (0..rng.random_range(7..=11)).map(|_| paragraph(rng)).collect();
         let summary = super::shorten(&paragraphs[0], 240);
         let body = paragraphs
             .iter()
@@ -473,10 +459,7 @@ impl GeneratedArticle {
                 .section_ids
                 .choose(rng)
                 .unwrap_or(&taxonomy.section_ids[0]),
-            author_id: *taxonomy
-                .author_ids
-                .choose(rng)
-                .unwrap_or(&taxonomy.author_ids[0]),
+            author_id: *taxonomy.author_ids.choose(rng).unwrap_or(&taxonomy.author_ids[0]),
             status,
             published_at,
             updated_at: published_at.map_or(now, |p| p.min(now)),
@@ -542,15 +525,12 @@ fn insert_batch(
     let mut ids: Vec<(String, i64)> = Vec::with_capacity(batch.len());
     // Keep each statement well under both backends' bind-parameter limits.
     for chunk in rows.chunks(400) {
-        ids.extend(db::on_backend!(conn, |c| diesel::insert_into(
-            articles::table
-        )
-        .values(chunk)
-        .returning((articles::slug, articles::id))
-        .get_results::<(String, i64)>(c))?);
+        ids.extend(db::on_backend!(conn, |c| diesel::insert_into(articles::table)
+            .values(chunk)
+            .returning((articles::slug, articles::id))
+            .get_results::<(String, i64)>(c))?);
     }
-    let id_of: std::collections::HashMap<&str, i64> =
-        ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
+    let id_of: std::collections::HashMap<&str, i64> = ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
     let mut tag_rows = Vec::new();
     let mut source_rows = Vec::new();
     let mut comment_rows = Vec::new();
@@ -577,8 +557,7 @@ fn insert_batch(
                 } else {
                     "pending"
                 };
-                let at =
-                    published_at + Duration::minutes(i64::from(n + 1) * rng.random_range(5..600));
+                let at = published_at + Duration::minutes(i64::from(n + 1) * rng.random_range(5..600));
                 comment_rows.push((
                     comments::article_id.eq(id),
                     comments::author_name.eq(format!(

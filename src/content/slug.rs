@@ -25,16 +25,11 @@ pub fn problem(slug: &str) -> Option<&'static str> {
     if slug.len() > MAX_SLUG_LEN {
         return Some("must be at most 120 characters");
     }
-    let well_formed = slug.split('-').all(|word| {
-        !word.is_empty()
-            && word
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
+    let well_formed = slug
+        .split('-')
+        .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if !well_formed {
-        return Some(
-            "must be lowercase ASCII letters and digits in words joined by single hyphens",
-        );
+        return Some("must be lowercase ASCII letters and digits in words joined by single hyphens");
     }
     if !slug.bytes().any(|b| b.is_ascii_lowercase()) {
         return Some("must not be purely numeric");

@@ -13,8 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{
-    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
-    TransactionManager,
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
 };
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
@@ -131,11 +130,7 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Result
 }
 
 /// [`build_pool`] with a manager of the caller's (e.g. one that counts queries).
-pub fn build_pool_with(
-    manager: ConnectionManager,
-    max_size: u32,
-    timeout: Duration,
-) -> Result<Pool, String> {
+pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Duration) -> Result<Pool, String> {
     let backend = manager.url.backend_name();
     if let DatabaseUrl::Sqlite(path) = &manager.url {
         prepare_sqlite_path(path)?;

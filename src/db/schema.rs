@@ -12,6 +12,27 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_version -> Integer,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -107,6 +128,8 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_sources -> articles (article_id));
 diesel::joinable!(article_sources -> sources (source_id));
 diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -117,4 +140,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_sources,
     comments,
+    sessions,
+    refresh_tokens,
 );

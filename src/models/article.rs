@@ -78,9 +78,28 @@ pub enum ArticleSort {
     LeastRecentlyUpdated,
 }
 
-/// Filters of the public article list, already resolved to ids.
+/// Which articles a list may show at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Published and due: what the public sees.
+    #[default]
+    Public,
+    Drafts,
+    /// Published, due or scheduled.
+    Published,
+    /// Published with a time still to come.
+    Scheduled,
+    Archived,
+    /// Every status.
+    All,
+}
+
+/// Filters of the article list, already resolved to ids.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
+    pub scope: Scope,
+    /// Only this author's articles, whatever else is asked (authors see only their own drafts).
+    pub restrict_to_author: Option<i64>,
     /// A section and all its sub-sections.
     pub section_ids: Option<Vec<i64>>,
     pub tag_id: Option<i64>,
@@ -95,19 +114,31 @@ pub struct ArticleFilter {
 #[dsl::auto_type(no_type_alias)]
 pub fn visible_at(now: NaiveDateTime) -> _ {
     let published: &'static str = STATUS_PUBLISHED;
-    articles::status
-        .eq(published)
-        .and(articles::published_at.le(now))
+    articles::status.eq(published).and(articles::published_at.le(now))
 }
 
-type PublicListQuery<'a> =
-    dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
+/// The same rule as [`visible_at`], for an article already loaded.
+pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
+    article.status == STATUS_PUBLISHED && article.published_at.is_some_and(|at| at <= now)
+}
 
-fn public_list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> PublicListQuery<'a> {
-    let mut query = articles::table
-        .inner_join(sections::table)
-        .filter(visible_at(now))
-        .into_boxed();
+type ListQuery<'a> = dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
+
+fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a> {
+    let query = articles::table.inner_join(sections::table).into_boxed();
+    let mut query = match filter.scope {
+        Scope::Public => query.filter(visible_at(now)),
+        Scope::Drafts => query.filter(articles::status.eq(STATUS_DRAFT)),
+        Scope::Published => query.filter(articles::status.eq(STATUS_PUBLISHED)),
+        Scope::Scheduled => query
+            .filter(articles::status.eq(STATUS_PUBLISHED))
+            .filter(articles::published_at.gt(now)),
+        Scope::Archived => query.filter(articles::status.eq(STATUS_ARCHIVED)),
+        Scope::All => query,
+    };
+    if let Some(author_id) = filter.restrict_to_author {
+        query = query.filter(articles::author_id.eq(author_id));
+    }
     if let Some(ids) = &filter.section_ids {
         query = query.filter(articles::section_id.eq_any(ids));
     }
@@ -148,33 +179,27 @@ fn public_list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> Publi
     query
 }
 
-/// One page of the public list and the number of matching articles.
-pub fn public_page(
+/// One page of the list and the number of matching articles.
+pub fn page(
     conn: &mut DbConn,
     filter: &ArticleFilter,
     now: NaiveDateTime,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<SummaryWithSection>, i64)> {
-    let mut query = public_list_query(filter, now);
+    let mut query = list_query(filter, now);
     query = match filter.sort {
-        ArticleSort::NewestFirst => {
-            query.order((articles::published_at.desc(), articles::id.desc()))
-        }
+        ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
         ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),
-        ArticleSort::RecentlyUpdated => {
-            query.order((articles::updated_at.desc(), articles::id.desc()))
-        }
-        ArticleSort::LeastRecentlyUpdated => {
-            query.order((articles::updated_at.asc(), articles::id.asc()))
-        }
+        ArticleSort::RecentlyUpdated => query.order((articles::updated_at.desc(), articles::id.desc())),
+        ArticleSort::LeastRecentlyUpdated => query.order((articles::updated_at.asc(), articles::id.asc())),
     };
     let items = query
         .select((SummaryRow::as_select(), (sections::slug, sections::name)))
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    let total = public_list_query(filter, now).count().get_result(conn)?;
+    let total = list_query(filter, now).count().get_result(conn)?;
     Ok((items, total))
 }
 
@@ -189,6 +214,42 @@ pub fn find_visible_by_slug(
         .left_join(users::table)
         .filter(articles::slug.eq(slug))
         .filter(visible_at(now))
+        .select((
+            Article::as_select(),
+            Section::as_select(),
+            users::display_name.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// An article of any status by slug, with its section and its author's display name.
+pub fn find_any_by_slug(
+    conn: &mut DbConn,
+    slug: &str,
+) -> QueryResult<Option<(Article, Section, Option<String>)>> {
+    articles::table
+        .inner_join(sections::table)
+        .left_join(users::table)
+        .filter(articles::slug.eq(slug))
+        .select((
+            Article::as_select(),
+            Section::as_select(),
+            users::display_name.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// An article by id, with its section and its author's display name.
+pub fn find_with_section(
+    conn: &mut DbConn,
+    id: i64,
+) -> QueryResult<Option<(Article, Section, Option<String>)>> {
+    articles::table
+        .inner_join(sections::table)
+        .left_join(users::table)
+        .filter(articles::id.eq(id))
         .select((
             Article::as_select(),
             Section::as_select(),
@@ -221,8 +282,7 @@ pub fn visible_summaries_by_ids(
         .filter(visible_at(now))
         .select((SummaryRow::as_select(), (sections::slug, sections::name)))
         .load(conn)?;
-    let mut by_id: HashMap<i64, SummaryWithSection> =
-        rows.into_iter().map(|r| (r.0.id, r)).collect();
+    let mut by_id: HashMap<i64, SummaryWithSection> = rows.into_iter().map(|r| (r.0.id, r)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
@@ -274,10 +334,7 @@ pub fn related_ids(
     }
     let mut ranked: Vec<(i64, (i64, Option<NaiveDateTime>))> = scored.into_iter().collect();
     ranked.sort_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
-        b_score
-            .cmp(a_score)
-            .then(b_at.cmp(a_at))
-            .then(b_id.cmp(a_id))
+        b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
     });
     Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
 }
@@ -287,6 +344,68 @@ pub fn insert(conn: &mut DbConn, new: &NewArticle<'_>) -> QueryResult<Article> {
         .values(new)
         .returning(articles::all_columns)
         .get_result(conn)
+}
+
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        articles::table.filter(articles::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}
+
+/// Up to `limit` slugs of articles (any status) in a section, and how many there are.
+pub fn in_section(conn: &mut DbConn, section_id: i64, limit: i64) -> QueryResult<(Vec<String>, i64)> {
+    let slugs = articles::table
+        .filter(articles::section_id.eq(section_id))
+        .order(articles::id)
+        .select(articles::slug)
+        .limit(limit)
+        .load(conn)?;
+    let count = articles::table
+        .filter(articles::section_id.eq(section_id))
+        .count()
+        .get_result(conn)?;
+    Ok((slugs, count))
+}
+
+/// Up to `limit` slugs of articles (any status) tagged `tag_id`, and how many there are.
+pub fn with_tag(conn: &mut DbConn, tag_id: i64, limit: i64) -> QueryResult<(Vec<String>, i64)> {
+    let ids = article_tags::table
+        .filter(article_tags::tag_id.eq(tag_id))
+        .select(article_tags::article_id);
+    let slugs = articles::table
+        .filter(articles::id.eq_any(ids))
+        .order(articles::id)
+        .select(articles::slug)
+        .limit(limit)
+        .load(conn)?;
+    let count = article_tags::table
+        .filter(article_tags::tag_id.eq(tag_id))
+        .count()
+        .get_result(conn)?;
+    Ok((slugs, count))
+}
+
+/// Up to `limit` slugs of articles (any status) crediting `source_id`, and how many there are.
+pub fn with_source(conn: &mut DbConn, source_id: i64, limit: i64) -> QueryResult<(Vec<String>, i64)> {
+    let ids = article_sources::table
+        .filter(article_sources::source_id.eq(source_id))
+        .select(article_sources::article_id);
+    let slugs = articles::table
+        .filter(articles::id.eq_any(ids))
+        .order(articles::id)
+        .select(articles::slug)
+        .limit(limit)
+        .load(conn)?;
+    let count = article_sources::table
+        .filter(article_sources::source_id.eq(source_id))
+        .count()
+        .get_result(conn)?;
+    Ok((slugs, count))
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(articles::table.find(id)).execute(conn)
 }
 
 /// Overwrites every column of article `id` except its creation time.

@@ -6,6 +6,7 @@
 pub mod article;
 pub mod comment;
 pub mod section;
+pub mod session;
 pub mod source;
 pub mod tag;
 pub mod user;
@@ -27,4 +28,22 @@ pub fn like_contains(text: &str) -> String {
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends (ASCII-only on SQLite).
     fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// `base`, or `base-2`, `base-3`, ... : the first that `taken` says is free.
+pub fn available_slug(
+    base: &str,
+    mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
+) -> diesel::QueryResult<String> {
+    if !taken(base)? {
+        return Ok(base.to_owned());
+    }
+    let mut n = 2u32;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
 }

@@ -48,6 +48,44 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Section
         .optional()
 }
 
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<Section>> {
+    sections::table
+        .find(id)
+        .select(Section::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sections::table.filter(sections::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}
+
+/// Changes to a section; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = sections)]
+pub struct SectionChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub parent_id: Option<Option<i64>>,
+    pub position: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &SectionChanges) -> QueryResult<Section> {
+    diesel::update(sections::table.find(id))
+        .set(changes)
+        .returning(sections::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(sections::table.find(id)).execute(conn)
+}
+
 /// Every section. Sections number in the tens or hundreds, so the tree is built in memory
 /// from one query rather than walked with one query per level.
 pub fn load_tree(conn: &mut DbConn) -> QueryResult<SectionTree> {
@@ -68,11 +106,7 @@ pub struct SectionTree {
 impl SectionTree {
     /// `sections` must already be in sibling order (position, then name).
     pub fn new(sections: Vec<Section>) -> Self {
-        let index_by_id = sections
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id, i))
-            .collect();
+        let index_by_id = sections.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         Self {
             sections,
             index_by_id,
@@ -103,10 +137,7 @@ impl SectionTree {
     }
 
     pub fn children(&self, id: i64) -> Vec<&Section> {
-        self.sections
-            .iter()
-            .filter(|s| s.parent_id == Some(id))
-            .collect()
+        self.sections.iter().filter(|s| s.parent_id == Some(id)).collect()
     }
 
     /// `id` and every section below it.

@@ -42,6 +42,31 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Source>
         .optional()
 }
 
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(sources::table.filter(sources::slug.eq(slug)))).get_result(conn)
+}
+
+/// Changes to a source; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = sources)]
+pub struct SourceChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub url: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &SourceChanges) -> QueryResult<Source> {
+    diesel::update(sources::table.find(id))
+        .set(changes)
+        .returning(sources::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(sources::table.find(id)).execute(conn)
+}
+
 /// One page of sources, alphabetical, and the total count.
 pub fn page(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<(Vec<Source>, i64)> {
     let items = sources::table

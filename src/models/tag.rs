@@ -42,6 +42,31 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Tag>> {
         .optional()
 }
 
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(tags::table.filter(tags::slug.eq(slug)))).get_result(conn)
+}
+
+/// Changes to a tag; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = tags)]
+pub struct TagChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &TagChanges) -> QueryResult<Tag> {
+    diesel::update(tags::table.find(id))
+        .set(changes)
+        .returning(tags::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(tags::table.find(id)).execute(conn)
+}
+
 /// One page of tags, alphabetical, and the total count.
 pub fn page(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<(Vec<Tag>, i64)> {
     let items = tags::table
@@ -69,8 +94,7 @@ pub fn for_articles(conn: &mut DbConn, article_ids: &[i64]) -> QueryResult<Vec<(
 
 /// Replaces an article's tags with `tag_ids`, in that order.
 pub fn set_for_article(conn: &mut DbConn, article_id: i64, tag_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
-        .execute(conn)?;
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id))).execute(conn)?;
     let rows: Vec<_> = tag_ids
         .iter()
         .enumerate()

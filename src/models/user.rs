@@ -21,6 +21,7 @@ pub struct User {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub token_version: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -35,6 +36,19 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// Changes to a user; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    pub token_version: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
     diesel::insert_into(users::table)
         .values(new)
@@ -42,10 +56,54 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
         .get_result(conn)
 }
 
-pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::email.eq(email.to_lowercase()))
+        .find(id)
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// Active admins other than `except`.
+pub fn other_active_admins(conn: &mut DbConn, except: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(ROLE_ADMIN))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+/// One page of users, by id, and the total.
+pub fn page(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<(Vec<User>, i64)> {
+    let items = users::table
+        .select(User::as_select())
+        .order(users::id)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((items, count(conn)?))
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
 }

@@ -27,9 +27,7 @@ async fn only_published_articles_whose_time_has_come_are_listed() {
     assert_eq!(slugs(&body), ["visible"]);
     assert_eq!(body["meta"]["total"], 1);
     for hidden in ["a-draft", "archived-one", "scheduled"] {
-        app.get(&format!("/api/v1/articles/{hidden}"))
-            .await
-            .problem(404);
+        app.get(&format!("/api/v1/articles/{hidden}")).await.problem(404);
     }
 }
 
@@ -37,17 +35,11 @@ async fn only_published_articles_whose_time_has_come_are_listed() {
 async fn a_scheduled_article_appears_when_its_time_comes() {
     let app = TestApp::new();
     app.article("tomorrow").published_hours_ago(-24).create();
-    assert_eq!(
-        app.get("/api/v1/articles").await.json(200)["meta"]["total"],
-        0
-    );
+    assert_eq!(app.get("/api/v1/articles").await.json(200)["meta"]["total"], 0);
     app.get("/api/v1/articles/tomorrow").await.problem(404);
 
     app.clock.advance(Duration::hours(24));
-    assert_eq!(
-        slugs(&app.get("/api/v1/articles").await.json(200)),
-        ["tomorrow"]
-    );
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["tomorrow"]);
     app.get("/api/v1/articles/tomorrow").await.json(200);
 }
 
@@ -63,19 +55,11 @@ async fn lists_are_newest_first_by_default_and_can_be_sorted() {
         ["new", "middle", "old"]
     );
     assert_eq!(
-        slugs(
-            &app.get("/api/v1/articles?sort=-published_at")
-                .await
-                .json(200)
-        ),
+        slugs(&app.get("/api/v1/articles?sort=-published_at").await.json(200)),
         ["new", "middle", "old"]
     );
     assert_eq!(
-        slugs(
-            &app.get("/api/v1/articles?sort=published_at")
-                .await
-                .json(200)
-        ),
+        slugs(&app.get("/api/v1/articles?sort=published_at").await.json(200)),
         ["old", "middle", "new"]
     );
     // Fixtures set updated_at to the publication time.
@@ -100,15 +84,9 @@ async fn pages_split_the_list_and_report_the_total() {
     let first = app.get("/api/v1/articles?per_page=2").await.json(200);
     assert_eq!(slugs(&first), ["story-1", "story-2"]);
     assert_eq!(first["meta"], json!({"page": 1, "per_page": 2, "total": 5}));
-    let third = app
-        .get("/api/v1/articles?per_page=2&page=3")
-        .await
-        .json(200);
+    let third = app.get("/api/v1/articles?per_page=2&page=3").await.json(200);
     assert_eq!(slugs(&third), ["story-5"]);
-    let beyond = app
-        .get("/api/v1/articles?per_page=2&page=4")
-        .await
-        .json(200);
+    let beyond = app.get("/api/v1/articles?per_page=2&page=4").await.json(200);
     assert_eq!(slugs(&beyond), Vec::<String>::new());
     assert_eq!(beyond["meta"]["total"], 5);
 }
@@ -124,10 +102,7 @@ async fn the_page_size_default_and_cap_come_from_configuration() {
             .published_hours_ago(hours)
             .create();
     }
-    assert_eq!(
-        app.get("/api/v1/articles").await.json(200)["meta"]["per_page"],
-        2
-    );
+    assert_eq!(app.get("/api/v1/articles").await.json(200)["meta"]["per_page"], 2);
     assert_eq!(
         app.get("/api/v1/articles?per_page=3").await.json(200)["data"]
             .as_array()
@@ -136,9 +111,7 @@ async fn the_page_size_default_and_cap_come_from_configuration() {
         3
     );
     assert_eq!(
-        app.get("/api/v1/articles?per_page=4")
-            .await
-            .error_fields(400),
+        app.get("/api/v1/articles?per_page=4").await.error_fields(400),
         ["per_page"]
     );
 }
@@ -235,9 +208,7 @@ async fn tag_source_and_author_filters_narrow_the_list() {
 async fn unknown_filter_slugs_are_404_naming_the_parameter() {
     let app = TestApp::new();
     for param in ["section", "tag", "source"] {
-        let response = app
-            .get(&format!("/api/v1/articles?{param}=no-such-thing"))
-            .await;
+        let response = app.get(&format!("/api/v1/articles?{param}=no-such-thing")).await;
         assert_eq!(response.error_fields(404), [param]);
     }
 }
@@ -268,10 +239,7 @@ async fn text_search_is_case_insensitive_over_four_fields() {
         .create();
 
     let found = slugs(&app.get("/api/v1/articles?q=border").await.json(200));
-    assert_eq!(
-        found,
-        ["by-headline", "by-alternative", "by-summary", "by-body"]
-    );
+    assert_eq!(found, ["by-headline", "by-alternative", "by-summary", "by-body"]);
 }
 
 #[actix_web::test]
@@ -389,10 +357,7 @@ async fn the_comments_flag_is_part_of_the_article() {
 #[actix_web::test]
 async fn unknown_slugs_are_404_problems() {
     let app = TestApp::new();
-    let problem = app
-        .get("/api/v1/articles/no-such-article")
-        .await
-        .problem(404);
+    let problem = app.get("/api/v1/articles/no-such-article").await.problem(404);
     assert_eq!(problem["title"], "Not Found");
 }
 

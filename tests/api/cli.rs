@@ -42,10 +42,7 @@ fn an_invalid_variable_stops_the_process_naming_it() {
         ("DATABASE_URL", "mysql://db/x"),
     ] {
         let output = run(dateline(&db, &["migrate"]).env(var, value));
-        assert!(
-            !output.status.success(),
-            "{var}={value} must stop the process"
-        );
+        assert!(!output.status.success(), "{var}={value} must stop the process");
         let message = stderr(&output);
         assert!(
             message.contains(var) && message.contains(value),
@@ -60,8 +57,7 @@ fn a_missing_database_folder_is_created_and_an_impossible_one_is_a_clear_error()
     let db = TestDb::new();
     let nested = dir.path().join("a/b/dateline.db");
     let output =
-        run(dateline(&db, &["migrate"])
-            .env("DATABASE_URL", format!("sqlite://{}", nested.display())));
+        run(dateline(&db, &["migrate"]).env("DATABASE_URL", format!("sqlite://{}", nested.display())));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(nested.exists());
     assert!(stdout(&output).contains("migration"));
@@ -69,23 +65,16 @@ fn a_missing_database_folder_is_created_and_an_impossible_one_is_a_clear_error()
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"").unwrap();
     let impossible = file.join("sub/dateline.db");
-    let output = run(dateline(&db, &["migrate"])
-        .env("DATABASE_URL", format!("sqlite://{}", impossible.display())));
+    let output =
+        run(dateline(&db, &["migrate"]).env("DATABASE_URL", format!("sqlite://{}", impossible.display())));
     assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("database folder"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("database folder"), "{}", stderr(&output));
 }
 
 #[test]
 fn import_is_idempotent_from_the_command_line() {
     let db = TestDb::new();
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/seed-article.json"
-    );
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed-article.json");
     let first = run(&mut dateline(&db, &["import", fixture]));
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
@@ -125,8 +114,7 @@ fn openapi_prints_the_committed_spec() {
     let db = TestDb::new();
     let output = run(&mut dateline(&db, &["openapi"]));
     let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
-            .unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap();
     assert_eq!(stdout(&output), committed);
 }
 

@@ -22,10 +22,7 @@ async fn malformed_or_out_of_range_parameters_are_400_naming_the_parameter() {
         ("page=1&page=2", "page", "duplicate_parameter"),
     ];
     for (query, field, code) in cases {
-        let problem = app
-            .get(&format!("/api/v1/articles?{query}"))
-            .await
-            .problem(400);
+        let problem = app.get(&format!("/api/v1/articles?{query}")).await.problem(400);
         assert_eq!(problem["errors"][0]["field"], field, "{query}");
         assert_eq!(problem["errors"][0]["code"], code, "{query}");
         assert!(
@@ -59,9 +56,7 @@ async fn unknown_routes_are_404_problems() {
     ] {
         app.get(uri).await.problem(404);
     }
-    app.request(Method::DELETE, "/nothing-here")
-        .await
-        .problem(404);
+    app.request(Method::DELETE, "/nothing-here").await.problem(404);
 }
 
 #[actix_web::test]

@@ -5,8 +5,7 @@ use serde_json::json;
 
 use crate::support::TestApp;
 
-const SEED_SLUG: &str =
-    "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes";
+const SEED_SLUG: &str = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes";
 
 fn seed_fixture() -> (String, serde_json::Value) {
     let text = std::fs::read_to_string(concat!(
@@ -31,15 +30,9 @@ async fn the_seed_page_can_be_built_from_the_api_after_import() {
     let report = import_json(&app, &text).expect("the fixture imports as is");
     assert_eq!((report.created, report.updated), (1, 0));
 
-    let article = app
-        .get(&format!("/api/v1/articles/{SEED_SLUG}"))
-        .await
-        .json(200);
+    let article = app.get(&format!("/api/v1/articles/{SEED_SLUG}")).await.json(200);
     assert_eq!(article["headline"], fixture["headline"]);
-    assert_eq!(
-        article["alternative_headline"],
-        fixture["alternative_headline"]
-    );
+    assert_eq!(article["alternative_headline"], fixture["alternative_headline"]);
     assert_eq!(
         article["section"]["breadcrumb"],
         json!([{"slug": "world-news", "name": "World News"}])
@@ -100,10 +93,7 @@ async fn importing_twice_updates_instead_of_duplicating() {
 
     let list = app.get("/api/v1/articles").await.json(200);
     assert_eq!(list["meta"]["total"], 1);
-    let article = app
-        .get(&format!("/api/v1/articles/{SEED_SLUG}"))
-        .await
-        .json(200);
+    let article = app.get(&format!("/api/v1/articles/{SEED_SLUG}")).await.json(200);
     let last_tag = article["tags"].as_array().unwrap().last().unwrap()["slug"].clone();
     assert_eq!(last_tag, "mediation");
 }
@@ -136,10 +126,7 @@ async fn bad_import_records_are_refused_naming_the_record_and_field_and_nothing_
             json!([{"headline": "x", "section": {"name": "A"}, "tagz": []}]),
             "tagz",
         ),
-        (
-            json!([{"headline": "  ", "section": {"name": "A"}}]),
-            "headline",
-        ),
+        (json!([{"headline": "  ", "section": {"name": "A"}}]), "headline"),
         (
             json!([{"headline": "x", "slug": "Bad Slug", "section": {"name": "A"}}]),
             "slug",
@@ -163,17 +150,8 @@ async fn bad_import_records_are_refused_naming_the_record_and_field_and_nothing_
     ];
     for (json, expected) in cases {
         let err = import_json(&app, &json.to_string()).expect_err("refused");
-        assert!(
-            err.contains(expected),
-            "`{err}` should mention `{expected}`"
-        );
+        assert!(err.contains(expected), "`{err}` should mention `{expected}`");
     }
-    assert_eq!(
-        app.get("/api/v1/articles").await.json(200)["meta"]["total"],
-        0
-    );
-    assert_eq!(
-        app.get("/api/v1/sections").await.json(200)["meta"]["total"],
-        0
-    );
+    assert_eq!(app.get("/api/v1/articles").await.json(200)["meta"]["total"], 0);
+    assert_eq!(app.get("/api/v1/sections").await.json(200)["meta"]["total"], 0);
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod articles;
+mod auth;
 mod cli;
 mod errors;
 mod import;

@@ -4,9 +4,8 @@ use crate::support::TestApp;
 
 #[actix_web::test]
 async fn the_committed_spec_matches_the_generated_one() {
-    let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
-            .expect("openapi/openapi.json is committed");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+        .expect("openapi/openapi.json is committed");
     let generated = dateline::openapi::spec_json();
     assert!(
         committed == generated,
@@ -32,18 +31,12 @@ async fn the_spec_is_served_and_describes_the_public_routes() {
         "/healthz",
         "/readyz",
     ] {
-        assert!(
-            spec["paths"][path]["get"].is_object(),
-            "{path} is documented"
-        );
+        assert!(spec["paths"][path]["get"].is_object(), "{path} is documented");
     }
     let list_params = spec["paths"]["/api/v1/articles"]["get"]["parameters"]
         .as_array()
         .unwrap();
-    let names: Vec<&str> = list_params
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = list_params.iter().map(|p| p["name"].as_str().unwrap()).collect();
     for name in [
         "section", "tag", "source", "author", "q", "sort", "page", "per_page",
     ] {

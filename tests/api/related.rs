@@ -52,10 +52,7 @@ async fn related_articles_rank_by_shared_tags_then_section_then_recency() {
             "same-section-only"
         ]
     );
-    assert!(
-        !related.contains(&"main".to_owned()),
-        "never the article itself"
-    );
+    assert!(!related.contains(&"main".to_owned()), "never the article itself");
 }
 
 #[actix_web::test]
@@ -70,10 +67,7 @@ async fn the_limit_defaults_to_five_and_is_bounded() {
     }
     let default = app.get("/api/v1/articles/main/related").await.json(200);
     assert_eq!(default["data"].as_array().unwrap().len(), 5);
-    let two = app
-        .get("/api/v1/articles/main/related?limit=2")
-        .await
-        .json(200);
+    let two = app.get("/api/v1/articles/main/related?limit=2").await.json(200);
     assert_eq!(slugs(&two), ["other-0", "other-1"]);
     for bad in ["0", "21", "-1", "x"] {
         let fields = app
@@ -89,7 +83,5 @@ async fn related_of_a_hidden_or_unknown_article_is_404() {
     let app = TestApp::new();
     app.article("draft").draft().create();
     app.get("/api/v1/articles/draft/related").await.problem(404);
-    app.get("/api/v1/articles/nothing/related")
-        .await
-        .problem(404);
+    app.get("/api/v1/articles/nothing/related").await.problem(404);
 }

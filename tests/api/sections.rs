@@ -20,14 +20,7 @@ async fn sections_are_listed_depth_first_in_position_order() {
     let list = app.get("/api/v1/sections").await.json(200);
     assert_eq!(
         slugs(&list),
-        [
-            "news",
-            "world-news",
-            "asia",
-            "south-asia",
-            "europe",
-            "business"
-        ]
+        ["news", "world-news", "asia", "south-asia", "europe", "business"]
     );
     assert_eq!(list["data"][3]["parent"], "asia");
     assert_eq!(list["data"][3]["depth"], 2);
@@ -39,16 +32,11 @@ async fn sections_are_listed_depth_first_in_position_order() {
 async fn the_section_tree_is_paginated() {
     let app = TestApp::new();
     tree(&app);
-    let page = app
-        .get("/api/v1/sections?per_page=4&page=2")
-        .await
-        .json(200);
+    let page = app.get("/api/v1/sections?per_page=4&page=2").await.json(200);
     assert_eq!(slugs(&page), ["europe", "business"]);
     assert_eq!(page["meta"], json!({"page": 2, "per_page": 4, "total": 6}));
     assert_eq!(
-        app.get("/api/v1/sections?per_page=0")
-            .await
-            .error_fields(400),
+        app.get("/api/v1/sections?per_page=0").await.error_fields(400),
         ["per_page"]
     );
 }
@@ -72,10 +60,7 @@ async fn a_section_has_its_breadcrumb_and_children() {
         json!([{"slug": "south-asia", "name": "South Asia"}])
     );
     let world = app.get("/api/v1/sections/world-news").await.json(200);
-    assert_eq!(
-        slugs(&json!({"data": world["children"]})),
-        ["asia", "europe"]
-    );
+    assert_eq!(slugs(&json!({"data": world["children"]})), ["asia", "europe"]);
     assert_eq!(world["parent"], serde_json::Value::Null);
 }
 

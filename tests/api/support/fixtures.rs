@@ -289,13 +289,7 @@ fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> 
     .id
 }
 
-fn ensure_source(
-    conn: &mut DbConn,
-    slug: &str,
-    name: &str,
-    url: Option<&str>,
-    now: NaiveDateTime,
-) -> i64 {
+fn ensure_source(conn: &mut DbConn, slug: &str, name: &str, url: Option<&str>, now: NaiveDateTime) -> i64 {
     if let Some(existing) = source::find_by_slug(conn, slug).expect("query") {
         return existing.id;
     }

@@ -1,6 +1,7 @@
 //! The test harness: [`TestApp`] (a fresh database and the app over it), fixture builders and
 //! response helpers.
 
+pub mod auth;
 pub mod fixtures;
 
 use std::sync::Arc;
@@ -84,8 +85,8 @@ impl Drop for TestDb {
         if let Some((server, name)) = &self.pg
             && let Ok(mut admin) = diesel::PgConnection::establish(server)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
         }
     }
 }
@@ -95,6 +96,7 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: ManualClock,
     pub queries: QueryCounter,
+    numbers: AtomicU64,
     // Dropped last: the database outlives the pool that uses it.
     pub db: TestDb,
 }
@@ -118,21 +120,22 @@ impl TestApp {
         adjust(&mut config);
         let queries = QueryCounter::default();
         let manager = ConnectionManager::new(db.url.clone()).counting(queries.clone());
-        let pool = db::build_pool_with(manager, config.db_pool_size, config.db_pool_timeout)
-            .expect("pool");
+        let pool = db::build_pool_with(manager, config.db_pool_size, config.db_pool_timeout).expect("pool");
         db::migrate(&mut pool.get().expect("connection")).expect("migrations");
         let clock = ManualClock::new(test_epoch());
-        let state = AppState {
-            pool,
-            config: Arc::new(config),
-            clock: Arc::new(clock.clone()),
-        };
+        let state = AppState::new(pool, config, Arc::new(clock.clone()));
         Self {
             state,
             clock,
             queries,
+            numbers: AtomicU64::new(1),
             db,
         }
+    }
+
+    /// A number unique within this test app (for distinct e-mails and slugs).
+    pub fn next_number(&self) -> u64 {
+        self.numbers.fetch_add(1, Ordering::Relaxed)
     }
 
     pub fn pool(&self) -> &Pool {
@@ -168,8 +171,7 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, uri: &str) -> Response {
-        self.send(TestRequest::default().method(method).uri(uri))
-            .await
+        self.send(TestRequest::default().method(method).uri(uri)).await
     }
 }
 
@@ -201,8 +203,7 @@ impl Response {
             "unexpected status; body: {}",
             self.text()
         );
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     /// The problem document, after checking the status and the media type.
@@ -215,9 +216,7 @@ impl Response {
             "errors are problem+json"
         );
         assert_eq!(body["status"], expected);
-        assert!(
-            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()
-        );
+        assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
         body
     }
 

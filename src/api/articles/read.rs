@@ -1,19 +1,18 @@
 //! Public article routes: the list with its filters, one article, and related articles.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{ArticleDetail, ArticleList, ArticleSummary, article_not_found, detail, summaries};
 use crate::api::AppState;
-use crate::api::params::{Page, PageMeta, Params};
-use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
+use crate::api::params::{Page, Params};
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
-use crate::models::article::{self, ArticleFilter, ArticleSort, SummaryWithSection};
-use crate::models::{comment, section, source, tag};
+use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Scope};
+use crate::models::section::Section;
+use crate::models::{section, source, tag};
 
 /// The order of an article list. A leading `-` means descending.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
@@ -67,9 +66,14 @@ pub struct ArticleListQuery {
     /// Case-insensitive text searched in the headline, alternative headline, summary and body.
     #[param(min_length = 1, max_length = 200, example = "border")]
     pub q: Option<String>,
-    /// Order of the list; newest publication first by default.
+    /// Order of the list; newest publication first by default (most recently updated first
+    /// when `status` is given).
     #[param(inline)]
     pub sort: Option<SortParam>,
+    /// Editorial lists (bearer token required): articles in this state instead of the public
+    /// ones. Authors see only their own.
+    #[param(inline)]
+    pub status: Option<StatusFilter>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, example = 1)]
     pub page: Option<u32>,
@@ -88,109 +92,54 @@ pub struct RelatedQuery {
     pub limit: Option<u32>,
 }
 
-pub const RELATED_DEFAULT: u32 = 5;
-pub const RELATED_MAX: u32 = 20;
-
-/// An article as shown in lists ("Latest posts", "Related articles", section pages).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ArticleSummary {
-    #[schema(example = 42)]
-    pub id: i64,
-    #[schema(
-        example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"
-    )]
-    pub slug: String,
-    #[schema(
-        example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes"
-    )]
-    pub headline: String,
-    pub summary: Option<String>,
-    pub section: SectionRef,
-    /// In the article's own order.
-    pub tags: Vec<TagRef>,
-    pub published_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A page of article summaries.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ArticleList {
-    pub data: Vec<ArticleSummary>,
-    pub meta: PageMeta,
-}
-
 /// Related articles, most relevant first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RelatedArticles {
     pub data: Vec<ArticleSummary>,
 }
 
-/// An article's section with its path from the root.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ArticleSection {
-    #[schema(example = "world-news")]
-    pub slug: String,
-    #[schema(example = "World News")]
-    pub name: String,
-    /// From the root section down to this one ("World News", or "News > World").
-    pub breadcrumb: Vec<SectionRef>,
+/// Which articles an editorial list shows (needs a token; authors see only their own).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    Draft,
+    /// Published, due or scheduled.
+    Published,
+    /// Published with a time still to come.
+    Scheduled,
+    Archived,
+    All,
 }
 
-/// The byline.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Author {
-    #[schema(example = "Jane Doe")]
-    pub display_name: String,
+impl From<StatusFilter> for Scope {
+    fn from(status: StatusFilter) -> Self {
+        match status {
+            StatusFilter::Draft => Self::Drafts,
+            StatusFilter::Published => Self::Published,
+            StatusFilter::Scheduled => Self::Scheduled,
+            StatusFilter::Archived => Self::Archived,
+            StatusFilter::All => Self::All,
+        }
+    }
 }
 
-/// A whole article, everything a story page needs.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ArticleDetail {
-    #[schema(example = 42)]
-    pub id: i64,
-    #[schema(
-        example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"
-    )]
-    pub slug: String,
-    #[schema(
-        example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes"
-    )]
-    pub headline: String,
-    #[schema(
-        example = "Pakistan and Iran Agree to De-Escalate Tensions Following Border Airstrikes"
-    )]
-    pub alternative_headline: Option<String>,
-    pub summary: Option<String>,
-    /// Sanitized HTML (paragraphs, headings, lists, links, emphasis, quotes, figures, images).
-    #[schema(example = "<p>In a significant diplomatic development, ...</p>")]
-    pub body: String,
-    pub section: ArticleSection,
-    /// In the article's own order.
-    pub tags: Vec<TagRef>,
-    /// Credited sources in order: the "Sources: By Agencies" line.
-    pub sources: Vec<SourceRef>,
-    /// `null` when the article has no author account (imported agency copy).
-    pub author: Option<Author>,
-    #[schema(example = "published")]
-    pub status: String,
-    pub published_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub comments_enabled: bool,
-    /// Approved comments only.
-    #[schema(example = 3)]
-    pub comment_count: i64,
-}
+pub const RELATED_DEFAULT: u32 = 5;
+pub const RELATED_MAX: u32 = 20;
 
 /// Lists published articles, newest first unless `sort` says otherwise.
 ///
-/// Only published articles whose publication time has come are listed: never drafts,
-/// archived or scheduled ones.
+/// Without `status`, only published articles whose publication time has come are listed, with
+/// or without a token: never drafts, archived or scheduled ones. With `status` and a bearer
+/// token, editors and admins list articles in that state; authors only their own.
 #[utoipa::path(
     tag = "articles",
     params(ArticleListQuery),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of article summaries.", body = ArticleList),
         (status = 400, description = "A query parameter is malformed, unknown or out of range; `errors` names it.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`status` was given without a valid bearer token, or the token is invalid.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `section`, `tag` or `source` filter names no such resource.",
             body = Problem, content_type = "application/problem+json"),
@@ -201,20 +150,37 @@ pub struct ArticleDetail {
 #[get("/articles")]
 pub async fn list_articles(
     state: web::Data<AppState>,
+    caller: MaybeAuthUser,
     query: Params<ArticleListQuery>,
 ) -> Result<web::Json<ArticleList>, AppError> {
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
     let text = query.q.as_deref().map(check_search_text).transpose()?;
+    let (scope, restrict_to_author) = match (query.status, caller.0) {
+        (None, _) => (Scope::Public, None),
+        (Some(_), None) => {
+            return Err(AppError::Unauthorized(
+                "The `status` filter lists unpublished articles and needs a bearer token.".to_owned(),
+            ));
+        }
+        (Some(status), Some(user)) => (status.into(), (!user.role.is_editorial()).then_some(user.id)),
+    };
+    let default_sort = if scope == Scope::Public {
+        SortParam::NewestFirst
+    } else {
+        SortParam::RecentlyUpdated
+    };
     let now = state.now();
     let list = db::run(&state.pool, move |conn| {
         let filter = ArticleFilter {
+            scope,
+            restrict_to_author,
             text,
             author_id: query.author,
-            sort: query.sort.unwrap_or_default().into(),
+            sort: query.sort.unwrap_or(default_sort).into(),
             ..resolve_filters(conn, &query)?
         };
-        let (rows, total) = article::public_page(conn, &filter, now, page.offset(), page.limit())?;
+        let (rows, total) = article::page(conn, &filter, now, page.offset(), page.limit())?;
         Ok(ArticleList {
             data: summaries(conn, rows)?,
             meta: page.meta(total),
@@ -244,9 +210,7 @@ fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<Articl
     let mut filter = ArticleFilter::default();
     if let Some(slug) = &query.section {
         let tree = section::load_tree(conn)?;
-        let section = tree
-            .by_slug(slug)
-            .ok_or_else(|| unknown_filter("section"))?;
+        let section = tree.by_slug(slug).ok_or_else(|| unknown_filter("section"))?;
         filter.section_ids = Some(tree.subtree_ids(section.id));
     }
     if let Some(slug) = &query.tag {
@@ -271,46 +235,20 @@ fn unknown_filter(param: &str) -> AppError {
     }
 }
 
-/// Attaches tags to summary rows with one query for the whole page.
-fn summaries(
-    conn: &mut DbConn,
-    rows: Vec<SummaryWithSection>,
-) -> Result<Vec<ArticleSummary>, AppError> {
-    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
-    let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
-    for (article_id, tag) in tag::for_articles(conn, &ids)? {
-        tags_by_article
-            .entry(article_id)
-            .or_default()
-            .push(TagRef::from(&tag));
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(row, (section_slug, section_name))| ArticleSummary {
-            id: row.id,
-            tags: tags_by_article.remove(&row.id).unwrap_or_default(),
-            slug: row.slug,
-            headline: row.headline,
-            summary: row.summary,
-            section: SectionRef {
-                slug: section_slug,
-                name: section_name,
-            },
-            published_at: utc(row.published_at.unwrap_or(row.updated_at)),
-            updated_at: utc(row.updated_at),
-        })
-        .collect())
-}
-
 /// Reads one published article by slug: body, section breadcrumb, tags, sources, byline and
 /// the number of approved comments.
+///
+/// With a bearer token, editors and admins read articles in any state, and authors their own.
 #[utoipa::path(
     tag = "articles",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug.",
         example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")),
     responses(
         (status = 200, description = "The article.", body = ArticleDetail),
-        (status = 404, description = "No published article has this slug.",
+        (status = 401, description = "The bearer token is invalid or expired.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article visible to the caller has this slug.",
             body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
             body = Problem, content_type = "application/problem+json"),
@@ -319,49 +257,35 @@ fn summaries(
 #[get("/articles/{slug}")]
 pub async fn get_article(
     state: web::Data<AppState>,
+    caller: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.now();
     let detail = db::run(&state.pool, move |conn| {
         let (article, section, author_name) =
-            article::find_visible_by_slug(conn, &slug, now)?.ok_or_else(article_not_found)?;
-        let tree = section::load_tree(conn)?;
-        let tags = tag::for_articles(conn, &[article.id])?;
-        let sources = source::for_articles(conn, &[article.id])?;
-        let comment_count = comment::approved_count(conn, article.id)?;
-        Ok(ArticleDetail {
-            id: article.id,
-            slug: article.slug,
-            headline: article.headline,
-            alternative_headline: article.alternative_headline,
-            summary: article.summary,
-            body: article.body,
-            section: ArticleSection {
-                breadcrumb: tree
-                    .breadcrumb(section.id)
-                    .into_iter()
-                    .map(SectionRef::from)
-                    .collect(),
-                slug: section.slug,
-                name: section.name,
-            },
-            tags: tags.iter().map(|(_, t)| TagRef::from(t)).collect(),
-            sources: sources.iter().map(|(_, s)| SourceRef::from(s)).collect(),
-            author: author_name.map(|display_name| Author { display_name }),
-            status: article.status,
-            published_at: utc(article.published_at.unwrap_or(article.created_at)),
-            updated_at: utc(article.updated_at),
-            comments_enabled: article.comments_enabled,
-            comment_count,
-        })
+            find_for(conn, caller.0.as_ref(), &slug, now)?.ok_or_else(article_not_found)?;
+        detail(conn, article, section, author_name)
     })
     .await?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
-fn article_not_found() -> AppError {
-    AppError::not_found("No published article has this slug.")
+/// An article by slug as `caller` may see it: the public sees what is published and due;
+/// editors see everything; authors also see their own articles in any state.
+pub fn find_for(
+    conn: &mut DbConn,
+    caller: Option<&AuthUser>,
+    slug: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<(Article, Section, Option<String>)>, AppError> {
+    let Some(caller) = caller else {
+        return Ok(article::find_visible_by_slug(conn, slug, now)?);
+    };
+    let found = article::find_any_by_slug(conn, slug)?;
+    Ok(found.filter(|(a, _, _)| {
+        caller.role.is_editorial() || a.author_id == Some(caller.id) || article::is_visible(a, now)
+    }))
 }
 
 /// Other published articles that share tags or the section with this one, most relevant first.

@@ -1,0 +1,201 @@
+//! Article routes: public and editorial reads (`read`), and protected writes (`write`).
+//! This file holds the shapes both sides answer with and how they are assembled.
+
+pub mod read;
+pub mod write;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::params::PageMeta;
+use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::models::article::{Article, SummaryWithSection};
+use crate::models::section::{self, Section};
+use crate::models::{comment, source, tag};
+
+/// An article's editorial state. A `published` article whose `published_at` is still in the
+/// future is scheduled: invisible to the public until then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "draft" => Some(Self::Draft),
+            "published" => Some(Self::Published),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// An article as shown in lists ("Latest posts", "Related articles", section pages).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ArticleSummary {
+    #[schema(example = 42)]
+    pub id: i64,
+    #[schema(example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")]
+    pub slug: String,
+    #[schema(example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes")]
+    pub headline: String,
+    pub summary: Option<String>,
+    pub section: SectionRef,
+    /// In the article's own order.
+    pub tags: Vec<TagRef>,
+    /// Always set on public answers; `null` only for drafts without a planned time (editorial lists).
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page of article summaries.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ArticleList {
+    pub data: Vec<ArticleSummary>,
+    pub meta: PageMeta,
+}
+
+/// An article's section with its path from the root.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ArticleSection {
+    #[schema(example = "world-news")]
+    pub slug: String,
+    #[schema(example = "World News")]
+    pub name: String,
+    /// From the root section down to this one ("World News", or "News > World").
+    pub breadcrumb: Vec<SectionRef>,
+}
+
+/// The byline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Author {
+    /// The author's user id (the `author` filter of the article list takes it).
+    #[schema(example = 7)]
+    pub id: i64,
+    #[schema(example = "Jane Doe")]
+    pub display_name: String,
+}
+
+/// A whole article, everything a story page needs.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ArticleDetail {
+    #[schema(example = 42)]
+    pub id: i64,
+    #[schema(example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")]
+    pub slug: String,
+    #[schema(example = "Pakistan and Iran Announce De-escalation Agreement Following Border Airstrikes")]
+    pub headline: String,
+    #[schema(example = "Pakistan and Iran Agree to De-Escalate Tensions Following Border Airstrikes")]
+    pub alternative_headline: Option<String>,
+    pub summary: Option<String>,
+    /// Sanitized HTML (paragraphs, headings, lists, links, emphasis, quotes, figures, images).
+    #[schema(example = "<p>In a significant diplomatic development, ...</p>")]
+    pub body: String,
+    pub section: ArticleSection,
+    /// In the article's own order.
+    pub tags: Vec<TagRef>,
+    /// Credited sources in order: the "Sources: By Agencies" line.
+    pub sources: Vec<SourceRef>,
+    /// `null` when the article has no author account (imported agency copy).
+    pub author: Option<Author>,
+    pub status: ArticleStatus,
+    /// Always set on public answers; `null` only for drafts without a planned time.
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub comments_enabled: bool,
+    /// Approved comments only.
+    #[schema(example = 3)]
+    pub comment_count: i64,
+}
+
+/// Attaches tags to summary rows with one query for the whole page.
+pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryWithSection>) -> Result<Vec<ArticleSummary>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+    let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
+    for (article_id, tag) in tag::for_articles(conn, &ids)? {
+        tags_by_article
+            .entry(article_id)
+            .or_default()
+            .push(TagRef::from(&tag));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, (section_slug, section_name))| ArticleSummary {
+            id: row.id,
+            tags: tags_by_article.remove(&row.id).unwrap_or_default(),
+            slug: row.slug,
+            headline: row.headline,
+            summary: row.summary,
+            section: SectionRef {
+                slug: section_slug,
+                name: section_name,
+            },
+            published_at: row.published_at.map(utc),
+            updated_at: utc(row.updated_at),
+        })
+        .collect())
+}
+
+/// The whole article: a constant number of queries (sections, tags, sources, comment count).
+pub fn detail(
+    conn: &mut DbConn,
+    article: Article,
+    section: Section,
+    author_name: Option<String>,
+) -> Result<ArticleDetail, AppError> {
+    let tree = section::load_tree(conn)?;
+    let tags = tag::for_articles(conn, &[article.id])?;
+    let sources = source::for_articles(conn, &[article.id])?;
+    let comment_count = comment::approved_count(conn, article.id)?;
+    Ok(ArticleDetail {
+        id: article.id,
+        slug: article.slug,
+        headline: article.headline,
+        alternative_headline: article.alternative_headline,
+        summary: article.summary,
+        body: article.body,
+        section: ArticleSection {
+            breadcrumb: tree
+                .breadcrumb(section.id)
+                .into_iter()
+                .map(SectionRef::from)
+                .collect(),
+            slug: section.slug,
+            name: section.name,
+        },
+        tags: tags.iter().map(|(_, t)| TagRef::from(t)).collect(),
+        sources: sources.iter().map(|(_, s)| SourceRef::from(s)).collect(),
+        author: article
+            .author_id
+            .zip(author_name)
+            .map(|(id, display_name)| Author { id, display_name }),
+        status: ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft),
+        published_at: article.published_at.map(utc),
+        created_at: utc(article.created_at),
+        updated_at: utc(article.updated_at),
+        comments_enabled: article.comments_enabled,
+        comment_count,
+    })
+}
+
+pub fn article_not_found() -> AppError {
+    AppError::not_found("No article has this slug, or it is not published.")
+}

@@ -1,0 +1,310 @@
+//! JSON request bodies: read within a size limit, parsed strictly, validated once.
+//!
+//! - not `application/json` -> 415; larger than the route's limit -> 413;
+//! - not JSON at all (syntax, trailing bytes, nesting deeper than 128) or a key given twice -> 400;
+//! - JSON of the wrong shape (unknown field, wrong type, bad date) -> 422 naming the field;
+//! - breaking a `validator` rule -> 422 naming every bad field at once.
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{AppError, FieldError};
+use crate::state::AppState;
+
+/// Which body limit a request type gets (`DATELINE_MAX_BODY_BYTES` or `..._SMALL_BODY_BYTES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySize {
+    /// Articles and other content.
+    Large,
+    /// Logins, tokens, comments.
+    Small,
+}
+
+/// A request body type: how large it may be.
+pub trait RequestBody: DeserializeOwned + Validate {
+    const SIZE: BodySize;
+}
+
+/// A parsed and validated JSON body.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: RequestBody + 'static> FromRequest for ValidJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| match T::SIZE {
+                BodySize::Large => s.config.max_body_bytes,
+                BodySize::Small => s.config.max_small_body_bytes,
+            })
+            .unwrap_or(16 * 1024);
+        let checked = check_headers(req, limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|e| AppError::bad_request(format!("The body could not be read: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value: T = parse(&body)?;
+            value
+                .validate()
+                .map_err(|e| AppError::Validation(field_errors(&e)))?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" && !(essence.starts_with("application/") && essence.ends_with("+json")) {
+        return Err(AppError::UnsupportedMediaType(
+            "The body must be JSON, sent with `Content-Type: application/json`.".to_owned(),
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "The body is larger than this route accepts ({limit} bytes)."
+    ))
+}
+
+/// Parses `body` as `T`, telling malformed JSON (400) from JSON of the wrong shape (422).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        shape_error(&path, err.into_inner())
+    })?;
+    deserializer.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+fn malformed(err: &serde_json::Error) -> AppError {
+    AppError::BadRequest {
+        detail: "The body is not valid JSON.".to_owned(),
+        errors: vec![FieldError::new("body", "invalid_json", err.to_string())],
+    }
+}
+
+fn shape_error(path: &str, err: serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    if matches!(err.classify(), Category::Syntax | Category::Eof | Category::Io) {
+        return malformed(&err);
+    }
+    // serde's messages end with " at line L column C"; the field path says where instead.
+    let full = err.to_string();
+    let message = full.split(" at line ").next().unwrap_or(&full).to_owned();
+    let at = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", path.trim_end_matches('.'))
+        }
+    };
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    if let Some(name) = between(&message, "duplicate field `", "`") {
+        return AppError::BadRequest {
+            detail: "The body gives a key more than once.".to_owned(),
+            errors: vec![FieldError::new(
+                at(name),
+                "duplicate_key",
+                "is given more than once",
+            )],
+        };
+    }
+    let error = if let Some(name) = between(&message, "missing field `", "`") {
+        FieldError::new(at(name), "required", "is required")
+    } else if let Some(name) = between(&message, "unknown field `", "`") {
+        // The path of an unknown field already ends with its name.
+        let field = if path.ends_with(name) {
+            path.to_owned()
+        } else {
+            at(name)
+        };
+        FieldError::new(field, "unknown_field", "is not a field of this request")
+    } else if message.starts_with("invalid type") {
+        FieldError::new(field, "invalid_type", message)
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
+        FieldError::new(field, "invalid_value", format!("must be {expected}"))
+    } else {
+        FieldError::new(field, "invalid", message)
+    };
+    AppError::Validation(vec![error])
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &text[text.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// Every broken rule as a field error, nested fields and list items by path (`tags[2]`).
+pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    collect(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map_or_else(|| default_message(e), |m| m.to_string());
+                    out.push(FieldError::new(path.clone(), e.code.to_string(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn default_message(e: &validator::ValidationError) -> String {
+    let param = |name: &str| e.params.get(name).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must have between {min} and {max} characters or items"),
+            (None, Some(max)) => format!("must have at most {max} characters or items"),
+            (Some(min), None) => format!("must have at least {min} characters or items"),
+            _ => "has the wrong length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        "email" => "must be an e-mail address".to_owned(),
+        "url" => "must be an http or https URL".to_owned(),
+        "required" => "is required".to_owned(),
+        _ => "is invalid".to_owned(),
+    }
+}
+
+/// Validator rules shared by request types.
+pub mod rules {
+    use validator::ValidationError;
+
+    fn error(code: &'static str, message: impl Into<String>) -> ValidationError {
+        let mut e = ValidationError::new(code);
+        e.message = Some(message.into().into());
+        e
+    }
+
+    /// Not empty once surrounding whitespace is removed.
+    pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+        if value.trim().is_empty() {
+            Err(error("required", "must not be empty"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// No control characters (newlines and tabs allowed where `multiline`).
+    pub fn no_control_chars(value: &str) -> Result<(), ValidationError> {
+        if value.chars().any(|c| c.is_control()) {
+            Err(error("control_characters", "must not contain control characters"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A single-line name: not blank, no control characters.
+    pub fn name(value: &str) -> Result<(), ValidationError> {
+        not_blank(value)?;
+        no_control_chars(value)
+    }
+
+    /// A well-formed slug.
+    pub fn slug(value: &str) -> Result<(), ValidationError> {
+        match crate::content::slug::problem(value) {
+            None => Ok(()),
+            Some(problem) => Err(error("invalid_slug", problem)),
+        }
+    }
+
+    /// An absolute http(s) URL.
+    pub fn http_url(value: &str) -> Result<(), ValidationError> {
+        let ok = (value.starts_with("https://") || value.starts_with("http://"))
+            && value.len() > "https://".len()
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if ok {
+            Ok(())
+        } else {
+            Err(error("url", "must be an http or https URL"))
+        }
+    }
+
+    /// Each slug in a list well-formed.
+    pub fn slugs(values: &[String]) -> Result<(), ValidationError> {
+        for value in values {
+            if let Some(problem) = crate::content::slug::problem(value) {
+                return Err(error("invalid_slug", format!("`{value}`: {problem}")));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = values.iter().find(|v| !seen.insert(v.as_str())) {
+            return Err(error("duplicate", format!("`{dup}` is listed twice")));
+        }
+        Ok(())
+    }
+}
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value
+/// (`Some(Some(v))`): what a partial update needs for nullable columns.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

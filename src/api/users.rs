@@ -1,0 +1,379 @@
+//! Account management, for admins only.
+//!
+//! Changing a user's role, password or active flag, or deleting them, ends all their sessions:
+//! their access and refresh tokens stop working at once, not at expiry.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
+use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::views::utc;
+use crate::auth::{AuthUser, Role, password};
+use crate::db::{self, DbConn};
+use crate::error::{AppError, FieldError, Problem};
+use crate::models::session;
+use crate::models::user::{self, NewUser, User, UserChanges};
+use crate::state::AppState;
+
+/// An account, as admins see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserView {
+    #[schema(example = 7)]
+    pub id: i64,
+    #[schema(example = "jane@example.com")]
+    pub email: String,
+    #[schema(example = "Jane Doe")]
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            role: Role::parse(&u.role).unwrap_or(Role::Author),
+            email: u.email,
+            display_name: u.display_name,
+            active: u.active,
+            created_at: utc(u.created_at),
+            updated_at: utc(u.updated_at),
+        }
+    }
+}
+
+/// A page of accounts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserList {
+    pub data: Vec<UserView>,
+    pub meta: PageMeta,
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "jane@example.com", "display_name": "Jane Doe", "role": "author",
+    "password": "a long passphrase"}))]
+pub struct CreateUserRequest {
+    #[validate(required, email, length(max = 254))]
+    pub email: Option<String>,
+    #[validate(required, length(max = 200), custom(function = "rules::name"))]
+    pub display_name: Option<String>,
+    #[validate(required)]
+    pub role: Option<Role>,
+    /// At least 12 characters.
+    #[validate(required, custom(function = "new_password"))]
+    pub password: Option<String>,
+    /// `true` unless given.
+    pub active: Option<bool>,
+}
+
+impl RequestBody for CreateUserRequest {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "editor", "active": true}))]
+pub struct UpdateUserRequest {
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+    #[validate(length(max = 200), custom(function = "rules::name"))]
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// At least 12 characters.
+    #[validate(custom(function = "new_password"))]
+    pub password: Option<String>,
+}
+
+impl RequestBody for UpdateUserRequest {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+fn new_password(value: &str) -> Result<(), validator::ValidationError> {
+    match password::problem(value) {
+        None => Ok(()),
+        Some(message) => {
+            let mut e = validator::ValidationError::new("weak_password");
+            e.message = Some(message.into());
+            Err(e)
+        }
+    }
+}
+
+fn user_not_found() -> AppError {
+    AppError::not_found("No user has this id.")
+}
+
+/// Lists accounts by id.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of accounts.", body = UserList),
+        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: Params<PageQuery>,
+) -> Result<web::Json<UserList>, AppError> {
+    caller.require_admin()?;
+    let page = query.0.resolve(&state.config)?;
+    let (users, total) = db::run(&state.pool, move |conn| {
+        Ok(user::page(conn, page.offset(), page.limit())?)
+    })
+    .await?;
+    Ok(web::Json(UserList {
+        data: users.into_iter().map(UserView::from).collect(),
+        meta: page.meta(total),
+    }))
+}
+
+/// Reads one account.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id.", minimum = 1)),
+    responses(
+        (status = 200, description = "The account.", body = UserView),
+        (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<UserView>, AppError> {
+    caller.require_admin()?;
+    let id = id.into_inner();
+    let found = db::run(&state.pool, move |conn| Ok(user::find(conn, id)?)).await?;
+    found
+        .map(|u| web::Json(UserView::from(u)))
+        .ok_or_else(user_not_found)
+}
+
+/// Creates an account.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created.", body = UserView),
+        (status = 400, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are missing or invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ValidJson<CreateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_admin()?;
+    let request = body.0;
+    let now = state.now();
+    let created = db::run(&state.pool, move |conn| {
+        let (Some(email), Some(display_name), Some(role), Some(password)) = (
+            request.email,
+            request.display_name,
+            request.role,
+            request.password,
+        ) else {
+            return Err(AppError::internal("validated fields missing"));
+        };
+        let hash = password::hash(&password).map_err(AppError::internal)?;
+        db::write(conn, |conn| {
+            create_account(
+                conn,
+                &email,
+                &display_name,
+                role,
+                &hash,
+                request.active.unwrap_or(true),
+                now,
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
+        .json(UserView::from(created)))
+}
+
+/// Inserts an account; a taken e-mail is a 409 naming the field. Shared with the CLI.
+pub fn create_account(
+    conn: &mut DbConn,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+    active: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<User, AppError> {
+    let email = email.trim().to_lowercase();
+    if user::find_by_email(conn, &email)?.is_some() {
+        return Err(email_taken());
+    }
+    Ok(user::insert(
+        conn,
+        &NewUser {
+            email: &email,
+            display_name: display_name.trim(),
+            password_hash,
+            role: role.as_str(),
+            active,
+            created_at: now,
+            updated_at: now,
+        },
+    )?)
+}
+
+fn email_taken() -> AppError {
+    AppError::Conflict {
+        detail: "Another account has this e-mail.".to_owned(),
+        errors: vec![FieldError::new("email", "taken", "is used by another account")],
+    }
+}
+
+/// Changes an account. A new role, password or active flag ends the user's sessions.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id.", minimum = 1)),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "Updated.", body = UserView),
+        (status = 400, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail is taken, or the change would leave no active admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+    body: ValidJson<UpdateUserRequest>,
+) -> Result<web::Json<UserView>, AppError> {
+    caller.require_admin()?;
+    let id = id.into_inner();
+    let request = body.0;
+    let now = state.now();
+    let updated = db::run(&state.pool, move |conn| {
+        let password_hash = match &request.password {
+            Some(p) => Some(password::hash(p).map_err(AppError::internal)?),
+            None => None,
+        };
+        db::write(conn, |conn| {
+            let current = user::find(conn, id)?.ok_or_else(user_not_found)?;
+            let email = request.email.as_ref().map(|e| e.trim().to_lowercase());
+            if let Some(email) = &email
+                && *email != current.email
+                && user::find_by_email(conn, email)?.is_some()
+            {
+                return Err(email_taken());
+            }
+            let role = request.role.map(|r| r.as_str().to_owned());
+            let loses_admin = current.role == user::ROLE_ADMIN
+                && current.active
+                && (role.as_deref().is_some_and(|r| r != user::ROLE_ADMIN) || request.active == Some(false));
+            if loses_admin && user::other_active_admins(conn, id)? == 0 {
+                return Err(last_admin());
+            }
+            let ends_sessions = password_hash.is_some()
+                || role.as_ref().is_some_and(|r| *r != current.role)
+                || request.active.is_some_and(|a| a != current.active);
+            let changes = UserChanges {
+                email,
+                display_name: request.display_name.as_ref().map(|n| n.trim().to_owned()),
+                password_hash,
+                role,
+                active: request.active,
+                token_version: ends_sessions.then_some(current.token_version + 1),
+                updated_at: Some(now),
+            };
+            let updated = user::update(conn, id, &changes)?;
+            if ends_sessions {
+                session::revoke_all_for_user(conn, id, now)?;
+            }
+            Ok(updated)
+        })
+    })
+    .await?;
+    Ok(web::Json(UserView::from(updated)))
+}
+
+fn last_admin() -> AppError {
+    AppError::conflict("This would leave no active admin; make another admin first.")
+}
+
+/// Deletes an account. Their articles stay, without an author.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id.", minimum = 1)),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This is the last active admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_admin()?;
+    let id = id.into_inner();
+    db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = user::find(conn, id)?.ok_or_else(user_not_found)?;
+            if current.role == user::ROLE_ADMIN && current.active && user::other_active_admins(conn, id)? == 0
+            {
+                return Err(last_admin());
+            }
+            // Sessions go with the user (ON DELETE CASCADE), so their tokens fail at once.
+            user::delete(conn, id)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,63 @@
+//! What every handler can reach: the pool, the configuration, the clock, the token keys and the
+//! abuse limiters. Built once, before the server starts, and shared by all workers.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::auth::jwt::TokenKeys;
+use crate::auth::limiter::WindowLimiter;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Pool;
+
+/// Per-process abuse limits.
+#[derive(Debug)]
+pub struct Limits {
+    /// Failed logins per account (normalised e-mail).
+    pub login_per_account: WindowLimiter,
+    /// Failed logins per client address.
+    pub login_per_address: WindowLimiter,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenKeys>,
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let limits = Limits {
+            login_per_account: WindowLimiter::new(config.login_max_failures_per_account, config.login_window),
+            login_per_address: WindowLimiter::new(config.login_max_failures_per_address, config.login_window),
+        };
+        Self {
+            pool,
+            tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
+            limits: Arc::new(limits),
+            config: Arc::new(config),
+            clock,
+        }
+    }
+
+    /// Now, at the precision the database stores.
+    pub fn now(&self) -> NaiveDateTime {
+        crate::clock::now_micros(self.clock.as_ref())
+    }
+
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        self.now().and_utc()
+    }
+
+    /// The key for hashing client addresses, derived from the signing secret so that no second
+    /// secret needs managing.
+    pub fn address_key(&self) -> Vec<u8> {
+        let mut key = b"dateline client address:".to_vec();
+        key.extend_from_slice(self.config.jwt_secret.bytes());
+        key
+    }
+}
