@@ -333,7 +333,7 @@ async fn an_article_carries_breadcrumb_tags_sources_byline_and_approved_count() 
     assert_eq!(article["tags"][1]["slug"], "pakistan");
     assert_eq!(article["sources"][0]["slug"], "reuters");
     assert_eq!(article["sources"][1]["slug"], "agencies");
-    assert_eq!(article["author"], json!({"display_name": "Jane Doe"}));
+    assert_eq!(article["author"], json!({"id": jane, "display_name": "Jane Doe"}));
     assert_eq!(article["status"], "published");
     assert_eq!(article["comments_enabled"], true);
     assert_eq!(article["comment_count"], 2);

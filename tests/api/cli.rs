@@ -175,3 +175,108 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "exit status {status}");
 }
+
+#[test]
+fn user_create_takes_the_password_from_the_environment_and_checks_it() {
+    let db = TestDb::new();
+    let create = |password: &str| {
+        run(dateline(
+            &db,
+            &[
+                "user",
+                "create",
+                "--email",
+                "Chief@Example.com",
+                "--name",
+                "Chief",
+                "--role",
+                "admin",
+            ],
+        )
+        .env("DATELINE_PASSWORD", password))
+    };
+    let short = create("short");
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("at least 12"), "{}", stderr(&short));
+    let ok = create("a long admin passphrase");
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).contains("created admin user chief@example.com"),
+        "{}",
+        stdout(&ok)
+    );
+    let again = create("a long admin passphrase");
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    let bad_role = run(&mut dateline(
+        &db,
+        &[
+            "user", "create", "--email", "a@b.c", "--name", "A", "--role", "chief",
+        ],
+    ));
+    assert!(!bad_role.status.success());
+}
+
+#[test]
+fn production_mode_refuses_to_start_without_a_strong_secret() {
+    let db = TestDb::new();
+    let missing = run(dateline(&db, &["migrate"]).env("DATELINE_ENV", "production"));
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("DATELINE_JWT_SECRET"),
+        "{}",
+        stderr(&missing)
+    );
+    let short = run(dateline(&db, &["migrate"])
+        .env("DATELINE_ENV", "production")
+        .env("DATELINE_JWT_SECRET", "tooshort"));
+    assert!(!short.status.success());
+    assert!(!stderr(&short).contains("tooshort"), "the secret is never echoed");
+    let good = run(dateline(&db, &["migrate"])
+        .env("DATELINE_ENV", "production")
+        .env("DATELINE_JWT_SECRET", "0123456789abcdef0123456789abcdef"));
+    assert!(good.status.success(), "{}", stderr(&good));
+}
+
+fn http_post_json(port: u16, path: &str, body: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn serve_creates_the_first_admin_from_the_environment() {
+    let db = TestDb::new();
+    let port = free_port();
+    let mut child = dateline(&db, &[])
+        .env("DATELINE_BIND", format!("127.0.0.1:{port}"))
+        .env("DATELINE_ADMIN_EMAIL", "root@example.com")
+        .env("DATELINE_ADMIN_PASSWORD", "bootstrap passphrase")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let response = http_post_json(
+        port,
+        "/api/v1/auth/login",
+        r#"{"email": "root@example.com", "password": "bootstrap passphrase"}"#,
+    )
+    .unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("access_token"));
+}
