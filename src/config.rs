@@ -151,6 +151,12 @@ pub struct Config {
     /// Request body limits: articles and other content, and the small ones (auth, comments).
     pub max_body_bytes: usize,
     pub max_small_body_bytes: usize,
+    /// New comments are published at once instead of waiting for moderation.
+    pub comments_auto_approve: bool,
+    /// Comment submissions per client address per minute; 0 turns the limit off.
+    pub comments_per_minute: u32,
+    /// The same comment (article, name, text) again within this time is refused (409).
+    pub comment_duplicate_window: Duration,
 }
 
 /// A variable with a value the process cannot run with.
@@ -212,6 +218,12 @@ impl Config {
                 as usize,
             max_small_body_bytes: env.parse_range("DATELINE_MAX_SMALL_BODY_BYTES", 16_384, 256, 1_048_576)?
                 as usize,
+            comments_auto_approve: env.parse_with("DATELINE_COMMENTS_AUTO_APPROVE", "false", parse_bool)?,
+            comments_per_minute: env.parse_range("DATELINE_COMMENTS_PER_MINUTE", 5, 0, 1_000_000)?,
+            comment_duplicate_window: Duration::from_secs(
+                env.parse_range("DATELINE_COMMENT_DUPLICATE_WINDOW_SECS", 600, 0, 604_800)?
+                    .into(),
+            ),
             database_url: env.parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)?,
             bind: env.parse_with("DATELINE_BIND", "127.0.0.1:8080", |v| {
                 SocketAddr::from_str(v).map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
@@ -286,6 +298,14 @@ fn bootstrap_admin(env: &Env<'_>) -> Result<Option<BootstrapAdmin>, ConfigError>
             value: String::new(),
             problem: "is required with DATELINE_ADMIN_PASSWORD".to_owned(),
         }),
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("must be `true` or `false`".to_owned()),
     }
 }
 

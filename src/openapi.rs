@@ -24,6 +24,7 @@ pub fn spec_json() -> String {
         (name = "sections", description = "The section tree (\"Home > World News\")."),
         (name = "tags", description = "Keywords articles are filed under."),
         (name = "sources", description = "Agencies and outlets articles credit (\"By Agencies\")."),
+        (name = "comments", description = "Reader comments (plain text: escape when rendering) and their moderation."),
         (name = "auth", description = "Log in, rotate refresh tokens, log out."),
         (name = "users", description = "Editorial accounts (admins only)."),
         (name = "system", description = "Liveness and readiness."),

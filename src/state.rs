@@ -18,6 +18,8 @@ pub struct Limits {
     pub login_per_account: WindowLimiter,
     /// Failed logins per client address.
     pub login_per_address: WindowLimiter,
+    /// Comment submissions per client address; `None` when switched off.
+    pub comments_per_address: Option<WindowLimiter>,
 }
 
 #[derive(Clone)]
@@ -34,6 +36,8 @@ impl AppState {
         let limits = Limits {
             login_per_account: WindowLimiter::new(config.login_max_failures_per_account, config.login_window),
             login_per_address: WindowLimiter::new(config.login_max_failures_per_address, config.login_window),
+            comments_per_address: (config.comments_per_minute > 0)
+                .then(|| WindowLimiter::new(config.comments_per_minute, std::time::Duration::from_secs(60))),
         };
         Self {
             pool,

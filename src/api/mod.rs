@@ -2,7 +2,9 @@
 
 pub mod articles;
 pub mod auth;
+pub mod comments;
 pub mod json;
+pub mod moderation;
 pub mod params;
 pub mod sections;
 pub mod sources;
@@ -27,6 +29,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::write::replace_article)
             .service(articles::write::update_article)
             .service(articles::write::delete_article)
+            // Before `/comments/{id}` routes: the literal path must win.
+            .service(moderation::moderate_many)
+            .service(comments::submit_comment)
+            .service(comments::list_comments)
+            .service(moderation::moderation_queue)
+            .service(moderation::moderate_comment)
+            .service(moderation::delete_comment)
             .service(sections::list_sections)
             .service(sections::get_section)
             .service(sections::create_section)

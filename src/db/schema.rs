@@ -118,6 +118,7 @@ diesel::table! {
         client_hash -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        root_id -> Nullable<BigInt>,
     }
 }
 

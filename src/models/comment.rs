@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::comments;
+use crate::db::schema::{articles, comments};
 
 pub const STATUS_PENDING: &str = "pending";
 pub const STATUS_APPROVED: &str = "approved";
@@ -25,6 +25,7 @@ pub struct Comment {
     pub client_hash: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub root_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,6 +33,7 @@ pub struct Comment {
 pub struct NewComment<'a> {
     pub article_id: i64,
     pub parent_id: Option<i64>,
+    pub root_id: Option<i64>,
     pub depth: i32,
     pub author_name: &'a str,
     pub author_email: Option<&'a str>,
@@ -42,11 +44,29 @@ pub struct NewComment<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// Changes by a moderator; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = comments)]
+pub struct CommentChanges {
+    pub author_name: Option<String>,
+    pub body: Option<String>,
+    pub status: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewComment<'_>) -> QueryResult<Comment> {
     diesel::insert_into(comments::table)
         .values(new)
         .returning(comments::all_columns)
         .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
+    comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The number of approved comments of an article.
@@ -56,4 +76,119 @@ pub fn approved_count(conn: &mut DbConn, article_id: i64) -> QueryResult<i64> {
         .filter(comments::status.eq(STATUS_APPROVED))
         .count()
         .get_result(conn)
+}
+
+/// True when the same name posted the same text on the article since `since`.
+pub fn is_duplicate(
+    conn: &mut DbConn,
+    article_id: i64,
+    author_name: &str,
+    body: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::article_id.eq(article_id))
+            .filter(comments::created_at.ge(since))
+            .filter(comments::author_name.eq(author_name))
+            .filter(comments::body.eq(body)),
+    ))
+    .get_result(conn)
+}
+
+/// One page of an article's approved top-level comments, oldest first, and their number.
+pub fn approved_threads(
+    conn: &mut DbConn,
+    article_id: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
+    let roots = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::status.eq(STATUS_APPROVED))
+        .filter(comments::parent_id.is_null());
+    let page = roots
+        .select(Comment::as_select())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = roots.count().get_result(conn)?;
+    Ok((page, total))
+}
+
+/// Every approved reply in the threads of `root_ids`, oldest first.
+pub fn approved_replies(conn: &mut DbConn, root_ids: &[i64]) -> QueryResult<Vec<Comment>> {
+    if root_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .filter(comments::root_id.eq_any(root_ids))
+        .filter(comments::status.eq(STATUS_APPROVED))
+        .select(Comment::as_select())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .load(conn)
+}
+
+/// Filters of the moderation queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<String>,
+    pub article_id: Option<i64>,
+}
+
+/// A comment with its article's slug and headline.
+pub type CommentWithArticle = (Comment, (String, String));
+
+/// One page of the moderation queue, newest first, each with its article's slug and headline.
+pub fn queue(
+    conn: &mut DbConn,
+    filter: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<CommentWithArticle>, i64)> {
+    let filtered = || {
+        let mut query = comments::table.inner_join(articles::table).into_boxed();
+        if let Some(status) = &filter.status {
+            query = query.filter(comments::status.eq(status.clone()));
+        }
+        if let Some(article_id) = filter.article_id {
+            query = query.filter(comments::article_id.eq(article_id));
+        }
+        query
+    };
+    let items = filtered()
+        .select((Comment::as_select(), (articles::slug, articles::headline)))
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = filtered().count().get_result(conn)?;
+    Ok((items, total))
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &CommentChanges) -> QueryResult<Comment> {
+    diesel::update(comments::table.find(id))
+        .set(changes)
+        .returning(comments::all_columns)
+        .get_result(conn)
+}
+
+/// Sets the status of every comment in `ids`; returns how many rows changed.
+pub fn set_status(conn: &mut DbConn, ids: &[i64], status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(comments::table.filter(comments::id.eq_any(ids)))
+        .set((comments::status.eq(status), comments::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Which of `ids` exist.
+pub fn existing_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(comments::id)
+        .load(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(comments::table.find(id)).execute(conn)
 }

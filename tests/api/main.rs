@@ -7,6 +7,7 @@ mod support;
 mod articles;
 mod auth;
 mod cli;
+mod comments;
 mod errors;
 mod import;
 mod openapi;

@@ -84,6 +84,7 @@ impl TestApp {
                 &NewComment {
                     article_id,
                     parent_id: None,
+                    root_id: None,
                     depth: 0,
                     author_name: "Reader",
                     author_email: Some("reader@example.com"),

@@ -1,0 +1,353 @@
+//! Reader comments, public side: submitting one, and reading the approved ones.
+//!
+//! Comments are plain text: stored as given (trimmed), never interpreted as HTML by the API.
+//! Clients must escape them when rendering.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use crate::api::articles::article_not_found;
+use crate::api::json::{BodySize, RequestBody, ValidJson};
+use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::views::utc;
+use crate::auth::client;
+use crate::db::{self, DbConn};
+use crate::error::{AppError, FieldError, Problem};
+use crate::models::article::{self, Article};
+use crate::models::comment::{self, Comment, NewComment, STATUS_APPROVED, STATUS_PENDING};
+use crate::state::AppState;
+
+/// How deep replies nest: a top-level comment is depth 0, a reply to it 1, and so on.
+pub const MAX_DEPTH: i32 = 3;
+pub const MAX_NAME_CHARS: u64 = 100;
+pub const MAX_BODY_CHARS: u64 = 2000;
+
+/// The seed page's own messages for the two required fields.
+pub const NAME_MISSING: &str = "Please enter your name here";
+pub const BODY_MISSING: &str = "Please enter your comment!";
+
+/// A reader's comment. `author_name` and `body` are required; the e-mail is never shown publicly.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"author_name": "Amina", "body": "Good to see diplomacy win.", "author_email": "amina@example.com"}))]
+pub struct CommentInput {
+    /// At most 100 characters, one line.
+    #[validate(
+        required(message = "Please enter your name here"),
+        length(max = 100),
+        custom(function = "name_rule")
+    )]
+    pub author_name: Option<String>,
+    /// Plain text, at most 2000 characters; line breaks allowed.
+    #[validate(
+        required(message = "Please enter your comment!"),
+        length(max = 2000),
+        custom(function = "body_rule")
+    )]
+    pub body: Option<String>,
+    /// Optional; kept for the moderators, never returned by a public route.
+    #[validate(email, length(max = 254))]
+    pub author_email: Option<String>,
+    /// Reply to this approved comment of the same article.
+    #[validate(range(min = 1))]
+    pub parent_id: Option<i64>,
+}
+
+impl RequestBody for CommentInput {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+fn rule_error(code: &'static str, message: &'static str) -> ValidationError {
+    let mut e = ValidationError::new(code);
+    e.message = Some(message.into());
+    e
+}
+
+fn name_rule(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(rule_error("required", NAME_MISSING));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(rule_error(
+            "control_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn body_rule(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(rule_error("required", BODY_MISSING));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(rule_error(
+            "control_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// What a submission answers: the comment and whether it waits for moderation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedComment {
+    #[schema(example = 7)]
+    pub id: i64,
+    /// `pending` (held for moderation) or `approved` (published).
+    #[schema(example = "pending")]
+    pub status: String,
+    pub parent_id: Option<i64>,
+    /// Plain text: escape it when rendering.
+    pub author_name: String,
+    /// Plain text: escape it when rendering.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An approved comment with its approved replies.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicComment {
+    #[schema(example = 7)]
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    /// Plain text: escape it when rendering.
+    #[schema(example = "Amina")]
+    pub author_name: String,
+    /// Plain text, line breaks included: escape it when rendering.
+    #[schema(example = "Good to see diplomacy win.")]
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// Approved replies, oldest first.
+    #[schema(no_recursion)]
+    pub replies: Vec<PublicComment>,
+}
+
+/// A page of top-level approved comments, oldest first, replies nested.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommentList {
+    pub data: Vec<PublicComment>,
+    /// Counts top-level comments.
+    pub meta: PageMeta,
+}
+
+/// Submits a comment on a published article.
+///
+/// Comments are plain text, stored as given (trimmed) and never interpreted as HTML by the
+/// API: clients must escape `author_name` and `body` when rendering. New comments are held for
+/// moderation (`pending`) unless the service auto-approves. Submissions are limited per client
+/// address (429), and the same comment (same article, name and text) again within the
+/// duplicate window is refused (409). Replies nest at most 3 levels deep.
+#[utoipa::path(
+    tag = "comments",
+    params(("slug" = String, Path, description = "The article's slug.")),
+    request_body = CommentInput,
+    responses(
+        (status = 201, description = "Stored; `status` says whether it waits for moderation.", body = SubmittedComment),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Comments are closed on this article.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The same comment was just submitted.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are missing or invalid, e.g. `Please enter your name here`, `Please enter your comment!`.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many submissions from this address; retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles/{slug}/comments")]
+pub async fn submit_comment(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: ValidJson<CommentInput>,
+) -> Result<HttpResponse, AppError> {
+    let address_hash = client::address_hash(
+        client::client_ip(&req, &state.config.trusted_proxies),
+        &state.address_key(),
+    );
+    if let Some(limiter) = &state.limits.comments_per_address {
+        limiter
+            .hit(&address_hash, state.now_utc())
+            .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    }
+    let input = body.0;
+    let slug = slug.into_inner();
+    let now = state.now();
+    let status = if state.config.comments_auto_approve {
+        STATUS_APPROVED
+    } else {
+        STATUS_PENDING
+    };
+    let window = Duration::from_std(state.config.comment_duplicate_window).unwrap_or(Duration::zero());
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let article = open_article(conn, &slug, now)?;
+            lock_article_comments(conn, article.id)?;
+            let name = input.author_name.as_deref().unwrap_or_default().trim();
+            let text = input.body.as_deref().unwrap_or_default().trim();
+            let (parent_id, root_id, depth) = reply_position(conn, &article, input.parent_id)?;
+            if !window.is_zero() && comment::is_duplicate(conn, article.id, name, text, now - window)? {
+                return Err(AppError::conflict("The same comment was just submitted."));
+            }
+            let email = input
+                .author_email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty());
+            let email = email.map(str::to_lowercase);
+            Ok(comment::insert(
+                conn,
+                &NewComment {
+                    article_id: article.id,
+                    parent_id,
+                    root_id,
+                    depth,
+                    author_name: name,
+                    author_email: email.as_deref(),
+                    body: text,
+                    status,
+                    client_hash: Some(&address_hash),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(SubmittedComment {
+        id: saved.id,
+        status: saved.status,
+        parent_id: saved.parent_id,
+        author_name: saved.author_name,
+        body: saved.body,
+        created_at: utc(saved.created_at),
+    }))
+}
+
+/// The article, if it is public and open for comments.
+fn open_article(conn: &mut DbConn, slug: &str, now: chrono::NaiveDateTime) -> Result<Article, AppError> {
+    let (article, _, _) = article::find_visible_by_slug(conn, slug, now)?.ok_or_else(article_not_found)?;
+    if !article.comments_enabled {
+        return Err(AppError::forbidden("Comments are closed on this article."));
+    }
+    Ok(article)
+}
+
+/// On PostgreSQL, submissions to one article take turns, so the duplicate check cannot race
+/// (SQLite's `BEGIN IMMEDIATE` already serialises writers).
+fn lock_article_comments(conn: &mut DbConn, article_id: i64) -> Result<(), AppError> {
+    if let db::DbConn::Postgresql(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(article_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// `(parent_id, root_id, depth)` of a new comment: a reply must answer an approved comment of the
+/// same article, and replies nest at most [`MAX_DEPTH`] deep.
+fn reply_position(
+    conn: &mut DbConn,
+    article: &Article,
+    parent_id: Option<i64>,
+) -> Result<(Option<i64>, Option<i64>, i32), AppError> {
+    let Some(parent_id) = parent_id else {
+        return Ok((None, None, 0));
+    };
+    let parent = comment::find(conn, parent_id)?
+        .filter(|p| p.article_id == article.id && p.status == STATUS_APPROVED)
+        .ok_or_else(|| {
+            AppError::invalid_field(
+                "parent_id",
+                "not_found",
+                "must be an approved comment of this article",
+            )
+        })?;
+    if parent.depth >= MAX_DEPTH {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "parent_id",
+            "too_deep",
+            format!("replies nest at most {MAX_DEPTH} levels deep"),
+        )]));
+    }
+    Ok((
+        Some(parent.id),
+        Some(parent.root_id.unwrap_or(parent.id)),
+        parent.depth + 1,
+    ))
+}
+
+/// Lists an article's approved comments: top-level comments oldest first, a page at a time,
+/// each with its approved replies nested (a reply to a comment that is not approved is not
+/// shown). Three queries per page, whatever its size.
+#[utoipa::path(
+    tag = "comments",
+    params(("slug" = String, Path, description = "The article's slug."), PageQuery),
+    responses(
+        (status = 200, description = "A page of approved comment threads.", body = CommentList),
+        (status = 400, description = "A query parameter is malformed or out of range.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{slug}/comments")]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: Params<PageQuery>,
+) -> Result<web::Json<CommentList>, AppError> {
+    let page = query.0.resolve(&state.config)?;
+    let slug = slug.into_inner();
+    let now = state.now();
+    let list = db::run(&state.pool, move |conn| {
+        let (article, _, _) =
+            article::find_visible_by_slug(conn, &slug, now)?.ok_or_else(article_not_found)?;
+        let (roots, total) = comment::approved_threads(conn, article.id, page.offset(), page.limit())?;
+        let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
+        let replies = comment::approved_replies(conn, &root_ids)?;
+        Ok(CommentList {
+            data: nest(roots, replies),
+            meta: page.meta(total),
+        })
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// Builds the reply trees. A reply whose parent is not among the approved comments is dropped
+/// with its own replies.
+fn nest(roots: Vec<Comment>, replies: Vec<Comment>) -> Vec<PublicComment> {
+    let mut children: HashMap<i64, Vec<Comment>> = HashMap::new();
+    for reply in replies {
+        if let Some(parent) = reply.parent_id {
+            children.entry(parent).or_default().push(reply);
+        }
+    }
+    fn build(comment: Comment, children: &mut HashMap<i64, Vec<Comment>>) -> PublicComment {
+        let replies = children
+            .remove(&comment.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| build(c, children))
+            .collect();
+        PublicComment {
+            id: comment.id,
+            parent_id: comment.parent_id,
+            author_name: comment.author_name,
+            body: comment.body,
+            created_at: utc(comment.created_at),
+            replies,
+        }
+    }
+    roots.into_iter().map(|root| build(root, &mut children)).collect()
+}

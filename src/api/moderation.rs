@@ -1,0 +1,335 @@
+//! Comment moderation, for editors and admins: the queue, status changes, edits, deletion, and
+//! moderating many comments in one all-or-nothing request.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
+use crate::api::params::{Page, PageMeta, Params};
+use crate::api::views::utc;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::error::{AppError, FieldError, Problem};
+use crate::models::article;
+use crate::models::comment::{self, Comment, CommentChanges, QueueFilter};
+use crate::state::AppState;
+
+/// A comment's moderation state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Spam,
+}
+
+impl CommentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Spam => "spam",
+        }
+    }
+}
+
+/// A comment as moderators see it, e-mail included.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ModeratedComment {
+    pub id: i64,
+    pub article: CommentArticle,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The article a comment belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommentArticle {
+    pub slug: String,
+    pub headline: String,
+}
+
+fn view(comment: Comment, (slug, headline): (String, String)) -> ModeratedComment {
+    ModeratedComment {
+        id: comment.id,
+        article: CommentArticle { slug, headline },
+        parent_id: comment.parent_id,
+        depth: comment.depth,
+        author_name: comment.author_name,
+        author_email: comment.author_email,
+        body: comment.body,
+        status: parse_status(&comment.status),
+        created_at: utc(comment.created_at),
+        updated_at: utc(comment.updated_at),
+    }
+}
+
+fn parse_status(value: &str) -> CommentStatus {
+    match value {
+        "approved" => CommentStatus::Approved,
+        "rejected" => CommentStatus::Rejected,
+        "spam" => CommentStatus::Spam,
+        _ => CommentStatus::Pending,
+    }
+}
+
+/// A page of the moderation queue.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ModerationList {
+    pub data: Vec<ModeratedComment>,
+    pub meta: PageMeta,
+}
+
+/// Filters of the moderation queue.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only comments in this state.
+    #[param(inline)]
+    pub status: Option<CommentStatus>,
+    /// Only comments on this article (slug).
+    #[param(min_length = 1, max_length = 200)]
+    pub article: Option<String>,
+    #[param(minimum = 1, maximum = 1_000_000, example = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+/// A moderator's change to one comment.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "approved"}))]
+pub struct CommentPatch {
+    pub status: Option<CommentStatus>,
+    #[validate(length(max = 100), custom(function = "rules::name"))]
+    pub author_name: Option<String>,
+    #[validate(length(max = 2000), custom(function = "rules::not_blank"))]
+    pub body: Option<String>,
+}
+
+impl RequestBody for CommentPatch {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+/// One status for many comments, applied all together or not at all.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ids": [7, 8, 9], "status": "spam"}))]
+pub struct BulkModeration {
+    #[validate(length(min = 1, max = 500))]
+    pub ids: Vec<i64>,
+    pub status: CommentStatus,
+}
+
+impl RequestBody for BulkModeration {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+/// What a bulk moderation changed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BulkResult {
+    pub updated: usize,
+    pub status: CommentStatus,
+}
+
+fn comment_not_found() -> AppError {
+    AppError::not_found("No comment has this id.")
+}
+
+/// The moderation queue, newest first (editors and admins).
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "A page of comments.", body = ModerationList),
+        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The `article` filter names no article.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/comments")]
+pub async fn moderation_queue(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: Params<QueueQuery>,
+) -> Result<web::Json<ModerationList>, AppError> {
+    caller.require_editorial()?;
+    let query = query.0;
+    let page = Page::resolve(query.page, query.per_page, &state.config)?;
+    let list = db::run(&state.pool, move |conn| {
+        let article_id = match &query.article {
+            Some(slug) => Some(
+                article::find_by_slug(conn, slug)?
+                    .ok_or_else(|| AppError::NotFound {
+                        detail: "No article has the slug given in `article`.".to_owned(),
+                        errors: vec![FieldError::new(
+                            "article",
+                            "not_found",
+                            "no article has this slug",
+                        )],
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        let filter = QueueFilter {
+            status: query.status.map(|s| s.as_str().to_owned()),
+            article_id,
+        };
+        let (rows, total) = comment::queue(conn, &filter, page.offset(), page.limit())?;
+        Ok(ModerationList {
+            data: rows.into_iter().map(|(c, a)| view(c, a)).collect(),
+            meta: page.meta(total),
+        })
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// Changes a comment's status, or edits its name or text (editors and admins).
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The comment's id.", minimum = 1)),
+    request_body = CommentPatch,
+    responses(
+        (status = 200, description = "Updated.", body = ModeratedComment),
+        (status = 400, description = "The body is not valid JSON, or the id is not a number.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No comment has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/comments/{id}")]
+pub async fn moderate_comment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+    body: ValidJson<CommentPatch>,
+) -> Result<web::Json<ModeratedComment>, AppError> {
+    caller.require_editorial()?;
+    let id = id.into_inner();
+    let patch = body.0;
+    let now = state.now();
+    let updated = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            comment::find(conn, id)?.ok_or_else(comment_not_found)?;
+            let changes = CommentChanges {
+                author_name: patch.author_name.map(|n| n.trim().to_owned()),
+                body: patch.body.map(|b| b.trim().to_owned()),
+                status: patch.status.map(|s| s.as_str().to_owned()),
+                updated_at: Some(now),
+            };
+            let saved = comment::update(conn, id, &changes)?;
+            let article = article::find_with_section(conn, saved.article_id)?
+                .ok_or_else(comment_not_found)?
+                .0;
+            Ok(view(saved, (article.slug, article.headline)))
+        })
+    })
+    .await?;
+    Ok(web::Json(updated))
+}
+
+/// Sets one status on many comments in one transaction: if any id is unknown, nothing changes.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    request_body = BulkModeration,
+    responses(
+        (status = 200, description = "All updated.", body = BulkResult),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An id is unknown (each is named) or a field is invalid; nothing was changed.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/comments/moderate")]
+pub async fn moderate_many(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ValidJson<BulkModeration>,
+) -> Result<web::Json<BulkResult>, AppError> {
+    caller.require_editorial()?;
+    let BulkModeration { ids, status } = body.0;
+    let now = state.now();
+    let updated = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            let updated = comment::set_status(conn, &unique, status.as_str(), now)?;
+            if updated != unique.len() {
+                // Returning an error rolls the whole transaction back: all or nothing.
+                let found = comment::existing_ids(conn, &unique)?;
+                let errors = ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| !found.contains(id))
+                    .map(|(i, _)| FieldError::new(format!("ids[{i}]"), "not_found", "no comment has this id"))
+                    .collect();
+                return Err(AppError::Validation(errors));
+            }
+            Ok(updated)
+        })
+    })
+    .await?;
+    Ok(web::Json(BulkResult { updated, status }))
+}
+
+/// Deletes a comment and its replies (editors and admins).
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The comment's id.", minimum = 1)),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No comment has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/comments/{id}")]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let id = id.into_inner();
+    db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            if comment::delete(conn, id)? == 0 {
+                return Err(comment_not_found());
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
