@@ -10,12 +10,14 @@ use clap::{Parser, Subcommand};
 use validator::ValidateEmail;
 
 use crate::api::AppState;
+use crate::api::articles::trash::purge_expired;
 use crate::api::users::create_account;
 use crate::auth::{Role, password};
 use crate::clock::{self, SystemClock};
 use crate::config::Config;
 use crate::content::{import, seed};
 use crate::error::AppError;
+use crate::models::audit::Event;
 use crate::{db, server, telemetry};
 
 #[derive(Debug, Parser)]
@@ -54,6 +56,12 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Remove for good the articles in the trash longer than DATELINE_TRASH_RETENTION_DAYS.
+    Purge {
+        /// Empty the whole trash, whatever the age of its articles.
+        #[arg(long)]
+        all: bool,
+    },
     /// Manage editorial accounts.
     User {
         #[command(subcommand)]
@@ -187,6 +195,32 @@ fn run(command: Command) -> Result<(), String> {
                 role.as_str(),
                 created.email,
                 created.id
+            );
+            Ok(())
+        }
+        Command::Purge { all } => {
+            let retention = if all { 0 } else { config.trash_retention_days };
+            // With --all, "older than zero days" must include what was trashed a moment ago.
+            let now = if all {
+                now + chrono::Duration::seconds(1)
+            } else {
+                now
+            };
+            let (purged, cutoff) = db::write(&mut conn, |conn| {
+                let done = purge_expired(conn, now, retention)?;
+                let event = Event {
+                    action: "trash.purge",
+                    resource_type: "article",
+                    resource_id: Some("trash".to_owned()),
+                    details: Some(format!("{} purged from the command line", done.0)),
+                };
+                crate::models::audit::record(conn, None, None, &event, now)?;
+                Ok::<_, AppError>(done)
+            })
+            .map_err(|e| format!("purge failed: {e}"))?;
+            println!(
+                "purged {purged} article(s) trashed before {}",
+                cutoff.and_utc().to_rfc3339()
             );
             Ok(())
         }

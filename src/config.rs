@@ -157,6 +157,8 @@ pub struct Config {
     pub comments_per_minute: u32,
     /// The same comment (article, name, text) again within this time is refused (409).
     pub comment_duplicate_window: Duration,
+    /// Days a deleted article stays restorable in the trash before a purge removes it.
+    pub trash_retention_days: u32,
 }
 
 /// A variable with a value the process cannot run with.
@@ -219,6 +221,7 @@ impl Config {
             max_small_body_bytes: env.parse_range("DATELINE_MAX_SMALL_BODY_BYTES", 16_384, 256, 1_048_576)?
                 as usize,
             comments_auto_approve: env.parse_with("DATELINE_COMMENTS_AUTO_APPROVE", "false", parse_bool)?,
+            trash_retention_days: env.parse_range("DATELINE_TRASH_RETENTION_DAYS", 30, 0, 3650)?,
             comments_per_minute: env.parse_range("DATELINE_COMMENTS_PER_MINUTE", 5, 0, 1_000_000)?,
             comment_duplicate_window: Duration::from_secs(
                 env.parse_range("DATELINE_COMMENT_DUPLICATE_WINDOW_SECS", 600, 0, 604_800)?

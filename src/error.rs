@@ -55,6 +55,13 @@ pub struct Problem {
     /// Field-level errors, for invalid input.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On 412: the ETag of the current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// On 412: the current version of the resource, so the client can merge and retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 /// Every error a handler can return.
@@ -79,6 +86,18 @@ pub enum AppError {
     /// The request conflicts with the current state (a slug taken, a cycle, a duplicate).
     #[error("conflict: {detail}")]
     Conflict { detail: String, errors: Vec<FieldError> },
+    /// The resource existed and was withdrawn (an archived article).
+    #[error("gone: {0}")]
+    Gone(String),
+    /// `If-Match` names a version that is no longer current; nothing was written.
+    #[error("precondition failed")]
+    PreconditionFailed {
+        etag: String,
+        current: Box<serde_json::Value>,
+    },
+    /// The write needs `If-Match` (the ETag of the version it was based on).
+    #[error("precondition required")]
+    PreconditionRequired,
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
@@ -149,7 +168,16 @@ impl AppError {
             | Self::NotFound { detail, errors }
             | Self::Forbidden { detail, errors }
             | Self::Conflict { detail, errors } => (detail.clone(), errors.clone()),
+            Self::PreconditionFailed { .. } => (
+                "The resource changed since the version given in If-Match; nothing was written. `current` is the version now stored.".to_owned(),
+                Vec::new(),
+            ),
+            Self::PreconditionRequired => (
+                "This write needs an If-Match header with the ETag of the version it is based on.".to_owned(),
+                Vec::new(),
+            ),
             Self::Unauthorized(detail)
+            | Self::Gone(detail)
             | Self::InvalidToken(detail)
             | Self::PayloadTooLarge(detail)
             | Self::UnsupportedMediaType(detail) => (detail.clone(), Vec::new()),
@@ -169,12 +197,18 @@ impl AppError {
             ),
             Self::Internal(_) => ("An internal error occurred.".to_owned(), Vec::new()),
         };
+        let (etag, current) = match self {
+            Self::PreconditionFailed { etag, current } => (Some(etag.clone()), Some((**current).clone())),
+            _ => (None, None),
+        };
         Problem {
             problem_type: "about:blank".to_owned(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
             errors,
+            etag,
+            current,
         }
     }
 }
@@ -187,6 +221,9 @@ impl ResponseError for AppError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -219,7 +256,9 @@ impl ResponseError for AppError {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
-            Self::MethodNotAllowed => {}
+            Self::PreconditionFailed { etag, .. } => {
+                response.insert_header((header::ETAG, etag.clone()));
+            }
             _ => {}
         }
         let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| String::from("{}"));

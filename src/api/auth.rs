@@ -12,6 +12,7 @@ use crate::api::users::UserView;
 use crate::auth::{AuthUser, client, password};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, Problem};
+use crate::models::audit::{self, Event};
 use crate::models::{session, user};
 use crate::state::AppState;
 
@@ -102,16 +103,30 @@ pub async fn login(
 
     let email_for_lookup = account_key.clone();
     // Lookup and argon2 verification both run on the blocking pool.
+    let now = state.now();
+    let hash_for_audit = address_key.clone();
+    // Lookup, argon2 verification and the audit entry all run on the blocking pool.
     let found = db::run(&state.pool, move |conn| {
         let user = user::find_by_email(conn, &email_for_lookup)?;
-        Ok(match user {
+        let known_id = user.as_ref().map(|u| u.id);
+        let accepted = match user {
             Some(user) if password::verify(&password, &user.password_hash) && user.active => Some(user),
             Some(_) => None,
             None => {
                 password::verify_against_nothing(&password);
                 None
             }
-        })
+        };
+        if accepted.is_none() {
+            let event = Event {
+                action: "auth.login_failed",
+                resource_type: "session",
+                resource_id: None,
+                details: None,
+            };
+            audit::record(conn, known_id, Some(&hash_for_audit), &event, now)?;
+        }
+        Ok(accepted)
     })
     .await?;
     let Some(user) = found else {
@@ -124,7 +139,15 @@ pub async fn login(
         let state = state.clone();
         db::run(&state.pool.clone(), move |conn| {
             db::write(conn, |conn| {
-                start_session(conn, &state, user.id, user.token_version)
+                let issued = start_session(conn, &state, user.id, user.token_version)?;
+                let event = Event {
+                    action: "auth.login",
+                    resource_type: "session",
+                    resource_id: None,
+                    details: None,
+                };
+                audit::record(conn, Some(user.id), Some(&address_key), &event, now)?;
+                Ok(issued)
             })
         })
         .await?
@@ -241,7 +264,18 @@ pub async fn refresh(
 pub async fn logout(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
     let now = state.now();
     db::run(&state.pool, move |conn| {
-        Ok(session::revoke(conn, caller.session_id, now)?)
+        db::write(conn, |conn| {
+            session::revoke(conn, caller.session_id, now)?;
+            crate::api::audit::record(
+                conn,
+                &caller,
+                "auth.logout",
+                "session",
+                caller.session_id,
+                None,
+                now,
+            )
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

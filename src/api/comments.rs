@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::api::articles::article_not_found;
+use crate::api::articles::read::{Lookup, lookup, moved};
 use crate::api::json::{BodySize, RequestBody, ValidJson};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
@@ -295,6 +296,9 @@ fn reply_position(
     params(("slug" = String, Path, description = "The article's slug."), PageQuery),
     responses(
         (status = 200, description = "A page of approved comment threads.", body = CommentList),
+        (status = 301, description = "A former slug: `Location` is the current URL.",
+            headers(("Location" = String, description = "The current URL."))),
+        (status = 410, description = "The article was withdrawn (archived).", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "A query parameter is malformed or out of range.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
@@ -303,25 +307,34 @@ fn reply_position(
 #[get("/articles/{slug}/comments")]
 pub async fn list_comments(
     state: web::Data<AppState>,
+    req: HttpRequest,
     slug: web::Path<String>,
     query: Params<PageQuery>,
-) -> Result<web::Json<CommentList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
     let slug = slug.into_inner();
     let now = state.now();
     let list = db::run(&state.pool, move |conn| {
-        let (article, _, _) =
-            article::find_visible_by_slug(conn, &slug, now)?.ok_or_else(article_not_found)?;
+        let article = match lookup(conn, None, &slug, now)? {
+            Lookup::Found(article, _, _) => article,
+            Lookup::Moved(current) => return Ok(Err(current)),
+        };
         let (roots, total) = comment::approved_threads(conn, article.id, page.offset(), page.limit())?;
         let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
         let replies = comment::approved_replies(conn, &root_ids)?;
-        Ok(CommentList {
+        Ok(Ok(CommentList {
             data: nest(roots, replies),
             meta: page.meta(total),
-        })
+        }))
     })
     .await?;
-    Ok(web::Json(list))
+    Ok(match list {
+        Ok(list) => HttpResponse::Ok().json(list),
+        Err(current) => moved(
+            &format!("/api/v1/articles/{current}/comments"),
+            req.query_string(),
+        ),
+    })
 }
 
 /// Builds the reply trees. A reply whose parent is not among the approved comments is dropped

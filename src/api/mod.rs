@@ -1,11 +1,13 @@
 //! The HTTP API: handlers, a file per resource, mounted under `/api/v1`.
 
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod json;
 pub mod moderation;
 pub mod params;
+pub mod preconditions;
 pub mod sections;
 pub mod sources;
 pub mod system;
@@ -29,6 +31,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::write::replace_article)
             .service(articles::write::update_article)
             .service(articles::write::delete_article)
+            .service(articles::history::list_revisions)
+            .service(articles::history::get_revision)
+            .service(articles::history::diff_revisions)
+            .service(articles::history::restore_revision)
+            .service(articles::corrections::add_correction)
+            // Before `/trash/{slug}/restore`: the literal path must win.
+            .service(articles::trash::purge_trash)
+            .service(articles::trash::list_trash)
+            .service(articles::trash::restore_from_trash)
+            .service(audit::list_audit)
             // Before `/comments/{id}` routes: the literal path must win.
             .service(moderation::moderate_many)
             .service(comments::submit_comment)

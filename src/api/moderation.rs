@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::views::utc;
@@ -145,6 +146,10 @@ pub struct BulkResult {
     pub status: CommentStatus,
 }
 
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 fn comment_not_found() -> AppError {
     AppError::not_found("No comment has this id.")
 }
@@ -241,6 +246,16 @@ pub async fn moderate_comment(
                 updated_at: Some(now),
             };
             let saved = comment::update(conn, id, &changes)?;
+            let details = changes.status.clone().unwrap_or_else(|| "edited".to_owned());
+            audit::record(
+                conn,
+                &caller,
+                "comment.moderate",
+                "comment",
+                id,
+                Some(details),
+                now,
+            )?;
             let article = article::find_with_section(conn, saved.article_id)?
                 .ok_or_else(comment_not_found)?
                 .0;
@@ -293,6 +308,16 @@ pub async fn moderate_many(
                     .collect();
                 return Err(AppError::Validation(errors));
             }
+            let details = format!("{} -> {}", join_ids(&unique), status.as_str());
+            audit::record(
+                conn,
+                &caller,
+                "comment.moderate_many",
+                "comment",
+                "many",
+                Some(details),
+                now,
+            )?;
             Ok(updated)
         })
     })
@@ -322,12 +347,13 @@ pub async fn delete_comment(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let id = id.into_inner();
+    let now = state.now();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             if comment::delete(conn, id)? == 0 {
                 return Err(comment_not_found());
             }
-            Ok(())
+            audit::record(conn, &caller, "comment.delete", "comment", id, None, now)
         })
     })
     .await?;

@@ -1,16 +1,19 @@
 //! Public section routes: the navigation tree and one section with its breadcrumb.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::AppState;
+use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::preconditions::{self, IfMatch};
 use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
 use crate::api::views::SectionRef;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
 use crate::models::article;
@@ -97,9 +100,12 @@ pub async fn list_sections(
 /// `GET /api/v1/articles?section={slug}`.
 #[utoipa::path(
     tag = "sections",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The section's slug.", example = "world-news")),
     responses(
-        (status = 200, description = "The section.", body = SectionDetail),
+        (status = 200, description = "The section.", body = SectionDetail,
+            headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+        (status = 401, description = "The bearer token is invalid or expired.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.",
             body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
@@ -109,11 +115,23 @@ pub async fn list_sections(
 #[get("/sections/{slug}")]
 pub async fn get_section(
     state: web::Data<AppState>,
+    caller: MaybeAuthUser,
     slug: web::Path<String>,
-) -> Result<web::Json<SectionDetail>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
     let section = tree.by_slug(&slug).ok_or_else(section_not_found)?;
-    Ok(web::Json(section_detail(&tree, section)))
+    let mut response = HttpResponse::Ok();
+    if caller.0.is_some() {
+        response.insert_header((header::ETAG, preconditions::etag(section.version)));
+    }
+    Ok(response.json(section_detail(&tree, section)))
+}
+
+/// `If-Match`, when given, must name the current version (412 with the current section if not).
+fn check_version(if_match: &IfMatch, tree: &SectionTree, current: &Section) -> Result<(), AppError> {
+    if_match.check(current.version, false, || {
+        serde_json::to_value(section_detail(tree, current)).map_err(AppError::internal)
+    })
 }
 
 fn section_not_found() -> AppError {
@@ -204,6 +222,7 @@ async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpRespons
     };
     Ok(response
         .insert_header(("Location", format!("/api/v1/sections/{}", section.slug)))
+        .insert_header((header::ETAG, preconditions::etag(section.version)))
         .json(section_detail(&tree, section)))
 }
 
@@ -252,7 +271,17 @@ pub async fn create_section(
                 created_at: now,
                 updated_at: now,
             };
-            Ok(section::insert(conn, &new)?.id)
+            let saved = section::insert(conn, &new)?;
+            audit::record(
+                conn,
+                &caller,
+                "section.create",
+                "section",
+                saved.id,
+                Some(saved.slug.clone()),
+                now,
+            )?;
+            Ok(saved.id)
         })
     })
     .await?;
@@ -263,7 +292,10 @@ pub async fn create_section(
 #[utoipa::path(
     tag = "sections",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The section's slug.")),
+    params(
+        ("slug" = String, Path, description = "The section's slug."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version this change is based on."),
+    ),
     request_body = SectionPatch,
     responses(
         (status = 200, description = "Updated.", body = SectionDetail),
@@ -272,6 +304,7 @@ pub async fn create_section(
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken, or the move would make a cycle.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -283,6 +316,7 @@ pub async fn update_section(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
     body: ValidJson<SectionPatch>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
@@ -293,6 +327,7 @@ pub async fn update_section(
         db::write(conn, |conn| {
             let tree = section::load_tree(conn)?;
             let current = tree.by_slug(&slug).ok_or_else(section_not_found)?.clone();
+            check_version(&if_match, &tree, &current)?;
             let parent_id = match &patch.parent {
                 None => None,
                 Some(None) => Some(None),
@@ -312,8 +347,26 @@ pub async fn update_section(
                 parent_id,
                 position: patch.position,
                 updated_at: Some(now),
+                version: Some(current.version + 1),
             };
-            Ok(section::update(conn, current.id, &changes)?.id)
+            let saved =
+                section::update(conn, current.id, current.version, &changes).map_err(|e| match e {
+                    diesel::result::Error::NotFound => preconditions::stale(
+                        current.version + 1,
+                        serde_json::to_value(section_detail(&tree, &current)).unwrap_or_default(),
+                    ),
+                    other => other.into(),
+                })?;
+            audit::record(
+                conn,
+                &caller,
+                "section.update",
+                "section",
+                saved.id,
+                Some(saved.slug.clone()),
+                now,
+            )?;
+            Ok(saved.id)
         })
     })
     .await?;
@@ -340,13 +393,17 @@ fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result
 #[utoipa::path(
     tag = "sections",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The section's slug.")),
+    params(
+        ("slug" = String, Path, description = "The section's slug."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version being deleted."),
+    ),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The section still has sub-sections or articles; `errors` names them.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -355,19 +412,33 @@ pub async fn delete_section(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
+    let now = state.now();
     db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| delete_if_unused(conn, &slug))
+        db::write(conn, |conn| {
+            let id = delete_if_unused(conn, &slug, &if_match)?;
+            audit::record(
+                conn,
+                &caller,
+                "section.delete",
+                "section",
+                id,
+                Some(slug.clone()),
+                now,
+            )
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn delete_if_unused(conn: &mut DbConn, slug: &str) -> Result<(), AppError> {
+fn delete_if_unused(conn: &mut DbConn, slug: &str, if_match: &IfMatch) -> Result<i64, AppError> {
     let tree = section::load_tree(conn)?;
     let current = tree.by_slug(slug).ok_or_else(section_not_found)?;
+    check_version(if_match, &tree, current)?;
     let children = tree.children(current.id);
     if !children.is_empty() {
         let names: Vec<&str> = children.iter().map(|c| c.slug.as_str()).collect();
@@ -387,5 +458,5 @@ fn delete_if_unused(conn: &mut DbConn, slug: &str) -> Result<(), AppError> {
         return Err(still_used_by_articles("section", slugs, count));
     }
     section::delete(conn, current.id)?;
-    Ok(())
+    Ok(current.id)
 }

@@ -1,16 +1,19 @@
 //! Public source routes: the agencies and outlets articles credit.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::AppState;
+use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::preconditions::{self, IfMatch};
 use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
 use crate::api::views::SourceRef;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
 use crate::error::{AppError, Problem};
 use crate::models::article;
@@ -54,9 +57,12 @@ pub async fn list_sources(
 /// Reads one source. Its articles are listed by `GET /api/v1/articles?source={slug}`.
 #[utoipa::path(
     tag = "sources",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The source's slug.", example = "agencies")),
     responses(
-        (status = 200, description = "The source.", body = SourceRef),
+        (status = 200, description = "The source.", body = SourceRef,
+            headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+        (status = 401, description = "The bearer token is invalid or expired.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No source has this slug.",
             body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
@@ -66,13 +72,17 @@ pub async fn list_sources(
 #[get("/sources/{slug}")]
 pub async fn get_source(
     state: web::Data<AppState>,
+    caller: MaybeAuthUser,
     slug: web::Path<String>,
-) -> Result<web::Json<SourceRef>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let found = db::run(&state.pool, move |conn| Ok(source::find_by_slug(conn, &slug)?)).await?;
-    found
-        .map(|s| web::Json(SourceRef::from(&s)))
-        .ok_or_else(|| AppError::not_found("No source has this slug."))
+    let t = found.ok_or_else(not_found)?;
+    let mut response = HttpResponse::Ok();
+    if caller.0.is_some() {
+        response.insert_header((header::ETAG, preconditions::etag(t.version)));
+    }
+    Ok(response.json(SourceRef::from(&t)))
 }
 
 /// A new source.
@@ -112,6 +122,24 @@ impl RequestBody for SourcePatch {
     const SIZE: BodySize = BodySize::Small;
 }
 
+/// `If-Match`, when given, must name the current version (412 with the current source if not).
+fn check_version(if_match: &IfMatch, current: &Source) -> Result<(), AppError> {
+    if_match.check(current.version, false, || {
+        serde_json::to_value(SourceRef::from(current)).map_err(AppError::internal)
+    })
+}
+
+/// A versioned update that found no row lost a race: 412 with the source as it was read.
+fn stale_or(err: diesel::result::Error, current: &Source) -> AppError {
+    match err {
+        diesel::result::Error::NotFound => preconditions::stale(
+            current.version + 1,
+            serde_json::to_value(SourceRef::from(current)).unwrap_or_default(),
+        ),
+        other => other.into(),
+    }
+}
+
 fn not_found() -> AppError {
     AppError::not_found("No source has this slug.")
 }
@@ -124,6 +152,7 @@ fn respond(saved: Source, created: bool) -> HttpResponse {
     };
     response
         .insert_header(("Location", format!("/api/v1/sources/{}", saved.slug)))
+        .insert_header((header::ETAG, preconditions::etag(saved.version)))
         .json(SourceRef::from(&saved))
 }
 
@@ -164,7 +193,17 @@ pub async fn create_source(
                 created_at: now,
                 updated_at: now,
             };
-            Ok(source::insert(conn, &new)?)
+            let saved = source::insert(conn, &new)?;
+            audit::record(
+                conn,
+                &caller,
+                "source.create",
+                "source",
+                saved.id,
+                Some(saved.slug.clone()),
+                now,
+            )?;
+            Ok(saved)
         })
     })
     .await?;
@@ -175,7 +214,10 @@ pub async fn create_source(
 #[utoipa::path(
     tag = "sources",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The source's slug.")),
+    params(
+        ("slug" = String, Path, description = "The source's slug."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version this change is based on."),
+    ),
     request_body = SourcePatch,
     responses(
         (status = 200, description = "Updated.", body = SourceRef),
@@ -184,6 +226,7 @@ pub async fn create_source(
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No source has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -195,6 +238,7 @@ pub async fn update_source(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
     body: ValidJson<SourcePatch>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
@@ -204,6 +248,7 @@ pub async fn update_source(
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = source::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
+            check_version(&if_match, &current)?;
             let new_slug = choose_slug(
                 conn,
                 Some(&current.slug),
@@ -216,8 +261,20 @@ pub async fn update_source(
                 name: patch.name.as_ref().map(|n| n.trim().to_owned()),
                 url: patch.url.clone(),
                 updated_at: Some(now),
+                version: Some(current.version + 1),
             };
-            Ok(source::update(conn, current.id, &changes)?)
+            let saved = source::update(conn, current.id, current.version, &changes)
+                .map_err(|e| stale_or(e, &current))?;
+            audit::record(
+                conn,
+                &caller,
+                "source.update",
+                "source",
+                saved.id,
+                Some(saved.slug.clone()),
+                now,
+            )?;
+            Ok(saved)
         })
     })
     .await?;
@@ -228,13 +285,17 @@ pub async fn update_source(
 #[utoipa::path(
     tag = "sources",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The source's slug.")),
+    params(
+        ("slug" = String, Path, description = "The source's slug."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version being deleted."),
+    ),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No source has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Articles still use the source; `errors` names them.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -243,9 +304,11 @@ pub async fn delete_source(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
+    let now = state.now();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = source::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
@@ -253,8 +316,17 @@ pub async fn delete_source(
             if count > 0 {
                 return Err(still_used_by_articles("source", slugs, count));
             }
+            check_version(&if_match, &current)?;
             source::delete(conn, current.id)?;
-            Ok(())
+            audit::record(
+                conn,
+                &caller,
+                "source.delete",
+                "source",
+                current.id,
+                Some(current.slug.clone()),
+                now,
+            )
         })
     })
     .await?;

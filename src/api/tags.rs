@@ -1,15 +1,18 @@
 //! Public tag routes.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::AppState;
+use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::preconditions::{self, IfMatch};
 use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
 use crate::error::{AppError, Problem};
 use crate::models::article;
@@ -73,9 +76,12 @@ pub async fn list_tags(
 /// Reads one tag.
 #[utoipa::path(
     tag = "tags",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The tag's slug.", example = "pakistan")),
     responses(
-        (status = 200, description = "The tag.", body = TagDetail),
+        (status = 200, description = "The tag.", body = TagDetail,
+            headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+        (status = 401, description = "The bearer token is invalid or expired.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.",
             body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
@@ -85,13 +91,17 @@ pub async fn list_tags(
 #[get("/tags/{slug}")]
 pub async fn get_tag(
     state: web::Data<AppState>,
+    caller: MaybeAuthUser,
     slug: web::Path<String>,
-) -> Result<web::Json<TagDetail>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let found = db::run(&state.pool, move |conn| Ok(tag::find_by_slug(conn, &slug)?)).await?;
-    found
-        .map(|t| web::Json(TagDetail::from(t)))
-        .ok_or_else(|| AppError::not_found("No tag has this slug."))
+    let t = found.ok_or_else(not_found)?;
+    let mut response = HttpResponse::Ok();
+    if caller.0.is_some() {
+        response.insert_header((header::ETAG, preconditions::etag(t.version)));
+    }
+    Ok(response.json(TagDetail::from(t)))
 }
 
 /// A new tag.
@@ -130,6 +140,24 @@ impl RequestBody for TagPatch {
     const SIZE: BodySize = BodySize::Small;
 }
 
+/// `If-Match`, when given, must name the current version (412 with the current tag if not).
+fn check_version(if_match: &IfMatch, current: &Tag) -> Result<(), AppError> {
+    if_match.check(current.version, false, || {
+        serde_json::to_value(TagDetail::from(current.clone())).map_err(AppError::internal)
+    })
+}
+
+/// A versioned update that found no row lost a race: 412 with the tag as it was read.
+fn stale_or(err: diesel::result::Error, current: &Tag) -> AppError {
+    match err {
+        diesel::result::Error::NotFound => preconditions::stale(
+            current.version + 1,
+            serde_json::to_value(TagDetail::from(current.clone())).unwrap_or_default(),
+        ),
+        other => other.into(),
+    }
+}
+
 fn not_found() -> AppError {
     AppError::not_found("No tag has this slug.")
 }
@@ -142,6 +170,7 @@ fn respond(saved: Tag, created: bool) -> HttpResponse {
     };
     response
         .insert_header(("Location", format!("/api/v1/tags/{}", saved.slug)))
+        .insert_header((header::ETAG, preconditions::etag(saved.version)))
         .json(TagDetail::from(saved))
 }
 
@@ -182,7 +211,17 @@ pub async fn create_tag(
                 created_at: now,
                 updated_at: now,
             };
-            Ok(tag::insert(conn, &new)?)
+            let saved = tag::insert(conn, &new)?;
+            audit::record(
+                conn,
+                &caller,
+                "tag.create",
+                "tag",
+                saved.id,
+                Some(saved.slug.clone()),
+                now,
+            )?;
+            Ok(saved)
         })
     })
     .await?;
@@ -193,7 +232,10 @@ pub async fn create_tag(
 #[utoipa::path(
     tag = "tags",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The tag's slug.")),
+    params(
+        ("slug" = String, Path, description = "The tag's slug."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version this change is based on."),
+    ),
     request_body = TagPatch,
     responses(
         (status = 200, description = "Updated.", body = TagDetail),
@@ -202,6 +244,7 @@ pub async fn create_tag(
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -213,6 +256,7 @@ pub async fn update_tag(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
     body: ValidJson<TagPatch>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
@@ -222,6 +266,7 @@ pub async fn update_tag(
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = tag::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
+            check_version(&if_match, &current)?;
             let new_slug = choose_slug(
                 conn,
                 Some(&current.slug),
@@ -234,8 +279,20 @@ pub async fn update_tag(
                 name: patch.name.as_ref().map(|n| n.trim().to_owned()),
                 description: patch.description.clone(),
                 updated_at: Some(now),
+                version: Some(current.version + 1),
             };
-            Ok(tag::update(conn, current.id, &changes)?)
+            let saved = tag::update(conn, current.id, current.version, &changes)
+                .map_err(|e| stale_or(e, &current))?;
+            audit::record(
+                conn,
+                &caller,
+                "tag.update",
+                "tag",
+                saved.id,
+                Some(saved.slug.clone()),
+                now,
+            )?;
+            Ok(saved)
         })
     })
     .await?;
@@ -246,13 +303,17 @@ pub async fn update_tag(
 #[utoipa::path(
     tag = "tags",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The tag's slug.")),
+    params(
+        ("slug" = String, Path, description = "The tag's slug."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version being deleted."),
+    ),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Articles still use the tag; `errors` names them.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -261,9 +322,11 @@ pub async fn delete_tag(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
+    let now = state.now();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = tag::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
@@ -271,8 +334,17 @@ pub async fn delete_tag(
             if count > 0 {
                 return Err(still_used_by_articles("tag", slugs, count));
             }
+            check_version(&if_match, &current)?;
             tag::delete(conn, current.id)?;
-            Ok(())
+            audit::record(
+                conn,
+                &caller,
+                "tag.delete",
+                "tag",
+                current.id,
+                Some(current.slug.clone()),
+                now,
+            )
         })
     })
     .await?;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
@@ -209,7 +210,7 @@ pub async fn create_user(
         };
         let hash = password::hash(&password).map_err(AppError::internal)?;
         db::write(conn, |conn| {
-            create_account(
+            let created = create_account(
                 conn,
                 &email,
                 &display_name,
@@ -217,7 +218,17 @@ pub async fn create_user(
                 &hash,
                 request.active.unwrap_or(true),
                 now,
-            )
+            )?;
+            audit::record(
+                conn,
+                &caller,
+                "user.create",
+                "user",
+                created.id,
+                Some(role.as_str().to_owned()),
+                now,
+            )?;
+            Ok(created)
         })
     })
     .await?;
@@ -328,11 +339,30 @@ pub async fn update_user(
             if ends_sessions {
                 session::revoke_all_for_user(conn, id, now)?;
             }
+            let details = changed_fields(&request);
+            audit::record(conn, &caller, "user.update", "user", id, Some(details), now)?;
             Ok(updated)
         })
     })
     .await?;
     Ok(web::Json(UserView::from(updated)))
+}
+
+/// The names of the fields a change touches (never their values: passwords stay out of logs).
+fn changed_fields(request: &UpdateUserRequest) -> String {
+    let fields = [
+        ("email", request.email.is_some()),
+        ("display_name", request.display_name.is_some()),
+        ("role", request.role.is_some()),
+        ("active", request.active.is_some()),
+        ("password", request.password.is_some()),
+    ];
+    fields
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn last_admin() -> AppError {
@@ -362,6 +392,7 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let id = id.into_inner();
+    let now = state.now();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = user::find(conn, id)?.ok_or_else(user_not_found)?;
@@ -371,7 +402,15 @@ pub async fn delete_user(
             }
             // Sessions go with the user (ON DELETE CASCADE), so their tokens fail at once.
             user::delete(conn, id)?;
-            Ok(())
+            audit::record(
+                conn,
+                &caller,
+                "user.delete",
+                "user",
+                id,
+                Some(current.email.clone()),
+                now,
+            )
         })
     })
     .await?;

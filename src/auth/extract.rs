@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::Role;
+use crate::auth::{Role, client};
 use crate::db;
 use crate::error::AppError;
 use crate::models::session;
@@ -20,6 +20,8 @@ pub struct AuthUser {
     pub display_name: String,
     pub email: String,
     pub session_id: i64,
+    /// Keyed hash of the client address, for the audit log.
+    pub client_hash: String,
 }
 
 impl AuthUser {
@@ -52,10 +54,11 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let client_hash = client_hash(req, state.as_ref());
         Box::pin(async move {
             let token =
                 token?.ok_or_else(|| AppError::Unauthorized("A bearer token is required.".to_owned()))?;
-            authenticate(state, token).await
+            authenticate(state, token, client_hash).await
         })
     }
 }
@@ -67,9 +70,10 @@ impl FromRequest for MaybeAuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let client_hash = client_hash(req, state.as_ref());
         Box::pin(async move {
             match token? {
-                Some(token) => Ok(Self(Some(authenticate(state, token).await?))),
+                Some(token) => Ok(Self(Some(authenticate(state, token, client_hash).await?))),
                 None => Ok(Self(None)),
             }
         })
@@ -93,7 +97,20 @@ fn invalid_token() -> AppError {
     AppError::InvalidToken("The access token is invalid or expired.".to_owned())
 }
 
-async fn authenticate(state: Option<web::Data<AppState>>, token: String) -> Result<AuthUser, AppError> {
+fn client_hash(req: &HttpRequest, state: Option<&web::Data<AppState>>) -> String {
+    state.map_or_else(String::new, |state| {
+        client::address_hash(
+            client::client_ip(req, &state.config.trusted_proxies),
+            &state.address_key(),
+        )
+    })
+}
+
+async fn authenticate(
+    state: Option<web::Data<AppState>>,
+    token: String,
+    client_hash: String,
+) -> Result<AuthUser, AppError> {
     let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
     let claims = state.tokens.verify(&token, state.now_utc()).map_err(|e| {
         tracing::debug!(reason = %e, "access token refused");
@@ -113,5 +130,6 @@ async fn authenticate(state: Option<web::Data<AppState>>, token: String) -> Resu
         display_name: user.display_name,
         email: user.email,
         session_id: claims.sid,
+        client_hash,
     })
 }

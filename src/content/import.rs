@@ -17,7 +17,7 @@ use crate::models::article::{self, NewArticle, STATUS_ARCHIVED, STATUS_DRAFT, ST
 use crate::models::section::{self, NewSection};
 use crate::models::source::{self, NewSource};
 use crate::models::tag::{self, NewTag};
-use crate::models::user;
+use crate::models::{revision, user};
 
 /// One article to import. Unknown fields are refused, so a misspelt field is never dropped.
 #[derive(Debug, Clone, Deserialize)]
@@ -382,7 +382,11 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
         updated_at: now,
     };
     let (saved, created) = match article::find_by_slug(conn, &p.slug)? {
-        Some(existing) => (article::replace(conn, existing.id, &new)?, false),
+        Some(existing) => {
+            // Editors holding the old ETag must see that the article changed.
+            article::bump_version(conn, existing.id, existing.version)?;
+            (article::replace(conn, existing.id, &new)?, false)
+        }
         None => (article::insert(conn, &new)?, true),
     };
     let tag_ids = p
@@ -397,6 +401,11 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
         .map(|(slug, name, url)| ensure_source(conn, slug, name, url.as_deref(), now))
         .collect::<Result<Vec<_>, _>>()?;
     source::set_for_article(conn, saved.id, &source_ids)?;
+    // Imports are changes too: they get a revision (by no user).
+    let snapshot =
+        crate::api::articles::history::snapshot(conn, &saved).map_err(|e| ImportError(e.to_string()))?;
+    let json = serde_json::to_string(&snapshot).map_err(|e| ImportError(e.to_string()))?;
+    revision::record(conn, saved.id, None, &json, now)?;
     Ok(created)
 }
 

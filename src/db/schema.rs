@@ -46,6 +46,7 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 
@@ -57,6 +58,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 
@@ -68,6 +70,7 @@ diesel::table! {
         url -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 
@@ -86,6 +89,9 @@ diesel::table! {
         comments_enabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
+        deleted_at -> Nullable<Timestamp>,
+        public_updated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -122,7 +128,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        number -> Integer,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    article_slugs (slug) {
+        slug -> Text,
+        article_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_corrections (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        body -> Text,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        details -> Nullable<Text>,
+        client_hash -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_revisions -> users (user_id));
+diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -143,4 +195,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     sessions,
     refresh_tokens,
+    article_revisions,
+    article_slugs,
+    article_corrections,
+    audit_log,
 );

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{self, count_star, max};
 use diesel::prelude::*;
 
-use crate::db::schema::{article_sources, article_tags, articles, sections, users};
+use crate::db::schema::{article_slugs, article_sources, article_tags, articles, sections, users};
 use crate::db::{DbConn, MultiBackend};
 use crate::models::section::Section;
 use crate::models::{like_contains, lower};
@@ -34,6 +34,9 @@ pub struct Article {
     pub comments_enabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub version: i32,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub public_updated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -90,8 +93,10 @@ pub enum Scope {
     /// Published with a time still to come.
     Scheduled,
     Archived,
-    /// Every status.
+    /// Every status (trash excluded).
     All,
+    /// Only the trash.
+    Trashed,
 }
 
 /// Filters of the article list, already resolved to ids.
@@ -114,18 +119,28 @@ pub struct ArticleFilter {
 #[dsl::auto_type(no_type_alias)]
 pub fn visible_at(now: NaiveDateTime) -> _ {
     let published: &'static str = STATUS_PUBLISHED;
-    articles::status.eq(published).and(articles::published_at.le(now))
+    articles::status
+        .eq(published)
+        .and(articles::published_at.le(now))
+        .and(articles::deleted_at.is_null())
 }
 
 /// The same rule as [`visible_at`], for an article already loaded.
 pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
-    article.status == STATUS_PUBLISHED && article.published_at.is_some_and(|at| at <= now)
+    article.status == STATUS_PUBLISHED
+        && article.published_at.is_some_and(|at| at <= now)
+        && article.deleted_at.is_none()
 }
 
 type ListQuery<'a> = dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
 
 fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a> {
     let query = articles::table.inner_join(sections::table).into_boxed();
+    let query = if filter.scope == Scope::Trashed {
+        query.filter(articles::deleted_at.is_not_null())
+    } else {
+        query.filter(articles::deleted_at.is_null())
+    };
     let mut query = match filter.scope {
         Scope::Public => query.filter(visible_at(now)),
         Scope::Drafts => query.filter(articles::status.eq(STATUS_DRAFT)),
@@ -134,7 +149,7 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
             .filter(articles::status.eq(STATUS_PUBLISHED))
             .filter(articles::published_at.gt(now)),
         Scope::Archived => query.filter(articles::status.eq(STATUS_ARCHIVED)),
-        Scope::All => query,
+        Scope::All | Scope::Trashed => query,
     };
     if let Some(author_id) = filter.restrict_to_author {
         query = query.filter(articles::author_id.eq(author_id));
@@ -223,7 +238,8 @@ pub fn find_visible_by_slug(
         .optional()
 }
 
-/// An article of any status by slug, with its section and its author's display name.
+/// An article of any status (not in the trash) by slug, with its section and its author's
+/// display name.
 pub fn find_any_by_slug(
     conn: &mut DbConn,
     slug: &str,
@@ -232,6 +248,7 @@ pub fn find_any_by_slug(
         .inner_join(sections::table)
         .left_join(users::table)
         .filter(articles::slug.eq(slug))
+        .filter(articles::deleted_at.is_null())
         .select((
             Article::as_select(),
             Section::as_select(),
@@ -346,11 +363,114 @@ pub fn insert(conn: &mut DbConn, new: &NewArticle<'_>) -> QueryResult<Article> {
         .get_result(conn)
 }
 
-pub fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+/// An article not in the trash, by slug.
+pub fn find_live_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Article>> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(articles::deleted_at.is_null())
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// True when `slug` is the current or a former slug of an article other than `except`:
+/// former slugs keep redirecting, so they are never handed to another article.
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let other = except.unwrap_or(-1);
+    let current = diesel::select(diesel::dsl::exists(
+        articles::table
+            .filter(articles::slug.eq(slug))
+            .filter(articles::id.ne(other)),
+    ))
+    .get_result::<bool>(conn)?;
+    if current {
+        return Ok(true);
+    }
     diesel::select(diesel::dsl::exists(
-        articles::table.filter(articles::slug.eq(slug)),
+        article_slugs::table
+            .filter(article_slugs::slug.eq(slug))
+            .filter(article_slugs::article_id.ne(other)),
     ))
     .get_result(conn)
+}
+
+/// Records that `article_id` was reachable at `old_slug`; a slug coming back into use by its own
+/// article leaves the history.
+pub fn record_slug_change(
+    conn: &mut DbConn,
+    article_id: i64,
+    old_slug: &str,
+    new_slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(new_slug))).execute(conn)?;
+    diesel::insert_into(article_slugs::table)
+        .values((
+            article_slugs::slug.eq(old_slug),
+            article_slugs::article_id.eq(article_id),
+            article_slugs::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The article that used to have `old_slug` (not in the trash).
+pub fn find_by_old_slug(conn: &mut DbConn, old_slug: &str) -> QueryResult<Option<Article>> {
+    article_slugs::table
+        .inner_join(articles::table)
+        .filter(article_slugs::slug.eq(old_slug))
+        .filter(articles::deleted_at.is_null())
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves the version on by one if it still is `expected`; false when another write got there
+/// first (the caller answers 412).
+pub fn bump_version(conn: &mut DbConn, id: i64, expected: i32) -> QueryResult<bool> {
+    let updated = diesel::update(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::version.eq(expected)),
+    )
+    .set(articles::version.eq(expected + 1))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Moves an article to the trash (or out of it, with `None`).
+pub fn set_trashed(
+    conn: &mut DbConn,
+    id: i64,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(articles::table.find(id))
+        .set((articles::deleted_at.eq(at), articles::updated_at.eq(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A trashed article by slug.
+pub fn find_trashed_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Article>> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(articles::deleted_at.is_not_null())
+        .select(Article::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Deletes for good the articles trashed before `cutoff`; returns how many.
+pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(articles::table.filter(articles::deleted_at.lt(cutoff))).execute(conn)
+}
+
+pub fn set_public_updated_at(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(articles::table.find(id))
+        .set(articles::public_updated_at.eq(at))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Up to `limit` slugs of articles (any status) in a section, and how many there are.

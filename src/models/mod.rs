@@ -4,7 +4,10 @@
 //! their own: the caller owns the transaction boundary, so they compose.
 
 pub mod article;
+pub mod audit;
 pub mod comment;
+pub mod correction;
+pub mod revision;
 pub mod section;
 pub mod session;
 pub mod source;

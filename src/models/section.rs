@@ -19,6 +19,7 @@ pub struct Section {
     pub position: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub version: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -73,13 +74,20 @@ pub struct SectionChanges {
     pub parent_id: Option<Option<i64>>,
     pub position: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    pub version: Option<i32>,
 }
 
-pub fn update(conn: &mut DbConn, id: i64, changes: &SectionChanges) -> QueryResult<Section> {
-    diesel::update(sections::table.find(id))
-        .set(changes)
-        .returning(sections::all_columns)
-        .get_result(conn)
+/// Applies `changes` if the stored version is still `expected`; `NotFound` when another write
+/// moved it on first.
+pub fn update(conn: &mut DbConn, id: i64, expected: i32, changes: &SectionChanges) -> QueryResult<Section> {
+    diesel::update(
+        sections::table
+            .filter(sections::id.eq(id))
+            .filter(sections::version.eq(expected)),
+    )
+    .set(changes)
+    .returning(sections::all_columns)
+    .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

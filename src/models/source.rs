@@ -15,6 +15,7 @@ pub struct Source {
     pub url: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub version: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -54,13 +55,20 @@ pub struct SourceChanges {
     pub name: Option<String>,
     pub url: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub version: Option<i32>,
 }
 
-pub fn update(conn: &mut DbConn, id: i64, changes: &SourceChanges) -> QueryResult<Source> {
-    diesel::update(sources::table.find(id))
-        .set(changes)
-        .returning(sources::all_columns)
-        .get_result(conn)
+/// Applies `changes` if the stored version is still `expected`; `NotFound` when another write
+/// moved it on first.
+pub fn update(conn: &mut DbConn, id: i64, expected: i32, changes: &SourceChanges) -> QueryResult<Source> {
+    diesel::update(
+        sources::table
+            .filter(sources::id.eq(id))
+            .filter(sources::version.eq(expected)),
+    )
+    .set(changes)
+    .returning(sources::all_columns)
+    .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

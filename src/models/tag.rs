@@ -15,6 +15,7 @@ pub struct Tag {
     pub description: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub version: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -54,13 +55,20 @@ pub struct TagChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub version: Option<i32>,
 }
 
-pub fn update(conn: &mut DbConn, id: i64, changes: &TagChanges) -> QueryResult<Tag> {
-    diesel::update(tags::table.find(id))
-        .set(changes)
-        .returning(tags::all_columns)
-        .get_result(conn)
+/// Applies `changes` if the stored version is still `expected`; `NotFound` when another write
+/// moved it on first.
+pub fn update(conn: &mut DbConn, id: i64, expected: i32, changes: &TagChanges) -> QueryResult<Tag> {
+    diesel::update(
+        tags::table
+            .filter(tags::id.eq(id))
+            .filter(tags::version.eq(expected)),
+    )
+    .set(changes)
+    .returning(tags::all_columns)
+    .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

@@ -26,9 +26,11 @@ async fn only_published_articles_whose_time_has_come_are_listed() {
     let body = app.get("/api/v1/articles").await.json(200);
     assert_eq!(slugs(&body), ["visible"]);
     assert_eq!(body["meta"]["total"], 1);
-    for hidden in ["a-draft", "archived-one", "scheduled"] {
+    for hidden in ["a-draft", "scheduled"] {
         app.get(&format!("/api/v1/articles/{hidden}")).await.problem(404);
     }
+    // Archived: it was public once, and is withdrawn.
+    app.get("/api/v1/articles/archived-one").await.problem(410);
 }
 
 #[actix_web::test]

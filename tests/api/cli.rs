@@ -115,7 +115,10 @@ fn openapi_prints_the_committed_spec() {
     let output = run(&mut dateline(&db, &["openapi"]));
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap();
-    assert_eq!(stdout(&output), committed);
+    assert!(
+        stdout(&output) == committed,
+        "`dateline openapi` differs from openapi/openapi.json"
+    );
 }
 
 fn free_port() -> u16 {

@@ -391,8 +391,23 @@ async fn sections_tags_and_sources_in_use_cannot_be_deleted() {
         let in_use = app.call(Method::DELETE, uri, Some(&token)).await.problem(409);
         assert_eq!(in_use["errors"][0]["message"], "in-asia", "{uri}");
     }
-    app.call(Method::DELETE, "/api/v1/articles/in-asia", Some(&token))
-        .await;
+    // A trashed article still holds its section, tags and sources: nothing is lost by accident.
+    assert_eq!(
+        app.call(Method::DELETE, "/api/v1/articles/in-asia", Some(&token))
+            .await
+            .status,
+        204
+    );
+    app.call(Method::DELETE, "/api/v1/sections/asia", Some(&token))
+        .await
+        .problem(409);
+    app.clock.advance(chrono::Duration::days(31));
+    let (_, admin) = app.logged_in("admin").await;
+    let purged = app
+        .call(Method::POST, "/api/v1/trash/purge", Some(&admin))
+        .await
+        .json(200);
+    assert_eq!(purged["purged"], 1);
     for uri in [
         "/api/v1/sections/asia",
         "/api/v1/tags/iran",
@@ -400,12 +415,12 @@ async fn sections_tags_and_sources_in_use_cannot_be_deleted() {
         "/api/v1/sections/world-news",
     ] {
         assert_eq!(
-            app.call(Method::DELETE, uri, Some(&token)).await.status,
+            app.call(Method::DELETE, uri, Some(&admin)).await.status,
             204,
             "{uri}"
         );
     }
-    app.call(Method::DELETE, "/api/v1/tags/iran", Some(&token))
+    app.call(Method::DELETE, "/api/v1/tags/iran", Some(&admin))
         .await
         .problem(404);
 }

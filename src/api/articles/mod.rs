@@ -1,7 +1,10 @@
 //! Article routes: public and editorial reads (`read`), and protected writes (`write`).
 //! This file holds the shapes both sides answer with and how they are assembled.
 
+pub mod corrections;
+pub mod history;
 pub mod read;
+pub mod trash;
 pub mod write;
 
 use std::collections::HashMap;
@@ -16,7 +19,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::models::article::{Article, SummaryWithSection};
 use crate::models::section::{self, Section};
-use crate::models::{comment, source, tag};
+use crate::models::{comment, correction, source, tag};
 
 /// An article's editorial state. A `published` article whose `published_at` is still in the
 /// future is scheduled: invisible to the public until then.
@@ -124,6 +127,11 @@ pub struct ArticleDetail {
     /// Approved comments only.
     #[schema(example = 3)]
     pub comment_count: i64,
+    /// Set when an editor announced a real update of the published story (typo fixes do not
+    /// set it): show "Updated ..." with this time.
+    pub public_updated_at: Option<DateTime<Utc>>,
+    /// Public correction notes, oldest first.
+    pub corrections: Vec<corrections::CorrectionView>,
 }
 
 /// Attaches tags to summary rows with one query for the whole page.
@@ -165,6 +173,7 @@ pub fn detail(
     let tags = tag::for_articles(conn, &[article.id])?;
     let sources = source::for_articles(conn, &[article.id])?;
     let comment_count = comment::approved_count(conn, article.id)?;
+    let corrections = correction::for_article(conn, article.id)?;
     Ok(ArticleDetail {
         id: article.id,
         slug: article.slug,
@@ -193,6 +202,11 @@ pub fn detail(
         updated_at: utc(article.updated_at),
         comments_enabled: article.comments_enabled,
         comment_count,
+        public_updated_at: article.public_updated_at.map(utc),
+        corrections: corrections
+            .into_iter()
+            .map(corrections::CorrectionView::from)
+            .collect(),
     })
 }
 

@@ -1,12 +1,14 @@
 //! Public article routes: the list with its filters, one article, and related articles.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ArticleDetail, ArticleList, ArticleSummary, article_not_found, detail, summaries};
 use crate::api::AppState;
 use crate::api::params::{Page, Params};
+use crate::api::preconditions;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
@@ -235,20 +237,27 @@ fn unknown_filter(param: &str) -> AppError {
     }
 }
 
-/// Reads one published article by slug: body, section breadcrumb, tags, sources, byline and
-/// the number of approved comments.
+/// Reads one published article by slug: body, section breadcrumb, tags, sources, byline,
+/// the number of approved comments and correction notes.
 ///
-/// With a bearer token, editors and admins read articles in any state, and authors their own.
+/// With a bearer token, editors and admins read articles in any state, and authors their own;
+/// such answers carry an `ETag` naming the version, for `If-Match` on writes. A former slug
+/// answers 301 to the current URL; an archived article answers 410.
 #[utoipa::path(
     tag = "articles",
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug.",
         example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")),
     responses(
-        (status = 200, description = "The article.", body = ArticleDetail),
+        (status = 200, description = "The article.", body = ArticleDetail,
+            headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+        (status = 301, description = "A former slug: `Location` is the article's current URL.",
+            headers(("Location" = String, description = "The current URL."))),
         (status = 401, description = "The bearer token is invalid or expired.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article visible to the caller has this slug.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The article was withdrawn (archived).",
             body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
             body = Problem, content_type = "application/problem+json"),
@@ -262,13 +271,70 @@ pub async fn get_article(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.now();
-    let detail = db::run(&state.pool, move |conn| {
-        let (article, section, author_name) =
-            find_for(conn, caller.0.as_ref(), &slug, now)?.ok_or_else(article_not_found)?;
-        detail(conn, article, section, author_name)
+    let editorial = caller.0.is_some();
+    let found = db::run(&state.pool, move |conn| {
+        match lookup(conn, caller.0.as_ref(), &slug, now)? {
+            Lookup::Found(article, section, author_name) => {
+                let version = article.version;
+                Ok(Ok((detail(conn, article, section, author_name)?, version)))
+            }
+            Lookup::Moved(current) => Ok(Err(current)),
+        }
     })
     .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    match found {
+        Ok((detail, version)) => {
+            let mut response = HttpResponse::Ok();
+            if editorial {
+                response.insert_header((header::ETAG, preconditions::etag(version)));
+            }
+            Ok(response.json(detail))
+        }
+        Err(current) => Ok(moved(&format!("/api/v1/articles/{current}"), "")),
+    }
+}
+
+/// Where a slug leads.
+pub enum Lookup {
+    Found(Article, Section, Option<String>),
+    /// A former slug: the article's current slug.
+    Moved(String),
+}
+
+/// Resolves `slug` for `caller`: the article, a redirect from a former slug, 410 for an
+/// archived article the caller may not read, or 404.
+pub fn lookup(
+    conn: &mut DbConn,
+    caller: Option<&AuthUser>,
+    slug: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Lookup, AppError> {
+    if let Some((article, section, author)) = find_for(conn, caller, slug, now)? {
+        return Ok(Lookup::Found(article, section, author));
+    }
+    if article::find_live_by_slug(conn, slug)?.is_some_and(|a| a.status == article::STATUS_ARCHIVED) {
+        return Err(AppError::Gone("This article was withdrawn.".to_owned()));
+    }
+    if let Some(current) = article::find_by_old_slug(conn, slug)? {
+        let reachable = current.status == article::STATUS_ARCHIVED
+            || find_for(conn, caller, &current.slug, now)?.is_some();
+        if reachable {
+            return Ok(Lookup::Moved(current.slug));
+        }
+    }
+    Err(article_not_found())
+}
+
+/// A permanent redirect to `path`, keeping the query string.
+pub fn moved(path: &str, query: &str) -> HttpResponse {
+    let location = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 /// An article by slug as `caller` may see it: the public sees what is published and due;
@@ -300,6 +366,10 @@ pub fn find_for(
     ),
     responses(
         (status = 200, description = "Related articles, most relevant first.", body = RelatedArticles),
+        (status = 301, description = "A former slug: `Location` is the current URL.",
+            headers(("Location" = String, description = "The current URL."))),
+        (status = 410, description = "The article was withdrawn (archived).",
+            body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "`limit` is malformed or out of range.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.",
@@ -311,9 +381,10 @@ pub fn find_for(
 #[get("/articles/{slug}/related")]
 pub async fn related_articles(
     state: web::Data<AppState>,
+    req: HttpRequest,
     slug: web::Path<String>,
     query: Params<RelatedQuery>,
-) -> Result<web::Json<RelatedArticles>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let limit = query.0.limit.unwrap_or(RELATED_DEFAULT);
     if !(1..=RELATED_MAX).contains(&limit) {
         return Err(AppError::bad_param(
@@ -325,18 +396,23 @@ pub async fn related_articles(
     let slug = slug.into_inner();
     let now = state.now();
     let related = db::run(&state.pool, move |conn| {
-        let (article, _, _) =
-            article::find_visible_by_slug(conn, &slug, now)?.ok_or_else(article_not_found)?;
+        let article = match lookup(conn, None, &slug, now)? {
+            Lookup::Found(article, _, _) => article,
+            Lookup::Moved(current) => return Ok(Err(current)),
+        };
         let tag_ids: Vec<i64> = tag::for_articles(conn, &[article.id])?
             .into_iter()
             .map(|(_, t)| t.id)
             .collect();
         let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
         let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
-        Ok(RelatedArticles {
+        Ok(Ok(RelatedArticles {
             data: summaries(conn, rows)?,
-        })
+        }))
     })
     .await?;
-    Ok(web::Json(related))
+    Ok(match related {
+        Ok(related) => HttpResponse::Ok().json(related),
+        Err(current) => moved(&format!("/api/v1/articles/{current}/related"), req.query_string()),
+    })
 }

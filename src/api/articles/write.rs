@@ -5,14 +5,18 @@
 //! drafts and change or delete only their own drafts, and may not set the status (beyond
 //! `draft`), `published_at` or `author_id`: such a field is refused with 403 naming it.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, patch, post, put, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::history::{self, ArticleSnapshot};
 use super::{ArticleDetail, ArticleStatus, article_not_found, detail};
+use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
+use crate::api::preconditions::{self, IfMatch};
 use crate::auth::AuthUser;
 use crate::content::{html, slug as slugs};
 use crate::db::{self, DbConn};
@@ -64,6 +68,9 @@ pub struct ArticleInput {
     /// The author's user id; the caller unless given. Editors only.
     #[validate(range(min = 1))]
     pub author_id: Option<i64>,
+    /// `true` marks a real update of a published story (not a typo fix): the public
+    /// `public_updated_at` is set to now.
+    pub announce_update: Option<bool>,
 }
 
 impl RequestBody for ArticleInput {
@@ -100,6 +107,9 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[validate(range(min = 1))]
     pub author_id: Option<Option<i64>>,
+    /// `true` marks a real update of a published story (not a typo fix): the public
+    /// `public_updated_at` is set to now.
+    pub announce_update: Option<bool>,
 }
 
 impl RequestBody for ArticlePatch {
@@ -148,7 +158,7 @@ fn refuse(fields: Vec<FieldError>) -> Result<(), AppError> {
 }
 
 /// Authors may only touch their own drafts.
-fn check_may_change(caller: &AuthUser, article: &Article) -> Result<(), AppError> {
+pub fn check_may_change(caller: &AuthUser, article: &Article) -> Result<(), AppError> {
     if caller.role.is_editorial() || (article.author_id == Some(caller.id) && article.status == "draft") {
         Ok(())
     } else {
@@ -158,14 +168,14 @@ fn check_may_change(caller: &AuthUser, article: &Article) -> Result<(), AppError
     }
 }
 
-/// The article `slug` as its writer may see it, or 404.
-fn find_for_write(
+/// The article `slug` (not in the trash) as its writer may see it, or 404.
+pub fn find_for_write(
     conn: &mut DbConn,
     caller: &AuthUser,
     slug: &str,
     now: NaiveDateTime,
 ) -> Result<Article, AppError> {
-    let article = article::find_by_slug(conn, slug)?.ok_or_else(article_not_found)?;
+    let article = article::find_live_by_slug(conn, slug)?.ok_or_else(article_not_found)?;
     // An author learns nothing about other people's unpublished work.
     if !caller.role.is_editorial()
         && article.author_id != Some(caller.id)
@@ -176,13 +186,39 @@ fn find_for_write(
     Ok(article)
 }
 
-/// Writes `input` as a new article (`existing` is `None`) or over `existing`.
-fn save(
+/// Checks `If-Match` (required for article writes) against the stored version; a stale one is
+/// 412 with the current article in the body.
+pub fn check_if_match(conn: &mut DbConn, if_match: &IfMatch, article: &Article) -> Result<(), AppError> {
+    if_match.check(article.version, true, || current_json(conn, article.id))
+}
+
+fn current_json(conn: &mut DbConn, id: i64) -> Result<serde_json::Value, AppError> {
+    let (article, section, author) = article::find_with_section(conn, id)?.ok_or_else(article_not_found)?;
+    serde_json::to_value(detail(conn, article, section, author)?).map_err(AppError::internal)
+}
+
+/// Claims the next version of `current`: if another write moved it on since it was read, the
+/// answer is 412 and nothing is written. Two racing writers cannot both pass.
+fn claim_version(conn: &mut DbConn, current: &Article) -> Result<(), AppError> {
+    if article::bump_version(conn, current.id, current.version)? {
+        return Ok(());
+    }
+    let (latest, ..) = article::find_with_section(conn, current.id)?.ok_or_else(article_not_found)?;
+    Err(preconditions::stale(
+        latest.version,
+        current_json(conn, current.id)?,
+    ))
+}
+
+/// Writes `input` as a new article (`existing` is `None`) or over `existing`, then records a
+/// revision and an audit entry. The one path of every article write.
+pub fn save(
     conn: &mut DbConn,
     caller: &AuthUser,
     existing: Option<&Article>,
     input: ArticleInput,
     now: NaiveDateTime,
+    action: &str,
 ) -> Result<Article, AppError> {
     let mut invalid = Vec::new();
     let section_slug = input.section.clone().unwrap_or_default();
@@ -214,7 +250,8 @@ fn save(
             None
         }
         Some(id) => Some(id),
-        None => existing.map_or(Some(caller.id), |a| a.author_id),
+        None if existing.is_none() => Some(caller.id),
+        None => None,
     };
     let status = input.status.unwrap_or(ArticleStatus::Draft);
     let published_at = match (status, input.published_at) {
@@ -243,11 +280,30 @@ fn save(
         updated_at: now,
     };
     let saved = match existing {
-        Some(current) => article::replace(conn, current.id, &row)?,
+        Some(current) => {
+            claim_version(conn, current)?;
+            if current.slug != slug {
+                article::record_slug_change(conn, current.id, &current.slug, &slug, now)?;
+            }
+            article::replace(conn, current.id, &row)?
+        }
         None => article::insert(conn, &row)?,
     };
     tag::set_for_article(conn, saved.id, &tag_ids)?;
     source::set_for_article(conn, saved.id, &source_ids)?;
+    if input.announce_update == Some(true) {
+        article::set_public_updated_at(conn, saved.id, now)?;
+    }
+    let revision = history::record(conn, caller, &saved, now)?;
+    audit::record(
+        conn,
+        caller,
+        action,
+        "article",
+        saved.id,
+        Some(format!("{slug} (revision {revision})")),
+        now,
+    )?;
     Ok(saved)
 }
 
@@ -277,20 +333,20 @@ fn resolve_all(
     Ok(ids)
 }
 
-/// The given slug if free (409 if another article has it), the current one, or one generated
-/// from the headline and made unique.
+/// The given slug if free (409 if another article has or had it), the current one, or one
+/// generated from the headline and made unique.
 fn choose_slug(
     conn: &mut DbConn,
     existing: Option<&Article>,
     given: Option<&str>,
     headline: &str,
 ) -> Result<String, AppError> {
+    let me = existing.map(|a| a.id);
     match (given, existing) {
-        (Some(given), current) => {
-            let unchanged = current.is_some_and(|a| a.slug == given);
-            if !unchanged && article::slug_exists(conn, given)? {
+        (Some(given), _) => {
+            if article::slug_taken(conn, given, me)? {
                 return Err(AppError::Conflict {
-                    detail: "Another article has this slug.".to_owned(),
+                    detail: "Another article has or had this slug.".to_owned(),
                     errors: vec![FieldError::new("slug", "taken", "is used by another article")],
                 });
             }
@@ -307,37 +363,10 @@ fn choose_slug(
                 ));
             }
             Ok(available_slug(&base, |candidate| {
-                article::slug_exists(conn, candidate)
+                article::slug_taken(conn, candidate, None)
             })?)
         }
     }
-}
-
-/// The article as it stands, as a whole input (for applying a patch over it).
-fn current_input(conn: &mut DbConn, article: &Article) -> Result<ArticleInput, AppError> {
-    let section_slug = section::find_by_id(conn, article.section_id)?.map(|s| s.slug);
-    let tags = tag::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, t)| t.slug)
-        .collect();
-    let sources = source::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, s)| s.slug)
-        .collect();
-    Ok(ArticleInput {
-        slug: Some(article.slug.clone()),
-        headline: Some(article.headline.clone()),
-        alternative_headline: article.alternative_headline.clone(),
-        summary: article.summary.clone(),
-        body: Some(article.body.clone()),
-        section: section_slug,
-        tags: Some(tags),
-        sources: Some(sources),
-        status: ArticleStatus::parse(&article.status),
-        published_at: article.published_at.map(|at| at.and_utc()),
-        comments_enabled: Some(article.comments_enabled),
-        author_id: article.author_id,
-    })
 }
 
 fn apply_patch(mut input: ArticleInput, patch: ArticlePatch) -> ArticleInput {
@@ -352,7 +381,8 @@ fn apply_patch(mut input: ArticleInput, patch: ArticlePatch) -> ArticleInput {
         tags,
         sources,
         status,
-        comments_enabled
+        comments_enabled,
+        announce_update
     );
     if let Some(value) = patch.alternative_headline {
         input.alternative_headline = value;
@@ -369,11 +399,13 @@ fn apply_patch(mut input: ArticleInput, patch: ArticlePatch) -> ArticleInput {
     input
 }
 
-async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
-    let body: ArticleDetail = db::run(&state.pool, move |conn| {
+/// The article as stored, answered with its ETag (and `Location` on create).
+pub async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
+    let (body, version): (ArticleDetail, i32) = db::run(&state.pool, move |conn| {
         let (article, section, author) =
             article::find_with_section(conn, id)?.ok_or_else(article_not_found)?;
-        detail(conn, article, section, author)
+        let version = article.version;
+        Ok((detail(conn, article, section, author)?, version))
     })
     .await?;
     let mut response = if created {
@@ -383,6 +415,7 @@ async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Result
     };
     Ok(response
         .insert_header(("Location", format!("/api/v1/articles/{}", body.slug)))
+        .insert_header((header::ETAG, preconditions::etag(version)))
         .json(body))
 }
 
@@ -392,11 +425,12 @@ async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Result
     security(("bearer" = [])),
     request_body = ArticleInput,
     responses(
-        (status = 201, description = "Created; `Location` is its URL.", body = ArticleDetail),
+        (status = 201, description = "Created; `Location` is its URL, `ETag` its version.", body = ArticleDetail,
+            headers(("ETag" = String, description = "The version, for If-Match on later writes."))),
         (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not set a field given; `errors` names it.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -419,29 +453,37 @@ pub async fn create_article(
     }
     let now = state.now();
     let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| save(conn, &caller, None, input, now))
+        db::write(conn, |conn| {
+            save(conn, &caller, None, input, now, "article.create")
+        })
     })
     .await?;
     respond_with_detail(&state, saved.id, true).await
 }
 
 /// Replaces an article with the body given: absent optional fields are cleared (the slug is
-/// kept when absent).
+/// kept when absent). Needs `If-Match` with the ETag of the version it replaces.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The article's slug.")),
+    params(
+        ("slug" = String, Path, description = "The article's slug."),
+        ("If-Match" = String, Header, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
+    ),
     request_body = ArticleInput,
     responses(
-        (status = 200, description = "Replaced.", body = ArticleDetail),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Replaced; `ETag` is the new version.", body = ArticleDetail,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "The body is not valid JSON, or If-Match is malformed.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -450,6 +492,7 @@ pub async fn replace_article(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
     body: ValidJson<ArticleInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = body.0;
@@ -466,29 +509,41 @@ pub async fn replace_article(
         db::write(conn, |conn| {
             let current = find_for_write(conn, &caller, &slug, now)?;
             check_may_change(&caller, &current)?;
-            save(conn, &caller, Some(&current), input, now)
+            check_if_match(conn, &if_match, &current)?;
+            let input = ArticleInput {
+                // A replace that does not name an author keeps the current one.
+                author_id: input.author_id.or(current.author_id),
+                ..input
+            };
+            save(conn, &caller, Some(&current), input, now, "article.replace")
         })
     })
     .await?;
     respond_with_detail(&state, saved.id, false).await
 }
 
-/// Changes some fields of an article; absent fields stay as they are.
+/// Changes some fields of an article; absent fields stay as they are. Needs `If-Match`.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The article's slug.")),
+    params(
+        ("slug" = String, Path, description = "The article's slug."),
+        ("If-Match" = String, Header, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
+    ),
     request_body = ArticlePatch,
     responses(
-        (status = 200, description = "Updated.", body = ArticleDetail),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Updated; `ETag` is the new version.", body = ArticleDetail,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "The body is not valid JSON, or If-Match is malformed.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -497,6 +552,7 @@ pub async fn update_article(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
     body: ValidJson<ArticlePatch>,
 ) -> Result<HttpResponse, AppError> {
     let patch = body.0;
@@ -513,35 +569,41 @@ pub async fn update_article(
         db::write(conn, |conn| {
             let current = find_for_write(conn, &caller, &slug, now)?;
             check_may_change(&caller, &current)?;
-            let input = apply_patch(current_input(conn, &current)?, patch);
-            if input.status == Some(ArticleStatus::Published) && input.published_at.is_none() {
-                // Publishing without a time means now; clearing the time of a published article
-                // is refused rather than guessed.
-                if current.status == "published" {
-                    return Err(AppError::invalid_field(
-                        "published_at",
-                        "required",
-                        "a published article needs a publication time",
-                    ));
-                }
+            check_if_match(conn, &if_match, &current)?;
+            let clears_time = matches!(patch.published_at, Some(None));
+            let input = apply_patch(history::snapshot(conn, &current)?.into(), patch);
+            if clears_time && input.status == Some(ArticleStatus::Published) {
+                // Clearing the time of a published article is refused rather than guessed.
+                return Err(AppError::invalid_field(
+                    "published_at",
+                    "required",
+                    "a published article needs a publication time",
+                ));
             }
-            save(conn, &caller, Some(&current), input, now)
+            save(conn, &caller, Some(&current), input, now, "article.update")
         })
     })
     .await?;
     respond_with_detail(&state, saved.id, false).await
 }
 
-/// Deletes an article, with its tags, sources and comments.
+/// Moves an article to the trash: invisible everywhere, restorable by editors until it is
+/// purged (`DATELINE_TRASH_RETENTION_DAYS`). Needs `If-Match`.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The article's slug.")),
+    params(
+        ("slug" = String, Path, description = "The article's slug."),
+        ("If-Match" = String, Header, description = "The ETag of the version being deleted, e.g. `\"v3\"`."),
+    ),
     responses(
-        (status = 204, description = "Deleted."),
+        (status = 204, description = "Moved to the trash."),
+        (status = 400, description = "If-Match is malformed.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -550,6 +612,7 @@ pub async fn delete_article(
     state: web::Data<AppState>,
     caller: AuthUser,
     slug: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.now();
@@ -557,10 +620,40 @@ pub async fn delete_article(
         db::write(conn, |conn| {
             let current = find_for_write(conn, &caller, &slug, now)?;
             check_may_change(&caller, &current)?;
-            article::delete(conn, current.id)?;
-            Ok(())
+            check_if_match(conn, &if_match, &current)?;
+            claim_version(conn, &current)?;
+            article::set_trashed(conn, current.id, Some(now), now)?;
+            audit::record(
+                conn,
+                &caller,
+                "article.trash",
+                "article",
+                current.id,
+                Some(current.slug.clone()),
+                now,
+            )
         })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+impl From<ArticleSnapshot> for ArticleInput {
+    fn from(s: ArticleSnapshot) -> Self {
+        Self {
+            slug: Some(s.slug),
+            headline: Some(s.headline),
+            alternative_headline: s.alternative_headline,
+            summary: s.summary,
+            body: Some(s.body),
+            section: Some(s.section),
+            tags: Some(s.tags),
+            sources: Some(s.sources),
+            status: Some(s.status),
+            published_at: s.published_at,
+            comments_enabled: Some(s.comments_enabled),
+            author_id: s.author_id,
+            announce_update: None,
+        }
+    }
 }

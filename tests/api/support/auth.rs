@@ -67,11 +67,40 @@ impl TestApp {
         (id, self.login(&email).await.access)
     }
 
-    /// A JSON request, with a bearer token if given.
+    /// A JSON request, with a bearer token if given. PUT, PATCH and DELETE are sent
+    /// unconditionally (`If-Match: *`); tests of preconditions build their requests themselves.
     pub async fn send_json(&self, method: Method, uri: &str, token: Option<&str>, body: Value) -> Response {
-        let mut request = TestRequest::default().method(method).uri(uri).set_json(body);
-        if let Some(token) = token {
-            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        self.send(request(method, uri, token).set_json(body)).await
+    }
+
+    /// The ETag an editorial read of `uri` answers.
+    pub async fn etag(&self, uri: &str, token: &str) -> String {
+        let response = self.get_as(uri, token).await;
+        assert_eq!(
+            response.status,
+            200,
+            "reading {uri} for its ETag: {}",
+            response.text()
+        );
+        response.header("etag").expect("editorial reads carry an ETag")
+    }
+
+    /// A JSON write with `If-Match` set to what an editorial read answers now.
+    pub async fn write_current(
+        &self,
+        method: Method,
+        uri: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let etag = self.etag(uri, token).await;
+        let mut request = TestRequest::default()
+            .method(method)
+            .uri(uri)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("If-Match", etag));
+        if let Some(body) = body {
+            request = request.set_json(body);
         }
         self.send(request).await
     }
@@ -88,18 +117,26 @@ impl TestApp {
         self.send_json(Method::PUT, uri, token, body).await
     }
 
-    /// A bodiless request with a bearer token if given.
+    /// A bodiless request with a bearer token if given (DELETE unconditional, as above).
     pub async fn call(&self, method: Method, uri: &str, token: Option<&str>) -> Response {
-        let mut request = TestRequest::default().method(method).uri(uri);
-        if let Some(token) = token {
-            request = request.insert_header(("Authorization", format!("Bearer {token}")));
-        }
-        self.send(request).await
+        self.send(request(method, uri, token)).await
     }
 
     pub async fn get_as(&self, uri: &str, token: &str) -> Response {
         self.call(Method::GET, uri, Some(token)).await
     }
+}
+
+fn request(method: Method, uri: &str, token: Option<&str>) -> TestRequest {
+    let unconditional = matches!(method, Method::PUT | Method::PATCH | Method::DELETE);
+    let mut request = TestRequest::default().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    if unconditional {
+        request = request.insert_header(("If-Match", "*"));
+    }
+    request
 }
 
 /// What a valid article body looks like (the section must exist).

@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP TABLE article_corrections;
+DROP TABLE article_slugs;
+DROP TABLE article_revisions;
+DROP INDEX articles_deleted;
+ALTER TABLE articles DROP COLUMN public_updated_at;
+ALTER TABLE articles DROP COLUMN deleted_at;
+ALTER TABLE sources DROP COLUMN version;
+ALTER TABLE tags DROP COLUMN version;
+ALTER TABLE sections DROP COLUMN version;
+ALTER TABLE articles DROP COLUMN version;

@@ -1,0 +1,105 @@
+//! Public correction notes on published articles: text and time, shown in order with the
+//! article.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::write::find_for_write;
+use crate::api::audit;
+use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
+use crate::api::views::utc;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::error::{AppError, Problem};
+use crate::models::article;
+use crate::models::correction::{self, Correction};
+use crate::state::AppState;
+
+/// A correction note.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "An earlier version misstated the date of the elections."}))]
+pub struct CorrectionInput {
+    #[validate(required, length(max = 2000), custom(function = "rules::not_blank"))]
+    pub text: Option<String>,
+}
+
+impl RequestBody for CorrectionInput {
+    const SIZE: BodySize = BodySize::Small;
+}
+
+/// A correction as published with the article.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CorrectionView {
+    #[schema(example = "An earlier version misstated the date of the elections.")]
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Correction> for CorrectionView {
+    fn from(c: Correction) -> Self {
+        Self {
+            text: c.body,
+            created_at: utc(c.created_at),
+        }
+    }
+}
+
+/// Attaches a public correction note to a published article (editors and admins).
+#[utoipa::path(
+    tag = "articles",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The article's slug.")),
+    request_body = CorrectionInput,
+    responses(
+        (status = 201, description = "Attached.", body = CorrectionView),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article is not published.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The text is missing or too long.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles/{slug}/corrections")]
+pub async fn add_correction(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+    body: ValidJson<CorrectionInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let text = body.0.text.unwrap_or_default().trim().to_owned();
+    let slug = slug.into_inner();
+    let now = state.now();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = find_for_write(conn, &caller, &slug, now)?;
+            if current.status != article::STATUS_PUBLISHED {
+                return Err(AppError::conflict(
+                    "Corrections are attached to published articles.",
+                ));
+            }
+            article::bump_version(conn, current.id, current.version)?;
+            let saved = correction::insert(conn, current.id, &text, caller.id, now)?;
+            audit::record(
+                conn,
+                &caller,
+                "article.correct",
+                "article",
+                current.id,
+                Some(text.clone()),
+                now,
+            )?;
+            Ok(saved)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CorrectionView::from(saved)))
+}

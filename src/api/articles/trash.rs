@@ -1,0 +1,169 @@
+//! The trash: deleted articles wait here, invisible everywhere, until an editor restores them
+//! or they are purged for good (`DATELINE_TRASH_RETENTION_DAYS` after deletion).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::write::respond_with_detail;
+use super::{ArticleSummary, article_not_found, summaries};
+use crate::api::audit;
+use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::views::utc;
+use crate::auth::AuthUser;
+use crate::db::{self, DbConn};
+use crate::error::{AppError, Problem};
+use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
+use crate::state::AppState;
+
+/// A page of the trash, most recently deleted first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TrashList {
+    pub data: Vec<ArticleSummary>,
+    pub meta: PageMeta,
+    /// Items deleted before this time are purged by the next purge.
+    pub purge_before: DateTime<Utc>,
+}
+
+/// What a purge removed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PurgeResult {
+    pub purged: usize,
+    /// Articles deleted before this time were removed.
+    pub deleted_before: DateTime<Utc>,
+}
+
+/// Removes for good the articles trashed before the retention period; returns how many.
+pub fn purge_expired(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    retention_days: u32,
+) -> Result<(usize, NaiveDateTime), AppError> {
+    let cutoff = now - Duration::days(i64::from(retention_days));
+    Ok((article::purge_trashed_before(conn, cutoff)?, cutoff))
+}
+
+/// Lists the trash (editors and admins).
+#[utoipa::path(
+    tag = "trash",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of trashed articles.", body = TrashList),
+        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/trash")]
+pub async fn list_trash(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: Params<PageQuery>,
+) -> Result<web::Json<TrashList>, AppError> {
+    caller.require_editorial()?;
+    let page = query.0.resolve(&state.config)?;
+    let now = state.now();
+    let purge_before = now - Duration::days(i64::from(state.config.trash_retention_days));
+    let list = db::run(&state.pool, move |conn| {
+        let filter = ArticleFilter {
+            scope: Scope::Trashed,
+            sort: ArticleSort::RecentlyUpdated,
+            ..ArticleFilter::default()
+        };
+        let (rows, total) = article::page(conn, &filter, now, page.offset(), page.limit())?;
+        Ok(TrashList {
+            data: summaries(conn, rows)?,
+            meta: page.meta(total),
+            purge_before: utc(purge_before),
+        })
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// Takes an article out of the trash, as it was (editors and admins).
+#[utoipa::path(
+    tag = "trash",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The trashed article's slug.")),
+    responses(
+        (status = 200, description = "Restored.", body = super::ArticleDetail),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No trashed article has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/trash/{slug}/restore")]
+pub async fn restore_from_trash(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let slug = slug.into_inner();
+    let now = state.now();
+    let id = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let trashed = article::find_trashed_by_slug(conn, &slug)?.ok_or_else(article_not_found)?;
+            article::bump_version(conn, trashed.id, trashed.version)?;
+            article::set_trashed(conn, trashed.id, None, now)?;
+            audit::record(
+                conn,
+                &caller,
+                "article.untrash",
+                "article",
+                trashed.id,
+                Some(slug.clone()),
+                now,
+            )?;
+            Ok(trashed.id)
+        })
+    })
+    .await?;
+    respond_with_detail(&state, id, false).await
+}
+
+/// Purges the articles trashed longer than the retention period, for good (admins).
+#[utoipa::path(
+    tag = "trash",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Purged.", body = PurgeResult),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/trash/purge")]
+pub async fn purge_trash(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+) -> Result<web::Json<PurgeResult>, AppError> {
+    caller.require_admin()?;
+    let now = state.now();
+    let retention = state.config.trash_retention_days;
+    let (purged, cutoff) = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let (purged, cutoff) = purge_expired(conn, now, retention)?;
+            audit::record(
+                conn,
+                &caller,
+                "trash.purge",
+                "article",
+                "trash",
+                Some(format!("{purged} purged")),
+                now,
+            )?;
+            Ok((purged, cutoff))
+        })
+    })
+    .await?;
+    Ok(web::Json(PurgeResult {
+        purged,
+        deleted_before: utc(cutoff),
+    }))
+}

@@ -1,0 +1,139 @@
+//! The audit log: recording writes (in the same transaction as the write itself) and paging
+//! through them (admins).
+
+use actix_web::{get, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::params::{Page, PageMeta, Params};
+use crate::api::views::utc;
+use crate::auth::AuthUser;
+use crate::db::{self, DbConn};
+use crate::error::{AppError, Problem};
+use crate::models::audit::{self, AuditEntry, AuditFilter, Event};
+use crate::state::AppState;
+
+/// Records `action` on a resource by the caller.
+pub fn record(
+    conn: &mut DbConn,
+    caller: &AuthUser,
+    action: &str,
+    resource_type: &str,
+    resource_id: impl ToString,
+    details: Option<String>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let event = Event {
+        action,
+        resource_type,
+        resource_id: Some(resource_id.to_string()),
+        details,
+    };
+    Ok(audit::record(
+        conn,
+        Some(caller.id),
+        Some(&caller.client_hash),
+        &event,
+        now,
+    )?)
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The acting user's id; `null` for failed logins of unknown accounts.
+    pub user_id: Option<i64>,
+    #[schema(example = "article.update")]
+    pub action: String,
+    #[schema(example = "article")]
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub details: Option<String>,
+    /// Keyed hash of the client address (never the address itself).
+    pub client_hash: Option<String>,
+}
+
+impl From<AuditEntry> for AuditView {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            id: e.id,
+            at: utc(e.created_at),
+            user_id: e.user_id,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            details: e.details,
+            client_hash: e.client_hash,
+        }
+    }
+}
+
+/// A page of the audit log.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditList {
+    pub data: Vec<AuditView>,
+    pub meta: PageMeta,
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only entries by this user id.
+    #[param(minimum = 1)]
+    pub user: Option<i64>,
+    /// Only entries about this kind of resource (`article`, `section`, `tag`, `source`,
+    /// `comment`, `user`, `session`).
+    #[param(min_length = 1, max_length = 50)]
+    pub resource: Option<String>,
+    /// Entries at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1_000_000, example = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+/// Pages through the audit log, newest first (admins).
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of audit entries.", body = AuditList),
+        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: Params<AuditQuery>,
+) -> Result<web::Json<AuditList>, AppError> {
+    caller.require_admin()?;
+    let query = query.0;
+    let page = Page::resolve(query.page, query.per_page, &state.config)?;
+    let filter = AuditFilter {
+        user_id: query.user,
+        resource_type: query.resource,
+        from: query.from.map(|t| t.naive_utc()),
+        to: query.to.map(|t| t.naive_utc()),
+    };
+    let (entries, total) = db::run(&state.pool, move |conn| {
+        Ok(audit::page(conn, &filter, page.offset(), page.limit())?)
+    })
+    .await?;
+    Ok(web::Json(AuditList {
+        data: entries.into_iter().map(AuditView::from).collect(),
+        meta: page.meta(total),
+    }))
+}
