@@ -283,3 +283,39 @@ fn serve_creates_the_first_admin_from_the_environment() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("access_token"));
 }
+
+#[test]
+fn purge_empties_the_trash_from_the_command_line() {
+    let db = TestDb::new();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed-article.json");
+    assert!(run(&mut dateline(&db, &["import", fixture])).status.success());
+    let expired = run(&mut dateline(&db, &["purge"]));
+    assert!(expired.status.success(), "{}", stderr(&expired));
+    assert!(
+        stdout(&expired).contains("purged 0 article(s)"),
+        "{}",
+        stdout(&expired)
+    );
+
+    // Trash the imported article straight in the database, then empty the whole trash.
+    let url = db.url.clone();
+    let manager = dateline::db::ConnectionManager::new(url);
+    let pool = dateline::db::build_pool_with(manager, 1, Duration::from_secs(5)).unwrap();
+    {
+        use dateline::db::schema::articles::dsl::*;
+        use diesel::prelude::*;
+        let mut conn = pool.get().unwrap();
+        diesel::update(articles)
+            .set(deleted_at.eq(Some(chrono::Utc::now().naive_utc())))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let all = run(&mut dateline(&db, &["purge", "--all"]));
+    assert!(stdout(&all).contains("purged 1 article(s)"), "{}", stdout(&all));
+    let count: i64 = {
+        use dateline::db::schema::articles::dsl::*;
+        use diesel::prelude::*;
+        articles.count().get_result(&mut pool.get().unwrap()).unwrap()
+    };
+    assert_eq!(count, 0);
+}

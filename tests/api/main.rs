@@ -8,6 +8,7 @@ mod articles;
 mod auth;
 mod cli;
 mod comments;
+mod editorial;
 mod errors;
 mod import;
 mod openapi;

@@ -295,6 +295,7 @@ pub async fn get_article(
 }
 
 /// Where a slug leads.
+#[allow(clippy::large_enum_variant)] // Short-lived, never stored in a collection.
 pub enum Lookup {
     Found(Article, Section, Option<String>),
     /// A former slug: the article's current slug.
