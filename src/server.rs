@@ -5,7 +5,11 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{App, HttpResponse, HttpServer, http::header, web};
+use std::sync::LazyLock;
+
+use actix_web::dev::ResourceDef;
+use actix_web::http::Method;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, http::header, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -76,8 +80,51 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-async fn no_route() -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found("No route matches this path."))
+/// Requests no route took: 405 with `Allow` when the path exists under other methods, else 404.
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    match allowed_methods(req.path()) {
+        Some(allow) if req.method() == Method::OPTIONS => Ok(HttpResponse::NoContent()
+            .insert_header((header::ALLOW, allow))
+            .finish()),
+        Some(allow) => {
+            let mut response = AppError::MethodNotAllowed.error_response();
+            response.headers_mut().insert(
+                header::ALLOW,
+                header::HeaderValue::from_str(&allow).map_err(AppError::internal)?,
+            );
+            Ok(response)
+        }
+        None => Err(AppError::not_found("No route matches this path.")),
+    }
+}
+
+/// The methods the documented routes accept at `path`, as an `Allow` value.
+fn allowed_methods(path: &str) -> Option<String> {
+    static ROUTES: LazyLock<Vec<(ResourceDef, Vec<String>)>> = LazyLock::new(|| {
+        openapi_spec()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let mut methods: Vec<String> = item
+                    .get
+                    .iter()
+                    .map(|_| "GET")
+                    .chain(item.post.iter().map(|_| "POST"))
+                    .chain(item.put.iter().map(|_| "PUT"))
+                    .chain(item.patch.iter().map(|_| "PATCH"))
+                    .chain(item.delete.iter().map(|_| "DELETE"))
+                    .map(str::to_owned)
+                    .collect();
+                methods.push("OPTIONS".to_owned());
+                (ResourceDef::new(template.as_str()), methods)
+            })
+            .collect()
+    });
+    ROUTES
+        .iter()
+        .find(|(def, _)| def.is_match(path))
+        .map(|(_, methods)| methods.join(", "))
 }
 
 fn security_headers() -> DefaultHeaders {

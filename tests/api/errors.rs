@@ -81,3 +81,26 @@ async fn internal_errors_never_leak_sql_or_driver_messages() {
         assert!(!text.contains(leak), "`{leak}` leaked: {text}");
     }
 }
+
+#[actix_web::test]
+async fn undeclared_methods_on_known_paths_are_405_with_allow() {
+    let app = TestApp::new();
+    let cases = [
+        (Method::POST, "/api/v1/tags/iran", "GET, PATCH, DELETE, OPTIONS"),
+        (
+            Method::PUT,
+            "/api/v1/sections/world-news",
+            "GET, PATCH, DELETE, OPTIONS",
+        ),
+        (Method::DELETE, "/api/v1/articles", "GET, POST, OPTIONS"),
+        (Method::POST, "/healthz", "GET, OPTIONS"),
+    ];
+    for (method, uri, allow) in cases {
+        let response = app.request(method.clone(), uri).await;
+        response.problem(405);
+        assert_eq!(response.header("allow").as_deref(), Some(allow), "{method} {uri}");
+    }
+    app.request(Method::POST, "/api/v1/no-such-thing")
+        .await
+        .problem(404);
+}
