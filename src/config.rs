@@ -203,7 +203,12 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(
                 u64::from(env.parse_range("DATELINE_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365)?) * 86_400,
             ),
-            login_max_failures_per_account: env.parse_range("DATELINE_LOGIN_MAX_FAILURES", 5, 1, 1000)?,
+            login_max_failures_per_account: env.parse_range(
+                "DATELINE_LOGIN_MAX_FAILURES",
+                5,
+                1,
+                1_000_000,
+            )?,
             login_max_failures_per_address: env.parse_range(
                 "DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS",
                 20,

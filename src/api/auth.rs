@@ -22,8 +22,10 @@ use crate::state::AppState;
 #[schema(example = json!({"email": "editor@example.com", "password": "correct horse battery staple"}))]
 pub struct LoginRequest {
     #[validate(length(min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254, format = "email")]
     pub email: String,
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256, format = "password")]
     pub password: String,
 }
 
@@ -37,6 +39,7 @@ impl RequestBody for LoginRequest {
 #[schema(example = json!({"refresh_token": "9d3Xb..."}))]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 512))]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 

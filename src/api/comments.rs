@@ -43,6 +43,7 @@ pub struct CommentInput {
         length(max = 100),
         custom(function = "name_rule")
     )]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub author_name: Option<String>,
     /// Plain text, at most 2000 characters; line breaks allowed.
     #[validate(
@@ -50,12 +51,15 @@ pub struct CommentInput {
         length(max = 2000),
         custom(function = "body_rule")
     )]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub body: Option<String>,
     /// Optional; kept for the moderators, never returned by a public route.
     #[validate(email, length(max = 254))]
+    #[schema(format = "email", max_length = 254)]
     pub author_email: Option<String>,
     /// Reply to this approved comment of the same article.
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub parent_id: Option<i64>,
 }
 

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -102,14 +103,108 @@ fn too_large(limit: usize) -> AppError {
 }
 
 /// Parses `body` as `T`, telling malformed JSON (400) from JSON of the wrong shape (422).
+///
+/// Two passes: the bytes become a JSON value (refusing keys given twice, which serde_json
+/// would otherwise settle silently, and reading integral numbers such as `3.0` as the integers
+/// JSON Schema says they are), then the value becomes `T`, with the path of any bad field.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    let StrictValue(value) =
+        StrictValue::deserialize(&mut deserializer).map_err(|err| shape_error("", err))?;
+    deserializer.end().map_err(|e| malformed(&e))?;
+    // Every request body is an object; serde would also read a struct from an array.
+    if !value.is_object() {
+        return Err(AppError::invalid_field(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         shape_error(&path, err.into_inner())
-    })?;
-    deserializer.end().map_err(|e| malformed(&e))?;
-    Ok(value)
+    })
+}
+
+/// A JSON value read strictly: duplicate keys are an error, integral floats become integers.
+struct StrictValue(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // 2^63 as f64: every integral float below it fits an i64 exactly enough.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        if v.fract() == 0.0 && v.abs() < LIMIT {
+            Ok((v as i64).into())
+        } else {
+            Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+        }
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        StrictValue::deserialize(deserializer).map(|v| v.0)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+            }
+            let StrictValue(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 fn malformed(err: &serde_json::Error) -> AppError {
@@ -230,6 +325,11 @@ fn default_message(e: &validator::ValidationError) -> String {
     }
 }
 
+/// A slug, as the spec describes list items of slugs (schema only).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$", example = "world-news")]
+pub struct SlugText(#[allow(dead_code)] String);
+
 /// Validator rules shared by request types.
 pub mod rules {
     use validator::ValidationError;
@@ -296,6 +396,21 @@ pub mod rules {
             return Err(error("duplicate", format!("`{dup}` is listed twice")));
         }
         Ok(())
+    }
+}
+
+/// Deserializes a field that may be absent (`None`) or a value, but not `null`: a client that
+/// sends `null` for a field that cannot be empty gets a 422, not a silent no-op.
+pub fn non_null<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "invalid value: null, expected a value (omit the field to leave it as it is)",
+        )),
     }
 }
 

@@ -41,7 +41,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::trash::list_trash)
             .service(articles::trash::restore_from_trash)
             .service(audit::list_audit)
-            // Before `/comments/{id}` routes: the literal path must win.
             .service(moderation::moderate_many)
             .service(comments::submit_comment)
             .service(comments::list_comments)

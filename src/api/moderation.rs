@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::audit;
-use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
+use crate::api::json::{BodySize, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
@@ -101,7 +101,7 @@ pub struct QueueQuery {
     #[param(inline)]
     pub status: Option<CommentStatus>,
     /// Only comments on this article (slug).
-    #[param(min_length = 1, max_length = 200)]
+    #[param(max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub article: Option<String>,
     #[param(minimum = 1, maximum = 1_000_000, example = 1)]
     pub page: Option<u32>,
@@ -114,10 +114,16 @@ pub struct QueueQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "approved"}))]
 pub struct CommentPatch {
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = CommentStatus, nullable = false)]
     pub status: Option<CommentStatus>,
     #[validate(length(max = 100), custom(function = "rules::name"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub author_name: Option<String>,
     #[validate(length(max = 2000), custom(function = "rules::not_blank"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub body: Option<String>,
 }
 
@@ -131,6 +137,7 @@ impl RequestBody for CommentPatch {
 #[schema(example = json!({"ids": [7, 8, 9], "status": "spam"}))]
 pub struct BulkModeration {
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_items = 1, max_items = 500)]
     pub ids: Vec<i64>,
     pub status: CommentStatus,
 }
@@ -282,7 +289,7 @@ pub async fn moderate_comment(
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/comments/moderate")]
+#[post("/moderation")]
 pub async fn moderate_many(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -9,6 +9,8 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use crate::error::AppError;
 
+// `FromRequest` never fails for `IfMatch`; the error type is the app's for uniformity.
+
 /// The strong ETag of a resource version.
 pub fn etag(version: i32) -> String {
     format!("\"v{version}\"")
@@ -42,26 +44,58 @@ fn parse(req: &HttpRequest) -> Result<IfMatch, AppError> {
     }
     let mut tags = Vec::new();
     for value in values {
-        let text = value.to_str().map_err(|_| {
-            AppError::bad_param("If-Match", "invalid", "must be `*` or entity tags such as \"v3\"")
-        })?;
-        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if tag == "*" {
-                return Ok(IfMatch::Any);
-            }
-            let well_formed =
-                tag.len() >= 2 && tag.ends_with('"') && (tag.starts_with('"') || tag.starts_with("W/\""));
-            if !well_formed {
-                return Err(AppError::bad_param(
-                    "If-Match",
-                    "invalid",
-                    "must be `*` or quoted entity tags such as \"v3\"",
-                ));
-            }
-            tags.push(tag.to_owned());
+        // A value that is not a list of entity tags can match no version: per RFC 9110 the
+        // condition is then false (412), like a stale tag.
+        let Some(text) = value.to_str().ok() else { continue };
+        if text.trim() == "*" {
+            return Ok(IfMatch::Any);
         }
+        tags.extend(entity_tags(text).unwrap_or_default());
     }
     Ok(IfMatch::Tags(tags))
+}
+
+/// Splits a list of entity tags (RFC 9110 section 8.8.3): `W/"a", "b,c"`. Commas may appear
+/// inside the quotes, so the list is scanned, not split. `None` when malformed.
+fn entity_tags(text: &str) -> Option<Vec<String>> {
+    let mut tags = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return Some(tags);
+        }
+        let weak = rest.starts_with("W/");
+        let quoted = if weak { &rest[2..] } else { rest };
+        let body = quoted.strip_prefix('"')?;
+        let end = body.find('"')?;
+        let tag_len = (if weak { 2 } else { 0 }) + 1 + end + 1;
+        tags.push(rest[..tag_len].to_owned());
+        rest = &rest[tag_len..];
+        // Between tags only whitespace and a comma may stand.
+        let next = rest.trim_start_matches([' ', '\t']);
+        if !(next.is_empty() || next.starts_with(',')) {
+            return None;
+        }
+        rest = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entity_tags;
+
+    #[test]
+    fn entity_tag_lists_are_scanned_not_split() {
+        assert_eq!(entity_tags(r#""v1""#), Some(vec![r#""v1""#.to_owned()]));
+        assert_eq!(
+            entity_tags("W/\",Z,\"\t  , W/\"<{\""),
+            Some(vec!["W/\",Z,\"".to_owned(), "W/\"<{\"".to_owned()])
+        );
+        assert_eq!(entity_tags("v1"), None);
+        assert_eq!(entity_tags(r#""v1" x"#), None);
+        assert_eq!(entity_tags(r#""unterminated"#), None);
+    }
 }
 
 impl IfMatch {

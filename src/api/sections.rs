@@ -8,7 +8,7 @@ use validator::Validate;
 
 use crate::api::AppState;
 use crate::api::audit;
-use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
+use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
@@ -164,16 +164,23 @@ fn section_detail(tree: &SectionTree, section: &Section) -> SectionDetail {
 pub struct SectionInput {
     /// Generated from the name when absent.
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[validate(required, length(max = 200), custom(function = "rules::name"))]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
-    /// The parent section's slug; top level when absent.
+    /// The parent section's slug; top level when absent or `null`.
     #[validate(custom(function = "rules::slug"))]
+    #[schema(max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub parent: Option<String>,
     /// Order among siblings (ascending); 0 when absent.
     #[validate(range(min = -100000, max = 100000))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = i32, nullable = false, minimum = -100000, maximum = 100000)]
     pub position: Option<i32>,
 }
 
@@ -187,18 +194,26 @@ impl RequestBody for SectionInput {
 #[schema(example = json!({"parent": null, "position": 3}))]
 pub struct SectionPatch {
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[validate(length(max = 200), custom(function = "rules::name"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
     /// The new parent's slug; `null` moves the section to the top level. A move under itself
     /// or one of its own sub-sections is refused (409).
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "rules::slug"))]
+    #[schema(value_type = Option<String>, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub parent: Option<Option<String>>,
     #[validate(range(min = -100000, max = 100000))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = i32, nullable = false, minimum = -100000, maximum = 100000)]
     pub position: Option<i32>,
 }
 
@@ -261,7 +276,14 @@ pub async fn create_section(
                 .map(|p| resolve_parent(&tree, p))
                 .transpose()?;
             let name = input.name.as_deref().unwrap_or_default().trim();
-            let slug = choose_slug(conn, None, input.slug.as_deref(), name, section::slug_exists)?;
+            let slug = choose_slug(
+                conn,
+                None,
+                input.slug.as_deref(),
+                name,
+                "section",
+                section::slug_exists,
+            )?;
             let new = NewSection {
                 slug: &slug,
                 name,
@@ -294,7 +316,7 @@ pub async fn create_section(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The section's slug."),
-        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version this change is based on."),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version this change is based on."),
     ),
     request_body = SectionPatch,
     responses(
@@ -304,7 +326,7 @@ pub async fn create_section(
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken, or the move would make a cycle.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -338,6 +360,7 @@ pub async fn update_section(
                 Some(&current.slug),
                 patch.slug.as_deref(),
                 &current.name,
+                "section",
                 section::slug_exists,
             )?;
             let changes = SectionChanges {
@@ -395,7 +418,7 @@ fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The section's slug."),
-        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version being deleted."),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version being deleted."),
     ),
     responses(
         (status = 204, description = "Deleted."),
@@ -403,7 +426,7 @@ fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The section still has sub-sections or articles; `errors` names them.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]

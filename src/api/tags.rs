@@ -8,7 +8,7 @@ use validator::Validate;
 
 use crate::api::AppState;
 use crate::api::audit;
-use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
+use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
@@ -111,10 +111,14 @@ pub async fn get_tag(
 pub struct TagInput {
     /// Generated from the name when absent.
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[validate(required, length(max = 200), custom(function = "rules::name"))]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -128,11 +132,16 @@ impl RequestBody for TagInput {
 #[schema(example = json!({"description": "Militancy and the fight against it."}))]
 pub struct TagPatch {
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[validate(length(max = 200), custom(function = "rules::name"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 
@@ -203,7 +212,7 @@ pub async fn create_tag(
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let name = input.name.as_deref().unwrap_or_default().trim();
-            let slug = choose_slug(conn, None, input.slug.as_deref(), name, tag::slug_exists)?;
+            let slug = choose_slug(conn, None, input.slug.as_deref(), name, "tag", tag::slug_exists)?;
             let new = NewTag {
                 slug: &slug,
                 name,
@@ -234,7 +243,7 @@ pub async fn create_tag(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The tag's slug."),
-        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version this change is based on."),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version this change is based on."),
     ),
     request_body = TagPatch,
     responses(
@@ -244,7 +253,7 @@ pub async fn create_tag(
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -272,6 +281,7 @@ pub async fn update_tag(
                 Some(&current.slug),
                 patch.slug.as_deref(),
                 &current.name,
+                "tag",
                 tag::slug_exists,
             )?;
             let changes = TagChanges {
@@ -305,7 +315,7 @@ pub async fn update_tag(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The tag's slug."),
-        ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the version being deleted."),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version being deleted."),
     ),
     responses(
         (status = 204, description = "Deleted."),
@@ -313,7 +323,7 @@ pub async fn update_tag(
         (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Articles still use the tag; `errors` names them.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]

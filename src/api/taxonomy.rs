@@ -14,6 +14,7 @@ pub fn choose_slug(
     current: Option<&str>,
     given: Option<&str>,
     name: &str,
+    fallback: &str,
     mut exists: impl FnMut(&mut DbConn, &str) -> diesel::QueryResult<bool>,
 ) -> Result<String, AppError> {
     match (given, current) {
@@ -25,14 +26,10 @@ pub fn choose_slug(
         }
         (None, Some(current)) => Ok(current.to_owned()),
         (None, None) => {
-            let base = slugify(name);
-            if base.is_empty() {
-                return Err(AppError::invalid_field(
-                    "slug",
-                    "required",
-                    "cannot be made from this name; give a slug",
-                ));
-            }
+            // A name with nothing to transliterate (some scripts) still gets a usable slug.
+            let base = Some(slugify(name))
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| fallback.to_owned());
             Ok(available_slug(&base, |candidate| exists(conn, candidate))?)
         }
     }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::audit;
-use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
+use crate::api::json::{BodySize, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::{AuthUser, Role, password};
@@ -63,15 +63,21 @@ pub struct UserList {
     "password": "a long passphrase"}))]
 pub struct CreateUserRequest {
     #[validate(required, email, length(max = 254))]
+    #[schema(value_type = String, required = true, nullable = false, format = "email", max_length = 254)]
     pub email: Option<String>,
     #[validate(required, length(max = 200), custom(function = "rules::name"))]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub display_name: Option<String>,
     #[validate(required)]
+    #[schema(value_type = Role, required = true, nullable = false)]
     pub role: Option<Role>,
     /// At least 12 characters.
     #[validate(required, custom(function = "new_password"))]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 12, max_length = 256, format = "password")]
     pub password: Option<String>,
     /// `true` unless given.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = bool, nullable = false)]
     pub active: Option<bool>,
 }
 
@@ -85,13 +91,23 @@ impl RequestBody for CreateUserRequest {
 #[schema(example = json!({"role": "editor", "active": true}))]
 pub struct UpdateUserRequest {
     #[validate(email, length(max = 254))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, format = "email", max_length = 254)]
     pub email: Option<String>,
     #[validate(length(max = 200), custom(function = "rules::name"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Role, nullable = false)]
     pub role: Option<Role>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = bool, nullable = false)]
     pub active: Option<bool>,
     /// At least 12 characters.
     #[validate(custom(function = "new_password"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 12, max_length = 256, format = "password")]
     pub password: Option<String>,
 }
 

@@ -305,7 +305,7 @@ async fn moderation_is_for_editors_and_admins_only() {
             expected
         );
         assert_eq!(
-            app.send_json(Method::POST, "/api/v1/comments/moderate", token, bulk.clone())
+            app.send_json(Method::POST, "/api/v1/moderation", token, bulk.clone())
                 .await
                 .status,
             expected
@@ -386,7 +386,7 @@ async fn bulk_moderation_is_all_or_nothing() {
 
     let bad = app
         .post_json(
-            "/api/v1/comments/moderate",
+            "/api/v1/moderation",
             Some(&editor),
             json!({"ids": [a, b, 999_999], "status": "approved"}),
         )
@@ -400,7 +400,7 @@ async fn bulk_moderation_is_all_or_nothing() {
 
     let ok = app
         .post_json(
-            "/api/v1/comments/moderate",
+            "/api/v1/moderation",
             Some(&editor),
             json!({"ids": [a, b], "status": "approved"}),
         )
@@ -413,7 +413,7 @@ async fn bulk_moderation_is_all_or_nothing() {
     );
     let empty = app
         .post_json(
-            "/api/v1/comments/moderate",
+            "/api/v1/moderation",
             Some(&editor),
             json!({"ids": [], "status": "spam"}),
         )
@@ -528,7 +528,7 @@ async fn two_hundred_concurrent_submissions_are_all_stored() {
     });
     assert_eq!(ids.len(), 200);
     app.post_json(
-        "/api/v1/comments/moderate",
+        "/api/v1/moderation",
         Some(&editor),
         json!({"ids": ids, "status": "approved"}),
     )

@@ -536,3 +536,19 @@ async fn users_are_validated_and_the_last_admin_is_kept() {
         2
     );
 }
+
+#[actix_web::test]
+async fn bodies_must_be_json_objects() {
+    let app = TestApp::new();
+    let token = editor(&app).await;
+    for body in [
+        json!([]),
+        json!(["headline"]),
+        json!("text"),
+        json!(42),
+        json!(null),
+    ] {
+        let response = app.post_json("/api/v1/tags", Some(&token), body.clone()).await;
+        assert_eq!(response.error_fields(422), ["body"], "{body}");
+    }
+}

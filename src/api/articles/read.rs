@@ -54,19 +54,31 @@ pub const MAX_QUERY_TEXT: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
     /// Only articles in this section (by slug) or any of its sub-sections.
-    #[param(example = "world-news", min_length = 1, max_length = 200)]
+    #[param(
+        example = "world-news",
+        max_length = 120,
+        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub section: Option<String>,
     /// Only articles with this tag (by slug).
-    #[param(example = "pakistan", min_length = 1, max_length = 200)]
+    #[param(
+        example = "pakistan",
+        max_length = 120,
+        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub tag: Option<String>,
     /// Only articles crediting this source (by slug).
-    #[param(example = "agencies", min_length = 1, max_length = 200)]
+    #[param(
+        example = "agencies",
+        max_length = 120,
+        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub source: Option<String>,
     /// Only articles by this author (user id).
     #[param(minimum = 1, example = 1)]
     pub author: Option<i64>,
     /// Case-insensitive text searched in the headline, alternative headline, summary and body.
-    #[param(min_length = 1, max_length = 200, example = "border")]
+    #[param(min_length = 1, max_length = 200, pattern = r"\S", example = "border")]
     pub q: Option<String>,
     /// Order of the list; newest publication first by default (most recently updated first
     /// when `status` is given).
@@ -158,6 +170,13 @@ pub async fn list_articles(
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
     let text = query.q.as_deref().map(check_search_text).transpose()?;
+    if query.author.is_some_and(|id| id < 1) {
+        return Err(AppError::bad_param(
+            "author",
+            "out_of_range",
+            "must be a user id (1 or more)",
+        ));
+    }
     let (scope, restrict_to_author) = match (query.status, caller.0) {
         (None, _) => (Scope::Public, None),
         (Some(_), None) => {

@@ -15,7 +15,7 @@ use validator::Validate;
 use super::history::{self, ArticleSnapshot};
 use super::{ArticleDetail, ArticleStatus, article_not_found, detail};
 use crate::api::audit;
-use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, rules};
+use crate::api::json::{BodySize, RequestBody, SlugText, ValidJson, double_option, non_null, rules};
 use crate::api::preconditions::{self, IfMatch};
 use crate::auth::AuthUser;
 use crate::content::{html, slug as slugs};
@@ -40,36 +40,59 @@ pub struct ArticleInput {
     /// Generated from the headline (transliterated to ASCII, made unique) when absent on create;
     /// kept as it is when absent on replace.
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[validate(required, length(max = 300), custom(function = "rules::name"))]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub headline: Option<String>,
     #[validate(length(max = 300), custom(function = "rules::name"))]
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub alternative_headline: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub summary: Option<String>,
     /// HTML; sanitized to the news allow-list (README) before it is stored.
     #[validate(length(max = 500000))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 500000)]
     pub body: Option<String>,
     /// The section's slug.
     #[validate(required, custom(function = "rules::slug"))]
+    #[schema(value_type = String, required = true, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub section: Option<String>,
     /// Tag slugs, in order (existing tags).
     #[validate(length(max = 30), custom(function = "rules::slugs"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 30)]
     pub tags: Option<Vec<String>>,
     /// Source slugs, in order (existing sources).
     #[validate(length(max = 10), custom(function = "rules::slugs"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 10)]
     pub sources: Option<Vec<String>>,
     /// `draft` unless given. Authors may only give `draft`.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = ArticleStatus, nullable = false)]
     pub status: Option<ArticleStatus>,
     /// May lie in the future (scheduled). Set to now when publishing without one. Editors only.
     pub published_at: Option<DateTime<Utc>>,
     /// `true` unless given.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = bool, nullable = false)]
     pub comments_enabled: Option<bool>,
     /// The author's user id; the caller unless given. Editors only.
     #[validate(range(min = 1))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = i64, nullable = false, minimum = 1)]
     pub author_id: Option<i64>,
     /// `true` marks a real update of a published story (not a typo fix): the public
     /// `public_updated_at` is set to now.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = bool, nullable = false)]
     pub announce_update: Option<bool>,
 }
 
@@ -82,33 +105,58 @@ impl RequestBody for ArticleInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"headline": "Corrected headline", "tags": ["pakistan", "iran", "diplomacy"]}))]
 pub struct ArticlePatch {
+    /// A new slug; the old one keeps redirecting here.
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[validate(length(max = 300), custom(function = "rules::name"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub headline: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 300), custom(function = "rules::name"))]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub alternative_headline: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub summary: Option<Option<String>>,
     #[validate(length(max = 500000))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 500000)]
     pub body: Option<String>,
     #[validate(custom(function = "rules::slug"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
     pub section: Option<String>,
     #[validate(length(max = 30), custom(function = "rules::slugs"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 30)]
     pub tags: Option<Vec<String>>,
     #[validate(length(max = 10), custom(function = "rules::slugs"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 10)]
     pub sources: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = ArticleStatus, nullable = false)]
     pub status: Option<ArticleStatus>,
+    /// `null` clears a draft's planned time (refused for a published article).
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = bool, nullable = false)]
     pub comments_enabled: Option<bool>,
+    /// `null` leaves the article without an author account.
     #[serde(default, deserialize_with = "double_option")]
     #[validate(range(min = 1))]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub author_id: Option<Option<i64>>,
     /// `true` marks a real update of a published story (not a typo fix): the public
     /// `public_updated_at` is set to now.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = bool, nullable = false)]
     pub announce_update: Option<bool>,
 }
 
@@ -354,14 +402,10 @@ fn choose_slug(
         }
         (None, Some(current)) => Ok(current.slug.clone()),
         (None, None) => {
-            let base = slugs::slugify(headline);
-            if base.is_empty() {
-                return Err(AppError::invalid_field(
-                    "slug",
-                    "required",
-                    "cannot be made from this headline; give a slug",
-                ));
-            }
+            // A headline with nothing to transliterate (some scripts) still gets a usable slug.
+            let base = Some(slugs::slugify(headline))
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| "article".to_owned());
             Ok(available_slug(&base, |candidate| {
                 article::slug_taken(conn, candidate, None)
             })?)
@@ -468,18 +512,18 @@ pub async fn create_article(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The article's slug."),
-        ("If-Match" = String, Header, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
     ),
     request_body = ArticleInput,
     responses(
         (status = 200, description = "Replaced; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "The body is not valid JSON, or If-Match is malformed.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -528,18 +572,18 @@ pub async fn replace_article(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The article's slug."),
-        ("If-Match" = String, Header, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
     ),
     request_body = ArticlePatch,
     responses(
         (status = 200, description = "Updated; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "The body is not valid JSON, or If-Match is malformed.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
@@ -594,15 +638,14 @@ pub async fn update_article(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The article's slug."),
-        ("If-Match" = String, Header, description = "The ETag of the version being deleted, e.g. `\"v3\"`."),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the version being deleted, e.g. `\"v3\"`."),
     ),
     responses(
         (status = 204, description = "Moved to the trash."),
-        (status = 400, description = "If-Match is malformed.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale: `current` holds the version now stored; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
