@@ -81,23 +81,6 @@ fn entity_tags(text: &str) -> Option<Vec<String>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::entity_tags;
-
-    #[test]
-    fn entity_tag_lists_are_scanned_not_split() {
-        assert_eq!(entity_tags(r#""v1""#), Some(vec![r#""v1""#.to_owned()]));
-        assert_eq!(
-            entity_tags("W/\",Z,\"\t  , W/\"<{\""),
-            Some(vec!["W/\",Z,\"".to_owned(), "W/\"<{\"".to_owned()])
-        );
-        assert_eq!(entity_tags("v1"), None);
-        assert_eq!(entity_tags(r#""v1" x"#), None);
-        assert_eq!(entity_tags(r#""unterminated"#), None);
-    }
-}
-
 impl IfMatch {
     /// Checks the header against the current version. `required` makes a missing header 428.
     /// `current` builds the body of a 412 (only called when needed).
@@ -131,5 +114,22 @@ pub fn stale(version: i32, current: serde_json::Value) -> AppError {
     AppError::PreconditionFailed {
         etag: etag(version),
         current: Box::new(current),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entity_tags;
+
+    #[test]
+    fn entity_tag_lists_are_scanned_not_split() {
+        assert_eq!(entity_tags(r#""v1""#), Some(vec![r#""v1""#.to_owned()]));
+        assert_eq!(
+            entity_tags("W/\",Z,\"\t  , W/\"<{\""),
+            Some(vec!["W/\",Z,\"".to_owned(), "W/\"<{\"".to_owned()])
+        );
+        assert_eq!(entity_tags("v1"), None);
+        assert_eq!(entity_tags(r#""v1" x"#), None);
+        assert_eq!(entity_tags(r#""unterminated"#), None);
     }
 }
