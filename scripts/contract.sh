@@ -2,7 +2,7 @@
 # Contract tests: the committed OpenAPI spec against an external validator, then schemathesis
 # against a live release server on SQLite, authenticated as an editor.
 #
-#   scripts/contract.sh                 # uses ./target/release/dateline (builds it if missing)
+#   scripts/contract.sh                 # builds and uses the release binary
 #   DATELINE_BIN=path scripts/contract.sh
 #   CONTRACT_MAX_EXAMPLES=50 scripts/contract.sh
 #
@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -x "$bin" ]; then
+if [ -z "${DATELINE_BIN:-}" ]; then
   cargo build --release --quiet
 fi
 
