@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::content::{import, seed};
 use crate::error::AppError;
 use crate::models::audit::Event;
-use crate::{db, server, telemetry};
+use crate::{db, observability, server};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -106,7 +106,7 @@ fn run(command: Command) -> Result<(), String> {
         return Err(format!("cannot read .env: {e}"));
     }
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    telemetry::init(&config.log_filter, config.log_format);
+    observability::init_logging(&config.log_filter, config.log_format);
     let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_pool_timeout)?;
     let mut conn = pool.get().map_err(|e| {
         format!(

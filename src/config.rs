@@ -159,6 +159,16 @@ pub struct Config {
     pub comment_duplicate_window: Duration,
     /// Days a deleted article stays restorable in the trash before a purge removes it.
     pub trash_retention_days: u32,
+    /// A separate address serving only `/metrics`, for a private network.
+    pub metrics_bind: Option<SocketAddr>,
+    /// A bearer token that unlocks `/metrics` on the main address.
+    pub metrics_token: Option<String>,
+    /// How long in-flight requests get to finish after SIGTERM/SIGINT.
+    pub shutdown_timeout: Duration,
+    /// A client must send its request head (line and headers) within this time.
+    pub header_timeout: Duration,
+    /// A client must send its whole body within this time (slow uploads are cut off).
+    pub body_timeout: Duration,
 }
 
 /// A variable with a value the process cannot run with.
@@ -227,6 +237,30 @@ impl Config {
                 as usize,
             comments_auto_approve: env.parse_with("DATELINE_COMMENTS_AUTO_APPROVE", "false", parse_bool)?,
             trash_retention_days: env.parse_range("DATELINE_TRASH_RETENTION_DAYS", 30, 0, 3650)?,
+            metrics_bind: env.parse_with("DATELINE_METRICS_BIND", "", |v| {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                SocketAddr::from_str(v)
+                    .map(Some)
+                    .map_err(|_| "is not a socket address like 127.0.0.1:9090".to_owned())
+            })?,
+            metrics_token: env.parse_with("DATELINE_METRICS_TOKEN", "", |v| match v.len() {
+                0 => Ok(None),
+                16.. => Ok(Some(v.to_owned())),
+                _ => Err("is too short: at least 16 characters".to_owned()),
+            })?,
+            shutdown_timeout: Duration::from_secs(
+                env.parse_range("DATELINE_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?
+                    .into(),
+            ),
+            header_timeout: Duration::from_millis(
+                env.parse_range("DATELINE_HEADER_TIMEOUT_MS", 5000, 100, 120_000)?
+                    .into(),
+            ),
+            body_timeout: Duration::from_secs(
+                env.parse_range("DATELINE_BODY_TIMEOUT_SECS", 10, 1, 3600)?.into(),
+            ),
             comments_per_minute: env.parse_range("DATELINE_COMMENTS_PER_MINUTE", 5, 0, 1_000_000)?,
             comment_duplicate_window: Duration::from_secs(
                 env.parse_range("DATELINE_COMMENT_DUPLICATE_WINDOW_SECS", 600, 0, 604_800)?

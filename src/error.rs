@@ -98,6 +98,9 @@ pub enum AppError {
     /// The write needs `If-Match` (the ETag of the version it was based on).
     #[error("precondition required")]
     PreconditionRequired,
+    /// The client took too long to send its request.
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
@@ -180,6 +183,7 @@ impl AppError {
             | Self::Gone(detail)
             | Self::InvalidToken(detail)
             | Self::PayloadTooLarge(detail)
+            | Self::RequestTimeout(detail)
             | Self::UnsupportedMediaType(detail) => (detail.clone(), Vec::new()),
             Self::MethodNotAllowed => (
                 "This method is not allowed on this resource.".to_owned(),
@@ -226,6 +230,7 @@ impl ResponseError for AppError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

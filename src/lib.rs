@@ -12,7 +12,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod models;
+pub mod observability;
 pub mod openapi;
 pub mod server;
 pub mod state;
-pub mod telemetry;

@@ -36,6 +36,36 @@ pub fn spec_json() -> String {
 )]
 pub struct ApiDoc;
 
+/// Adds what every operation of a kind can answer, once all routes are collected: a route that
+/// reads a body can also time out waiting for it (408).
+pub fn complete(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    for item in spec.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.put, &mut item.patch]
+            .into_iter()
+            .flatten()
+        {
+            if operation.request_body.is_none() || operation.responses.responses.contains_key("408") {
+                continue;
+            }
+            let timeout = ResponseBuilder::new()
+                .description("The body did not arrive within `DATELINE_BODY_TIMEOUT_SECS`.")
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build();
+            operation
+                .responses
+                .responses
+                .insert("408".to_owned(), timeout.into());
+        }
+    }
+    spec
+}
+
 /// Declares the `bearer` security scheme that protected operations name.
 struct BearerAuth;
 

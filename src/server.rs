@@ -2,9 +2,9 @@
 //! HTTP server around them.
 
 use actix_cors::Cors;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use std::sync::LazyLock;
 
 use actix_web::dev::ResourceDef;
@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, AppState};
 use crate::error::AppError;
+use crate::observability;
 use crate::openapi::ApiDoc;
 
 /// The whole application for one worker.
@@ -41,27 +42,63 @@ pub fn app(
         )
         .configure(api::configure)
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::complete(spec)))
         .service(web::resource("/docs").route(web::get().to(docs_redirect)))
         .default_service(web::to(no_route))
-        .wrap_fn(|req, srv| {
-            // Whatever a token unlocks is the caller's alone: never stored by shared caches.
-            let authenticated = req.headers().contains_key(header::AUTHORIZATION);
-            let response = srv.call(req);
-            async move {
-                let mut response = response.await?;
-                if authenticated {
-                    response.headers_mut().insert(
-                        header::CACHE_CONTROL,
-                        header::HeaderValue::from_static("private, no-store"),
-                    );
-                }
-                Ok(response)
-            }
-        })
+        .wrap(from_fn(response_policies))
+        .wrap(from_fn(reject_invalid_utf8))
         .wrap(cors)
         .wrap(security_headers())
-        .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(from_fn(observability::request::observe))
+}
+
+/// Content Security Policy for the interactive docs: only this origin's scripts; Swagger UI needs
+/// inline styles and data: images.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// Content Security Policy for everything else: JSON is never a document to run.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Per-response policies that depend on the request: caching of authenticated answers and the
+/// Content Security Policy.
+async fn response_policies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Whatever a token unlocks is the caller's alone: never stored by shared caches.
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let csp = if req.path().starts_with("/docs") {
+        DOCS_CSP
+    } else {
+        API_CSP
+    };
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if authenticated {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(csp),
+    );
+    Ok(response)
+}
+
+/// A path or query string whose percent-escapes do not decode to UTF-8 is a malformed request
+/// (400), answered before any route sees a mangled version of it.
+async fn reject_invalid_utf8(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let decodes = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8().is_ok();
+    if !decodes(req.path()) || !decodes(req.query_string()) {
+        let error = AppError::bad_param("uri", "invalid_utf8", "percent-escapes must decode to UTF-8");
+        return Ok(req.into_response(error.error_response()).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// The OpenAPI document of the whole API, as served at `/openapi.json`.
@@ -71,7 +108,7 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(api::configure)
         .split_for_parts();
-    spec
+    crate::openapi::complete(spec)
 }
 
 async fn docs_redirect() -> HttpResponse {
@@ -156,15 +193,39 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-/// Serves until SIGINT or SIGTERM, then drains requests in flight.
+/// Serves until SIGINT or SIGTERM, then stops accepting, lets requests in flight finish (up to
+/// `DATELINE_SHUTDOWN_TIMEOUT_SECS`), and returns; the pool closes when the state is dropped.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
-    let bind = state.config.bind;
-    let workers = state.config.workers;
-    tracing::info!(%bind, backend = state.config.database_url.backend_name(), "serving");
-    HttpServer::new(move || app(state.clone()))
-        .workers(workers)
-        .shutdown_timeout(30)
-        .bind(bind)?
-        .run()
-        .await
+    let config = state.config.clone();
+    tracing::info!(bind = %config.bind, backend = config.database_url.backend_name(), "serving");
+    let main = {
+        let state = state.clone();
+        HttpServer::new(move || app(state.clone()))
+            .workers(config.workers)
+            .shutdown_timeout(config.shutdown_timeout.as_secs())
+            .client_request_timeout(config.header_timeout)
+            .bind(config.bind)?
+            .run()
+    };
+    let Some(metrics_bind) = config.metrics_bind else {
+        return main.await;
+    };
+    tracing::info!(bind = %metrics_bind, "serving /metrics");
+    let metrics = HttpServer::new(move || {
+        let state = state.clone();
+        App::new().route(
+            "/metrics",
+            web::get().to(move || {
+                let state = state.clone();
+                async move { api::metrics::exposition(&state) }
+            }),
+        )
+    })
+    .workers(1)
+    .shutdown_timeout(1)
+    .bind(metrics_bind)?
+    .run();
+    // Both listen for the same signals; the process ends when both have stopped.
+    let (main, metrics) = futures_util::future::join(main, metrics).await;
+    main.and(metrics)
 }

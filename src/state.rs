@@ -10,6 +10,7 @@ use crate::auth::limiter::WindowLimiter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Pool;
+use crate::observability::metrics::Metrics;
 
 /// Per-process abuse limits.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenKeys>,
     pub limits: Arc<Limits>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             pool,
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
             limits: Arc::new(limits),
+            metrics: Arc::new(Metrics::new()),
             config: Arc::new(config),
             clock,
         }

@@ -39,26 +39,39 @@ impl<T: RequestBody + 'static> FromRequest for ValidJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
+        let (limit, timeout) = req
             .app_data::<web::Data<AppState>>()
-            .map(|s| match T::SIZE {
-                BodySize::Large => s.config.max_body_bytes,
-                BodySize::Small => s.config.max_small_body_bytes,
+            .map(|s| {
+                let limit = match T::SIZE {
+                    BodySize::Large => s.config.max_body_bytes,
+                    BodySize::Small => s.config.max_small_body_bytes,
+                };
+                (limit, s.config.body_timeout)
             })
-            .unwrap_or(16 * 1024);
+            .unwrap_or((16 * 1024, std::time::Duration::from_secs(10)));
         let checked = check_headers(req, limit);
         let mut payload = payload.take();
         Box::pin(async move {
             checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|e| AppError::bad_request(format!("The body could not be read: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
+            let read = async {
+                let mut body = web::BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk
+                        .map_err(|e| AppError::bad_request(format!("The body could not be read: {e}")))?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(too_large(limit));
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            // A client trickling its body must not hold a worker's attention forever.
+            let body = actix_web::rt::time::timeout(timeout, read).await.map_err(|_| {
+                AppError::RequestTimeout(format!(
+                    "The body did not arrive within {} seconds.",
+                    timeout.as_secs()
+                ))
+            })??;
             let value: T = parse(&body)?;
             value
                 .validate()

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod json;
+pub mod metrics;
 pub mod moderation;
 pub mod params;
 pub mod preconditions;
@@ -73,5 +74,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::delete_user),
     )
     .service(system::healthz)
+    .service(metrics::metrics)
     .service(system::readyz);
 }

@@ -177,7 +177,12 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
+        use std::sync::atomic::Ordering;
+        let waiting = &crate::observability::metrics::POOL_WAITING;
+        waiting.fetch_add(1, Ordering::Relaxed);
+        let conn = pool.get();
+        waiting.fetch_sub(1, Ordering::Relaxed);
+        let mut conn = conn?;
         work(&mut conn)
     })
     .await?

@@ -15,6 +15,7 @@ mod openapi;
 mod related;
 mod roles;
 mod sections;
+mod security;
 mod sources;
 mod system;
 mod tags;

@@ -1,0 +1,121 @@
+//! Prometheus metrics: requests by route template and status, latency, the connection pool,
+//! and response-cache hits. Served at `/metrics` only where configured (its own address, or
+//! behind a bearer token).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use crate::db::Pool;
+
+/// Requests waiting for a database connection right now (process-wide).
+pub static POOL_WAITING: AtomicI64 = AtomicI64::new(0);
+
+/// The service's metrics, one registry per application state.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool_in_use: IntGauge,
+    pool_idle: IntGauge,
+    pool_waiting: IntGauge,
+    pool_size: IntGauge,
+    cache: IntCounterVec,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new_custom(Some("dateline".to_owned()), None).expect("a valid prefix");
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, route template and status.",
+            ),
+            &["method", "route", "status"],
+        )
+        .expect("valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time to answer, by method and route template.",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["method", "route"],
+        )
+        .expect("valid metric");
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
+        let pool_in_use = gauge("db_pool_connections_in_use", "Database connections checked out.");
+        let pool_idle = gauge("db_pool_connections_idle", "Database connections open and idle.");
+        let pool_waiting = gauge("db_pool_waiting", "Requests waiting for a database connection.");
+        let pool_size = gauge("db_pool_max_size", "The pool's maximum size.");
+        let cache = IntCounterVec::new(
+            Opts::new(
+                "response_cache_total",
+                "Response cache lookups by result (hit, miss).",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(pool_in_use.clone()),
+            Box::new(pool_idle.clone()),
+            Box::new(pool_waiting.clone()),
+            Box::new(pool_size.clone()),
+            Box::new(cache.clone()),
+        ] {
+            registry.register(collector).expect("metric names are unique");
+        }
+        Self {
+            registry,
+            requests,
+            latency,
+            pool_in_use,
+            pool_idle,
+            pool_waiting,
+            pool_size,
+            cache,
+        }
+    }
+
+    /// Counts one answered request.
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .with_label_values(&[method, route, &status.to_string()])
+            .inc();
+        self.latency
+            .with_label_values(&[method, route])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn cache_lookup(&self, hit: bool) {
+        self.cache
+            .with_label_values(&[if hit { "hit" } else { "miss" }])
+            .inc();
+    }
+
+    /// The exposition text, with the pool gauges read now.
+    pub fn render(&self, pool: &Pool) -> String {
+        let state = pool.state();
+        self.pool_in_use
+            .set(i64::from(state.connections - state.idle_connections));
+        self.pool_idle.set(i64::from(state.idle_connections));
+        self.pool_waiting.set(POOL_WAITING.load(Ordering::Relaxed));
+        self.pool_size.set(i64::from(pool.max_size()));
+        let mut buffer = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
