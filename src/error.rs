@@ -296,14 +296,24 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
                 Self::Unavailable(format!("database busy: {}", info.message()))
             }
+            Error::BrokenTransactionManager => Self::Unavailable("broken connection".to_owned()),
             other => Self::internal(other),
         }
     }
 }
 
-/// SQLite reports lock waits past `busy_timeout` as plain errors; they are overload, not bugs.
+/// Errors that mean "the database is not there right now", not "this request is wrong": SQLite
+/// lock waits past `busy_timeout`, and PostgreSQL going away under a connection.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
+    const TRANSIENT: [&str; 6] = [
+        "database is locked",
+        "database is busy",
+        "terminating connection",
+        "server closed the connection",
+        "connection to server",
+        "the database system is",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
 }
 
 impl From<r2d2::Error> for AppError {

@@ -177,11 +177,14 @@ pub fn import(
     }
     db::write(conn, |conn| {
         let mut report = ImportReport::default();
-        for p in &prepared {
+        for (done, p) in prepared.iter().enumerate() {
             if write_one(conn, p, now)? {
                 report.created += 1;
             } else {
                 report.updated += 1;
+            }
+            if (done + 1) % 1000 == 0 {
+                eprintln!("import: {}/{} articles", done + 1, prepared.len());
             }
         }
         Ok::<_, ImportError>(report)

@@ -319,3 +319,78 @@ fn purge_empties_the_trash_from_the_command_line() {
     };
     assert_eq!(count, 0);
 }
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
+    let db = TestDb::new();
+    let port = free_port();
+    let mut child = dateline(&db, &[])
+        .env("DATELINE_BIND", format!("127.0.0.1:{port}"))
+        .env("DATELINE_SHUTDOWN_TIMEOUT_SECS", "10")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A request whose body is still on its way when the signal comes.
+    let body = r#"{"email": "nobody@example.com", "password": "not the password"}"#;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    stream.write_all(body[10..].as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "the request in flight was answered: {response}"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer accepting"
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_error_and_a_non_zero_exit() {
+    let db = TestDb::new();
+    let started = Instant::now();
+    let output = run(dateline(&db, &["serve"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nowhere")
+        .env("DATELINE_DB_POOL_TIMEOUT_MS", "500"));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("cannot connect to the postgres database"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(started.elapsed() < Duration::from_secs(20), "no retry loop");
+}
