@@ -356,7 +356,7 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
             .success()
     );
     std::thread::sleep(Duration::from_millis(500));
-    stream.write_all(body[10..].as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(
