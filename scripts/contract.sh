@@ -46,6 +46,7 @@ export DATELINE_JWT_SECRET="contract-test-secret-of-at-least-32-bytes"
 export DATELINE_LOGIN_MAX_FAILURES=100000
 export DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS=100000
 export DATELINE_COMMENTS_PER_MINUTE=0
+export DATELINE_METRICS_TOKEN="contract-metrics-token-0123456789"
 export DATELINE_CONTRACT_EMAIL="contract-editor@example.com"
 export DATELINE_CONTRACT_PASSWORD="contract editor passphrase"
 "$bin" migrate >/dev/null

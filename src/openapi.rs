@@ -85,5 +85,14 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator's `DATELINE_METRICS_TOKEN`."))
+                    .build(),
+            ),
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::state::AppState;
 /// database pool, response-cache hits.
 #[utoipa::path(
     tag = "system",
-    security(("bearer" = [])),
+    security(("metrics_token" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format.", body = String, content_type = "text/plain"),
         (status = 401, description = "The metrics token is missing or wrong.", body = Problem, content_type = "application/problem+json"),

@@ -81,6 +81,13 @@ pub enum ArticleSort {
     LeastRecentlyUpdated,
 }
 
+/// A position in a list ordered by (time, id): where the previous page ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub at: NaiveDateTime,
+    pub id: i64,
+}
+
 /// Which articles a list may show at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -113,6 +120,8 @@ pub struct ArticleFilter {
     /// Case-insensitive text, matched literally (LIKE wildcards escaped).
     pub text: Option<String>,
     pub sort: ArticleSort,
+    /// Keyset pagination: only articles after this position in `sort` order.
+    pub after: Option<Keyset>,
 }
 
 /// Published, and its publication time has come.
@@ -154,6 +163,30 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
     if let Some(author_id) = filter.restrict_to_author {
         query = query.filter(articles::author_id.eq(author_id));
     }
+    if let Some(k) = filter.after {
+        query = match filter.sort {
+            ArticleSort::NewestFirst => query.filter(
+                articles::published_at
+                    .lt(k.at)
+                    .or(articles::published_at.eq(k.at).and(articles::id.lt(k.id))),
+            ),
+            ArticleSort::OldestFirst => query.filter(
+                articles::published_at
+                    .gt(k.at)
+                    .or(articles::published_at.eq(k.at).and(articles::id.gt(k.id))),
+            ),
+            ArticleSort::RecentlyUpdated => query.filter(
+                articles::updated_at
+                    .lt(k.at)
+                    .or(articles::updated_at.eq(k.at).and(articles::id.lt(k.id))),
+            ),
+            ArticleSort::LeastRecentlyUpdated => query.filter(
+                articles::updated_at
+                    .gt(k.at)
+                    .or(articles::updated_at.eq(k.at).and(articles::id.gt(k.id))),
+            ),
+        };
+    }
     if let Some(ids) = &filter.section_ids {
         query = query.filter(articles::section_id.eq_any(ids));
     }
@@ -194,14 +227,16 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
     query
 }
 
-/// One page of the list and the number of matching articles.
+/// One page of the list, and the number of matching articles when `count` asks for it (counting
+/// every match costs a scan of the matches; a page does not).
 pub fn page(
     conn: &mut DbConn,
     filter: &ArticleFilter,
     now: NaiveDateTime,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<SummaryWithSection>, i64)> {
+    count: bool,
+) -> QueryResult<(Vec<SummaryWithSection>, Option<i64>)> {
     let mut query = list_query(filter, now);
     query = match filter.sort {
         ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
@@ -214,7 +249,11 @@ pub fn page(
         .offset(offset)
         .limit(limit)
         .load(conn)?;
-    let total = list_query(filter, now).count().get_result(conn)?;
+    let total = if count {
+        Some(list_query(filter, now).count().get_result(conn)?)
+    } else {
+        None
+    };
     Ok((items, total))
 }
 

@@ -11,8 +11,10 @@ async fn an_empty_database_answers_an_empty_page() {
     let body = app.get("/api/v1/articles").await.json(200);
     assert_eq!(
         body,
-        json!({"data": [], "meta": {"page": 1, "per_page": 20, "total": 0}})
+        json!({"data": [], "meta": {"page": 1, "per_page": 20, "has_more": false}})
     );
+    let counted = app.get("/api/v1/articles?total=true").await.json(200);
+    assert_eq!(counted["meta"]["total"], 0);
 }
 
 #[actix_web::test]
@@ -23,7 +25,7 @@ async fn only_published_articles_whose_time_has_come_are_listed() {
     app.article("archived-one").archived().create();
     app.article("scheduled").published_hours_ago(-3).create();
 
-    let body = app.get("/api/v1/articles").await.json(200);
+    let body = app.get("/api/v1/articles?total=true").await.json(200);
     assert_eq!(slugs(&body), ["visible"]);
     assert_eq!(body["meta"]["total"], 1);
     for hidden in ["a-draft", "scheduled"] {
@@ -37,7 +39,10 @@ async fn only_published_articles_whose_time_has_come_are_listed() {
 async fn a_scheduled_article_appears_when_its_time_comes() {
     let app = TestApp::new();
     app.article("tomorrow").published_hours_ago(-24).create();
-    assert_eq!(app.get("/api/v1/articles").await.json(200)["meta"]["total"], 0);
+    assert_eq!(
+        app.get("/api/v1/articles?total=true").await.json(200)["meta"]["total"],
+        0
+    );
     app.get("/api/v1/articles/tomorrow").await.problem(404);
 
     app.clock.advance(Duration::hours(24));
@@ -76,7 +81,7 @@ async fn lists_are_newest_first_by_default_and_can_be_sorted() {
 }
 
 #[actix_web::test]
-async fn pages_split_the_list_and_report_the_total() {
+async fn pages_split_the_list_and_count_only_when_asked() {
     let app = TestApp::new();
     for hours in 1..=5 {
         app.article(&format!("story-{hours}"))
@@ -85,12 +90,80 @@ async fn pages_split_the_list_and_report_the_total() {
     }
     let first = app.get("/api/v1/articles?per_page=2").await.json(200);
     assert_eq!(slugs(&first), ["story-1", "story-2"]);
-    assert_eq!(first["meta"], json!({"page": 1, "per_page": 2, "total": 5}));
-    let third = app.get("/api/v1/articles?per_page=2&page=3").await.json(200);
+    assert_eq!(first["meta"]["has_more"], true);
+    assert!(first["meta"].get("total").is_none(), "no count unless asked");
+    let counted = app.get("/api/v1/articles?per_page=2&total=true").await.json(200);
+    assert_eq!(counted["meta"]["total"], 5);
+    let third = app
+        .get("/api/v1/articles?per_page=2&page=3&total=true")
+        .await
+        .json(200);
     assert_eq!(slugs(&third), ["story-5"]);
-    let beyond = app.get("/api/v1/articles?per_page=2&page=4").await.json(200);
+    assert_eq!(third["meta"]["has_more"], false);
+    assert!(third["meta"].get("next_cursor").is_none());
+    let beyond = app
+        .get("/api/v1/articles?per_page=2&page=4&total=true")
+        .await
+        .json(200);
     assert_eq!(slugs(&beyond), Vec::<String>::new());
     assert_eq!(beyond["meta"]["total"], 5);
+}
+
+#[actix_web::test]
+async fn cursors_page_through_the_list_stably_while_new_articles_arrive() {
+    let app = TestApp::new();
+    for hours in 1..=5 {
+        app.article(&format!("story-{hours}"))
+            .published_hours_ago(hours)
+            .create();
+    }
+    let first = app.get("/api/v1/articles?per_page=2").await.json(200);
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    // A story published now would shift every page number by one; cursors do not move.
+    app.article("breaking").published_hours_ago(0).create();
+    let second = app
+        .get(&format!("/api/v1/articles?per_page=2&cursor={cursor}"))
+        .await
+        .json(200);
+    assert_eq!(slugs(&second), ["story-3", "story-4"]);
+    assert!(second["meta"].get("page").is_none());
+    let cursor = second["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    let last = app
+        .get(&format!("/api/v1/articles?per_page=2&cursor={cursor}"))
+        .await
+        .json(200);
+    assert_eq!(slugs(&last), ["story-5"]);
+    assert_eq!(last["meta"]["has_more"], false);
+
+    let oldest = app
+        .get("/api/v1/articles?per_page=2&sort=published_at")
+        .await
+        .json(200);
+    let cursor = oldest["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    let next = app
+        .get(&format!(
+            "/api/v1/articles?per_page=2&sort=published_at&cursor={cursor}"
+        ))
+        .await
+        .json(200);
+    assert_eq!(slugs(&next), ["story-3", "story-2"]);
+    // A cursor belongs to its order, and to keyset mode.
+    assert_eq!(
+        app.get(&format!("/api/v1/articles?cursor={cursor}"))
+            .await
+            .error_fields(400),
+        ["cursor"]
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/articles?page=2&cursor={cursor}"))
+            .await
+            .error_fields(400),
+        ["cursor"]
+    );
+    assert_eq!(
+        app.get("/api/v1/articles?cursor=garbage").await.error_fields(400),
+        ["cursor"]
+    );
 }
 
 #[actix_web::test]
@@ -201,7 +274,9 @@ async fn tag_source_and_author_filters_narrow_the_list() {
         ["one"]
     );
     assert_eq!(
-        app.get("/api/v1/articles?author=999999").await.json(200)["meta"]["total"],
+        app.get("/api/v1/articles?author=999999&total=true")
+            .await
+            .json(200)["meta"]["total"],
         0
     );
 }
@@ -265,7 +340,7 @@ async fn like_wildcards_and_sql_in_the_search_text_match_literally() {
         Vec::<String>::new()
     );
     let injection = app
-        .get("/api/v1/articles?q=%27%20OR%201%3D1%20--")
+        .get("/api/v1/articles?q=%27%20OR%201%3D1%20--&total=true")
         .await
         .json(200);
     assert_eq!(injection["meta"]["total"], 0);

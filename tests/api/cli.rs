@@ -161,7 +161,7 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains(r#"{"data":[],"meta":{"page":1,"per_page":20,"total":0}}"#));
+    assert!(response.contains(r#"{"data":[],"meta":{"page":1,"per_page":20,"has_more":false}}"#));
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

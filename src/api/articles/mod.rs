@@ -2,6 +2,7 @@
 //! This file holds the shapes both sides answer with and how they are assembled.
 
 pub mod corrections;
+pub mod cursor;
 pub mod history;
 pub mod read;
 pub mod trash;
@@ -13,7 +14,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::params::PageMeta;
 use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -72,7 +72,24 @@ pub struct ArticleSummary {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ArticleList {
     pub data: Vec<ArticleSummary>,
-    pub meta: PageMeta,
+    pub meta: ArticleListMeta,
+}
+
+/// Where a page of articles sits in the list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ArticleListMeta {
+    /// The page number, in page-number mode; absent with `cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    pub per_page: u32,
+    /// How many articles match over all pages: only with `total=true` (counting costs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+    /// Whether more articles follow this page.
+    pub has_more: bool,
+    /// Pass as `cursor` for the next page; stable while new articles arrive. Absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// An article's section with its path from the root.

@@ -73,10 +73,10 @@ pub async fn list_trash(
             sort: ArticleSort::RecentlyUpdated,
             ..ArticleFilter::default()
         };
-        let (rows, total) = article::page(conn, &filter, now, page.offset(), page.limit())?;
+        let (rows, total) = article::page(conn, &filter, now, page.offset(), page.limit(), true)?;
         Ok(TrashList {
             data: summaries(conn, rows)?,
-            meta: page.meta(total),
+            meta: page.meta(total.unwrap_or_default()),
             purge_before: utc(purge_before),
         })
     })
