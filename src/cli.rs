@@ -144,6 +144,7 @@ fn run(command: Command) -> Result<(), String> {
                 std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let articles = import::parse(&json)?;
             let report = import::import(&mut conn, &articles, now)?;
+            announce_write(&mut conn);
             println!(
                 "imported {} article(s) from {}: {} created, {} updated",
                 articles.len(),
@@ -173,6 +174,7 @@ fn run(command: Command) -> Result<(), String> {
                 }
             })
             .map_err(|e| format!("seeding failed: {e}"))?;
+            announce_write(&mut conn);
             println!(
                 "seeded {} articles and {} comments in {:.1}s",
                 report.articles,
@@ -218,6 +220,7 @@ fn run(command: Command) -> Result<(), String> {
                 Ok::<_, AppError>(done)
             })
             .map_err(|e| format!("purge failed: {e}"))?;
+            announce_write(&mut conn);
             println!(
                 "purged {purged} article(s) trashed before {}",
                 cutoff.and_utc().to_rfc3339()
@@ -283,4 +286,12 @@ fn bootstrap_admin(
         .map_err(|e| format!("DATELINE_ADMIN_EMAIL/DATELINE_ADMIN_PASSWORD: {e}"))?;
     tracing::info!(email = %created.email, "created the first admin account");
     Ok(())
+}
+
+/// Tells running servers that the content changed, so they empty their response caches (within
+/// about a second) instead of serving what was there before.
+fn announce_write(conn: &mut db::DbConn) {
+    if let Err(e) = crate::http_cache::store::bump_generation(conn) {
+        eprintln!("dateline: warning: running servers may serve cached answers for a while: {e}");
+    }
 }

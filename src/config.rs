@@ -169,6 +169,14 @@ pub struct Config {
     pub header_timeout: Duration,
     /// A client must send its whole body within this time (slow uploads are cut off).
     pub body_timeout: Duration,
+    /// `Cache-Control: public, max-age` of anonymous public reads, for browsers and CDNs.
+    pub cache_max_age_secs: u32,
+    /// `stale-while-revalidate` of anonymous public reads.
+    pub cache_stale_while_revalidate_secs: u32,
+    /// Memory for the in-process response cache, in bytes; 0 turns it off.
+    pub response_cache_bytes: u64,
+    /// Answers smaller than this are not compressed.
+    pub compress_min_bytes: usize,
 }
 
 /// A variable with a value the process cannot run with.
@@ -250,6 +258,16 @@ impl Config {
                 16.. => Ok(Some(v.to_owned())),
                 _ => Err("is too short: at least 16 characters".to_owned()),
             })?,
+            cache_max_age_secs: env.parse_range("DATELINE_CACHE_MAX_AGE_SECS", 30, 0, 86_400)?,
+            cache_stale_while_revalidate_secs: env.parse_range(
+                "DATELINE_CACHE_STALE_WHILE_REVALIDATE_SECS",
+                60,
+                0,
+                86_400,
+            )?,
+            response_cache_bytes: u64::from(env.parse_range("DATELINE_RESPONSE_CACHE_MB", 64, 0, 65_536)?)
+                * 1_048_576,
+            compress_min_bytes: env.parse_range("DATELINE_COMPRESS_MIN_BYTES", 1024, 0, 1_048_576)? as usize,
             shutdown_timeout: Duration::from_secs(
                 env.parse_range("DATELINE_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?
                     .into(),

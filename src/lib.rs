@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod http_cache;
 pub mod models;
 pub mod observability;
 pub mod openapi;

@@ -37,7 +37,8 @@ pub fn spec_json() -> String {
 pub struct ApiDoc;
 
 /// Adds what every operation of a kind can answer, once all routes are collected: a route that
-/// reads a body can also time out waiting for it (408).
+/// reads a body can also time out waiting for it (408); an anonymous public read can answer
+/// 304 to a conditional request.
 pub fn complete(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     for item in spec.paths.paths.values_mut() {
@@ -61,6 +62,21 @@ pub fn complete(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi 
                 .responses
                 .responses
                 .insert("408".to_owned(), timeout.into());
+        }
+    }
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let Some(get) = item.get.as_mut() else { continue };
+        let anonymous = get
+            .security
+            .as_ref()
+            .is_none_or(|requirements| requirements.iter().any(|r| r == &Default::default()));
+        if path.starts_with("/api/v1/") && anonymous && !get.responses.responses.contains_key("304") {
+            let not_modified = ResponseBuilder::new()
+                .description("The copy named by If-None-Match (or dated by If-Modified-Since) is current.")
+                .build();
+            get.responses
+                .responses
+                .insert("304".to_owned(), not_modified.into());
         }
     }
     spec

@@ -45,6 +45,7 @@ pub fn app(
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::complete(spec)))
         .service(web::resource("/docs").route(web::get().to(docs_redirect)))
         .default_service(web::to(no_route))
+        .wrap(from_fn(crate::http_cache::layer))
         .wrap(from_fn(response_policies))
         .wrap(from_fn(reject_invalid_utf8))
         .wrap(cors)

@@ -10,6 +10,7 @@ use crate::auth::limiter::WindowLimiter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Pool;
+use crate::http_cache::store::ResponseCache;
 use crate::observability::metrics::Metrics;
 
 /// Per-process abuse limits.
@@ -31,6 +32,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
+    pub cache: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
             limits: Arc::new(limits),
             metrics: Arc::new(Metrics::new()),
+            cache: Arc::new(ResponseCache::new(config.response_cache_bytes)),
             config: Arc::new(config),
             clock,
         }

@@ -19,6 +19,7 @@ use crate::api::views::utc;
 use crate::auth::client;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
+use crate::http_cache::surrogate_keys;
 use crate::models::article::{self, Article};
 use crate::models::comment::{self, Comment, NewComment, STATUS_APPROVED, STATUS_PENDING};
 use crate::state::AppState;
@@ -326,14 +327,18 @@ pub async fn list_comments(
         let (roots, total) = comment::approved_threads(conn, article.id, page.offset(), page.limit())?;
         let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
         let replies = comment::approved_replies(conn, &root_ids)?;
-        Ok(Ok(CommentList {
+        let list = CommentList {
             data: nest(roots, replies),
             meta: page.meta(total),
-        }))
+        };
+        Ok(Ok((article.id, list)))
     })
     .await?;
     Ok(match list {
-        Ok(list) => HttpResponse::Ok().json(list),
+        Ok((id, list)) => {
+            let keys = [format!("comments-article-{id}"), format!("article-{id}")];
+            HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list)
+        }
         Err(current) => moved(
             &format!("/api/v1/articles/{current}/comments"),
             req.query_string(),

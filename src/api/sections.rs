@@ -16,6 +16,7 @@ use crate::api::views::SectionRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
+use crate::http_cache::surrogate_keys;
 use crate::models::article;
 use crate::models::section::{self, NewSection, Section, SectionChanges, SectionTree};
 
@@ -74,7 +75,7 @@ pub struct SectionDetail {
 pub async fn list_sections(
     state: web::Data<AppState>,
     query: Params<PageQuery>,
-) -> Result<web::Json<SectionList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
     let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
     let ordered = tree.in_tree_order();
@@ -90,10 +91,12 @@ pub async fn list_sections(
             position: s.position,
         })
         .collect();
-    Ok(web::Json(SectionList {
-        data,
-        meta: page.meta(ordered.len() as i64),
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(surrogate_keys(["sections"]))
+        .json(SectionList {
+            data,
+            meta: page.meta(ordered.len() as i64),
+        }))
 }
 
 /// Reads one section with its breadcrumb and direct sub-sections. Its articles are listed by
@@ -124,6 +127,11 @@ pub async fn get_section(
     if caller.0.is_some() {
         response.insert_header((header::ETAG, preconditions::etag(section.version)));
     }
+    // A section's answer includes its parents and children: any section change may touch it.
+    response.insert_header(surrogate_keys([
+        "sections".to_owned(),
+        format!("section-{}", section.slug),
+    ]));
     Ok(response.json(section_detail(&tree, section)))
 }
 

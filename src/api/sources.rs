@@ -16,6 +16,7 @@ use crate::api::views::SourceRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http_cache::{http_date, surrogate_keys};
 use crate::models::article;
 use crate::models::source::{self, NewSource, Source, SourceChanges};
 
@@ -42,16 +43,18 @@ pub struct SourceList {
 pub async fn list_sources(
     state: web::Data<AppState>,
     query: Params<PageQuery>,
-) -> Result<web::Json<SourceList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
     let (items, total) = db::run(&state.pool, move |conn| {
         Ok(source::page(conn, page.offset(), page.limit())?)
     })
     .await?;
-    Ok(web::Json(SourceList {
-        data: items.iter().map(SourceRef::from).collect(),
-        meta: page.meta(total),
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(surrogate_keys(["sources"]))
+        .json(SourceList {
+            data: items.iter().map(SourceRef::from).collect(),
+            meta: page.meta(total),
+        }))
 }
 
 /// Reads one source. Its articles are listed by `GET /api/v1/articles?source={slug}`.
@@ -82,6 +85,9 @@ pub async fn get_source(
     if caller.0.is_some() {
         response.insert_header((header::ETAG, preconditions::etag(t.version)));
     }
+    // The answer is this one row: its update time is a sound Last-Modified.
+    response.insert_header((header::LAST_MODIFIED, http_date(t.updated_at.and_utc())));
+    response.insert_header(surrogate_keys([format!("source-{}", t.slug)]));
     Ok(response.json(SourceRef::from(&t)))
 }
 

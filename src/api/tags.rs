@@ -15,6 +15,7 @@ use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_article
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http_cache::{http_date, surrogate_keys};
 use crate::models::article;
 use crate::models::tag::{self, NewTag, Tag, TagChanges};
 
@@ -61,16 +62,18 @@ pub struct TagList {
 pub async fn list_tags(
     state: web::Data<AppState>,
     query: Params<PageQuery>,
-) -> Result<web::Json<TagList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
     let (items, total) = db::run(&state.pool, move |conn| {
         Ok(tag::page(conn, page.offset(), page.limit())?)
     })
     .await?;
-    Ok(web::Json(TagList {
-        data: items.into_iter().map(TagDetail::from).collect(),
-        meta: page.meta(total),
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(surrogate_keys(["tags"]))
+        .json(TagList {
+            data: items.into_iter().map(TagDetail::from).collect(),
+            meta: page.meta(total),
+        }))
 }
 
 /// Reads one tag.
@@ -101,6 +104,9 @@ pub async fn get_tag(
     if caller.0.is_some() {
         response.insert_header((header::ETAG, preconditions::etag(t.version)));
     }
+    // The answer is this one row: its update time is a sound Last-Modified.
+    response.insert_header((header::LAST_MODIFIED, http_date(t.updated_at.and_utc())));
+    response.insert_header(surrogate_keys([format!("tag-{}", t.slug)]));
     Ok(response.json(TagDetail::from(t)))
 }
 

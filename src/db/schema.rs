@@ -170,6 +170,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cache_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (user_id));
@@ -199,4 +206,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slugs,
     article_corrections,
     audit_log,
+    cache_generation,
 );

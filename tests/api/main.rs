@@ -6,6 +6,7 @@ mod support;
 
 mod articles;
 mod auth;
+mod caching;
 mod cli;
 mod comments;
 mod editorial;

@@ -14,6 +14,7 @@ use crate::api::preconditions;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
+use crate::http_cache::surrogate_keys;
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope};
 use crate::models::section::Section;
 use crate::models::{section, source, tag};
@@ -175,7 +176,7 @@ pub async fn list_articles(
     state: web::Data<AppState>,
     caller: MaybeAuthUser,
     query: Params<ArticleListQuery>,
-) -> Result<web::Json<ArticleList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
     let text = query.q.as_deref().map(check_search_text).transpose()?;
@@ -213,6 +214,11 @@ pub async fn list_articles(
         None => None,
     };
     let count = query.total.unwrap_or(false);
+    let keys: Vec<String> = std::iter::once("articles".to_owned())
+        .chain(query.section.iter().map(|s| format!("section-{s}")))
+        .chain(query.tag.iter().map(|t| format!("tag-{t}")))
+        .chain(query.source.iter().map(|s| format!("source-{s}")))
+        .collect();
     let now = state.now();
     let list = db::run(&state.pool, move |conn| {
         let filter = ArticleFilter {
@@ -248,7 +254,7 @@ pub async fn list_articles(
         })
     })
     .await?;
-    Ok(web::Json(list))
+    Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
 }
 
 fn check_search_text(q: &str) -> Result<String, AppError> {
@@ -347,10 +353,23 @@ pub async fn get_article(
             if editorial {
                 response.insert_header((header::ETAG, preconditions::etag(version)));
             }
+            response.insert_header(surrogate_keys(article_keys(&detail)));
             Ok(response.json(detail))
         }
         Err(current) => Ok(moved(&format!("/api/v1/articles/{current}"), "")),
     }
+}
+
+/// What an article's answer depends on: itself, its section, tags, sources and author.
+pub fn article_keys(detail: &ArticleDetail) -> Vec<String> {
+    let mut keys = vec![
+        format!("article-{}", detail.id),
+        format!("section-{}", detail.section.slug),
+    ];
+    keys.extend(detail.tags.iter().map(|t| format!("tag-{}", t.slug)));
+    keys.extend(detail.sources.iter().map(|s| format!("source-{}", s.slug)));
+    keys.extend(detail.author.iter().map(|a| format!("author-{}", a.id)));
+    keys
 }
 
 /// Where a slug leads.
@@ -466,13 +485,19 @@ pub async fn related_articles(
             .collect();
         let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
         let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
-        Ok(Ok(RelatedArticles {
+        let related = RelatedArticles {
             data: summaries(conn, rows)?,
-        }))
+        };
+        Ok(Ok((article.id, related)))
     })
     .await?;
     Ok(match related {
-        Ok(related) => HttpResponse::Ok().json(related),
+        Ok((id, related)) => {
+            let keys = ["articles".to_owned(), format!("article-{id}")];
+            HttpResponse::Ok()
+                .insert_header(surrogate_keys(keys))
+                .json(related)
+        }
         Err(current) => moved(&format!("/api/v1/articles/{current}/related"), req.query_string()),
     })
 }

@@ -1,0 +1,196 @@
+//! HTTP caching of anonymous public reads: strong `ETag`s and 304s, `Last-Modified` where the
+//! handler knows a time, `Cache-Control` for browsers and CDNs, compression, and the in-process
+//! response cache (see [`store`]). Requests with a token are never cached (and are answered
+//! `private, no-store` elsewhere); writes invalidate.
+
+pub mod encoding;
+pub mod store;
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::state::AppState;
+use encoding::Encoding;
+use store::CachedResponse;
+
+/// The header naming what an answer depends on, for precise CDN purges.
+pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
+
+/// Headers of the handler's answer kept with a cached one.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, SURROGATE_KEY, header::LAST_MODIFIED];
+
+/// `Surrogate-Key: a b c`, for handlers.
+pub fn surrogate_keys<I, S>(keys: I) -> (HeaderName, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let joined = keys
+        .into_iter()
+        .map(|k| k.as_ref().to_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (SURROGATE_KEY, joined)
+}
+
+fn is_public_read(req: &ServiceRequest) -> bool {
+    req.method() == Method::GET
+        && req.path().starts_with("/api/v1/")
+        && !req.headers().contains_key(header::AUTHORIZATION)
+}
+
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+/// The middleware.
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !is_public_read(&req) {
+        let method = req.method().clone();
+        let response = next.call(req).await?;
+        if is_write(&method) && response.status().is_success() {
+            state.cache.written(&state.pool).await;
+        }
+        return Ok(response.map_into_boxed_body());
+    }
+    let encoding = encoding::negotiate(req.headers());
+    let key = format!("{}?{}#{encoding:?}", req.path(), req.query_string());
+    state.cache.refresh(&state.pool, state.now()).await;
+    if let Some(hit) = state.cache.get(&key) {
+        state.metrics.cache_lookup(true);
+        let (req, _) = req.into_parts();
+        let response = answer(&req, &hit);
+        return Ok(ServiceResponse::new(req, response));
+    }
+    if state.cache.enabled() {
+        state.metrics.cache_lookup(false);
+    }
+    let generation = state.cache.generation();
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (req, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let body = to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
+    let entry = prepare(&state, head.headers(), &body, encoding, generation);
+    let response = answer(&req, &entry);
+    state.cache.put(key, entry);
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// The cacheable answer: encoded body, validators and caching headers.
+fn prepare(
+    state: &AppState,
+    handler_headers: &HeaderMap,
+    body: &[u8],
+    encoding: Encoding,
+    generation: u64,
+) -> CachedResponse {
+    let encoding = if body.len() < state.config.compress_min_bytes {
+        Encoding::Identity
+    } else {
+        encoding
+    };
+    let digest = Sha256::digest(body);
+    let etag = format!("\"{}{}\"", hex::encode(&digest[..16]), encoding.etag_suffix());
+    let mut headers: Vec<(HeaderName, HeaderValue)> = KEPT_HEADERS
+        .iter()
+        .filter_map(|name| handler_headers.get(name).map(|v| (name.clone(), v.clone())))
+        .collect();
+    let cache_control = format!(
+        "public, max-age={}, stale-while-revalidate={}",
+        state.config.cache_max_age_secs, state.config.cache_stale_while_revalidate_secs
+    );
+    headers.push((
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&cache_control).unwrap_or(HeaderValue::from_static("public")),
+    ));
+    // The answer differs by coding, and an authenticated request gets another (private) one.
+    headers.push((
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Authorization"),
+    ));
+    if let Some(coding) = encoding.header_value() {
+        headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(coding)));
+    }
+    CachedResponse {
+        generation,
+        etag,
+        body: encoding::encode(body, encoding).into(),
+        headers,
+    }
+}
+
+/// 304 when the client's copy is current, else the whole answer.
+fn answer(req: &HttpRequest, entry: &CachedResponse) -> HttpResponse {
+    let not_modified = match req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tags) => etag_listed(tags, &entry.etag),
+        None => modified_since_ok(req, entry),
+    };
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response.insert_header((header::ETAG, entry.etag.clone()));
+    for (name, value) in &entry.headers {
+        if not_modified && (name == header::CONTENT_TYPE || name == header::CONTENT_ENCODING) {
+            continue;
+        }
+        response.insert_header((name.clone(), value.clone()));
+    }
+    if not_modified {
+        response.finish()
+    } else {
+        response.body(entry.body.clone())
+    }
+}
+
+/// If-None-Match uses the weak comparison: `W/` prefixes do not matter.
+fn etag_listed(header_value: &str, etag: &str) -> bool {
+    let bare = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    header_value.trim() == "*" || header_value.split(',').any(|tag| bare(tag) == bare(etag))
+}
+
+/// If-Modified-Since, only where the answer has a Last-Modified time.
+fn modified_since_ok(req: &HttpRequest, entry: &CachedResponse) -> bool {
+    let since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok());
+    let last = entry
+        .headers
+        .iter()
+        .find(|(name, _)| name == header::LAST_MODIFIED)
+        .and_then(|(_, v)| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok());
+    matches!((since, last), (Some(since), Some(last)) if last <= since)
+}
+
+/// An HTTP date for `Last-Modified`.
+pub fn http_date(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}

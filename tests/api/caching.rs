@@ -1,0 +1,346 @@
+//! HTTP caching of public reads: validators, 304s, Cache-Control, Vary, Surrogate-Key,
+//! compression, and the response cache that never serves what a fresh query would not.
+
+use std::io::Read;
+
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+use chrono::Duration;
+use serde_json::json;
+
+use crate::support::{TestApp, slugs};
+
+fn cached_app() -> TestApp {
+    TestApp::with_config(|c| c.response_cache_bytes = 8 * 1_048_576)
+}
+
+#[actix_web::test]
+async fn public_reads_carry_a_strong_etag_and_revalidate_to_304() {
+    let app = TestApp::new();
+    app.article("story")
+        .tags(&["iran"])
+        .sources(&["agencies"])
+        .create();
+    for uri in [
+        "/api/v1/articles",
+        "/api/v1/articles/story",
+        "/api/v1/articles/story/related",
+        "/api/v1/articles/story/comments",
+        "/api/v1/sections",
+        "/api/v1/sections/world-news",
+        "/api/v1/tags",
+        "/api/v1/tags/iran",
+        "/api/v1/sources",
+        "/api/v1/sources/agencies",
+    ] {
+        let first = app.get(uri).await;
+        assert_eq!(first.status, 200, "{uri}");
+        let etag = first
+            .header("etag")
+            .unwrap_or_else(|| panic!("{uri} has an ETag"));
+        assert!(
+            etag.starts_with('"') && !etag.starts_with("W/"),
+            "{uri}: strong ETag {etag}"
+        );
+        assert_eq!(
+            first.header("cache-control").as_deref(),
+            Some("public, max-age=30, stale-while-revalidate=60"),
+            "{uri}"
+        );
+        let vary = first.header("vary").unwrap_or_default();
+        for varies in ["Accept-Encoding", "Authorization", "Origin"] {
+            assert!(vary.contains(varies), "{uri}: Vary {vary}");
+        }
+        assert!(
+            first.header("surrogate-key").is_some_and(|k| !k.is_empty()),
+            "{uri}"
+        );
+
+        let again = app
+            .send(
+                TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("If-None-Match", etag.clone())),
+            )
+            .await;
+        assert_eq!(again.status, 304, "{uri}");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.clone()));
+        let weak = app
+            .send(
+                TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("If-None-Match", format!("W/{etag}"))),
+            )
+            .await;
+        assert_eq!(weak.status, 304, "If-None-Match compares weakly");
+        let other = app
+            .send(
+                TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("If-None-Match", "\"nope\"")),
+            )
+            .await;
+        assert_eq!(other.status, 200);
+    }
+}
+
+#[actix_web::test]
+async fn the_etag_changes_when_the_content_does_even_without_an_edit() {
+    let app = TestApp::new();
+    let id = app.article("story").create();
+    let before = app.get("/api/v1/articles/story").await.header("etag").unwrap();
+    app.comment(id, "approved", "a new approved comment changes comment_count");
+    let after = app.get("/api/v1/articles/story").await;
+    assert_ne!(after.header("etag").unwrap(), before);
+    let revalidated = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/articles/story")
+                .insert_header(("If-None-Match", before)),
+        )
+        .await;
+    assert_eq!(revalidated.status, 200);
+}
+
+#[actix_web::test]
+async fn single_row_answers_have_last_modified_and_honour_if_modified_since() {
+    let app = TestApp::new();
+    app.tag("iran", "Iran");
+    let first = app.get("/api/v1/tags/iran").await;
+    assert_eq!(
+        first.header("last-modified").as_deref(),
+        Some("Mon, 01 Jun 2026 12:00:00 GMT")
+    );
+    let same = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/tags/iran")
+                .insert_header(("If-Modified-Since", "Mon, 01 Jun 2026 12:00:00 GMT")),
+        )
+        .await;
+    assert_eq!(same.status, 304);
+    let older = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/tags/iran")
+                .insert_header(("If-Modified-Since", "Sun, 31 May 2026 12:00:00 GMT")),
+        )
+        .await;
+    assert_eq!(older.status, 200);
+}
+
+#[actix_web::test]
+async fn surrogate_keys_name_what_an_answer_depends_on() {
+    let app = TestApp::new();
+    let jane = app.user("jane@example.com", "Jane", "author");
+    let id = app
+        .article("story")
+        .tags(&["iran", "pakistan"])
+        .sources(&["agencies"])
+        .author(jane)
+        .create();
+    let keys = app
+        .get("/api/v1/articles/story")
+        .await
+        .header("surrogate-key")
+        .unwrap();
+    let keys: Vec<&str> = keys.split(' ').collect();
+    for key in [
+        format!("article-{id}"),
+        "section-world-news".into(),
+        "tag-iran".into(),
+        "tag-pakistan".into(),
+        "source-agencies".into(),
+        format!("author-{jane}"),
+    ] {
+        assert!(keys.contains(&key.as_str()), "{key} in {keys:?}");
+    }
+    let list = app
+        .get("/api/v1/articles?tag=iran")
+        .await
+        .header("surrogate-key")
+        .unwrap();
+    assert_eq!(list, "articles tag-iran");
+    let comments = app
+        .get("/api/v1/articles/story/comments")
+        .await
+        .header("surrogate-key")
+        .unwrap();
+    assert_eq!(comments, format!("comments-article-{id} article-{id}"));
+}
+
+#[actix_web::test]
+async fn authenticated_and_failed_answers_are_never_cacheable() {
+    let app = cached_app();
+    let (_, editor) = app.logged_in("editor").await;
+    app.article("story").create();
+    let private = app.get_as("/api/v1/articles/story", &editor).await;
+    assert_eq!(
+        private.header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
+    let missing = app.get("/api/v1/articles/nothing").await;
+    assert_eq!(missing.header("cache-control").as_deref(), Some("no-store"));
+    assert!(missing.header("etag").is_none());
+}
+
+#[actix_web::test]
+async fn large_answers_are_compressed_when_accepted_small_ones_are_not() {
+    let app = TestApp::new();
+    for n in 0..20 {
+        app.article(&format!("story-{n}"))
+            .summary(Some(&"A long summary. ".repeat(20)))
+            .create();
+    }
+    let plain = app.get("/api/v1/articles").await;
+    assert!(plain.header("content-encoding").is_none());
+    for (accept, coding) in [("gzip", "gzip"), ("br, gzip", "br")] {
+        let response = app
+            .send(
+                TestRequest::get()
+                    .uri("/api/v1/articles")
+                    .insert_header(("Accept-Encoding", accept)),
+            )
+            .await;
+        assert_eq!(response.header("content-encoding").as_deref(), Some(coding));
+        assert!(
+            response.body.len() * 3 < plain.body.len(),
+            "{coding} shrinks the answer"
+        );
+        assert_ne!(
+            response.header("etag"),
+            plain.header("etag"),
+            "validators differ per coding"
+        );
+        if coding == "gzip" {
+            let mut decoded = Vec::new();
+            flate2::read::GzDecoder::new(&response.body[..])
+                .read_to_end(&mut decoded)
+                .unwrap();
+            assert_eq!(decoded, plain.body);
+        }
+    }
+    let small = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/tags")
+                .insert_header(("Accept-Encoding", "gzip")),
+        )
+        .await;
+    assert!(
+        small.header("content-encoding").is_none(),
+        "{} bytes is not worth compressing",
+        small.body.len()
+    );
+}
+
+#[actix_web::test]
+async fn the_response_cache_serves_hits_and_a_write_is_visible_at_once() {
+    let app = cached_app();
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    app.article("first").create();
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["first"]);
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["first"]);
+    let body = json!({"headline": "Second", "section": "world-news", "status": "published"});
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    assert_eq!(
+        slugs(&app.get("/api/v1/articles").await.json(200)),
+        ["second", "first"],
+        "the next read sees the write"
+    );
+    app.write_current(
+        Method::PATCH,
+        "/api/v1/articles/second",
+        &editor,
+        Some(json!({"headline": "Second, corrected"})),
+    )
+    .await
+    .json(200);
+    assert_eq!(
+        app.get("/api/v1/articles/second").await.json(200)["headline"],
+        "Second, corrected"
+    );
+
+    let metrics = TestApp::with_config(|c| {
+        c.response_cache_bytes = 8 * 1_048_576;
+        c.metrics_token = Some("metrics-token-0123456789".into());
+    });
+    metrics.article("story").create();
+    for _ in 0..3 {
+        metrics.get("/api/v1/articles/story").await.json(200);
+    }
+    let text = metrics
+        .call(Method::GET, "/metrics", Some("metrics-token-0123456789"))
+        .await
+        .text();
+    assert!(
+        text.contains(r#"dateline_response_cache_total{result="hit"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"dateline_response_cache_total{result="miss"} 1"#),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn a_scheduled_article_appears_in_cached_lists_when_its_time_comes() {
+    let app = cached_app();
+    app.article("now").create();
+    app.article("later").published_hours_ago(-1).create();
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["now"]);
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["now"]);
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(
+        slugs(&app.get("/api/v1/articles").await.json(200)),
+        ["later", "now"]
+    );
+}
+
+#[actix_web::test]
+async fn another_instance_sees_a_write_within_the_documented_second() {
+    let app = cached_app();
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    app.article("first").create();
+    // A second instance: its own state and cache, the same database.
+    let other = dateline::state::AppState::new(
+        app.state.pool.clone(),
+        (*app.state.config).clone(),
+        app.state.clock.clone(),
+    );
+    let read_other = || async {
+        let service = actix_web::test::init_service(dateline::server::app(other.clone())).await;
+        let response =
+            actix_web::test::call_service(&service, TestRequest::get().uri("/api/v1/articles").to_request())
+                .await;
+        let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+        slugs(&body)
+    };
+    assert_eq!(read_other().await, ["first"]);
+    let body = json!({"headline": "Second", "section": "world-news", "status": "published"});
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    std::thread::sleep(
+        dateline::http_cache::store::REMOTE_CHECK_INTERVAL + std::time::Duration::from_millis(100),
+    );
+    assert_eq!(read_other().await, ["second", "first"]);
+}
+
+#[actix_web::test]
+async fn with_the_cache_off_everything_still_answers_fresh() {
+    let app = TestApp::new();
+    assert!(!app.state.cache.enabled());
+    app.article("one").create();
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["one"]);
+    app.article("two").published_hours_ago(0).create();
+    assert_eq!(
+        slugs(&app.get("/api/v1/articles").await.json(200)),
+        ["two", "one"]
+    );
+}
