@@ -78,6 +78,52 @@ pub fn sanitize_body(html: &str) -> String {
     BODY_CLEANER.clean(html).to_string()
 }
 
+/// What full-text search indexes: the headlines, the summary and the body without its markup
+/// (tags become spaces, common entities their characters).
+pub fn search_text(
+    headline: &str,
+    alternative: Option<&str>,
+    summary: Option<&str>,
+    body_html: &str,
+) -> String {
+    let mut text = String::with_capacity(headline.len() + body_html.len() + 64);
+    for part in [headline, alternative.unwrap_or(""), summary.unwrap_or("")] {
+        text.push_str(part);
+        text.push(' ');
+    }
+    let mut in_tag = false;
+    for c in body_html.chars() {
+        match (in_tag, c) {
+            (false, '<') => in_tag = true,
+            (true, '>') => {
+                in_tag = false;
+                text.push(' ');
+            }
+            (false, c) => text.push(c),
+            (true, _) => {}
+        }
+    }
+    for (entity, plain) in [
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&nbsp;", " "),
+    ] {
+        if text.contains(entity) {
+            text = text.replace(entity, plain);
+        }
+    }
+    fold(&text)
+}
+
+/// Lowercase ASCII ("Zürich" -> "zurich"): stored text and searched words are folded alike, so
+/// both backends ignore case and accents the same way.
+pub fn fold(text: &str) -> String {
+    deunicode::deunicode(text).to_lowercase()
+}
+
 /// Escapes text for use inside an HTML element.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -114,6 +160,16 @@ mod tests {
             assert!(!clean.contains(bad), "{bad} survived in {clean}");
         }
         assert!(clean.contains("<p>Hi</p>"));
+    }
+
+    #[test]
+    fn search_text_drops_markup() {
+        let text = search_text("Head", None, Some("Sum"), "<p>Body &amp; <em>more</em></p>");
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>(),
+            ["head", "sum", "body", "&", "more"]
+        );
+        assert_eq!(fold("Zürich CAFÉ"), "zurich cafe");
     }
 
     #[test]

@@ -404,6 +404,13 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
         .map(|(slug, name, url)| ensure_source(conn, slug, name, url.as_deref(), now))
         .collect::<Result<Vec<_>, _>>()?;
     source::set_for_article(conn, saved.id, &source_ids)?;
+    let text = html::search_text(
+        &saved.headline,
+        saved.alternative_headline.as_deref(),
+        saved.summary.as_deref(),
+        &saved.body,
+    );
+    article::set_search_text(conn, saved.id, &text)?;
     // Imports are changes too: they get a revision (by no user).
     let snapshot =
         crate::api::articles::history::snapshot(conn, &saved).map_err(|e| ImportError(e.to_string()))?;

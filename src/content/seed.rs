@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
-use crate::db::schema::{article_sources, article_tags, articles, comments};
+use crate::db::schema::{article_search, article_sources, article_tags, articles, comments};
 use crate::db::{self, DbConn};
 use crate::models::section::{self, NewSection};
 use crate::models::source::{self, NewSource};
@@ -531,6 +531,21 @@ fn insert_batch(
             .get_results::<(String, i64)>(c))?);
     }
     let id_of: std::collections::HashMap<&str, i64> = ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
+    let search_rows: Vec<_> = batch
+        .iter()
+        .map(|a| {
+            let text = crate::content::html::search_text(&a.headline, None, Some(&a.summary), &a.body);
+            (
+                article_search::article_id.eq(id_of[a.slug.as_str()]),
+                article_search::search_text.eq(text),
+            )
+        })
+        .collect();
+    for chunk in search_rows.chunks(500) {
+        db::on_backend!(conn, |c| diesel::insert_into(article_search::table)
+            .values(chunk)
+            .execute(c))?;
+    }
     let mut tag_rows = Vec::new();
     let mut source_rows = Vec::new();
     let mut comment_rows = Vec::new();

@@ -171,6 +171,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_search (article_id) {
+        article_id -> BigInt,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
     cache_generation (id) {
         id -> Integer,
         value -> BigInt,
@@ -182,6 +189,7 @@ diesel::joinable!(article_revisions -> articles (article_id));
 diesel::joinable!(article_revisions -> users (user_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_corrections -> articles (article_id));
+diesel::joinable!(article_search -> articles (article_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -207,4 +215,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_corrections,
     audit_log,
     cache_generation,
+    article_search,
 );

@@ -9,10 +9,11 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{self, count_star, max};
 use diesel::prelude::*;
 
-use crate::db::schema::{article_slugs, article_sources, article_tags, articles, sections, users};
+use crate::db::schema::{
+    article_search, article_slugs, article_sources, article_tags, articles, sections, users,
+};
 use crate::db::{DbConn, MultiBackend};
 use crate::models::section::Section;
-use crate::models::{like_contains, lower};
 
 pub const STATUS_DRAFT: &str = "draft";
 pub const STATUS_PUBLISHED: &str = "published";
@@ -88,6 +89,53 @@ pub struct Keyset {
     pub id: i64,
 }
 
+/// A full-text search: words that must all appear (the last one as a prefix), in the dialect of
+/// the backend's index (FTS5 on SQLite, a tsvector on PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    postgres: bool,
+    expression: String,
+}
+
+impl Search {
+    /// `terms` must be plain words (letters and digits only): nothing in them can be read as
+    /// search syntax by either engine.
+    pub fn new(terms: &[String], postgres: bool) -> Self {
+        let last = terms.len().saturating_sub(1);
+        let expression = if postgres {
+            let words: Vec<String> = terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| if i == last { format!("{t}:*") } else { t.clone() })
+                .collect();
+            words.join(" & ")
+        } else {
+            let words: Vec<String> = terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    if i == last {
+                        format!("\"{t}\"*")
+                    } else {
+                        format!("\"{t}\"")
+                    }
+                })
+                .collect();
+            words.join(" ")
+        };
+        Self { postgres, expression }
+    }
+
+    /// The start of the `IN` over the search index that `expression` completes.
+    fn sql_prefix(&self) -> &'static str {
+        if self.postgres {
+            "articles.id IN (SELECT article_id FROM article_search WHERE search @@ to_tsquery('simple', "
+        } else {
+            "articles.id IN (SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ("
+        }
+    }
+}
+
 /// Which articles a list may show at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -117,8 +165,10 @@ pub struct ArticleFilter {
     pub tag_id: Option<i64>,
     pub source_id: Option<i64>,
     pub author_id: Option<i64>,
-    /// Case-insensitive text, matched literally (LIKE wildcards escaped).
-    pub text: Option<String>,
+    /// Full-text search.
+    pub search: Option<Search>,
+    /// Match nothing (a search without a single word).
+    pub nothing: bool,
     pub sort: ArticleSort,
     /// Keyset pagination: only articles after this position in `sort` order.
     pub after: Option<Keyset>,
@@ -211,18 +261,16 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
     if let Some(author_id) = filter.author_id {
         query = query.filter(articles::author_id.eq(author_id));
     }
-    if let Some(text) = &filter.text {
-        let pattern = like_contains(&text.to_lowercase());
-        query = query.filter(
-            lower(articles::headline.nullable())
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(articles::alternative_headline)
-                    .like(pattern.clone())
-                    .escape('\\'))
-                .or(lower(articles::summary).like(pattern.clone()).escape('\\'))
-                .or(lower(articles::body.nullable()).like(pattern).escape('\\')),
-        );
+    if filter.nothing {
+        query = query.filter(articles::id.lt(0));
+    }
+    if let Some(search) = filter.search.as_ref().filter(|_| !filter.nothing) {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Bool, Text};
+        let condition = sql::<Bool>(search.sql_prefix())
+            .bind::<Text, _>(search.expression.clone())
+            .sql("))");
+        query = query.filter(condition);
     }
     query
 }
@@ -565,6 +613,18 @@ pub fn with_source(conn: &mut DbConn, source_id: i64, limit: i64) -> QueryResult
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(articles::table.find(id)).execute(conn)
+}
+
+/// Replaces the text full-text search reads for an article.
+pub fn set_search_text(conn: &mut DbConn, article_id: i64, text: &str) -> QueryResult<()> {
+    diesel::delete(article_search::table.find(article_id)).execute(conn)?;
+    diesel::insert_into(article_search::table)
+        .values((
+            article_search::article_id.eq(article_id),
+            article_search::search_text.eq(text),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Overwrites every column of article `id` except its creation time.

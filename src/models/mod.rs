@@ -14,25 +14,6 @@ pub mod source;
 pub mod tag;
 pub mod user;
 
-/// Escapes `%`, `_` and the escape character itself, so user text matches literally in `LIKE`.
-pub fn like_contains(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, the same on both backends (ASCII-only on SQLite).
-    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
-
 /// `base`, or `base-2`, `base-3`, ... : the first that `taken` says is free.
 pub fn available_slug(
     base: &str,

@@ -15,7 +15,7 @@ use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
 use crate::http_cache::surrogate_keys;
-use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope};
+use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search};
 use crate::models::section::Section;
 use crate::models::{section, source, tag};
 
@@ -80,7 +80,8 @@ pub struct ArticleListQuery {
     /// Only articles by this author (user id).
     #[param(minimum = 1, example = 1)]
     pub author: Option<i64>,
-    /// Case-insensitive text searched in the headline, alternative headline, summary and body.
+    /// Full-text search in the headline, alternative headline, summary and body: every word must
+    /// appear (case and accents ignored), the last one as a prefix (`diplo` finds "diplomacy").
     #[param(min_length = 1, max_length = 200, pattern = r"\S", example = "border")]
     pub q: Option<String>,
     /// Order of the list; newest publication first by default (most recently updated first
@@ -224,7 +225,10 @@ pub async fn list_articles(
         let filter = ArticleFilter {
             scope,
             restrict_to_author,
-            text,
+            search: text
+                .as_deref()
+                .map(|terms| Search::new(terms, db::is_postgres(conn))),
+            nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
             author_id: query.author,
             sort,
             after,
@@ -257,7 +261,9 @@ pub async fn list_articles(
     Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
 }
 
-fn check_search_text(q: &str) -> Result<String, AppError> {
+/// The words of a search: letters and digits, lowercased; anything else separates words and is
+/// never read as search syntax. A text with no word at all matches nothing.
+fn check_search_text(q: &str) -> Result<Vec<String>, AppError> {
     let q = q.trim();
     if q.is_empty() {
         return Err(AppError::bad_param("q", "empty", "must not be empty"));
@@ -269,8 +275,18 @@ fn check_search_text(q: &str) -> Result<String, AppError> {
             format!("must be at most {MAX_QUERY_TEXT} characters"),
         ));
     }
-    Ok(q.to_owned())
+    let folded = crate::content::html::fold(q);
+    let terms: Vec<String> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_SEARCH_WORDS)
+        .map(str::to_owned)
+        .collect();
+    Ok(terms)
 }
+
+/// The most words a search uses.
+pub const MAX_SEARCH_WORDS: usize = 8;
 
 /// Turns the slug filters into ids; a slug that names nothing is a 404 naming the parameter.
 fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<ArticleFilter, AppError> {

@@ -339,6 +339,13 @@ pub fn save(
     };
     tag::set_for_article(conn, saved.id, &tag_ids)?;
     source::set_for_article(conn, saved.id, &source_ids)?;
+    let text = html::search_text(
+        &saved.headline,
+        saved.alternative_headline.as_deref(),
+        saved.summary.as_deref(),
+        &saved.body,
+    );
+    article::set_search_text(conn, saved.id, &text)?;
     if input.announce_update == Some(true) {
         article::set_public_updated_at(conn, saved.id, now)?;
     }

@@ -221,6 +221,13 @@ impl ArticleBuilder<'_> {
                 .map(|slug| ensure_source(conn, slug, &title_of(slug), None, now))
                 .collect();
             source::set_for_article(conn, saved.id, &source_ids).expect("sources");
+            let text = dateline::content::html::search_text(
+                &saved.headline,
+                saved.alternative_headline.as_deref(),
+                saved.summary.as_deref(),
+                &saved.body,
+            );
+            article::set_search_text(conn, saved.id, &text).expect("search text");
             saved.id
         })
     }

@@ -1,0 +1,31 @@
+-- Full-text search for `q` (SQLite: FTS5). `article_search` holds, per article, the text search
+-- reads (headline, alternative headline, summary, and the body without its markup), written by
+-- the application with each article; triggers keep the FTS5 index in step with it.
+CREATE TABLE article_search (
+    article_id  INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    search_text TEXT NOT NULL
+);
+INSERT INTO article_search (article_id, search_text)
+SELECT id, headline || ' ' || coalesce(alternative_headline, '') || ' ' || coalesce(summary, '') || ' ' || body
+FROM articles;
+
+CREATE VIRTUAL TABLE article_search_fts USING fts5(
+    search_text,
+    content = 'article_search',
+    content_rowid = 'article_id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO article_search_fts (article_search_fts) VALUES ('rebuild');
+
+CREATE TRIGGER article_search_insert AFTER INSERT ON article_search BEGIN
+    INSERT INTO article_search_fts (rowid, search_text) VALUES (new.article_id, new.search_text);
+END;
+CREATE TRIGGER article_search_delete AFTER DELETE ON article_search BEGIN
+    INSERT INTO article_search_fts (article_search_fts, rowid, search_text)
+    VALUES ('delete', old.article_id, old.search_text);
+END;
+CREATE TRIGGER article_search_update AFTER UPDATE ON article_search BEGIN
+    INSERT INTO article_search_fts (article_search_fts, rowid, search_text)
+    VALUES ('delete', old.article_id, old.search_text);
+    INSERT INTO article_search_fts (rowid, search_text) VALUES (new.article_id, new.search_text);
+END;
