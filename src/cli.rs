@@ -56,6 +56,9 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Print the database's plan for every query behind the public read routes; fails when one
+    /// reads a large table whole.
+    QueryPlans,
     /// Remove for good the articles in the trash longer than DATELINE_TRASH_RETENTION_DAYS.
     Purge {
         /// Empty the whole trash, whatever the age of its articles.
@@ -225,6 +228,15 @@ fn run(command: Command) -> Result<(), String> {
                 "purged {purged} article(s) trashed before {}",
                 cutoff.and_utc().to_rfc3339()
             );
+            Ok(())
+        }
+        Command::QueryPlans => {
+            drop(conn);
+            let scans = actix_web::rt::System::new().block_on(crate::content::plans::check(&config))?;
+            if scans > 0 {
+                return Err(format!("{scans} plan step(s) read a large table whole"));
+            }
+            println!("\nno public read scans a large table whole");
             Ok(())
         }
         Command::Openapi => unreachable!("handled before configuration is read"),

@@ -2,6 +2,7 @@
 
 pub mod html;
 pub mod import;
+pub mod plans;
 pub mod seed;
 pub mod slug;
 

@@ -276,6 +276,8 @@ pub fn seed(
         report.articles = written;
         progress(written);
     }
+    // A bulk load changes the data's shape: give the query planner fresh statistics.
+    diesel::connection::SimpleConnection::batch_execute(conn, "ANALYZE")?;
     Ok(report)
 }
 

@@ -57,22 +57,46 @@ impl Instrumentation for QueryCounter {
     }
 }
 
+/// Makes the instrumentation attached to each new connection.
+type InstrumentationFactory = Arc<dyn Fn() -> Box<dyn Instrumentation> + Send + Sync>;
+
 /// Opens connections for the backend named by the URL scheme.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
-    counter: Option<QueryCounter>,
+    instrumentation: Option<InstrumentationFactory>,
+}
+
+impl std::fmt::Debug for ConnectionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionManager")
+            .field("backend", &self.url.backend_name())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url, counter: None }
+        Self {
+            url,
+            instrumentation: None,
+        }
     }
 
     /// Counts every statement run through this manager's connections.
-    pub fn counting(mut self, counter: QueryCounter) -> Self {
-        self.counter = Some(counter);
+    pub fn counting(self, counter: QueryCounter) -> Self {
+        self.instrumented(counter)
+    }
+
+    /// Attaches a copy of `instrumentation` to every connection this manager opens.
+    pub fn instrumented<I: Instrumentation + Clone + Sync>(mut self, instrumentation: I) -> Self {
+        self.instrumentation = Some(Arc::new(move || Box::new(instrumentation.clone())));
         self
+    }
+
+    /// One connection, outside any pool.
+    pub fn connect_one(&self) -> ConnectionResult<DbConn> {
+        self.establish()
     }
 
     fn establish(&self) -> ConnectionResult<DbConn> {
@@ -84,8 +108,8 @@ impl ConnectionManager {
                 DbConn::Sqlite(conn)
             }
         };
-        if let Some(counter) = &self.counter {
-            conn.set_instrumentation(counter.clone());
+        if let Some(make) = &self.instrumentation {
+            conn.set_instrumentation(make());
         }
         Ok(conn)
     }

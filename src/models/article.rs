@@ -57,7 +57,7 @@ pub struct NewArticle<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// The columns an article list needs, plus its section's slug and name.
+/// The columns an article list needs (the section comes from the section tree).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
 pub struct SummaryRow {
@@ -67,10 +67,8 @@ pub struct SummaryRow {
     pub summary: Option<String>,
     pub published_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub section_id: i64,
 }
-
-/// A summary with its section, as loaded by one joined query.
-pub type SummaryWithSection = (SummaryRow, (String, String));
 
 /// Public list order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -191,10 +189,12 @@ pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
         && article.deleted_at.is_none()
 }
 
-type ListQuery<'a> = dsl::IntoBoxed<'a, dsl::InnerJoin<articles::table, sections::table>, MultiBackend>;
+// Lists read `articles` alone: with a join, planners may walk the small `sections` table first
+// and sort every match, instead of reading the index in order and stopping at the page.
+type ListQuery<'a> = articles::BoxedQuery<'a, MultiBackend>;
 
 fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a> {
-    let query = articles::table.inner_join(sections::table).into_boxed();
+    let query = articles::table.into_boxed();
     let query = if filter.scope == Scope::Trashed {
         query.filter(articles::deleted_at.is_not_null())
     } else {
@@ -284,7 +284,7 @@ pub fn page(
     offset: i64,
     limit: i64,
     count: bool,
-) -> QueryResult<(Vec<SummaryWithSection>, Option<i64>)> {
+) -> QueryResult<(Vec<SummaryRow>, Option<i64>)> {
     let mut query = list_query(filter, now);
     query = match filter.sort {
         ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
@@ -293,7 +293,7 @@ pub fn page(
         ArticleSort::LeastRecentlyUpdated => query.order((articles::updated_at.asc(), articles::id.asc())),
     };
     let items = query
-        .select((SummaryRow::as_select(), (sections::slug, sections::name)))
+        .select(SummaryRow::as_select())
         .offset(offset)
         .limit(limit)
         .load(conn)?;
@@ -376,17 +376,16 @@ pub fn visible_summaries_by_ids(
     conn: &mut DbConn,
     ids: &[i64],
     now: NaiveDateTime,
-) -> QueryResult<Vec<SummaryWithSection>> {
+) -> QueryResult<Vec<SummaryRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<SummaryWithSection> = articles::table
-        .inner_join(sections::table)
+    let rows: Vec<SummaryRow> = articles::table
         .filter(articles::id.eq_any(ids))
         .filter(visible_at(now))
-        .select((SummaryRow::as_select(), (sections::slug, sections::name)))
+        .select(SummaryRow::as_select())
         .load(conn)?;
-    let mut by_id: HashMap<i64, SummaryWithSection> = rows.into_iter().map(|r| (r.0.id, r)).collect();
+    let mut by_id: HashMap<i64, SummaryRow> = rows.into_iter().map(|r| (r.id, r)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

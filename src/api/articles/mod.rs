@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::models::article::{Article, SummaryWithSection};
+use crate::models::article::{Article, SummaryRow};
 use crate::models::section::{self, Section};
 use crate::models::{comment, correction, source, tag};
 
@@ -151,9 +151,10 @@ pub struct ArticleDetail {
     pub corrections: Vec<corrections::CorrectionView>,
 }
 
-/// Attaches tags to summary rows with one query for the whole page.
-pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryWithSection>) -> Result<Vec<ArticleSummary>, AppError> {
-    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+/// Attaches sections and tags to summary rows: two queries for the whole page, whatever its size.
+pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<ArticleSummary>, AppError> {
+    let tree = section::load_tree(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
     for (article_id, tag) in tag::for_articles(conn, &ids)? {
         tags_by_article
@@ -163,16 +164,19 @@ pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryWithSection>) -> Result<Vec
     }
     Ok(rows
         .into_iter()
-        .map(|(row, (section_slug, section_name))| ArticleSummary {
+        .map(|row| ArticleSummary {
             id: row.id,
             tags: tags_by_article.remove(&row.id).unwrap_or_default(),
+            section: tree
+                .get(row.section_id)
+                .map(SectionRef::from)
+                .unwrap_or_else(|| SectionRef {
+                    slug: String::new(),
+                    name: String::new(),
+                }),
             slug: row.slug,
             headline: row.headline,
             summary: row.summary,
-            section: SectionRef {
-                slug: section_slug,
-                name: section_name,
-            },
             published_at: row.published_at.map(utc),
             updated_at: utc(row.updated_at),
         })

@@ -239,7 +239,7 @@ pub async fn list_articles(
         let (mut rows, total) = article::page(conn, &filter, now, offset, page.limit() + 1, count)?;
         let has_more = rows.len() as i64 > page.limit();
         rows.truncate(page.limit() as usize);
-        let next_cursor = rows.last().filter(|_| has_more).and_then(|(last, _)| {
+        let next_cursor = rows.last().filter(|_| has_more).and_then(|last| {
             let at = match sort {
                 ArticleSort::NewestFirst | ArticleSort::OldestFirst => last.published_at?,
                 ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated => last.updated_at,

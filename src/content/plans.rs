@@ -1,0 +1,212 @@
+//! `dateline query-plans`: the database's plan for every query behind the public read routes,
+//! with each filter and sort, taken from the real code path: the routes are called in-process
+//! and the statements they run are captured and explained. A plan that scans a large table
+//! from end to end is reported, and makes the command fail.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::test;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::db::{self, ConnectionManager, DbConn};
+use crate::state::AppState;
+
+/// Tables that grow with the archive: scanning one whole is what the check forbids.
+const LARGE_TABLES: [&str; 6] = [
+    "articles",
+    "article_tags",
+    "article_sources",
+    "comments",
+    "article_search",
+    "article_revisions",
+];
+
+/// Captures the SQL text of every statement run on the connections it is attached to.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<String>>>);
+
+impl Instrumentation for Capture {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let text = query.to_string();
+            let sql = text.split(" -- binds:").next().unwrap_or(&text).trim().to_owned();
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(sql);
+        }
+    }
+}
+
+/// Values to fill the routes with, read from the database.
+struct Samples {
+    article: String,
+    parent_section: String,
+    leaf_section: String,
+    tag: String,
+    source: String,
+    author: i64,
+}
+
+fn samples(conn: &mut DbConn) -> QueryResult<Samples> {
+    use crate::db::schema::{articles, sections, sources, tags};
+    let article = articles::table
+        .filter(articles::status.eq("published"))
+        .order(articles::id.desc())
+        .select(articles::slug)
+        .first(conn)?;
+    let parent_section = sections::table
+        .filter(sections::parent_id.is_null())
+        .order(sections::id)
+        .select(sections::slug)
+        .first(conn)?;
+    let leaf_section = sections::table
+        .filter(sections::parent_id.is_not_null())
+        .order(sections::id)
+        .select(sections::slug)
+        .first(conn)?;
+    let tag = tags::table.order(tags::id).select(tags::slug).first(conn)?;
+    let source = sources::table
+        .order(sources::id)
+        .select(sources::slug)
+        .first(conn)?;
+    let author = articles::table
+        .filter(articles::author_id.is_not_null())
+        .select(articles::author_id.assume_not_null())
+        .first(conn)?;
+    Ok(Samples {
+        article,
+        parent_section,
+        leaf_section,
+        tag,
+        source,
+        author,
+    })
+}
+
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The plan of `sql`, one line per step. PostgreSQL gets its generic plan (bind values do not
+/// steer it), SQLite plans with unbound parameters.
+fn explain(conn: &mut DbConn, sql: &str) -> QueryResult<Vec<String>> {
+    match conn {
+        DbConn::Sqlite(c) => Ok(diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<SqlitePlanLine>(c)?
+            .into_iter()
+            .map(|l| l.detail)
+            .collect()),
+        DbConn::Postgresql(c) => {
+            let params = (1..=99)
+                .rev()
+                .find(|n| sql.contains(&format!("${n}")))
+                .unwrap_or(0);
+            let args = vec!["NULL"; params].join(", ");
+            c.batch_execute(&format!(
+                "SET plan_cache_mode = force_generic_plan; PREPARE plan_check AS {sql}"
+            ))?;
+            let execute = if params == 0 {
+                "EXPLAIN EXECUTE plan_check".to_owned()
+            } else {
+                format!("EXPLAIN EXECUTE plan_check({args})")
+            };
+            let lines = diesel::sql_query(execute).load::<PgPlanLine>(c);
+            c.batch_execute("DEALLOCATE plan_check; RESET plan_cache_mode")?;
+            Ok(lines?.into_iter().map(|l| l.line).collect())
+        }
+    }
+}
+
+/// The large table a plan line reads whole, if it does.
+fn full_scan(line: &str) -> Option<&'static str> {
+    let line = line.trim().trim_start_matches("->").trim();
+    LARGE_TABLES.into_iter().find(|table| {
+        line == format!("SCAN {table}")
+            || line.starts_with(&format!("Seq Scan on {table} "))
+            || line == format!("Seq Scan on {table}")
+    })
+}
+
+/// Prints the plans; returns how many full scans of large tables were found.
+pub async fn check(config: &Config) -> Result<usize, String> {
+    let capture = Capture::default();
+    let manager = ConnectionManager::new(config.database_url.clone()).instrumented(capture.clone());
+    let pool = db::build_pool_with(manager, 2, config.db_pool_timeout)?;
+    // EXPLAIN runs on a connection of its own, outside the capture.
+    let mut conn = db::ConnectionManager::new(config.database_url.clone())
+        .connect_one()
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    let s = samples(&mut conn).map_err(|e| format!("the database needs data (run `dateline seed`): {e}"))?;
+    let mut app_config = config.clone();
+    app_config.response_cache_bytes = 0;
+    let state = AppState::new(pool.clone(), app_config, Arc::new(SystemClock));
+    let service = test::init_service(crate::server::app(state)).await;
+
+    let first = test::call_service(
+        &service,
+        test::TestRequest::get()
+            .uri("/api/v1/articles?per_page=20")
+            .to_request(),
+    )
+    .await;
+    let page: serde_json::Value = test::read_body_json(first).await;
+    let cursor = page["meta"]["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let routes = [
+        "/api/v1/articles".to_owned(),
+        "/api/v1/articles?total=true".to_owned(),
+        "/api/v1/articles?sort=published_at".to_owned(),
+        "/api/v1/articles?sort=-updated_at".to_owned(),
+        format!("/api/v1/articles?cursor={cursor}"),
+        format!("/api/v1/articles?section={}", s.parent_section),
+        format!("/api/v1/articles?section={}", s.leaf_section),
+        format!("/api/v1/articles?tag={}", s.tag),
+        format!("/api/v1/articles?source={}", s.source),
+        format!("/api/v1/articles?author={}", s.author),
+        "/api/v1/articles?q=border".to_owned(),
+        format!("/api/v1/articles/{}", s.article),
+        format!("/api/v1/articles/{}/related", s.article),
+        format!("/api/v1/articles/{}/comments", s.article),
+        "/api/v1/sections".to_owned(),
+        "/api/v1/tags".to_owned(),
+        format!("/api/v1/tags/{}", s.tag),
+        "/api/v1/sources".to_owned(),
+        format!("/api/v1/sources/{}", s.source),
+    ];
+    let mut scans = 0;
+    for route in routes {
+        capture.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let response = test::call_service(&service, test::TestRequest::get().uri(&route).to_request()).await;
+        println!("\n=== GET {route} -> {}", response.status());
+        let statements: Vec<String> = capture.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for sql in statements
+            .iter()
+            .filter(|s| s.to_ascii_uppercase().starts_with("SELECT") && !s.eq_ignore_ascii_case("SELECT 1"))
+        {
+            println!("--- {sql}");
+            for line in explain(&mut conn, sql).map_err(|e| format!("EXPLAIN failed: {e}"))? {
+                let verdict = match full_scan(&line) {
+                    Some(table) => {
+                        scans += 1;
+                        format!("   <-- FULL SCAN of {table}")
+                    }
+                    None => String::new(),
+                };
+                println!("    {line}{verdict}");
+            }
+        }
+    }
+    Ok(scans)
+}
