@@ -231,7 +231,7 @@ impl Config {
                 "DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS",
                 20,
                 1,
-                100_000,
+                1_000_000,
             )?,
             login_window: Duration::from_secs(
                 env.parse_range("DATELINE_LOGIN_WINDOW_SECS", 900, 1, 86_400)?

@@ -108,7 +108,9 @@ pub async fn login(
     // Lookup and argon2 verification both run on the blocking pool.
     let now = state.now();
     let hash_for_audit = address_key.clone();
-    // Lookup, argon2 verification and the audit entry all run on the blocking pool.
+    // Lookup, argon2 verification and the audit entry all run on the blocking pool, one of a
+    // bounded number of hashes at a time.
+    let turn = password::turn().await;
     let found = db::run(&state.pool, move |conn| {
         let user = user::find_by_email(conn, &email_for_lookup)?;
         let known_id = user.as_ref().map(|u| u.id);
@@ -131,7 +133,9 @@ pub async fn login(
         }
         Ok(accepted)
     })
-    .await?;
+    .await;
+    drop(turn);
+    let found = found?;
     let Some(user) = found else {
         limits.login_per_account.record(&account_key, now_utc);
         limits.login_per_address.record(&address_key, now_utc);

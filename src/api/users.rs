@@ -215,6 +215,7 @@ pub async fn create_user(
     caller.require_admin()?;
     let request = body.0;
     let now = state.now();
+    let turn = password::turn().await;
     let created = db::run(&state.pool, move |conn| {
         let (Some(email), Some(display_name), Some(role), Some(password)) = (
             request.email,
@@ -247,7 +248,9 @@ pub async fn create_user(
             Ok(created)
         })
     })
-    .await?;
+    .await;
+    drop(turn);
+    let created = created?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
         .json(UserView::from(created)))
@@ -318,6 +321,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let request = body.0;
     let now = state.now();
+    let turn = password::turn().await;
     let updated = db::run(&state.pool, move |conn| {
         let password_hash = match &request.password {
             Some(p) => Some(password::hash(p).map_err(AppError::internal)?),
@@ -360,7 +364,9 @@ pub async fn update_user(
             Ok(updated)
         })
     })
-    .await?;
+    .await;
+    drop(turn);
+    let updated = updated?;
     Ok(web::Json(UserView::from(updated)))
 }
 

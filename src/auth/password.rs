@@ -4,6 +4,18 @@
 use std::sync::LazyLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// Each argon2 run takes 19 MiB and a core for tens of milliseconds: at most this many run at
+/// once, whatever the number of logins in flight (a login flood cannot exhaust memory).
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+
+static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
+/// Waits for a turn to hash or verify a password; hold it for the duration of the work.
+pub async fn turn() -> SemaphorePermit<'static> {
+    HASHING.acquire().await.expect("the semaphore is never closed")
+}
 
 /// The shortest password accepted.
 pub const MIN_LEN: usize = 12;

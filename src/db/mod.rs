@@ -162,8 +162,9 @@ pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Durat
     r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(timeout)
-        // A connection that died with its server is found and replaced on checkout.
-        .test_on_check_out(true)
+        // A PostgreSQL connection that died with its server is found and replaced on checkout;
+        // a SQLite file does not go away under its connections, so it skips the round trip.
+        .test_on_check_out(matches!(manager.url, DatabaseUrl::Postgres(_)))
         .build(manager)
         .map_err(|e| format!("cannot connect to the {backend} database: {e}"))
 }

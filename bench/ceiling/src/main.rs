@@ -1,0 +1,94 @@
+//! The ceiling: a minimal actix-web server on this machine, for the benchmark suite to report
+//! Dateline's figures against. `/static` answers a fixed 4 KB JSON body from memory;
+//! `/row/{id}` reads one 4 KB row by primary key from SQLite through r2d2, as Dateline does.
+//!
+//!     dateline-ceiling 127.0.0.1:8090 /tmp/ceiling.db
+
+use actix_web::{App, HttpResponse, HttpServer, get, web};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::sql_types::{BigInt, Text};
+
+const ROWS: i64 = 1000;
+
+#[derive(Debug)]
+struct Pragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    body: String,
+}
+
+/// A 4 KB JSON document.
+fn document() -> String {
+    let filler = "x".repeat(4096 - 40);
+    format!("{{\"id\":1,\"title\":\"ceiling\",\"body\":\"{filler}\"}}")
+}
+
+#[get("/static")]
+async fn static_body(body: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(body.get_ref().clone())
+}
+
+#[get("/row/{id}")]
+async fn row_by_id(pool: web::Data<Pool<ConnectionManager<SqliteConnection>>>, id: web::Path<i64>) -> HttpResponse {
+    let id = id.into_inner();
+    let pool = pool.clone();
+    let found = web::block(move || {
+        let mut conn = pool.get().ok()?;
+        diesel::sql_query("SELECT body FROM rows WHERE id = ?")
+            .bind::<BigInt, _>(id)
+            .get_result::<Row>(&mut conn)
+            .ok()
+    })
+    .await
+    .ok()
+    .flatten();
+    match found {
+        Some(row) => HttpResponse::Ok().content_type("application/json").body(row.body),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let bind = args.next().unwrap_or_else(|| "127.0.0.1:8090".to_owned());
+    let path = args.next().unwrap_or_else(|| "/tmp/dateline-ceiling.db".to_owned());
+    let pool = Pool::builder()
+        .max_size(10)
+        .connection_customizer(Box::new(Pragmas))
+        .build(ConnectionManager::<SqliteConnection>::new(&path))
+        .expect("open the SQLite file");
+    {
+        let mut conn = pool.get().expect("a connection");
+        conn.batch_execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL); DELETE FROM rows;")
+            .expect("create the table");
+        let body = document();
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            for id in 1..=ROWS {
+                diesel::sql_query("INSERT INTO rows (id, body) VALUES (?, ?)")
+                    .bind::<BigInt, _>(id)
+                    .bind::<Text, _>(&body)
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .expect("fill the table");
+    }
+    let body = web::Data::new(document());
+    let pool = web::Data::new(pool);
+    actix_web::rt::System::new().block_on(
+        HttpServer::new(move || App::new().app_data(body.clone()).app_data(pool.clone()).service(static_body).service(row_by_id))
+            .bind(bind)?
+            .run(),
+    )
+}

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Dateline's benchmark suite: one command.
+
+Builds release, generates the datasets with `dateline seed`, starts the server, and drives it
+with wrk from a second process, for each public scenario, at each concurrency, on each backend
+and dataset size, with the response cache on and off; measures the reference server in
+bench/ceiling in the same run and reports every figure as a ratio to its ceilings.
+
+    bench/run.py                                  # the whole matrix (about an hour on 2 cores)
+    bench/run.py --backends sqlite --sizes 10000 --seconds 5   # a quick look
+
+Needs wrk (Debian: apt-get install -y wrk) and, for PostgreSQL, the server on 127.0.0.1:5432.
+Datasets are kept in bench/data (SQLite files) and in databases named dateline_bench_<size>, so
+a second run does not seed again (--reseed to force it). Results: a Markdown table on stdout
+and in bench/results/<time>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from harness import PG_SERVER, free_port, psql, request  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+EDITOR = ("bench-editor@example.com", "bench editor passphrase")
+
+
+def target_dir() -> Path:
+    return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def build() -> tuple[str, str]:
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir())}
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT / "bench" / "ceiling", env=env, check=True)
+    return str(target_dir() / "release" / "dateline"), str(target_dir() / "release" / "dateline-ceiling")
+
+
+def wait_ready(port: int, path: str = "/healthz", timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if request(port, "GET", path)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ---------------------------------------------------------------- wrk
+
+LUA_ROTATE = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1], %s)
+end
+"""
+
+LUA_POST = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = %s
+  return wrk.format("POST", "%s", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def lua_headers(headers: dict[str, str]) -> str:
+    if not headers:
+        return "nil"
+    return "{" + ", ".join(f'["{k}"] = {json.dumps(v)}' for k, v in headers.items()) + "}"
+
+
+def wrk(url: str, script: str, connections: int, seconds: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+        lua = f.name
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", "-s", lua, url],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(lua)
+    return parse_wrk(out)
+
+
+def to_ms(value: str) -> float:
+    number = float(re.match(r"[\d.]+", value).group())
+    unit = value[len(re.match(r"[\d.]+", value).group()):]
+    return number * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}.get(unit, 1)
+
+
+def parse_wrk(out: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    socket = 0
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        socket = sum(int(x) for x in m.groups())
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": non2xx + socket, "requests": total, "non2xx": non2xx}
+
+
+# ---------------------------------------------------------------- datasets and servers
+
+class Dataset:
+    def __init__(self, bin_: str, backend: str, size: int, reseed: bool):
+        self.bin, self.backend, self.size = bin_, backend, size
+        if backend == "sqlite":
+            DATA.mkdir(parents=True, exist_ok=True)
+            self.path = DATA / f"sqlite-{size}.db"
+            self.url = f"sqlite://{self.path}"
+            ready = self.path.exists() and not reseed
+            if not ready:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        else:
+            self.name = f"dateline_bench_{size}"
+            self.url = PG_SERVER.rsplit("/", 1)[0] + "/" + self.name
+            exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.name}'") == "1"
+            if exists and reseed:
+                psql(f"DROP DATABASE {self.name} WITH (FORCE)")
+            ready = exists and not reseed
+            if not ready:
+                psql(f"CREATE DATABASE {self.name}")
+        if not ready:
+            started = time.monotonic()
+            self.cli("seed", "--articles", str(size))
+            self.cli("user", "create", "--email", EDITOR[0], "--name", "Bench Editor", "--role", "editor",
+                     env={"DATELINE_PASSWORD": EDITOR[1]})
+            print(f"  seeded {size} articles on {backend} in {time.monotonic() - started:.0f}s", flush=True)
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DATABASE_URL": self.url, "DATELINE_LOG": "warn"}
+
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
+        return subprocess.run([self.bin, *args], env={**self.env(), **(env or {})}, check=True,
+                              capture_output=True, text=True).stdout
+
+    def count_comments(self) -> int:
+        if self.backend == "sqlite":
+            import sqlite3
+            with sqlite3.connect(self.path) as conn:
+                return conn.execute("SELECT count(*) FROM comments").fetchone()[0]
+        return int(psql("SELECT count(*) FROM comments", self.name))
+
+
+class Server:
+    def __init__(self, dataset: Dataset, cache: bool):
+        self.port = free_port()
+        env = {
+            **dataset.env(),
+            "DATELINE_BIND": f"127.0.0.1:{self.port}",
+            "DATELINE_JWT_SECRET": "bench-secret-of-at-least-thirty-two-bytes",
+            "DATELINE_RESPONSE_CACHE_MB": "64" if cache else "0",
+            "DATELINE_COMMENTS_PER_MINUTE": "0",
+            "DATELINE_COMMENT_DUPLICATE_WINDOW_SECS": "0",
+            "DATELINE_LOGIN_MAX_FAILURES": "1000000",
+            "DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+        }
+        self.process = subprocess.Popen([dataset.bin, "serve"], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_ready(self.port)
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> float:
+        rss = peak_rss_mb(self.process.pid)
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        return rss
+
+
+def targets(port: int) -> dict:
+    """Slugs and filters the scenarios use, read through the API."""
+    slugs, cursor = [], None
+    while len(slugs) < 1000:
+        path = "/api/v1/articles?per_page=100" + (f"&cursor={cursor}" if cursor else "")
+        _, page, _ = request(port, "GET", path)
+        slugs += [a["slug"] for a in page["data"]]
+        cursor = page["meta"].get("next_cursor")
+        if not cursor:
+            break
+    _, sections, _ = request(port, "GET", "/api/v1/sections?per_page=100")
+    parent = next(s["slug"] for s in sections["data"] if s["depth"] == 0)
+    _, tags, _ = request(port, "GET", "/api/v1/tags?per_page=1")
+    # A deep page: 10,000 articles in (or as deep as the archive goes).
+    deep = None
+    path = "/api/v1/articles?per_page=100"
+    for _ in range(100):
+        _, page, _ = request(port, "GET", path)
+        deep = page["meta"].get("next_cursor") or deep
+        if not page["meta"].get("next_cursor"):
+            break
+        path = f"/api/v1/articles?per_page=100&cursor={deep}"
+    _, _, headers = request(port, "GET", f"/api/v1/articles/{slugs[0]}")
+    return {"slugs": slugs, "section": parent, "tag": tags["data"][0]["slug"], "deep": deep,
+            "etag": headers.get("ETag") or headers.get("etag")}
+
+
+def scenarios(t: dict) -> list[tuple[str, str, str]]:
+    """(name, path for the URL, wrk Lua script)."""
+    slugs = t["slugs"]
+    def rotate(paths: list[str], headers: dict[str, str] | None = None) -> str:
+        return LUA_ROTATE % (", ".join(json.dumps(p) for p in paths), lua_headers(headers or {}))
+    comment = '\'{"author_name":"Bench","body":"Benchmark comment \' .. counter .. \' \' .. math.random(1, 1000000000) .. \'"}\''
+    login = json.dumps(json.dumps({"email": EDITOR[0], "password": EDITOR[1]}))
+    return [
+        ("article by slug (1,000 slugs)", "/", rotate([f"/api/v1/articles/{s}" for s in slugs])),
+        ("first page of the list", "/", rotate(["/api/v1/articles"])),
+        ("section page", "/", rotate([f"/api/v1/articles?section={t['section']}"])),
+        ("tag page", "/", rotate([f"/api/v1/articles?tag={t['tag']}"])),
+        ("deep page (cursor)", "/", rotate([f"/api/v1/articles?cursor={t['deep']}"])),
+        ("related articles", "/", rotate([f"/api/v1/articles/{s}/related" for s in slugs[:200]])),
+        ("approved comments", "/", rotate([f"/api/v1/articles/{s}/comments" for s in slugs[:200]])),
+        ("304 revalidation", "/", rotate([f"/api/v1/articles/{slugs[0]}"], {"If-None-Match": t["etag"]})),
+        ("comment submission", "/", LUA_POST % (comment, f"/api/v1/articles/{slugs[0]}/comments")),
+        ("login", "/", LUA_POST % (login, "/api/v1/auth/login")),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--connections", default="32,256")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--caches", default="on,off")
+    parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
+    parser.add_argument("--reseed", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is needed: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    connections = [int(c) for c in args.connections.split(",")]
+    dateline, ceiling_bin = build()
+    rows: list[dict] = []
+
+    print("== ceiling (bench/ceiling)", flush=True)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        ceiling = subprocess.Popen([ceiling_bin, f"127.0.0.1:{port}", f"{tmp}/ceiling.db"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(port, "/static")
+        ceilings: dict[tuple[str, int], float] = {}
+        for name, paths in [("/static", ["/static"]), ("/row/{id}", [f"/row/{i}" for i in range(1, 1001)])]:
+            for c in connections:
+                result = wrk(f"http://127.0.0.1:{port}", LUA_ROTATE % (", ".join(json.dumps(p) for p in paths), "nil"), c, args.seconds)
+                ceilings[(name, c)] = result["rps"]
+                rows.append({"backend": "ceiling", "size": "-", "cache": "-", "scenario": name, "connections": c,
+                             **result, "rss": None})
+                print(f"  {name} c={c}: {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms", flush=True)
+        ceiling.terminate()
+        ceiling.wait()
+
+    for backend in args.backends.split(","):
+        for size in [int(s) for s in args.sizes.split(",")]:
+            print(f"== {backend}, {size} articles", flush=True)
+            dataset = Dataset(dateline, backend, size, args.reseed)
+            for cache in args.caches.split(","):
+                server = Server(dataset, cache == "on")
+                t = targets(server.port)
+                for name, _, script in scenarios(t):
+                    if args.only and args.only not in name:
+                        continue
+                    for c in connections:
+                        before = dataset.count_comments() if name == "comment submission" else 0
+                        result = wrk(server.url(), script, c, args.seconds)
+                        lost = None
+                        if name == "comment submission":
+                            time.sleep(0.5)
+                            stored = dataset.count_comments() - before
+                            acknowledged = result["requests"] - result["non2xx"]
+                            lost = max(0, acknowledged - stored)
+                        rows.append({"backend": backend, "size": size, "cache": cache, "scenario": name,
+                                     "connections": c, **result, "lost": lost, "rss": None})
+                        extra = f" lost {lost}" if lost is not None else ""
+                        print(f"  cache {cache} {name} c={c}: {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms "
+                              f"p99 {result['p99']:.2f} ms errors {result['errors']}{extra}", flush=True)
+                rss = server.stop()
+                print(f"  cache {cache}: peak RSS {rss:.1f} MB", flush=True)
+                for row in rows:
+                    if row["backend"] == backend and row["size"] == size and row["cache"] == cache:
+                        row["rss"] = rss
+
+    report = render(rows, ceilings, args)
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%SZ')}.md"
+    out.write_text(report)
+    (RESULTS / "latest.json").write_text(json.dumps(rows, indent=1))
+    print(f"written to {out}")
+    return 0
+
+
+def render(rows: list[dict], ceilings: dict, args) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    lines = [
+        f"Benchmark run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
+        f"{os.cpu_count()} CPUs, {platform.platform()}; wrk -t2, {args.seconds}s per figure, on the same machine.",
+        "",
+        "| backend | articles | cache | scenario | conns | req/s | p50 ms | p99 ms | errors | % of /static | % of /row | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        static = ceilings.get(("/static", r["connections"]))
+        row = ceilings.get(("/row/{id}", r["connections"]))
+        pct = lambda base: f"{100 * r['rps'] / base:.0f}%" if base else "-"  # noqa: E731
+        errors = f"{r['errors']}" + (f" (lost {r['lost']})" if r.get("lost") is not None else "")
+        rss = f"{r['rss']:.0f}" if r.get("rss") else "-"
+        lines.append(f"| {r['backend']} | {r['size']} | {r['cache']} | {r['scenario']} | {r['connections']} | "
+                     f"{r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {errors} | {pct(static)} | {pct(row)} | {rss} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
