@@ -98,6 +98,10 @@ pub enum AppError {
     /// The write needs `If-Match` (the ETag of the version it was based on).
     #[error("precondition required")]
     PreconditionRequired,
+    #[error("URI too long")]
+    UriTooLong(String),
+    #[error("request headers too large")]
+    HeadersTooLarge(String),
     /// The client took too long to send its request.
     #[error("request timeout: {0}")]
     RequestTimeout(String),
@@ -184,6 +188,8 @@ impl AppError {
             | Self::InvalidToken(detail)
             | Self::PayloadTooLarge(detail)
             | Self::RequestTimeout(detail)
+            | Self::UriTooLong(detail)
+            | Self::HeadersTooLarge(detail)
             | Self::UnsupportedMediaType(detail) => (detail.clone(), Vec::new()),
             Self::MethodNotAllowed => (
                 "This method is not allowed on this resource.".to_owned(),
@@ -231,6 +237,8 @@ impl ResponseError for AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

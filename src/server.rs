@@ -47,7 +47,7 @@ pub fn app(
         .default_service(web::to(no_route))
         .wrap(from_fn(crate::http_cache::layer))
         .wrap(from_fn(response_policies))
-        .wrap(from_fn(reject_invalid_utf8))
+        .wrap(from_fn(reject_malformed))
         .wrap(cors)
         .wrap(security_headers())
         .wrap(from_fn(observability::request::observe))
@@ -88,15 +88,42 @@ async fn response_policies(
     Ok(response)
 }
 
-/// A path or query string whose percent-escapes do not decode to UTF-8 is a malformed request
-/// (400), answered before any route sees a mangled version of it.
-async fn reject_invalid_utf8(
+/// Malformed requests are answered before any route sees them: a request target or headers
+/// over their limits (414, 431), or a path or query whose percent-escapes do not decode to UTF-8
+/// (400).
+async fn reject_malformed(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let limits = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| (s.config.max_uri_bytes, s.config.max_header_bytes));
+    let (max_uri, max_headers) = limits.unwrap_or((8192, 16_384));
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    let header_len: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
     let decodes = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8().is_ok();
-    if !decodes(req.path()) || !decodes(req.query_string()) {
-        let error = AppError::bad_param("uri", "invalid_utf8", "percent-escapes must decode to UTF-8");
+    let error = if uri_len > max_uri {
+        Some(AppError::UriTooLong(format!(
+            "The request target is longer than {max_uri} bytes."
+        )))
+    } else if header_len > max_headers {
+        Some(AppError::HeadersTooLarge(format!(
+            "The request headers are larger than {max_headers} bytes."
+        )))
+    } else if !decodes(req.path()) || !decodes(req.query_string()) {
+        Some(AppError::bad_param(
+            "uri",
+            "invalid_utf8",
+            "percent-escapes must decode to UTF-8",
+        ))
+    } else {
+        None
+    };
+    if let Some(error) = error {
         return Ok(req.into_response(error.error_response()).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())

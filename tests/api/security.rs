@@ -356,3 +356,22 @@ async fn write_routes_refuse_anonymous_callers_everywhere() {
     assert!(checked >= 30, "only {checked} protected operations found");
     let _ = json!(null);
 }
+
+#[actix_web::test]
+async fn overlong_request_targets_and_headers_are_414_and_431() {
+    let app = TestApp::with_config(|c| {
+        c.max_uri_bytes = 1024;
+        c.max_header_bytes = 2048;
+    });
+    let long = format!("/api/v1/articles?q={}", "a".repeat(1100));
+    app.get(&long).await.problem(414);
+    let big = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/articles")
+                .insert_header(("X-Filler", "a".repeat(3000))),
+        )
+        .await;
+    big.problem(431);
+    app.get("/api/v1/articles").await.json(200);
+}
