@@ -112,6 +112,9 @@ pub async fn login(
     // bounded number of hashes at a time.
     let turn = password::turn().await;
     let found = db::run(&state.pool, move |conn| {
+        // The turn is released when the hashing ends, not when the request does: a client that
+        // gives up cannot free a turn while its hash still runs on the blocking pool.
+        let _turn = turn;
         let user = user::find_by_email(conn, &email_for_lookup)?;
         let known_id = user.as_ref().map(|u| u.id);
         let accepted = match user {
@@ -134,7 +137,6 @@ pub async fn login(
         Ok(accepted)
     })
     .await;
-    drop(turn);
     let found = found?;
     let Some(user) = found else {
         limits.login_per_account.record(&account_key, now_utc);

@@ -217,6 +217,7 @@ pub async fn create_user(
     let now = state.now();
     let turn = password::turn().await;
     let created = db::run(&state.pool, move |conn| {
+        let _turn = turn; // held until the hash is done, even if the client leaves
         let (Some(email), Some(display_name), Some(role), Some(password)) = (
             request.email,
             request.display_name,
@@ -249,7 +250,6 @@ pub async fn create_user(
         })
     })
     .await;
-    drop(turn);
     let created = created?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
@@ -323,6 +323,7 @@ pub async fn update_user(
     let now = state.now();
     let turn = password::turn().await;
     let updated = db::run(&state.pool, move |conn| {
+        let _turn = turn; // held until the hash is done, even if the client leaves
         let password_hash = match &request.password {
             Some(p) => Some(password::hash(p).map_err(AppError::internal)?),
             None => None,
@@ -365,7 +366,6 @@ pub async fn update_user(
         })
     })
     .await;
-    drop(turn);
     let updated = updated?;
     Ok(web::Json(UserView::from(updated)))
 }
