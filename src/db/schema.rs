@@ -100,6 +100,7 @@ diesel::table! {
         article_id -> BigInt,
         tag_id -> BigInt,
         position -> Integer,
+        listed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -108,6 +109,7 @@ diesel::table! {
         article_id -> BigInt,
         source_id -> BigInt,
         position -> Integer,
+        listed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{self, count_star, max};
+use diesel::dsl;
 use diesel::prelude::*;
 
 use crate::db::schema::{
@@ -85,6 +85,25 @@ pub enum ArticleSort {
 pub struct Keyset {
     pub at: NaiveDateTime,
     pub id: i64,
+}
+
+impl Keyset {
+    /// Before every article, oldest first (RFC 3339 times, all the API takes, start at year 0;
+    /// chrono's own minimum is out of PostgreSQL's range).
+    fn start() -> Keyset {
+        let at = chrono::NaiveDate::from_ymd_opt(0, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("a valid date");
+        Keyset { at, id: i64::MIN }
+    }
+
+    /// Just after every article published by `now`, newest first (ids never reach `i64::MAX`).
+    fn end_at(now: NaiveDateTime) -> Keyset {
+        Keyset {
+            at: now,
+            id: i64::MAX,
+        }
+    }
 }
 
 /// A full-text search: words that must all appear (the last one as a prefix), in the dialect of
@@ -193,7 +212,53 @@ pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
 // and sort every match, instead of reading the index in order and stopping at the page.
 type ListQuery<'a> = articles::BoxedQuery<'a, MultiBackend>;
 
-fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a> {
+/// Keeps the articles linked to one tag or source (`$table` is `article_tags` or
+/// `article_sources`, `$key` its tag or source column). With a window, the link query itself
+/// reads only the first `window` visible links in list order from the listing index (from the
+/// keyset on), so it stops at the page. A macro because the two link tables are distinct types
+/// to diesel, and the subqueries stay unboxed, as MultiConnection needs.
+macro_rules! filter_linked {
+    ($query:expr, $table:ident, $key:ident, $id:expr, $filter:expr, $now:expr, $window:expr) => {{
+        let links = $table::table
+            .filter($table::$key.eq($id))
+            .select($table::article_id);
+        match $window {
+            None => $query.filter(articles::id.eq_any(links)),
+            Some(window) if $filter.sort == ArticleSort::OldestFirst => {
+                let k = $filter.after.unwrap_or_else(Keyset::start);
+                let listed = links
+                    .filter($table::listed_at.le($now))
+                    .filter($table::listed_at.ge(k.at))
+                    .filter(
+                        $table::listed_at
+                            .gt(k.at)
+                            .or($table::listed_at.eq(k.at).and($table::article_id.gt(k.id))),
+                    )
+                    .order(($table::listed_at.asc(), $table::article_id.asc()))
+                    .limit(window);
+                $query.filter(articles::id.eq_any(listed))
+            }
+            Some(window) => {
+                let k = $filter.after.unwrap_or(Keyset::end_at($now));
+                let listed = links
+                    .filter($table::listed_at.le(k.at))
+                    .filter(
+                        $table::listed_at
+                            .lt(k.at)
+                            .or($table::listed_at.eq(k.at).and($table::article_id.lt(k.id))),
+                    )
+                    .order(($table::listed_at.desc(), $table::article_id.desc()))
+                    .limit(window);
+                $query.filter(articles::id.eq_any(listed))
+            }
+        }
+    }};
+}
+
+/// Rows a page needs from the top of the list (offset + limit); `None` when every match counts.
+type Window = Option<i64>;
+
+fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window) -> ListQuery<'a> {
     let query = articles::table.into_boxed();
     let query = if filter.scope == Scope::Trashed {
         query.filter(articles::deleted_at.is_not_null())
@@ -213,24 +278,26 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
     if let Some(author_id) = filter.restrict_to_author {
         query = query.filter(articles::author_id.eq(author_id));
     }
+    // Keyset: the first condition bounds the index range (planners do not derive a range from
+    // the OR alone and would walk the index from its start); the second breaks ties by id.
     if let Some(k) = filter.after {
         query = match filter.sort {
-            ArticleSort::NewestFirst => query.filter(
+            ArticleSort::NewestFirst => query.filter(articles::published_at.le(k.at)).filter(
                 articles::published_at
                     .lt(k.at)
                     .or(articles::published_at.eq(k.at).and(articles::id.lt(k.id))),
             ),
-            ArticleSort::OldestFirst => query.filter(
+            ArticleSort::OldestFirst => query.filter(articles::published_at.ge(k.at)).filter(
                 articles::published_at
                     .gt(k.at)
                     .or(articles::published_at.eq(k.at).and(articles::id.gt(k.id))),
             ),
-            ArticleSort::RecentlyUpdated => query.filter(
+            ArticleSort::RecentlyUpdated => query.filter(articles::updated_at.le(k.at)).filter(
                 articles::updated_at
                     .lt(k.at)
                     .or(articles::updated_at.eq(k.at).and(articles::id.lt(k.id))),
             ),
-            ArticleSort::LeastRecentlyUpdated => query.filter(
+            ArticleSort::LeastRecentlyUpdated => query.filter(articles::updated_at.ge(k.at)).filter(
                 articles::updated_at
                     .gt(k.at)
                     .or(articles::updated_at.eq(k.at).and(articles::id.gt(k.id))),
@@ -240,23 +307,12 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
     if let Some(ids) = &filter.section_ids {
         query = query.filter(articles::section_id.eq_any(ids));
     }
+    let window = window.filter(|_| reads_one_listing(filter));
     if let Some(tag_id) = filter.tag_id {
-        query = query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(tag_id))
-                    .select(article_tags::article_id),
-            ),
-        );
+        query = filter_linked!(query, article_tags, tag_id, tag_id, filter, now, window);
     }
     if let Some(source_id) = filter.source_id {
-        query = query.filter(
-            articles::id.eq_any(
-                article_sources::table
-                    .filter(article_sources::source_id.eq(source_id))
-                    .select(article_sources::article_id),
-            ),
-        );
+        query = filter_linked!(query, article_sources, source_id, source_id, filter, now, window);
     }
     if let Some(author_id) = filter.author_id {
         query = query.filter(articles::author_id.eq(author_id));
@@ -275,6 +331,20 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime) -> ListQuery<'a
     query
 }
 
+/// True when a tag or a source is the only thing narrowing a public list in publication order:
+/// then the page is the top of that link's listing index (`listed_at` mirrors visibility and the
+/// publication time), so the link query can stop at the page instead of returning every match.
+fn reads_one_listing(filter: &ArticleFilter) -> bool {
+    filter.scope == Scope::Public
+        && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
+        && filter.tag_id.is_some() != filter.source_id.is_some()
+        && filter.section_ids.is_none()
+        && filter.author_id.is_none()
+        && filter.restrict_to_author.is_none()
+        && filter.search.is_none()
+        && !filter.nothing
+}
+
 /// One page of the list, and the number of matching articles when `count` asks for it (counting
 /// every match costs a scan of the matches; a page does not).
 pub fn page(
@@ -285,7 +355,7 @@ pub fn page(
     limit: i64,
     count: bool,
 ) -> QueryResult<(Vec<SummaryRow>, Option<i64>)> {
-    let mut query = list_query(filter, now);
+    let mut query = list_query(filter, now, Some(offset + limit));
     query = match filter.sort {
         ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
         ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),
@@ -298,7 +368,7 @@ pub fn page(
         .limit(limit)
         .load(conn)?;
     let total = if count {
-        Some(list_query(filter, now).count().get_result(conn)?)
+        Some(list_query(filter, now, None).count().get_result(conn)?)
     } else {
         None
     };
@@ -389,11 +459,16 @@ pub fn visible_summaries_by_ids(
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
-/// How many candidates sharing tags are ranked for "related articles".
-const RELATED_CANDIDATES: i64 = 100;
+/// How many of each shared tag's newest articles are candidates for "related articles": the
+/// ranking reads a bounded number of index entries, whatever the size of the archive.
+const RELATED_PER_TAG: i64 = 50;
 
 /// Ids of the visible articles most related to `article`: each shared tag counts one, the same
 /// section counts one more; ties go to the most recent. Never the article itself.
+///
+/// Candidates are each shared tag's newest visible articles and the section's newest: a news
+/// site's related links favour what is recent, and a tag with a decade of articles costs no more
+/// than a new one.
 pub fn related_ids(
     conn: &mut DbConn,
     article: &Article,
@@ -401,29 +476,30 @@ pub fn related_ids(
     now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<i64>> {
-    // (id, score, published_at)
-    let mut scored: HashMap<i64, (i64, Option<NaiveDateTime>)> = HashMap::new();
-    if !tag_ids.is_empty() {
-        let sharing_tags: Vec<(i64, i64, Option<i64>, Option<NaiveDateTime>)> = article_tags::table
-            .inner_join(articles::table)
-            .filter(article_tags::tag_id.eq_any(tag_ids))
+    let mut shared: HashMap<i64, i64> = HashMap::new();
+    for &tag_id in tag_ids {
+        let ids: Vec<i64> = article_tags::table
+            .filter(article_tags::tag_id.eq(tag_id))
+            .filter(article_tags::listed_at.le(now))
             .filter(article_tags::article_id.ne(article.id))
-            .filter(visible_at(now))
-            .group_by(article_tags::article_id)
-            .select((
-                article_tags::article_id,
-                count_star(),
-                max(articles::section_id),
-                max(articles::published_at),
-            ))
-            .order_by((count_star().desc(), max(articles::published_at).desc()))
-            .limit(RELATED_CANDIDATES)
+            .order((article_tags::listed_at.desc(), article_tags::article_id.desc()))
+            .select(article_tags::article_id)
+            .limit(RELATED_PER_TAG)
             .load(conn)?;
-        for (id, shared, section_id, published_at) in sharing_tags {
-            let bonus = i64::from(section_id == Some(article.section_id));
-            scored.insert(id, (shared + bonus, published_at));
+        for id in ids {
+            *shared.entry(id).or_default() += 1;
         }
     }
+    let candidate_ids: Vec<i64> = shared.keys().copied().collect();
+    let sharing_tags: Vec<(i64, i64, Option<NaiveDateTime>)> = if candidate_ids.is_empty() {
+        Vec::new()
+    } else {
+        articles::table
+            .filter(articles::id.eq_any(&candidate_ids))
+            .filter(visible_at(now))
+            .select((articles::id, articles::section_id, articles::published_at))
+            .load(conn)?
+    };
     let same_section: Vec<(i64, Option<NaiveDateTime>)> = articles::table
         .filter(articles::section_id.eq(article.section_id))
         .filter(articles::id.ne(article.id))
@@ -432,6 +508,12 @@ pub fn related_ids(
         .select((articles::id, articles::published_at))
         .limit(limit as i64)
         .load(conn)?;
+    // id -> (score, published_at)
+    let mut scored: HashMap<i64, (i64, Option<NaiveDateTime>)> = HashMap::new();
+    for (id, section_id, published_at) in sharing_tags {
+        let bonus = i64::from(section_id == article.section_id);
+        scored.insert(id, (shared[&id] + bonus, published_at));
+    }
     for (id, published_at) in same_section {
         scored.entry(id).or_insert((1, published_at));
     }

@@ -12,6 +12,7 @@ mod comments;
 mod editorial;
 mod errors;
 mod import;
+mod listings;
 mod openapi;
 mod related;
 mod roles;

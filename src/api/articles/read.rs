@@ -452,7 +452,8 @@ pub fn find_for(
 /// Other published articles that share tags or the section with this one, most relevant first.
 ///
 /// Each shared tag counts one and the same section one more; ties go to the most recent.
-/// The article itself is never included.
+/// Candidates are the 50 newest articles of each shared tag and the section's newest, so the
+/// answer costs the same on any size of archive. The article itself is never included.
 #[utoipa::path(
     tag = "articles",
     params(

@@ -1,0 +1,10 @@
+DROP TRIGGER articles_listing_update ON articles;
+DROP FUNCTION article_listing_sync();
+DROP TRIGGER article_sources_listing_insert ON article_sources;
+DROP TRIGGER article_tags_listing_insert ON article_tags;
+DROP FUNCTION link_listing_fill();
+DROP INDEX article_sources_listing;
+DROP INDEX article_tags_listing;
+ALTER TABLE article_sources DROP COLUMN listed_at;
+ALTER TABLE article_tags DROP COLUMN listed_at;
+DROP FUNCTION article_listed_at(TEXT, TIMESTAMP, TIMESTAMP);
