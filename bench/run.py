@@ -130,32 +130,53 @@ def parse_wrk(out: str) -> dict:
 
 # ---------------------------------------------------------------- datasets and servers
 
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 class Dataset:
+    """A seeded database, reused by later runs. It is seeded under a temporary name and renamed
+    when complete, so an interrupted seed is never mistaken for a finished one."""
+
     def __init__(self, bin_: str, backend: str, size: int, reseed: bool):
         self.bin, self.backend, self.size = bin_, backend, size
         if backend == "sqlite":
             DATA.mkdir(parents=True, exist_ok=True)
             self.path = DATA / f"sqlite-{size}.db"
+            if reseed:
+                remove_sqlite(self.path)
+            if not self.path.exists():
+                final, self.path = self.path, DATA / f"sqlite-{size}.partial.db"
+                remove_sqlite(self.path)
+                self.url = f"sqlite://{self.path}"
+                self.seed()
+                # The seed has exited, so SQLite has checkpointed its WAL; move any leftovers too.
+                for suffix in ("-wal", "-shm", ""):
+                    if Path(f"{self.path}{suffix}").exists():
+                        Path(f"{self.path}{suffix}").rename(f"{final}{suffix}")
+                self.path = final
             self.url = f"sqlite://{self.path}"
-            ready = self.path.exists() and not reseed
-            if not ready:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         else:
             self.name = f"dateline_bench_{size}"
-            self.url = PG_SERVER.rsplit("/", 1)[0] + "/" + self.name
-            exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.name}'") == "1"
-            if exists and reseed:
-                psql(f"DROP DATABASE {self.name} WITH (FORCE)")
-            ready = exists and not reseed
-            if not ready:
-                psql(f"CREATE DATABASE {self.name}")
-        if not ready:
-            started = time.monotonic()
-            self.cli("seed", "--articles", str(size))
-            self.cli("user", "create", "--email", EDITOR[0], "--name", "Bench Editor", "--role", "editor",
-                     env={"DATELINE_PASSWORD": EDITOR[1]})
-            print(f"  seeded {size} articles on {backend} in {time.monotonic() - started:.0f}s", flush=True)
+            base = PG_SERVER.rsplit("/", 1)[0]
+            if reseed:
+                psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            if psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.name}'") != "1":
+                partial = f"{self.name}_partial"
+                psql(f"DROP DATABASE IF EXISTS {partial} WITH (FORCE)")
+                psql(f"CREATE DATABASE {partial}")
+                self.url = f"{base}/{partial}"
+                self.seed()
+                psql(f"ALTER DATABASE {partial} RENAME TO {self.name}")
+            self.url = f"{base}/{self.name}"
+
+    def seed(self) -> None:
+        started = time.monotonic()
+        self.cli("seed", "--articles", str(self.size))
+        self.cli("user", "create", "--email", EDITOR[0], "--name", "Bench Editor", "--role", "editor",
+                 env={"DATELINE_PASSWORD": EDITOR[1]})
+        print(f"  seeded {self.size} articles on {self.backend} in {time.monotonic() - started:.0f}s", flush=True)
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "DATABASE_URL": self.url, "DATELINE_LOG": "warn"}
