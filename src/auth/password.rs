@@ -1,9 +1,10 @@
 //! Password hashing with argon2id. Hashing is slow on purpose: callers run it on the blocking
 //! pool (`db::run` or `web::block`), never on an async worker.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Each argon2 run takes 19 MiB and a core for tens of milliseconds: at most this many run at
@@ -22,20 +23,78 @@ pub const MIN_LEN: usize = 12;
 /// The longest password accepted (hashing cost grows with length).
 pub const MAX_LEN: usize = 256;
 
-/// An argon2id PHC string for `password`, with a fresh random salt.
+/// argon2's working memory, reused from run to run. Allocating 19 MiB per run let glibc keep
+/// freed runs resident in each thread's arena: a login flood grew the process to hundreds of MB
+/// although no more than two hashes ran at a time. Now the memory is at most one buffer per
+/// concurrent hash, allocated once.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Runs `work` with at least `blocks` blocks of argon2 memory.
+fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    let spare = MEMORY.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut memory = match spare {
+        Some(memory) if memory.len() >= blocks => memory,
+        _ => vec![Block::new(); blocks],
+    };
+    let result = work(&mut memory[..blocks]);
+    let mut pool = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
+    if pool.len() < MAX_CONCURRENT_HASHES {
+        pool.push(memory);
+    }
+    result
+}
+
+/// The hash of `password` with `salt` under `argon2`, into `out`.
+fn compute(argon2: &Argon2<'_>, password: &str, salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    with_memory(argon2.params().block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, memory)
+    })
+}
+
+/// An argon2id PHC string for `password`, with a fresh random salt and the default parameters
+/// (OWASP's: 19 MiB, 2 passes, 1 lane).
 pub fn hash(password: &str) -> Result<String, String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| format!("password hashing failed: {e}"))
+    let fail = |e: &dyn std::fmt::Display| format!("password hashing failed: {e}");
+    let params = Params::default();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let salt = argon2::password_hash::generate_salt();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(&argon2, password, &salt, &mut out).map_err(|e| fail(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| fail(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| fail(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| fail(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// True when `password` matches `stored`. A stored value that is no valid hash (such as the
 /// `!` of accounts that cannot log in) matches nothing.
 pub fn verify(password: &str, stored: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
+    let Ok(phc) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(phc.algorithm.as_str()) else {
+        return false;
+    };
+    let Ok(version) = phc.version.map_or(Ok(Version::default()), Version::try_from) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&phc) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    if compute(&argon2, password, salt, &mut out).is_err() {
+        return false;
+    }
+    // `Output` compares in constant time.
+    Output::new(&out).is_ok_and(|computed| computed == *expected)
 }
 
 /// Verifies against a throwaway hash, so a login for an unknown e-mail costs the same time as
@@ -69,5 +128,30 @@ mod tests {
         assert!(verify("correct horse battery", &stored));
         assert!(!verify("wrong horse battery", &stored));
         assert!(!verify("anything", "!"));
+    }
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_itself_still_verify() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let theirs = Argon2::default()
+            .hash_password(b"an older account's password")
+            .unwrap()
+            .to_string();
+        assert!(verify("an older account's password", &theirs));
+        assert!(!verify("an older account's passwore", &theirs));
+        let ours = hash("an older account's password").unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"an older account's password", ours.as_str())
+                .is_ok()
+        );
+        // Other parameters (more memory than the default) verify too.
+        let params = Params::new(32 * 1024, 3, 1, None).unwrap();
+        let stronger = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"stronger parameters!")
+            .unwrap()
+            .to_string();
+        assert!(verify("stronger parameters!", &stronger));
+        assert!(!verify("weaker parameters!!!", &stronger));
     }
 }
