@@ -359,7 +359,60 @@ def render(rows: list[dict], ceilings: dict, args) -> str:
         rss = f"{r['rss']:.0f}" if r.get("rss") else "-"
         lines.append(f"| {r['backend']} | {r['size']} | {r['cache']} | {r['scenario']} | {r['connections']} | "
                      f"{r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {errors} | {pct(static)} | {pct(row)} | {rss} |")
+    lines += check_targets(rows, ceilings)
     return "\n".join(lines) + "\n"
+
+
+READS = ["article by slug (1,000 slugs)", "first page of the list", "section page", "tag page",
+         "deep page (cursor)", "related articles", "approved comments", "304 revalidation"]
+
+
+def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
+    """The issue's targets, each marked met or MISSED, from this run's rows."""
+    index = {(r["backend"], r["size"], r["cache"], r["scenario"], r["connections"]): r for r in rows}
+    backends = sorted({r["backend"] for r in rows if r["backend"] != "ceiling"})
+    sizes = sorted({r["size"] for r in rows if r["backend"] != "ceiling"})
+    verdict = lambda ok: "met" if ok else "MISSED"  # noqa: E731
+    out = ["", "Targets (32 connections unless said):", ""]
+    for backend in backends:
+        for size in sizes:
+            for scenario in READS[:2]:
+                if on := index.get((backend, size, "on", scenario, 32)):
+                    share = on["rps"] / ceilings[("/static", 32)]
+                    out.append(f"- {backend} {size:,}, cache on, {scenario}: {share:.0%} of /static, p99 "
+                               f"{on['p99']:.1f} ms (target >= 50%, p99 < 20 ms): "
+                               f"{verdict(share >= 0.5 and on['p99'] < 20)}")
+                if backend == "sqlite" and (off := index.get((backend, size, "off", scenario, 32))):
+                    share = off["rps"] / ceilings[("/row/{id}", 32)]
+                    out.append(f"- {backend} {size:,}, cache off, {scenario}: {share:.0%} of /row "
+                               f"(target >= 60%): {verdict(share >= 0.6)}")
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        kept, misses = 0, []
+        for (backend, size, cache, scenario, c), r in index.items():
+            if size != small or scenario not in READS:
+                continue
+            if big := index.get((backend, large, cache, scenario, c)):
+                ratio = big["rps"] / r["rps"]
+                if ratio >= 0.8:
+                    kept += 1
+                else:
+                    misses.append(f"  - {backend}, cache {cache}, {scenario}, c={c}: {ratio:.0%}")
+        out.append(f"- {large:,} vs {small:,} articles, every read scenario keeps >= 80% of its req/s: "
+                   f"{kept} of {kept + len(misses)} {verdict(not misses)}")
+        out += misses
+    for (backend, size, cache, scenario, c), r in index.items():
+        if backend == "sqlite" and scenario == "comment submission":
+            ok = r["rps"] >= 2000 and r["lost"] == 0
+            out.append(f"- sqlite {size:,}, cache {cache}, comment submission c={c}: {r['rps']:.0f}/s, lost "
+                       f"{r['lost']} (target >= 2,000/s, none lost): {verdict(ok)}")
+    for backend in backends:
+        for cache in ("on", "off"):
+            peaks = [r["rss"] for r in rows if (r["backend"], r["size"], r["cache"]) == (backend, max(sizes), cache)]
+            if peaks and peaks[0]:
+                out.append(f"- {backend} {max(sizes):,}, cache {cache}: peak RSS {peaks[0]:.0f} MB "
+                           f"(target < 150 MB): {verdict(peaks[0] < 150)}")
+    return out
 
 
 if __name__ == "__main__":
