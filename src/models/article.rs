@@ -239,7 +239,11 @@ macro_rules! filter_linked {
                 $query.filter(articles::id.eq_any(listed))
             }
             Some(window) => {
-                let k = $filter.after.unwrap_or(Keyset::end_at($now));
+                // A cursor past now (only a forged one can be) starts from the top.
+                let k = match $filter.after {
+                    Some(k) if k.at <= $now => k,
+                    _ => Keyset::end_at($now),
+                };
                 let listed = links
                     .filter($table::listed_at.le(k.at))
                     .filter(
@@ -255,6 +259,16 @@ macro_rules! filter_linked {
     }};
 }
 
+/// The latest publication time a public list can reach: now, or a newest-first cursor's time.
+/// One bound, not two: given `published_at <= now` and `published_at <= cursor`, SQLite seeks
+/// with one of them, and with the first it walks every newer entry before the cursor.
+fn newest_bound(filter: &ArticleFilter, now: NaiveDateTime) -> NaiveDateTime {
+    match filter.after {
+        Some(k) if filter.sort == ArticleSort::NewestFirst => k.at.min(now),
+        _ => now,
+    }
+}
+
 /// Rows a page needs from the top of the list (offset + limit); `None` when every match counts.
 type Window = Option<i64>;
 
@@ -266,7 +280,7 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
         query.filter(articles::deleted_at.is_null())
     };
     let mut query = match filter.scope {
-        Scope::Public => query.filter(visible_at(now)),
+        Scope::Public => query.filter(visible_at(newest_bound(filter, now))),
         Scope::Drafts => query.filter(articles::status.eq(STATUS_DRAFT)),
         Scope::Published => query.filter(articles::status.eq(STATUS_PUBLISHED)),
         Scope::Scheduled => query

@@ -144,3 +144,33 @@ async fn tag_and_source_pages_follow_every_change_of_an_articles_visibility() {
         .json(200);
     on_pages(&["story", "older"]).await;
 }
+
+/// A newest-first cursor as the API encodes it, for a position the API never handed out.
+fn forged_cursor(at: chrono::NaiveDateTime, id: i64) -> String {
+    use base64::Engine;
+    let micros = at.and_utc().timestamp_micros();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("n.{micros}.{id}"))
+}
+
+#[actix_web::test]
+async fn a_cursor_from_the_future_does_not_reach_scheduled_articles() {
+    let app = TestApp::new();
+    app.article("past")
+        .tags(&["t"])
+        .sources(&["wire"])
+        .published_hours_ago(1)
+        .create();
+    app.article("scheduled")
+        .tags(&["t"])
+        .sources(&["wire"])
+        .published_hours_ago(-3)
+        .create();
+    let cursor = forged_cursor(app.now() + chrono::Duration::days(1), i64::MAX - 1);
+    for filter in ["", "&tag=t", "&source=wire"] {
+        let page = app
+            .get(&format!("/api/v1/articles?cursor={cursor}{filter}"))
+            .await
+            .json(200);
+        assert_eq!(slugs(&page), ["past"], "{filter}");
+    }
+}
