@@ -4,7 +4,8 @@
 Builds release, generates the datasets with `dateline seed`, starts the server, and drives it
 with wrk from a second process, for each public scenario, at each concurrency, on each backend
 and dataset size, with the response cache on and off; measures the reference server in
-bench/ceiling in the same run and reports every figure as a ratio to its ceilings.
+bench/ceiling in the same run and reports every figure as a ratio to its ceilings. Each read
+scenario is warmed up for 2 s (not measured) before its figures are taken.
 
     bench/run.py                                  # the whole matrix (about an hour on 2 cores)
     bench/run.py --backends sqlite --sizes 10000 --seconds 5   # a quick look
@@ -37,6 +38,7 @@ from harness import PG_SERVER, free_port, psql, request  # noqa: E402
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 EDITOR = ("bench-editor@example.com", "bench editor passphrase")
+WARM_UP_SECONDS = 2
 
 
 def target_dir() -> Path:
@@ -312,6 +314,10 @@ def main() -> int:
                 for name, _, script in scenarios(t):
                     if args.only and args.only not in name:
                         continue
+                    if name in READS:
+                        # Warm up first (caches, pages, connections): the figures are the steady
+                        # state of a running site, not its first seconds after a restart.
+                        wrk(server.url(), script, connections[0], WARM_UP_SECONDS)
                     for c in connections:
                         before = dataset.count_comments() if name == "comment submission" else 0
                         result = wrk(server.url(), script, c, args.seconds)
