@@ -10,7 +10,7 @@ pub mod schema;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{
     AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
@@ -18,6 +18,7 @@ use diesel::connection::{
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
 
 use crate::config::DatabaseUrl;
 use crate::error::AppError;
@@ -29,8 +30,27 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-/// The connection pool shared by the whole process.
-pub type Pool = r2d2::Pool<ConnectionManager>;
+/// The connection pool shared by the whole process, with a line in front of it.
+///
+/// Requests wait for a connection in the line (an async semaphore with one place per
+/// connection), not on a blocking thread: at 256 connections in flight the process keeps about
+/// as many database threads as connections instead of one parked thread per request, each with
+/// its stack and malloc arena. Derefs to the r2d2 pool for callers that hold a connection
+/// outside a request (CLI, readiness, tests).
+#[derive(Clone)]
+pub struct Pool {
+    connections: r2d2::Pool<ConnectionManager>,
+    line: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl std::ops::Deref for Pool {
+    type Target = r2d2::Pool<ConnectionManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.connections
+    }
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -159,14 +179,19 @@ pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Durat
     if let DatabaseUrl::Sqlite(path) = &manager.url {
         prepare_sqlite_path(path)?;
     }
-    r2d2::Pool::builder()
+    let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(timeout)
         // A PostgreSQL connection that died with its server is found and replaced on checkout;
         // a SQLite file does not go away under its connections, so it skips the round trip.
         .test_on_check_out(matches!(manager.url, DatabaseUrl::Postgres(_)))
         .build(manager)
-        .map_err(|e| format!("cannot connect to the {backend} database: {e}"))
+        .map_err(|e| format!("cannot connect to the {backend} database: {e}"))?;
+    Ok(Pool {
+        connections,
+        line: Arc::new(Semaphore::new(max_size as usize)),
+        timeout,
+    })
 }
 
 fn prepare_sqlite_path(path: &Path) -> Result<(), String> {
@@ -193,24 +218,46 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
         .map_err(|e| format!("migration failed: {e}"))
 }
 
-/// Runs blocking database work on actix's blocking pool. The connection is taken inside the
-/// closure, so waiting for one never blocks an async worker.
+/// Runs blocking database work on actix's blocking pool. The request first waits its turn in
+/// the pool's line, without a thread; the whole wait (line and checkout) is bounded by the pool
+/// timeout, after which the caller gets a 503.
 pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
 {
-    let pool = pool.clone();
+    let waiting = Waiting::start();
+    let deadline = Instant::now() + pool.timeout;
+    let turn = tokio::time::timeout(pool.timeout, pool.line.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Unavailable("no database connection free within the pool timeout".into()))?
+        .expect("the line is never closed");
+    let connections = pool.connections.clone();
     actix_web::web::block(move || {
-        use std::sync::atomic::Ordering;
-        let waiting = &crate::observability::metrics::POOL_WAITING;
-        waiting.fetch_add(1, Ordering::Relaxed);
-        let conn = pool.get();
-        waiting.fetch_sub(1, Ordering::Relaxed);
+        let _turn = turn;
+        let conn = connections.get_timeout(deadline.saturating_duration_since(Instant::now()));
+        drop(waiting);
         let mut conn = conn?;
         work(&mut conn)
     })
     .await?
+}
+
+/// Counts a request in `dateline_db_pool_waiting` until it has a connection, or gives up
+/// (also when the client goes away while it waits).
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Self {
+        crate::observability::metrics::POOL_WAITING.fetch_add(1, Ordering::Relaxed);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        crate::observability::metrics::POOL_WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Runs `work` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a

@@ -322,6 +322,33 @@ async fn an_exhausted_pool_answers_503_with_retry_after_quickly_while_health_sta
 }
 
 #[actix_web::test]
+async fn requests_waiting_in_line_for_a_busy_pool_get_503_within_the_pool_timeout() {
+    let app = TestApp::with_config(|c| {
+        c.db_pool_size = 1;
+        c.db_pool_timeout = std::time::Duration::from_millis(300);
+    });
+    // A request's database work holds the only turn for two seconds.
+    let busy = dateline::db::run(app.pool(), |_conn| {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        Ok(())
+    });
+    let waiting = async {
+        let started = std::time::Instant::now();
+        let response = app.get("/api/v1/articles").await;
+        (response, started.elapsed())
+    };
+    let (held, (response, waited)) = futures_util::join!(busy, waiting);
+    held.expect("the busy work completes");
+    response.problem(503);
+    assert_eq!(response.header("retry-after").as_deref(), Some("1"));
+    assert!(
+        waited < std::time::Duration::from_millis(1500),
+        "gave up after the pool timeout, not when the turn came: {waited:?}"
+    );
+    app.get("/api/v1/articles").await.json(200);
+}
+
+#[actix_web::test]
 async fn write_routes_refuse_anonymous_callers_everywhere() {
     let app = TestApp::new();
     let spec = app.get("/openapi.json").await.json(200);
