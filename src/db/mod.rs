@@ -178,6 +178,12 @@ pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Durat
     let backend = manager.url.backend_name();
     if let DatabaseUrl::Sqlite(path) = &manager.url {
         prepare_sqlite_path(path)?;
+        // One connection first: on a new file it switches the journal to WAL, which needs the
+        // file to itself. Opened all at once, the pool's connections raced for that switch and
+        // r2d2 logged "database is locked" before retrying.
+        manager
+            .connect_one()
+            .map_err(|e| format!("cannot connect to the {backend} database: {e}"))?;
     }
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
