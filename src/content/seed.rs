@@ -292,7 +292,10 @@ pub fn seed(
     if !db::is_postgres(conn) {
         diesel::connection::SimpleConnection::batch_execute(
             conn,
-            "PRAGMA cache_size = -2000; PRAGMA synchronous = NORMAL;",
+            &format!(
+                "PRAGMA cache_size = -2000; PRAGMA synchronous = {};",
+                db::SQLITE_SYNCHRONOUS
+            ),
         )?;
     }
     Ok(report)

@@ -41,7 +41,6 @@ pub enum DbConn {
 pub struct Pool {
     connections: r2d2::Pool<ConnectionManager>,
     line: Arc<Semaphore>,
-    timeout: Duration,
 }
 
 impl std::ops::Deref for Pool {
@@ -54,6 +53,10 @@ impl std::ops::Deref for Pool {
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// SQLite's durability setting on every pooled connection (WAL with NORMAL survives a process
+/// crash); bulk loads that lower it for a while set it back to this.
+pub const SQLITE_SYNCHRONOUS: &str = "NORMAL";
 
 /// How long a SQLite connection waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -141,7 +144,7 @@ fn configure_sqlite(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(&format!(
         "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
          PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
+         PRAGMA synchronous = {SQLITE_SYNCHRONOUS};
          PRAGMA foreign_keys = ON;"
     ))
 }
@@ -196,7 +199,6 @@ pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Durat
     Ok(Pool {
         connections,
         line: Arc::new(Semaphore::new(max_size as usize)),
-        timeout,
     })
 }
 
@@ -233,8 +235,9 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
 {
     let waiting = Waiting::start();
-    let deadline = Instant::now() + pool.timeout;
-    let turn = tokio::time::timeout(pool.timeout, pool.line.clone().acquire_owned())
+    let timeout = pool.connections.connection_timeout();
+    let deadline = Instant::now() + timeout;
+    let turn = tokio::time::timeout(timeout, pool.line.clone().acquire_owned())
         .await
         .map_err(|_| AppError::Unavailable("no database connection free within the pool timeout".into()))?
         .expect("the line is never closed");
