@@ -16,6 +16,7 @@ mod listings;
 mod openapi;
 mod related;
 mod roles;
+mod schema_drift;
 mod sections;
 mod security;
 mod sources;

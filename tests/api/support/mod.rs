@@ -60,11 +60,8 @@ impl TestDb {
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .expect("create the test database");
-        let (base, _) = server
-            .rsplit_once('/')
-            .expect("a PostgreSQL URL ends in /database");
         Self {
-            url: DatabaseUrl::Postgres(format!("{base}/{name}")),
+            url: DatabaseUrl::Postgres(with_database(server, &name)),
             _dir: None,
             pg: Some((server.to_owned(), name)),
         }
@@ -72,6 +69,19 @@ impl TestDb {
 
     pub fn backend(&self) -> &'static str {
         self.url.backend_name()
+    }
+}
+
+/// `server` with its database replaced by `name`; the query (`?sslmode=require`) is kept.
+fn with_database(server: &str, name: &str) -> String {
+    let (location, query) = server.split_once('?').unwrap_or((server, ""));
+    let (base, _) = location
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL ends in /database");
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
     }
 }
 
