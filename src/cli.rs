@@ -1,24 +1,25 @@
 //! The command line: `serve` (the default), `migrate`, `import`, `seed`, `openapi`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+use anyhow::{Context, bail};
+use chrono::NaiveDateTime;
 use clap::{Parser, Subcommand};
-
 use validator::ValidateEmail;
 
 use crate::api::AppState;
-use crate::api::articles::trash::purge_expired;
-use crate::api::users::create_account;
-use crate::auth::{Role, password};
+use crate::auth::password;
 use crate::clock::{self, SystemClock};
 use crate::config::Config;
 use crate::content::{import, seed};
+use crate::db::{self, DbConn, Pool};
+use crate::domain::{Change, accounts, trash};
 use crate::error::AppError;
-use crate::models::audit::Event;
-use crate::{db, observability, server};
+use crate::values::Role;
+use crate::{observability, server};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -95,214 +96,232 @@ pub fn main() -> ExitCode {
     }
     match run(cli.command.unwrap_or(Command::Serve)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("dateline: {message}");
+        Err(error) => {
+            // `{:#}` prints the context chain on one line: "what failed: why".
+            eprintln!("dateline: {error:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(command: Command) -> Result<(), String> {
+/// What every command starts from: the configuration and a migrated database.
+struct Setup {
+    config: Config,
+    pool: Pool,
+    conn: r2d2::PooledConnection<db::ConnectionManager>,
+    applied: usize,
+    now: NaiveDateTime,
+}
+
+fn setup() -> anyhow::Result<Setup> {
     if let Err(e) = dotenvy::dotenv()
         && !e.not_found()
     {
-        return Err(format!("cannot read .env: {e}"));
+        return Err(e).context("cannot read .env");
     }
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let config = Config::from_env()?;
     observability::init_logging(&config.log_filter, config.log_format);
     let pool = db::build_pool(&config.database_url, config.db_pool_size, config.db_pool_timeout)?;
-    let mut conn = pool.get().map_err(|e| {
-        format!(
-            "cannot connect to the {} database: {e}",
-            config.database_url.backend_name()
-        )
-    })?;
+    let backend = config.database_url.backend_name();
+    let mut conn = pool
+        .get()
+        .with_context(|| format!("cannot connect to the {backend} database"))?;
     let applied = db::migrate(&mut conn)?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
     let now = clock::now_micros(&SystemClock);
+    Ok(Setup {
+        config,
+        pool,
+        conn,
+        applied,
+        now,
+    })
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    let setup = setup()?;
     match command {
-        Command::Serve => {
-            if let Some(admin) = &config.bootstrap_admin {
-                bootstrap_admin(&mut conn, &admin.email, &admin.password, now)?;
-            }
-            if config.jwt_secret.generated {
-                tracing::warn!(
-                    "DATELINE_JWT_SECRET is not set: signing tokens with a random secret; tokens will not survive a restart"
-                );
-            }
-            drop(conn);
-            let state = AppState::new(pool, config, Arc::new(SystemClock));
-            actix_web::rt::System::new()
-                .block_on(server::serve(state))
-                .map_err(|e| format!("server error: {e}"))
-        }
+        Command::Serve => serve(setup),
         Command::Migrate => {
-            println!("{applied} migration(s) applied; the schema is up to date.");
-            Ok(())
-        }
-        Command::Import { file } => {
-            let json =
-                std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let articles = import::parse(&json)?;
-            let report = import::import(&mut conn, &articles, now)?;
-            announce_write(&mut conn);
             println!(
-                "imported {} article(s) from {}: {} created, {} updated",
-                articles.len(),
-                file.display(),
-                report.created,
-                report.updated
+                "{} migration(s) applied; the schema is up to date.",
+                setup.applied
             );
             Ok(())
         }
+        Command::Import { file } => import_file(setup, &file),
         Command::Seed {
             articles,
             seed: random_seed,
             batch_size,
-        } => {
-            let started = Instant::now();
-            let options = seed::SeedOptions {
-                articles,
-                seed: random_seed,
-                batch_size: batch_size as usize,
-            };
-            let report = seed::seed(&mut conn, options, now, |done| {
-                if done % 10_000 == 0 || done == articles {
-                    eprintln!(
-                        "seed: {done}/{articles} articles ({:.1}s)",
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-            })
-            .map_err(|e| format!("seeding failed: {e}"))?;
-            announce_write(&mut conn);
-            println!(
-                "seeded {} articles and {} comments in {:.1}s",
-                report.articles,
-                report.comments,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
+        } => seed_data(setup, articles, random_seed, batch_size),
         Command::User {
             command: UserCommand::Create { email, name, role },
-        } => {
-            let password = match std::env::var("DATELINE_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => prompt_password()?,
-            };
-            let role = Role::parse(&role).ok_or("role must be admin, editor or author")?;
-            let created = create_user(&mut conn, &email, &name, role, &password, now)?;
-            println!(
-                "created {} user {} (id {})",
-                role.as_str(),
-                created.email,
-                created.id
-            );
-            Ok(())
-        }
-        Command::Purge { all } => {
-            let retention = if all { 0 } else { config.trash_retention_days };
-            // With --all, "older than zero days" must include what was trashed a moment ago.
-            let now = if all {
-                now + chrono::Duration::seconds(1)
-            } else {
-                now
-            };
-            let (purged, cutoff) = db::write(&mut conn, |conn| {
-                let done = purge_expired(conn, now, retention)?;
-                let event = Event {
-                    action: "trash.purge",
-                    resource_type: "article",
-                    resource_id: Some("trash".to_owned()),
-                    details: Some(format!("{} purged from the command line", done.0)),
-                };
-                crate::models::audit::record(conn, None, None, &event, now)?;
-                Ok::<_, AppError>(done)
-            })
-            .map_err(|e| format!("purge failed: {e}"))?;
-            announce_write(&mut conn);
-            println!(
-                "purged {purged} article(s) trashed before {}",
-                cutoff.and_utc().to_rfc3339()
-            );
-            Ok(())
-        }
-        Command::QueryPlans => {
-            drop(conn);
-            let scans = actix_web::rt::System::new().block_on(crate::content::plans::check(&config))?;
-            if scans > 0 {
-                return Err(format!("{scans} plan step(s) read a large table whole"));
-            }
-            println!("\nno public read scans a large table whole");
-            Ok(())
-        }
+        } => create_user_command(setup, &email, &name, &role),
+        Command::Purge { all } => purge(setup, all),
+        Command::QueryPlans => query_plans(setup),
         Command::Openapi => unreachable!("handled before configuration is read"),
     }
 }
 
-fn prompt_password() -> Result<String, String> {
+fn serve(mut setup: Setup) -> anyhow::Result<()> {
+    if let Some(admin) = &setup.config.bootstrap_admin {
+        bootstrap_admin(&mut setup.conn, &admin.email, &admin.password, setup.now)?;
+    }
+    if setup.config.jwt_secret.generated {
+        tracing::warn!(
+            "DATELINE_JWT_SECRET is not set: signing tokens with a random secret; tokens will not survive a restart"
+        );
+    }
+    drop(setup.conn);
+    let state = AppState::new(setup.pool, setup.config, Arc::new(SystemClock));
+    actix_web::rt::System::new()
+        .block_on(server::serve(state))
+        .context("server error")
+}
+
+fn import_file(mut setup: Setup, file: &Path) -> anyhow::Result<()> {
+    let json = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let articles = import::parse(&json)?;
+    let report = import::import(&mut setup.conn, &articles, setup.now)?;
+    announce_write(&mut setup.conn);
+    println!(
+        "imported {} article(s) from {}: {} created, {} updated",
+        articles.len(),
+        file.display(),
+        report.created,
+        report.updated
+    );
+    Ok(())
+}
+
+fn seed_data(mut setup: Setup, articles: u64, random_seed: u64, batch_size: u64) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let options = seed::SeedOptions {
+        articles,
+        seed: random_seed,
+        batch_size: batch_size as usize,
+    };
+    let report = seed::seed(&mut setup.conn, options, setup.now, |done| {
+        if done % 10_000 == 0 || done == articles {
+            eprintln!(
+                "seed: {done}/{articles} articles ({:.1}s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    })
+    .context("seeding failed")?;
+    announce_write(&mut setup.conn);
+    println!(
+        "seeded {} articles and {} comments in {:.1}s",
+        report.articles,
+        report.comments,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn create_user_command(mut setup: Setup, email: &str, name: &str, role: &str) -> anyhow::Result<()> {
+    let password = match std::env::var("DATELINE_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => prompt_password()?,
+    };
+    let role: Role = role.parse()?;
+    let created = create_user(&mut setup.conn, email, name, role, &password, setup.now)?;
+    println!("created {role} user {} (id {})", created.email, created.id);
+    Ok(())
+}
+
+fn purge(mut setup: Setup, all: bool) -> anyhow::Result<()> {
+    let retention = if all { 0 } else { setup.config.trash_retention_days };
+    // With --all, "older than zero days" must include what was trashed a moment ago.
+    let now = if all {
+        setup.now + chrono::Duration::seconds(1)
+    } else {
+        setup.now
+    };
+    let (purged, cutoff) = db::write(&mut setup.conn, |conn| {
+        trash::purge(conn, Change::by_operator(now), retention)
+    })
+    .context("purge failed")?;
+    announce_write(&mut setup.conn);
+    println!(
+        "purged {purged} article(s) trashed before {}",
+        cutoff.and_utc().to_rfc3339()
+    );
+    Ok(())
+}
+
+fn query_plans(setup: Setup) -> anyhow::Result<()> {
+    drop(setup.conn);
+    let scans = actix_web::rt::System::new().block_on(crate::content::plans::check(&setup.config))?;
+    if scans > 0 {
+        bail!("{scans} plan step(s) read a large table whole");
+    }
+    println!("\nno public read scans a large table whole");
+    Ok(())
+}
+
+fn prompt_password() -> anyhow::Result<String> {
     let first = rpassword::prompt_password("Password: ")
-        .map_err(|e| format!("cannot read a password (set DATELINE_PASSWORD for scripts): {e}"))?;
-    let second =
-        rpassword::prompt_password("Repeat it: ").map_err(|e| format!("cannot read the password: {e}"))?;
+        .context("cannot read a password (set DATELINE_PASSWORD for scripts)")?;
+    let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
     if first != second {
-        return Err("the two passwords differ".to_owned());
+        bail!("the two passwords differ");
     }
     Ok(first)
 }
 
 /// Checks and creates an account, with the same rules as the admin API.
 fn create_user(
-    conn: &mut db::DbConn,
+    conn: &mut DbConn,
     email: &str,
     name: &str,
     role: Role,
     password: &str,
-    now: chrono::NaiveDateTime,
-) -> Result<crate::models::user::User, String> {
+    now: NaiveDateTime,
+) -> anyhow::Result<crate::models::user::User> {
     if !email.validate_email() {
-        return Err(format!("`{email}` is not an e-mail address"));
+        bail!("`{email}` is not an e-mail address");
     }
     if name.trim().is_empty() || name.chars().any(char::is_control) {
-        return Err("the name must not be empty".to_owned());
+        bail!("the name must not be empty");
     }
     if let Some(problem) = password::problem(password) {
-        return Err(format!("the password {problem}"));
+        bail!("the password {problem}");
     }
-    let hash = password::hash(password)?;
-    db::write(conn, |conn| {
-        create_account(conn, email, name, role, &hash, true, now)
-    })
-    .map_err(|e| match e {
-        AppError::Conflict { .. } => format!("an account with the e-mail {email} exists already"),
-        other => format!("cannot create the account: {other}"),
+    let hash = password::hash(password).map_err(anyhow::Error::msg)?;
+    let account = accounts::NewAccount {
+        email,
+        display_name: name,
+        role,
+        password_hash: &hash,
+        active: true,
+    };
+    db::write(conn, |conn| accounts::create(conn, &account, now)).map_err(|e| match e {
+        AppError::Conflict { .. } => anyhow::anyhow!("an account with the e-mail {email} exists already"),
+        other => anyhow::Error::new(other).context("cannot create the account"),
     })
 }
 
 /// Creates the first admin from DATELINE_ADMIN_EMAIL / DATELINE_ADMIN_PASSWORD when there is no
 /// account yet (container deployments); does nothing once any account exists.
-fn bootstrap_admin(
-    conn: &mut db::DbConn,
-    email: &str,
-    password: &str,
-    now: chrono::NaiveDateTime,
-) -> Result<(), String> {
-    let existing = crate::models::user::count(conn).map_err(|e| format!("cannot count users: {e}"))?;
+fn bootstrap_admin(conn: &mut DbConn, email: &str, password: &str, now: NaiveDateTime) -> anyhow::Result<()> {
+    let existing = crate::models::user::count(conn).context("cannot count users")?;
     if existing > 0 {
         return Ok(());
     }
     let created = create_user(conn, email, "Administrator", Role::Admin, password, now)
-        .map_err(|e| format!("DATELINE_ADMIN_EMAIL/DATELINE_ADMIN_PASSWORD: {e}"))?;
+        .context("DATELINE_ADMIN_EMAIL/DATELINE_ADMIN_PASSWORD")?;
     tracing::info!(email = %created.email, "created the first admin account");
     Ok(())
 }
 
 /// Tells running servers that the content changed, so they empty their response caches (within
 /// about a second) instead of serving what was there before.
-fn announce_write(conn: &mut db::DbConn) {
+fn announce_write(conn: &mut DbConn) {
     if let Err(e) = crate::http_cache::store::bump_generation(conn) {
         eprintln!("dateline: warning: running servers may serve cached answers for a while: {e}");
     }

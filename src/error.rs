@@ -122,6 +122,11 @@ pub enum AppError {
     Internal(String),
 }
 
+/// The ETag of a stored version (`"v3"`): what `If-Match` must name to write over it.
+pub fn version_etag(version: i32) -> String {
+    format!("\"v{version}\"")
+}
+
 impl AppError {
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::BadRequest {

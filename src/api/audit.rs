@@ -1,43 +1,19 @@
-//! The audit log: recording writes (in the same transaction as the write itself) and paging
-//! through them (admins).
+//! The audit log, paged through by admins. Writes record their entries in their own
+//! transaction through `domain::Change::audit`.
 
 use actix_web::{get, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::error::{AppError, Problem};
-use crate::models::audit::{self, AuditEntry, AuditFilter, Event};
+use crate::models::audit::{self, AuditEntry, AuditFilter};
 use crate::state::AppState;
-
-/// Records `action` on a resource by the caller.
-pub fn record(
-    conn: &mut DbConn,
-    caller: &AuthUser,
-    action: &str,
-    resource_type: &str,
-    resource_id: impl ToString,
-    details: Option<String>,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let event = Event {
-        action,
-        resource_type,
-        resource_id: Some(resource_id.to_string()),
-        details,
-    };
-    Ok(audit::record(
-        conn,
-        Some(caller.id),
-        Some(&caller.client_hash),
-        &event,
-        now,
-    )?)
-}
+use crate::values::AuditAction;
 
 /// One audit entry.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -46,8 +22,7 @@ pub struct AuditView {
     pub at: DateTime<Utc>,
     /// The acting user's id; `null` for failed logins of unknown accounts.
     pub user_id: Option<i64>,
-    #[schema(example = "article.update")]
-    pub action: String,
+    pub action: AuditAction,
     #[schema(example = "article")]
     pub resource_type: String,
     pub resource_id: Option<String>,

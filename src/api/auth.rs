@@ -11,10 +11,12 @@ use crate::api::json::{BodySize, RequestBody, ValidJson};
 use crate::api::users::UserView;
 use crate::auth::{AuthUser, client, password};
 use crate::db::{self, DbConn};
+use crate::domain::Change;
 use crate::error::{AppError, Problem};
 use crate::models::audit::{self, Event};
 use crate::models::{session, user};
 use crate::state::AppState;
+use crate::values::AuditAction;
 
 /// E-mail and password.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -127,12 +129,14 @@ pub async fn login(
         };
         if accepted.is_none() {
             let event = Event {
-                action: "auth.login_failed",
-                resource_type: "session",
+                action: AuditAction::AuthLoginFailed,
                 resource_id: None,
                 details: None,
+                user_id: known_id,
+                client_hash: Some(hash_for_audit.clone()),
+                at: now,
             };
-            audit::record(conn, known_id, Some(&hash_for_audit), &event, now)?;
+            audit::record(conn, &event)?;
         }
         Ok(accepted)
     })
@@ -150,12 +154,14 @@ pub async fn login(
             db::write(conn, |conn| {
                 let issued = start_session(conn, &state, user.id, user.token_version)?;
                 let event = Event {
-                    action: "auth.login",
-                    resource_type: "session",
+                    action: AuditAction::AuthLogin,
                     resource_id: None,
                     details: None,
+                    user_id: Some(user.id),
+                    client_hash: Some(address_key.clone()),
+                    at: now,
                 };
-                audit::record(conn, Some(user.id), Some(&address_key), &event, now)?;
+                audit::record(conn, &event)?;
                 Ok(issued)
             })
         })
@@ -275,15 +281,7 @@ pub async fn logout(state: web::Data<AppState>, caller: AuthUser) -> Result<Http
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             session::revoke(conn, caller.session_id, now)?;
-            crate::api::audit::record(
-                conn,
-                &caller,
-                "auth.logout",
-                "session",
-                caller.session_id,
-                None,
-                now,
-            )
+            Change::by(&caller, now).audit(conn, AuditAction::AuthLogout, caller.session_id, None)
         })
     })
     .await?;

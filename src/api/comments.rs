@@ -21,8 +21,9 @@ use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
 use crate::http_cache::surrogate_keys;
 use crate::models::article::{self, Article};
-use crate::models::comment::{self, Comment, NewComment, STATUS_APPROVED, STATUS_PENDING};
+use crate::models::comment::{self, Comment, NewComment};
 use crate::state::AppState;
+use crate::values::CommentStatus;
 
 /// How deep replies nest: a top-level comment is depth 0, a reply to it 1, and so on.
 pub const MAX_DEPTH: i32 = 3;
@@ -109,8 +110,7 @@ pub struct SubmittedComment {
     #[schema(example = 7)]
     pub id: i64,
     /// `pending` (held for moderation) or `approved` (published).
-    #[schema(example = "pending")]
-    pub status: String,
+    pub status: CommentStatus,
     pub parent_id: Option<i64>,
     /// Plain text: escape it when rendering.
     pub author_name: String,
@@ -189,9 +189,9 @@ pub async fn submit_comment(
     let slug = slug.into_inner();
     let now = state.now();
     let status = if state.config.comments_auto_approve {
-        STATUS_APPROVED
+        CommentStatus::Approved
     } else {
-        STATUS_PENDING
+        CommentStatus::Pending
     };
     let window = Duration::from_std(state.config.comment_duplicate_window).unwrap_or(Duration::zero());
     let saved = db::run(&state.pool, move |conn| {
@@ -271,7 +271,7 @@ fn reply_position(
         return Ok((None, None, 0));
     };
     let parent = comment::find(conn, parent_id)?
-        .filter(|p| p.article_id == article.id && p.status == STATUS_APPROVED)
+        .filter(|p| p.article_id == article.id && p.status == CommentStatus::Approved)
         .ok_or_else(|| {
             AppError::invalid_field(
                 "parent_id",

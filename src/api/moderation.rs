@@ -7,37 +7,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
+use crate::domain::Change;
 use crate::error::{AppError, FieldError, Problem};
 use crate::models::article;
 use crate::models::comment::{self, Comment, CommentChanges, QueueFilter};
 use crate::state::AppState;
+use crate::values::AuditAction;
 
-/// A comment's moderation state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CommentStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Spam,
-}
-
-impl CommentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Spam => "spam",
-        }
-    }
-}
+pub use crate::values::CommentStatus;
 
 /// A comment as moderators see it, e-mail included.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -70,18 +52,9 @@ fn view(comment: Comment, (slug, headline): (String, String)) -> ModeratedCommen
         author_name: comment.author_name,
         author_email: comment.author_email,
         body: comment.body,
-        status: parse_status(&comment.status),
+        status: comment.status,
         created_at: utc(comment.created_at),
         updated_at: utc(comment.updated_at),
-    }
-}
-
-fn parse_status(value: &str) -> CommentStatus {
-    match value {
-        "approved" => CommentStatus::Approved,
-        "rejected" => CommentStatus::Rejected,
-        "spam" => CommentStatus::Spam,
-        _ => CommentStatus::Pending,
     }
 }
 
@@ -201,7 +174,7 @@ pub async fn moderation_queue(
             None => None,
         };
         let filter = QueueFilter {
-            status: query.status.map(|s| s.as_str().to_owned()),
+            status: query.status,
             article_id,
         };
         let (rows, total) = comment::queue(conn, &filter, page.offset(), page.limit())?;
@@ -249,20 +222,12 @@ pub async fn moderate_comment(
             let changes = CommentChanges {
                 author_name: patch.author_name.map(|n| n.trim().to_owned()),
                 body: patch.body.map(|b| b.trim().to_owned()),
-                status: patch.status.map(|s| s.as_str().to_owned()),
+                status: patch.status,
                 updated_at: Some(now),
             };
             let saved = comment::update(conn, id, &changes)?;
-            let details = changes.status.clone().unwrap_or_else(|| "edited".to_owned());
-            audit::record(
-                conn,
-                &caller,
-                "comment.moderate",
-                "comment",
-                id,
-                Some(details),
-                now,
-            )?;
+            let details = changes.status.map_or("edited", CommentStatus::as_str).to_owned();
+            Change::by(&caller, now).audit(conn, AuditAction::CommentModerate, id, Some(details))?;
             let article = article::find_with_section(conn, saved.article_id)?
                 .ok_or_else(comment_not_found)?
                 .0;
@@ -303,7 +268,7 @@ pub async fn moderate_many(
             let mut unique = ids.clone();
             unique.sort_unstable();
             unique.dedup();
-            let updated = comment::set_status(conn, &unique, status.as_str(), now)?;
+            let updated = comment::set_status(conn, &unique, status, now)?;
             if updated != unique.len() {
                 // Returning an error rolls the whole transaction back: all or nothing.
                 let found = comment::existing_ids(conn, &unique)?;
@@ -316,15 +281,7 @@ pub async fn moderate_many(
                 return Err(AppError::Validation(errors));
             }
             let details = format!("{} -> {}", join_ids(&unique), status.as_str());
-            audit::record(
-                conn,
-                &caller,
-                "comment.moderate_many",
-                "comment",
-                "many",
-                Some(details),
-                now,
-            )?;
+            Change::by(&caller, now).audit(conn, AuditAction::CommentModerateMany, "many", Some(details))?;
             Ok(updated)
         })
     })
@@ -360,7 +317,7 @@ pub async fn delete_comment(
             if comment::delete(conn, id)? == 0 {
                 return Err(comment_not_found());
             }
-            audit::record(conn, &caller, "comment.delete", "comment", id, None, now)
+            Change::by(&caller, now).audit(conn, AuditAction::CommentDelete, id, None)
         })
     })
     .await?;

@@ -12,8 +12,24 @@ use crate::error::AppError;
 // `FromRequest` never fails for `IfMatch`; the error type is the app's for uniformity.
 
 /// The strong ETag of a resource version.
-pub fn etag(version: i32) -> String {
-    format!("\"v{version}\"")
+pub use crate::error::version_etag as etag;
+
+/// Fills the `current` body of a 412 raised below the HTTP layer (`domain::stale`) with the
+/// resource's representation now; other errors pass through.
+pub fn with_current(
+    err: AppError,
+    representation: impl FnOnce() -> Result<serde_json::Value, AppError>,
+) -> AppError {
+    match err {
+        AppError::PreconditionFailed { etag, current } if current.is_null() => match representation() {
+            Ok(value) => AppError::PreconditionFailed {
+                etag,
+                current: Box::new(value),
+            },
+            Err(e) => e,
+        },
+        other => other,
+    }
 }
 
 /// The parsed `If-Match` header, if any.

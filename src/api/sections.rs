@@ -7,18 +7,19 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::AppState;
-use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
-use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
 use crate::api::views::SectionRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
+use crate::domain::Change;
+use crate::domain::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
 use crate::error::{AppError, FieldError, Problem};
 use crate::http_cache::surrogate_keys;
 use crate::models::article;
 use crate::models::section::{self, NewSection, Section, SectionChanges, SectionTree};
+use crate::values::AuditAction;
 
 /// A section as listed in the tree.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -302,14 +303,11 @@ pub async fn create_section(
                 updated_at: now,
             };
             let saved = section::insert(conn, &new)?;
-            audit::record(
+            Change::by(&caller, now).audit(
                 conn,
-                &caller,
-                "section.create",
-                "section",
+                AuditAction::SectionCreate,
                 saved.id,
                 Some(saved.slug.clone()),
-                now,
             )?;
             Ok(saved.id)
         })
@@ -388,14 +386,11 @@ pub async fn update_section(
                     ),
                     other => other.into(),
                 })?;
-            audit::record(
+            Change::by(&caller, now).audit(
                 conn,
-                &caller,
-                "section.update",
-                "section",
+                AuditAction::SectionUpdate,
                 saved.id,
                 Some(saved.slug.clone()),
-                now,
             )?;
             Ok(saved.id)
         })
@@ -451,15 +446,7 @@ pub async fn delete_section(
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let id = delete_if_unused(conn, &slug, &if_match)?;
-            audit::record(
-                conn,
-                &caller,
-                "section.delete",
-                "section",
-                id,
-                Some(slug.clone()),
-                now,
-            )
+            Change::by(&caller, now).audit(conn, AuditAction::SectionDelete, id, Some(slug.clone()))
         })
     })
     .await?;

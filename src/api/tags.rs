@@ -1,23 +1,16 @@
-//! Public tag routes.
+//! Tags: free keywords an article is filed under. The routes are the shared taxonomy routes
+//! (`api::taxonomy`); this file declares what is a tag's own: its wire shapes and its words.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::AppState;
-use crate::api::audit;
-use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, non_null, rules};
-use crate::api::params::{PageMeta, PageQuery, Params};
-use crate::api::preconditions::{self, IfMatch};
-use crate::api::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
-use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db;
-use crate::error::{AppError, Problem};
-use crate::http_cache::{http_date, surrogate_keys};
-use crate::models::article;
-use crate::models::tag::{self, NewTag, Tag, TagChanges};
+use crate::api::json::{BodySize, RequestBody, double_option, non_null, rules};
+use crate::api::params::PageMeta;
+use crate::api::taxonomy::{TermResource, term_routes};
+use crate::domain::taxonomy::{Tags, TermFields, TermPatch};
+use crate::models::taxonomy::Term;
 
 /// A tag. Its articles are listed by `GET /api/v1/articles?tag={slug}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -29,12 +22,13 @@ pub struct TagDetail {
     pub description: Option<String>,
 }
 
-impl From<Tag> for TagDetail {
-    fn from(t: Tag) -> Self {
+impl From<&Term> for TagDetail {
+    fn from(t: &Term) -> Self {
+        let (slug, name, description) = (t.slug.clone(), t.name.clone(), t.extra.clone());
         Self {
-            slug: t.slug,
-            name: t.name,
-            description: t.description,
+            slug,
+            name,
+            description,
         }
     }
 }
@@ -46,68 +40,10 @@ pub struct TagList {
     pub meta: PageMeta,
 }
 
-/// Lists tags alphabetically by name.
-#[utoipa::path(
-    tag = "tags",
-    params(PageQuery),
-    responses(
-        (status = 200, description = "A page of tags.", body = TagList),
-        (status = 400, description = "A query parameter is malformed, unknown or out of range.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/tags")]
-pub async fn list_tags(
-    state: web::Data<AppState>,
-    query: Params<PageQuery>,
-) -> Result<HttpResponse, AppError> {
-    let page = query.0.resolve(&state.config)?;
-    let (items, total) = db::run(&state.pool, move |conn| {
-        Ok(tag::page(conn, page.offset(), page.limit())?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(surrogate_keys(["tags"]))
-        .json(TagList {
-            data: items.into_iter().map(TagDetail::from).collect(),
-            meta: page.meta(total),
-        }))
-}
-
-/// Reads one tag.
-#[utoipa::path(
-    tag = "tags",
-    security((), ("bearer" = [])),
-    params(("slug" = String, Path, description = "The tag's slug.", example = "pakistan")),
-    responses(
-        (status = 200, description = "The tag.", body = TagDetail,
-            headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
-        (status = 401, description = "The bearer token is invalid or expired.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No tag has this slug.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/tags/{slug}")]
-pub async fn get_tag(
-    state: web::Data<AppState>,
-    caller: MaybeAuthUser,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let found = db::run(&state.pool, move |conn| Ok(tag::find_by_slug(conn, &slug)?)).await?;
-    let t = found.ok_or_else(not_found)?;
-    let mut response = HttpResponse::Ok();
-    if caller.0.is_some() {
-        response.insert_header((header::ETAG, preconditions::etag(t.version)));
+impl From<(Vec<TagDetail>, PageMeta)> for TagList {
+    fn from((data, meta): (Vec<TagDetail>, PageMeta)) -> Self {
+        Self { data, meta }
     }
-    // The answer is this one row: its update time is a sound Last-Modified.
-    response.insert_header((header::LAST_MODIFIED, http_date(t.updated_at.and_utc())));
-    response.insert_header(surrogate_keys([format!("tag-{}", t.slug)]));
-    Ok(response.json(TagDetail::from(t)))
 }
 
 /// A new tag.
@@ -155,214 +91,31 @@ impl RequestBody for TagPatch {
     const SIZE: BodySize = BodySize::Small;
 }
 
-/// `If-Match`, when given, must name the current version (412 with the current tag if not).
-fn check_version(if_match: &IfMatch, current: &Tag) -> Result<(), AppError> {
-    if_match.check(current.version, false, || {
-        serde_json::to_value(TagDetail::from(current.clone())).map_err(AppError::internal)
-    })
-}
-
-/// A versioned update that found no row lost a race: 412 with the tag as it was read.
-fn stale_or(err: diesel::result::Error, current: &Tag) -> AppError {
-    match err {
-        diesel::result::Error::NotFound => preconditions::stale(
-            current.version + 1,
-            serde_json::to_value(TagDetail::from(current.clone())).unwrap_or_default(),
-        ),
-        other => other.into(),
+impl From<TagInput> for TermFields {
+    fn from(input: TagInput) -> Self {
+        let (slug, name, extra) = (input.slug, input.name.unwrap_or_default(), input.description);
+        Self { slug, name, extra }
     }
 }
 
-fn not_found() -> AppError {
-    AppError::not_found("No tag has this slug.")
+impl From<TagPatch> for TermPatch {
+    fn from(patch: TagPatch) -> Self {
+        let (slug, name, extra) = (patch.slug, patch.name, patch.description);
+        Self { slug, name, extra }
+    }
 }
 
-fn respond(saved: Tag, created: bool) -> HttpResponse {
-    let mut response = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header(("Location", format!("/api/v1/tags/{}", saved.slug)))
-        .insert_header((header::ETAG, preconditions::etag(saved.version)))
-        .json(TagDetail::from(saved))
+impl TermResource for Tags {
+    type View = TagDetail;
+    type List = TagList;
+    type Input = TagInput;
+    type Patch = TagPatch;
+    const PATH: &'static str = "/tags";
 }
 
-/// Creates a tag (editors and admins).
-#[utoipa::path(
-    tag = "tags",
-    security(("bearer" = [])),
-    request_body = TagInput,
-    responses(
-        (status = 201, description = "Created.", body = TagDetail),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are missing or invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/tags")]
-pub async fn create_tag(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-    body: ValidJson<TagInput>,
-) -> Result<HttpResponse, AppError> {
-    caller.require_editorial()?;
-    let input = body.0;
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let name = input.name.as_deref().unwrap_or_default().trim();
-            let slug = choose_slug(conn, None, input.slug.as_deref(), name, "tag", tag::slug_exists)?;
-            let new = NewTag {
-                slug: &slug,
-                name,
-                description: input.description.as_deref(),
-                created_at: now,
-                updated_at: now,
-            };
-            let saved = tag::insert(conn, &new)?;
-            audit::record(
-                conn,
-                &caller,
-                "tag.create",
-                "tag",
-                saved.id,
-                Some(saved.slug.clone()),
-                now,
-            )?;
-            Ok(saved)
-        })
-    })
-    .await?;
-    Ok(respond(saved, true))
-}
-
-/// Changes a tag (editors and admins).
-#[utoipa::path(
-    tag = "tags",
-    security(("bearer" = [])),
-    params(
-        ("slug" = String, Path, description = "The tag's slug."),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version this change is based on."),
-    ),
-    request_body = TagPatch,
-    responses(
-        (status = 200, description = "Updated.", body = TagDetail),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/tags/{slug}")]
-pub async fn update_tag(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-    slug: web::Path<String>,
-    if_match: IfMatch,
-    body: ValidJson<TagPatch>,
-) -> Result<HttpResponse, AppError> {
-    caller.require_editorial()?;
-    let patch = body.0;
-    let slug = slug.into_inner();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = tag::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
-            check_version(&if_match, &current)?;
-            let new_slug = choose_slug(
-                conn,
-                Some(&current.slug),
-                patch.slug.as_deref(),
-                &current.name,
-                "tag",
-                tag::slug_exists,
-            )?;
-            let changes = TagChanges {
-                slug: Some(new_slug),
-                name: patch.name.as_ref().map(|n| n.trim().to_owned()),
-                description: patch.description.clone(),
-                updated_at: Some(now),
-                version: Some(current.version + 1),
-            };
-            let saved = tag::update(conn, current.id, current.version, &changes)
-                .map_err(|e| stale_or(e, &current))?;
-            audit::record(
-                conn,
-                &caller,
-                "tag.update",
-                "tag",
-                saved.id,
-                Some(saved.slug.clone()),
-                now,
-            )?;
-            Ok(saved)
-        })
-    })
-    .await?;
-    Ok(respond(saved, false))
-}
-
-/// Deletes a tag that no article uses (editors and admins).
-#[utoipa::path(
-    tag = "tags",
-    security(("bearer" = [])),
-    params(
-        ("slug" = String, Path, description = "The tag's slug."),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version being deleted."),
-    ),
-    responses(
-        (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Articles still use the tag; `errors` names them.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/tags/{slug}")]
-pub async fn delete_tag(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-    slug: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    caller.require_editorial()?;
-    let slug = slug.into_inner();
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = tag::find_by_slug(conn, &slug)?.ok_or_else(not_found)?;
-            let (slugs, count) = article::with_tag(conn, current.id, NAMED_IN_CONFLICT)?;
-            if count > 0 {
-                return Err(still_used_by_articles("tag", slugs, count));
-            }
-            check_version(&if_match, &current)?;
-            tag::delete(conn, current.id)?;
-            audit::record(
-                conn,
-                &caller,
-                "tag.delete",
-                "tag",
-                current.id,
-                Some(current.slug.clone()),
-                now,
-            )
-        })
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+term_routes! {
+    Tags, "tags", "/tags", "/tags/{slug}", [list_tags, get_tag, create_tag, update_tag, delete_tag], [TagDetail, TagList, TagInput, TagPatch],
+    words: ["Lists tags alphabetically by name.", "Reads one tag.", "Creates a tag (editors and admins).", "Changes a tag (editors and admins).", "Deletes a tag that no article uses (editors and admins)."],
+    answers: ["A page of tags.", "The tag.", "No tag has this slug.", "Articles still use the tag; `errors` names them."],
+    slug: ["The tag's slug.", "pakistan"]
 }

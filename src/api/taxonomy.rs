@@ -1,62 +1,276 @@
-//! Rules shared by the section, tag and source writes: slugs and "still in use" conflicts.
+//! The routes of the simple taxonomies (tags, sources), written once.
+//!
+//! The handlers are generic over [`TermResource`]: a kind's wire shapes (view, list, input,
+//! patch) and its URL. [`term_routes!`] mounts them under each kind's own operation names with
+//! the OpenAPI text of that kind; everything else (errors, caching headers, versions) is here.
 
-use crate::content::slug::slugify;
-use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
-use crate::models::available_slug;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use validator::Validate;
 
-/// How many dependent articles a 409 names.
-pub const NAMED_IN_CONFLICT: i64 = 10;
+use crate::api::AppState;
+use crate::api::json::{RequestBody, ValidJson};
+use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::preconditions::{self, IfMatch};
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db;
+use crate::domain::Change;
+use crate::domain::taxonomy::{self, TermFields, TermKind, TermPatch};
+use crate::error::AppError;
+use crate::http_cache::{http_date, surrogate_keys};
+use crate::models::taxonomy::Term;
 
-/// The given slug if free (409 naming `slug` if not), or one made from `name` and made unique.
-pub fn choose_slug(
-    conn: &mut DbConn,
-    current: Option<&str>,
-    given: Option<&str>,
-    name: &str,
-    fallback: &str,
-    mut exists: impl FnMut(&mut DbConn, &str) -> diesel::QueryResult<bool>,
-) -> Result<String, AppError> {
-    match (given, current) {
-        (Some(given), current) => {
-            if current != Some(given) && exists(conn, given)? {
-                return Err(slug_taken());
-            }
-            Ok(given.to_owned())
-        }
-        (None, Some(current)) => Ok(current.to_owned()),
-        (None, None) => {
-            // A name with nothing to transliterate (some scripts) still gets a usable slug.
-            let base = Some(slugify(name))
-                .filter(|b| !b.is_empty())
-                .unwrap_or_else(|| fallback.to_owned());
-            Ok(available_slug(&base, |candidate| exists(conn, candidate))?)
-        }
-    }
+/// A taxonomy as the API shows it.
+pub trait TermResource: TermKind {
+    /// One term on the wire.
+    type View: Serialize + for<'a> From<&'a Term>;
+    /// A page of terms on the wire.
+    type List: Serialize + From<(Vec<Self::View>, PageMeta)>;
+    /// The body of a create.
+    type Input: RequestBody + Validate + DeserializeOwned + Into<TermFields> + 'static;
+    /// The body of a partial update.
+    type Patch: RequestBody + Validate + DeserializeOwned + Into<TermPatch> + 'static;
+    /// The collection's path under `/api/v1` (`/tags`); also the Surrogate-Key of its lists.
+    const PATH: &'static str;
 }
 
-pub fn slug_taken() -> AppError {
-    AppError::Conflict {
-        detail: "Another resource of this kind has this slug.".to_owned(),
-        errors: vec![FieldError::new("slug", "taken", "is already used")],
-    }
+fn view_json<K: TermResource>(term: &Term) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(K::View::from(term)).map_err(AppError::internal)
 }
 
-/// 409: `what` cannot be deleted while articles use it; names the first few of them.
-pub fn still_used_by_articles(what: &str, slugs: Vec<String>, count: i64) -> AppError {
-    let more = if count > slugs.len() as i64 {
-        format!(" and {} more", count - slugs.len() as i64)
-    } else {
-        String::new()
+/// The Surrogate-Key of one term's answers (`tag-pakistan`).
+fn term_key<K: TermResource>(term: &Term) -> String {
+    format!("{}-{}", K::NOUN, term.slug)
+}
+
+/// `GET /{kind}`: a page of terms, alphabetical.
+pub async fn list<K: TermResource>(
+    state: web::Data<AppState>,
+    query: Params<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = query.0.resolve(&state.config)?;
+    let (items, total) = db::run(&state.pool, move |conn| {
+        Ok(K::page(conn, page.offset(), page.limit())?)
+    })
+    .await?;
+    let views = items.iter().map(K::View::from).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(surrogate_keys([K::FIELD]))
+        .json(K::List::from((views, page.meta(total)))))
+}
+
+/// `GET /{kind}/{slug}`: one term; its ETag for callers with a token.
+pub async fn get<K: TermResource>(
+    state: web::Data<AppState>,
+    caller: MaybeAuthUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let term = db::run(&state.pool, move |conn| taxonomy::find::<K>(conn, &slug)).await?;
+    let mut response = HttpResponse::Ok();
+    if caller.0.is_some() {
+        response.insert_header((header::ETAG, preconditions::etag(term.version)));
+    }
+    // The answer is this one row: its update time is a sound Last-Modified.
+    response.insert_header((header::LAST_MODIFIED, http_date(term.updated_at.and_utc())));
+    response.insert_header(surrogate_keys([term_key::<K>(&term)]));
+    Ok(response.json(K::View::from(&term)))
+}
+
+/// The term as saved, with its URL and version.
+fn respond<K: TermResource>(saved: &Term, mut response: actix_web::HttpResponseBuilder) -> HttpResponse {
+    response
+        .insert_header(("Location", format!("/api/v1{}/{}", K::PATH, saved.slug)))
+        .insert_header((header::ETAG, preconditions::etag(saved.version)))
+        .json(K::View::from(saved))
+}
+
+/// `POST /{kind}` (editors and admins).
+pub async fn create<K: TermResource>(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ValidJson<K::Input>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let fields: TermFields = body.0.into();
+    let now = state.now();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            taxonomy::create::<K>(conn, Change::by(&caller, now), fields)
+        })
+    })
+    .await?;
+    Ok(respond::<K>(&saved, HttpResponse::Created()))
+}
+
+/// `PATCH /{kind}/{slug}` (editors and admins); `If-Match` optional.
+pub async fn update<K: TermResource>(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+    if_match: IfMatch,
+    body: ValidJson<K::Patch>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let patch: TermPatch = body.0.into();
+    let slug = slug.into_inner();
+    let now = state.now();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = taxonomy::find::<K>(conn, &slug)?;
+            if_match.check(current.version, false, || view_json::<K>(&current))?;
+            taxonomy::update::<K>(conn, Change::by(&caller, now), &current, patch)
+                .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))
+        })
+    })
+    .await?;
+    Ok(respond::<K>(&saved, HttpResponse::Ok()))
+}
+
+/// `DELETE /{kind}/{slug}` (editors and admins): only a term no article lists.
+pub async fn delete<K: TermResource>(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    slug: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    caller.require_editorial()?;
+    let slug = slug.into_inner();
+    let now = state.now();
+    db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = taxonomy::find::<K>(conn, &slug)?;
+            taxonomy::check_unused::<K>(conn, &current)?;
+            if_match.check(current.version, false, || view_json::<K>(&current))?;
+            taxonomy::delete::<K>(conn, Change::by(&caller, now), &current)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Declares the five routes of a [`TermResource`] under the operation names and OpenAPI text of
+/// that kind: `kind` (type), `tag` (OpenAPI tag), the two paths, the five handler names,
+/// then the wire types and the kind's words for the spec. The calling module imports
+/// `actix_web::{delete, get, patch, post}`: utoipa recognises only the bare route attributes.
+macro_rules! term_routes {
+    (
+        $kind:ident, $tag:literal, $collection:literal, $item:literal,
+        [$list:ident, $get:ident, $create:ident, $update:ident, $delete:ident],
+        [$view:ident, $list_ty:ident, $input:ident, $patch:ident],
+        words: [$lists:literal, $reads:literal, $creates:literal, $changes:literal, $deletes:literal],
+        answers: [$page:literal, $one:literal, $missing:literal, $in_use:literal],
+        slug: [$slug_doc:literal, $slug_example:literal]
+    ) => {
+        #[doc = $lists]
+        #[utoipa::path(tag = $tag, params(crate::api::params::PageQuery), responses(
+            (status = 200, description = $page, body = $list_ty),
+            (status = 400, description = "A query parameter is malformed, unknown or out of range.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.", body = crate::error::Problem, content_type = "application/problem+json"),
+        ))]
+        #[get($collection)]
+        pub async fn $list(
+            state: actix_web::web::Data<crate::api::AppState>,
+            query: crate::api::params::Params<crate::api::params::PageQuery>,
+        ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+            crate::api::taxonomy::list::<$kind>(state, query).await
+        }
+
+        #[doc = $reads]
+        #[utoipa::path(tag = $tag, security((), ("bearer" = [])),
+            params(("slug" = String, Path, description = $slug_doc, example = $slug_example)),
+            responses(
+                (status = 200, description = $one, body = $view,
+                    headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+                (status = 401, description = "The bearer token is invalid or expired.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing, body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.", body = crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($item)]
+        pub async fn $get(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::auth::MaybeAuthUser,
+            slug: actix_web::web::Path<String>,
+        ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+            crate::api::taxonomy::get::<$kind>(state, caller, slug).await
+        }
+
+        #[doc = $creates]
+        #[utoipa::path(tag = $tag, security(("bearer" = [])), request_body = $input, responses(
+            (status = 201, description = "Created.", body = $view),
+            (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 401, description = "No valid access token.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "Not an editor or admin.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "The body is too large.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 415, description = "The body is not `application/json`.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 422, description = "Fields are missing or invalid; each is named.", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 503, description = "The database is unavailable.", body = crate::error::Problem, content_type = "application/problem+json"),
+        ))]
+        #[post($collection)]
+        pub async fn $create(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::auth::AuthUser,
+            body: crate::api::json::ValidJson<$input>,
+        ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+            crate::api::taxonomy::create::<$kind>(state, caller, body).await
+        }
+
+        #[doc = $changes]
+        #[utoipa::path(tag = $tag, security(("bearer" = [])),
+            params(("slug" = String, Path, description = $slug_doc), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version this change is based on.")),
+            request_body = $patch,
+            responses(
+                (status = 200, description = "Updated.", body = $view),
+                (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid access token.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not an editor or admin.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing, body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The body is too large.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not `application/json`.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Fields are invalid; each is named.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable.", body = crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[patch($item)]
+        pub async fn $update(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::auth::AuthUser,
+            slug: actix_web::web::Path<String>,
+            if_match: crate::api::preconditions::IfMatch,
+            body: crate::api::json::ValidJson<$patch>,
+        ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+            crate::api::taxonomy::update::<$kind>(state, caller, slug, if_match, body).await
+        }
+
+        #[doc = $deletes]
+        #[utoipa::path(tag = $tag, security(("bearer" = [])),
+            params(("slug" = String, Path, description = $slug_doc), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version being deleted.")),
+            responses(
+                (status = 204, description = "Deleted."),
+                (status = 401, description = "No valid access token.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not an editor or admin.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing, body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = $in_use, body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is unavailable.", body = crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[delete($item)]
+        pub async fn $delete(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::auth::AuthUser,
+            slug: actix_web::web::Path<String>,
+            if_match: crate::api::preconditions::IfMatch,
+        ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+            crate::api::taxonomy::delete::<$kind>(state, caller, slug, if_match).await
+        }
     };
-    AppError::Conflict {
-        detail: format!(
-            "This {what} is used by {count} article(s): {}{more}. Move or delete them first.",
-            slugs.join(", ")
-        ),
-        errors: slugs
-            .into_iter()
-            .map(|slug| FieldError::new("articles", "in_use", slug))
-            .collect(),
-    }
 }
+
+pub(crate) use term_routes;

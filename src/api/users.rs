@@ -9,16 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::{AuthUser, Role, password};
-use crate::db::{self, DbConn};
-use crate::error::{AppError, FieldError, Problem};
+use crate::db::{self};
+use crate::domain::Change;
+use crate::domain::accounts::{self, NewAccount};
+use crate::error::{AppError, Problem};
 use crate::models::session;
-use crate::models::user::{self, NewUser, User, UserChanges};
+use crate::models::user::{self, User, UserChanges};
 use crate::state::AppState;
+use crate::values::AuditAction;
 
 /// An account, as admins see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -39,7 +41,7 @@ impl From<User> for UserView {
     fn from(u: User) -> Self {
         Self {
             id: u.id,
-            role: Role::parse(&u.role).unwrap_or(Role::Author),
+            role: u.role,
             email: u.email,
             display_name: u.display_name,
             active: u.active,
@@ -228,23 +230,19 @@ pub async fn create_user(
         };
         let hash = password::hash(&password).map_err(AppError::internal)?;
         db::write(conn, |conn| {
-            let created = create_account(
-                conn,
-                &email,
-                &display_name,
+            let account = NewAccount {
+                email: &email,
+                display_name: &display_name,
                 role,
-                &hash,
-                request.active.unwrap_or(true),
-                now,
-            )?;
-            audit::record(
+                password_hash: &hash,
+                active: request.active.unwrap_or(true),
+            };
+            let created = accounts::create(conn, &account, now)?;
+            Change::by(&caller, now).audit(
                 conn,
-                &caller,
-                "user.create",
-                "user",
+                AuditAction::UserCreate,
                 created.id,
                 Some(role.as_str().to_owned()),
-                now,
             )?;
             Ok(created)
         })
@@ -254,41 +252,6 @@ pub async fn create_user(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
         .json(UserView::from(created)))
-}
-
-/// Inserts an account; a taken e-mail is a 409 naming the field. Shared with the CLI.
-pub fn create_account(
-    conn: &mut DbConn,
-    email: &str,
-    display_name: &str,
-    role: Role,
-    password_hash: &str,
-    active: bool,
-    now: chrono::NaiveDateTime,
-) -> Result<User, AppError> {
-    let email = email.trim().to_lowercase();
-    if user::find_by_email(conn, &email)?.is_some() {
-        return Err(email_taken());
-    }
-    Ok(user::insert(
-        conn,
-        &NewUser {
-            email: &email,
-            display_name: display_name.trim(),
-            password_hash,
-            role: role.as_str(),
-            active,
-            created_at: now,
-            updated_at: now,
-        },
-    )?)
-}
-
-fn email_taken() -> AppError {
-    AppError::Conflict {
-        detail: "Another account has this e-mail.".to_owned(),
-        errors: vec![FieldError::new("email", "taken", "is used by another account")],
-    }
 }
 
 /// Changes an account. A new role, password or active flag ends the user's sessions.
@@ -335,17 +298,17 @@ pub async fn update_user(
                 && *email != current.email
                 && user::find_by_email(conn, email)?.is_some()
             {
-                return Err(email_taken());
+                return Err(accounts::email_taken());
             }
-            let role = request.role.map(|r| r.as_str().to_owned());
-            let loses_admin = current.role == user::ROLE_ADMIN
+            let role = request.role;
+            let loses_admin = current.role == Role::Admin
                 && current.active
-                && (role.as_deref().is_some_and(|r| r != user::ROLE_ADMIN) || request.active == Some(false));
+                && (role.is_some_and(|r| r != Role::Admin) || request.active == Some(false));
             if loses_admin && user::other_active_admins(conn, id)? == 0 {
                 return Err(last_admin());
             }
             let ends_sessions = password_hash.is_some()
-                || role.as_ref().is_some_and(|r| *r != current.role)
+                || role.is_some_and(|r| r != current.role)
                 || request.active.is_some_and(|a| a != current.active);
             let changes = UserChanges {
                 email,
@@ -361,7 +324,7 @@ pub async fn update_user(
                 session::revoke_all_for_user(conn, id, now)?;
             }
             let details = changed_fields(&request);
-            audit::record(conn, &caller, "user.update", "user", id, Some(details), now)?;
+            Change::by(&caller, now).audit(conn, AuditAction::UserUpdate, id, Some(details))?;
             Ok(updated)
         })
     })
@@ -418,21 +381,12 @@ pub async fn delete_user(
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = user::find(conn, id)?.ok_or_else(user_not_found)?;
-            if current.role == user::ROLE_ADMIN && current.active && user::other_active_admins(conn, id)? == 0
-            {
+            if current.role == Role::Admin && current.active && user::other_active_admins(conn, id)? == 0 {
                 return Err(last_admin());
             }
             // Sessions go with the user (ON DELETE CASCADE), so their tokens fail at once.
             user::delete(conn, id)?;
-            audit::record(
-                conn,
-                &caller,
-                "user.delete",
-                "user",
-                id,
-                Some(current.email.clone()),
-                now,
-            )
+            Change::by(&caller, now).audit(conn, AuditAction::UserDelete, id, Some(current.email.clone()))
         })
     })
     .await?;

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::models::{section::Section, source::Source, tag::Tag};
+use crate::models::section::Section;
+use crate::models::taxonomy::Term;
 
 /// A UTC timestamp as sent on the wire (RFC 3339, `Z`).
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -38,8 +39,8 @@ pub struct TagRef {
     pub name: String,
 }
 
-impl From<&Tag> for TagRef {
-    fn from(t: &Tag) -> Self {
+impl From<&Term> for TagRef {
+    fn from(t: &Term) -> Self {
         Self {
             slug: t.slug.clone(),
             name: t.name.clone(),
@@ -59,12 +60,12 @@ pub struct SourceRef {
     pub url: Option<String>,
 }
 
-impl From<&Source> for SourceRef {
-    fn from(s: &Source) -> Self {
+impl From<&Term> for SourceRef {
+    fn from(s: &Term) -> Self {
         Self {
             slug: s.slug.clone(),
             name: s.name.clone(),
-            url: s.url.clone(),
+            url: s.extra.clone(),
         }
     }
 }

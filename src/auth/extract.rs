@@ -126,7 +126,7 @@ async fn authenticate(
     .ok_or_else(invalid_token)?;
     Ok(AuthUser {
         id: user.id,
-        role: Role::parse(&user.role).ok_or_else(invalid_token)?,
+        role: user.role,
         display_name: user.display_name,
         email: user.email,
         session_id: claims.sid,

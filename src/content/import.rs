@@ -13,11 +13,46 @@ use serde::Deserialize;
 
 use crate::content::{html, slug};
 use crate::db::{self, DbConn};
-use crate::models::article::{self, NewArticle, STATUS_ARCHIVED, STATUS_DRAFT, STATUS_PUBLISHED};
+use crate::domain::Change;
+use crate::domain::articles::{self, ArticleFields};
+use crate::domain::taxonomy::{self, Sources, Tags};
+use crate::error::AppError;
+use crate::models::article;
 use crate::models::section::{self, NewSection};
-use crate::models::source::{self, NewSource};
-use crate::models::tag::{self, NewTag};
-use crate::models::{revision, user};
+use crate::models::user;
+use crate::values::{ArticleStatus, AuditAction};
+
+/// Why an import was refused. Nothing is written when it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not what an import takes; the message names the article and field.
+    #[error("{0}")]
+    Invalid(String),
+    /// An article broke a rule of the save path (an unknown author, a slug another article
+    /// had, ...); the message names the article and the fields.
+    #[error("articles[{index}]: {message}")]
+    Rejected { index: usize, message: String },
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+impl ImportError {
+    fn rejected(index: usize, err: AppError) -> Self {
+        let message = match err {
+            AppError::Validation(fields) | AppError::Conflict { errors: fields, .. }
+                if !fields.is_empty() =>
+            {
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+            other => other.to_string(),
+        };
+        Self::Rejected { index, message }
+    }
+}
 
 /// One article to import. Unknown fields are refused, so a misspelt field is never dropped.
 #[derive(Debug, Clone, Deserialize)]
@@ -116,15 +151,16 @@ struct Prepared {
     section_path: Vec<(String, String)>,
     tags: Vec<(String, String)>,
     sources: Vec<(String, String, Option<String>)>,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     comments_enabled: bool,
     author_email: Option<String>,
 }
 
 /// Parses the file's JSON.
-pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
+pub fn parse(json: &str) -> Result<Vec<ImportArticle>, ImportError> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| ImportError::Invalid(format!("not valid JSON: {e}")))?;
     // Parse each article on its own so an error names the article and the field.
     let items = match value {
         serde_json::Value::Array(items) => items,
@@ -133,12 +169,14 @@ pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
         {
             match map.remove("articles") {
                 Some(serde_json::Value::Array(items)) => items,
-                _ => return Err("`articles` must be an array".to_owned()),
+                _ => return Err(ImportError::Invalid("`articles` must be an array".to_owned())),
             }
         }
         object @ serde_json::Value::Object(_) => vec![object],
         _ => {
-            return Err("expected an article object, an array of them, or {\"articles\": [...]}".to_owned());
+            return Err(ImportError::Invalid(
+                "expected an article object, an array of them, or {\"articles\": [...]}".to_owned(),
+            ));
         }
     };
     items
@@ -152,7 +190,7 @@ pub fn parse(json: &str) -> Result<Vec<ImportArticle>, String> {
                 } else {
                     format!(".{path}")
                 };
-                format!("articles[{i}]{at}: {}", e.inner())
+                ImportError::Invalid(format!("articles[{i}]{at}: {}", e.inner()))
             })
         })
         .collect()
@@ -163,22 +201,25 @@ pub fn import(
     conn: &mut DbConn,
     articles: &[ImportArticle],
     now: NaiveDateTime,
-) -> Result<ImportReport, String> {
+) -> Result<ImportReport, ImportError> {
     let prepared = articles
         .iter()
         .enumerate()
-        .map(|(i, a)| prepare(a, now).map_err(|e| format!("articles[{i}].{e}")))
+        .map(|(i, a)| prepare(a, now).map_err(|e| ImportError::Invalid(format!("articles[{i}].{e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let mut seen = std::collections::HashSet::new();
     for p in &prepared {
         if !seen.insert(p.slug.as_str()) {
-            return Err(format!("the slug `{}` appears twice in the file", p.slug));
+            return Err(ImportError::Invalid(format!(
+                "the slug `{}` appears twice in the file",
+                p.slug
+            )));
         }
     }
     db::write(conn, |conn| {
         let mut report = ImportReport::default();
         for (done, p) in prepared.iter().enumerate() {
-            if write_one(conn, p, now)? {
+            if write_one(conn, p, now).map_err(|e| ImportError::rejected(done, e))? {
                 report.created += 1;
             } else {
                 report.updated += 1;
@@ -189,15 +230,6 @@ pub fn import(
         }
         Ok::<_, ImportError>(report)
     })
-    .map_err(|e| e.0)
-}
-
-struct ImportError(String);
-
-impl From<diesel::result::Error> for ImportError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self(format!("database error: {e}"))
-    }
 }
 
 fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
@@ -222,17 +254,17 @@ fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
             .and_then(|p| p.first())
             .map(|first| super::shorten(first, 280)),
     };
-    let status = match a.status.as_deref().unwrap_or(STATUS_PUBLISHED) {
-        "published" => STATUS_PUBLISHED,
-        "draft" => STATUS_DRAFT,
-        "archived" => STATUS_ARCHIVED,
-        _ => return Err("status: must be `published`, `draft` or `archived`".to_owned()),
+    let status = match a.status.as_deref() {
+        None => ArticleStatus::Published,
+        Some(given) => given
+            .parse()
+            .map_err(|_| "status: must be `published`, `draft` or `archived`".to_owned())?,
     };
     let published_at = a
         .published_at
         .map(|t| t.naive_utc())
         .or_else(|| a.page_date.and_then(|d| d.and_hms_opt(0, 0, 0)))
-        .or((status != STATUS_DRAFT).then_some(now));
+        .or((status != ArticleStatus::Draft).then_some(now));
     let tags = a
         .tags
         .iter()
@@ -359,71 +391,64 @@ fn dedup_sources(items: Vec<(String, String, Option<String>)>) -> Vec<(String, S
         .collect()
 }
 
-/// Writes one article; true when it was created, false when an existing one was replaced.
-fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool, ImportError> {
-    let section_id = ensure_section_path(conn, &p.section_path, now)?;
+/// Writes one article through the domain's save path (the operator's change: a revision and an
+/// audit entry by no user); true when it was created, false when an existing one was replaced.
+fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool, AppError> {
+    let section = ensure_section_path(conn, &p.section_path, now)?;
     let author_id = match &p.author_email {
         Some(email) => Some(
             user::find_by_email(conn, email)?
-                .ok_or_else(|| ImportError(format!("no user has the e-mail `{email}`")))?
+                .ok_or_else(|| {
+                    AppError::invalid_field(
+                        "author_email",
+                        "not_found",
+                        format!("no user has the e-mail `{email}`"),
+                    )
+                })?
                 .id,
         ),
         None => None,
     };
-    let new = NewArticle {
-        slug: &p.slug,
-        headline: &p.headline,
-        alternative_headline: p.alternative_headline.as_deref(),
-        summary: p.summary.as_deref(),
-        body: &p.body,
-        section_id,
+    for (slug, name) in &p.tags {
+        taxonomy::ensure::<Tags>(conn, slug, name, None, now)?;
+    }
+    for (slug, name, url) in &p.sources {
+        taxonomy::ensure::<Sources>(conn, slug, name, url.as_deref(), now)?;
+    }
+    let fields = ArticleFields {
+        slug: Some(p.slug.clone()),
+        headline: p.headline.clone(),
+        alternative_headline: p.alternative_headline.clone(),
+        summary: p.summary.clone(),
+        body: p.body.clone(),
+        section,
+        tags: p.tags.iter().map(|(slug, _)| slug.clone()).collect(),
+        sources: p.sources.iter().map(|(slug, ..)| slug.clone()).collect(),
+        status: Some(p.status),
+        published_at: p.published_at.map(|at| at.and_utc()),
+        comments_enabled: Some(p.comments_enabled),
         author_id,
-        status: p.status,
-        published_at: p.published_at,
-        comments_enabled: p.comments_enabled,
-        created_at: now,
-        updated_at: now,
+        announce_update: false,
     };
-    let (saved, created) = match article::find_by_slug(conn, &p.slug)? {
+    let change = Change::by_operator(now);
+    match article::find_by_slug(conn, &p.slug)? {
         Some(existing) => {
-            // Editors holding the old ETag must see that the article changed.
-            article::bump_version(conn, existing.id, existing.version)?;
-            (article::replace(conn, existing.id, &new)?, false)
+            articles::save(conn, change, Some(&existing), fields, AuditAction::ArticleReplace)?;
+            Ok(false)
         }
-        None => (article::insert(conn, &new)?, true),
-    };
-    let tag_ids = p
-        .tags
-        .iter()
-        .map(|(slug, name)| ensure_tag(conn, slug, name, now))
-        .collect::<Result<Vec<_>, _>>()?;
-    tag::set_for_article(conn, saved.id, &tag_ids)?;
-    let source_ids = p
-        .sources
-        .iter()
-        .map(|(slug, name, url)| ensure_source(conn, slug, name, url.as_deref(), now))
-        .collect::<Result<Vec<_>, _>>()?;
-    source::set_for_article(conn, saved.id, &source_ids)?;
-    let text = html::search_text(
-        &saved.headline,
-        saved.alternative_headline.as_deref(),
-        saved.summary.as_deref(),
-        &saved.body,
-    );
-    article::set_search_text(conn, saved.id, &text)?;
-    // Imports are changes too: they get a revision (by no user).
-    let snapshot =
-        crate::api::articles::history::snapshot(conn, &saved).map_err(|e| ImportError(e.to_string()))?;
-    let json = serde_json::to_string(&snapshot).map_err(|e| ImportError(e.to_string()))?;
-    revision::record(conn, saved.id, None, &json, now)?;
-    Ok(created)
+        None => {
+            articles::save(conn, change, None, fields, AuditAction::ArticleCreate)?;
+            Ok(true)
+        }
+    }
 }
 
+/// The slug of the section at the end of `path`, creating the sections on the way.
 fn ensure_section_path(
     conn: &mut DbConn,
     path: &[(String, String)],
     now: NaiveDateTime,
-) -> Result<i64, ImportError> {
+) -> Result<String, AppError> {
     let mut parent_id = None;
     for (slug, name) in path {
         let id = match section::find_by_slug(conn, slug)? {
@@ -446,39 +471,7 @@ fn ensure_section_path(
         };
         parent_id = Some(id);
     }
-    parent_id.ok_or_else(|| ImportError("an article needs a section".to_owned()))
-}
-
-fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> Result<i64, ImportError> {
-    if let Some(existing) = tag::find_by_slug(conn, slug)? {
-        return Ok(existing.id);
-    }
-    let new = NewTag {
-        slug,
-        name,
-        description: None,
-        created_at: now,
-        updated_at: now,
-    };
-    Ok(tag::insert(conn, &new)?.id)
-}
-
-fn ensure_source(
-    conn: &mut DbConn,
-    slug: &str,
-    name: &str,
-    url: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<i64, ImportError> {
-    if let Some(existing) = source::find_by_slug(conn, slug)? {
-        return Ok(existing.id);
-    }
-    let new = NewSource {
-        slug,
-        name,
-        url,
-        created_at: now,
-        updated_at: now,
-    };
-    Ok(source::insert(conn, &new)?.id)
+    path.last()
+        .map(|(slug, _)| slug.clone())
+        .ok_or_else(|| AppError::invalid_field("section", "required", "an article needs a section"))
 }

@@ -5,6 +5,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context;
+
 use actix_web::test;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
@@ -52,7 +54,7 @@ struct Samples {
 fn samples(conn: &mut DbConn) -> QueryResult<Samples> {
     use crate::db::schema::{articles, sections, sources, tags};
     let article = articles::table
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(crate::values::ArticleStatus::Published))
         .order(articles::id.desc())
         .select(articles::slug)
         .first(conn)?;
@@ -138,15 +140,15 @@ fn full_scan(line: &str) -> Option<&'static str> {
 }
 
 /// Prints the plans; returns how many full scans of large tables were found.
-pub async fn check(config: &Config) -> Result<usize, String> {
+pub async fn check(config: &Config) -> anyhow::Result<usize> {
     let capture = Capture::default();
     let manager = ConnectionManager::new(config.database_url.clone()).instrumented(capture.clone());
     let pool = db::build_pool_with(manager, 2, config.db_pool_timeout)?;
     // EXPLAIN runs on a connection of its own, outside the capture.
     let mut conn = db::ConnectionManager::new(config.database_url.clone())
         .connect_one()
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    let s = samples(&mut conn).map_err(|e| format!("the database needs data (run `dateline seed`): {e}"))?;
+        .context("cannot connect")?;
+    let s = samples(&mut conn).context("the database needs data (run `dateline seed`)")?;
     let mut app_config = config.clone();
     app_config.response_cache_bytes = 0;
     let state = AppState::new(pool.clone(), app_config, Arc::new(SystemClock));
@@ -196,7 +198,7 @@ pub async fn check(config: &Config) -> Result<usize, String> {
             .filter(|s| s.to_ascii_uppercase().starts_with("SELECT") && !s.eq_ignore_ascii_case("SELECT 1"))
         {
             println!("--- {sql}");
-            for line in explain(&mut conn, sql).map_err(|e| format!("EXPLAIN failed: {e}"))? {
+            for line in explain(&mut conn, sql).context("EXPLAIN failed")? {
                 let verdict = match full_scan(&line) {
                     Some(table) => {
                         scans += 1;

@@ -14,10 +14,10 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::schema::{article_search, article_sources, article_tags, articles, comments};
 use crate::db::{self, DbConn};
+use crate::domain::taxonomy::{self, Sources, Tags, TermKind};
 use crate::models::section::{self, NewSection};
-use crate::models::source::{self, NewSource};
-use crate::models::tag::{self, NewTag};
 use crate::models::user::{self, NewUser};
+use crate::values::{ArticleStatus, CommentStatus, Role};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -327,11 +327,11 @@ impl Taxonomy {
         }
         let mut tag_ids = Vec::new();
         for name in tag_names() {
-            tag_ids.push(ensure_tag(conn, &name, now)?);
+            tag_ids.push(ensure_term::<Tags>(conn, &name, None, now)?);
         }
         let mut source_ids = Vec::new();
         for (name, url) in SOURCES {
-            source_ids.push(ensure_source(conn, name, *url, now)?);
+            source_ids.push(ensure_term::<Sources>(conn, name, *url, now)?);
         }
         let mut author_ids = Vec::new();
         for (i, (first, last)) in FIRST_NAMES.iter().zip(LAST_NAMES).enumerate() {
@@ -345,7 +345,7 @@ impl Taxonomy {
                         email: &email,
                         display_name: &name,
                         password_hash: "!",
-                        role: user::ROLE_AUTHOR,
+                        role: Role::Author,
                         active: true,
                         created_at: now,
                         updated_at: now,
@@ -398,34 +398,14 @@ fn ensure_section(
     Ok(section::insert(conn, &new)?.id)
 }
 
-fn ensure_tag(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<i64> {
+fn ensure_term<K: TermKind>(
+    conn: &mut DbConn,
+    name: &str,
+    extra: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
     let slug = crate::content::slug::slugify(name);
-    if let Some(existing) = tag::find_by_slug(conn, &slug)? {
-        return Ok(existing.id);
-    }
-    let new = NewTag {
-        slug: &slug,
-        name,
-        description: None,
-        created_at: now,
-        updated_at: now,
-    };
-    Ok(tag::insert(conn, &new)?.id)
-}
-
-fn ensure_source(conn: &mut DbConn, name: &str, url: Option<&str>, now: NaiveDateTime) -> QueryResult<i64> {
-    let slug = crate::content::slug::slugify(name);
-    if let Some(existing) = source::find_by_slug(conn, &slug)? {
-        return Ok(existing.id);
-    }
-    let new = NewSource {
-        slug: &slug,
-        name,
-        url,
-        created_at: now,
-        updated_at: now,
-    };
-    Ok(source::insert(conn, &new)?.id)
+    taxonomy::ensure::<K>(conn, &slug, name, extra, now)
 }
 
 struct GeneratedArticle {
@@ -435,7 +415,7 @@ struct GeneratedArticle {
     body: String,
     section_id: i64,
     author_id: i64,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
     tag_ids: Vec<i64>,
@@ -458,13 +438,13 @@ impl GeneratedArticle {
         let roll: u32 = rng.random_range(0..100);
         let age = Duration::seconds(rng.random_range(60..5 * 365 * 24 * 3600));
         let (status, published_at) = match roll {
-            0 | 1 => ("draft", None),
-            2 => ("archived", Some(now - age)),
+            0 | 1 => (ArticleStatus::Draft, None),
+            2 => (ArticleStatus::Archived, Some(now - age)),
             3 => (
-                "published",
+                ArticleStatus::Published,
                 Some(now + Duration::seconds(rng.random_range(3600..30 * 24 * 3600))),
             ),
-            _ => ("published", Some(now - age)),
+            _ => (ArticleStatus::Published, Some(now - age)),
         };
         let mut tag_ids = taxonomy.tag_ids.clone();
         let tag_count = rng.random_range(2..=5);
@@ -590,9 +570,9 @@ fn insert_batch(
         if let Some(published_at) = a.published_at.filter(|p| *p <= now) {
             for n in 0..rng.random_range(0..=4u32) {
                 let status = if rng.random_range(0..10) < 7 {
-                    "approved"
+                    CommentStatus::Approved
                 } else {
-                    "pending"
+                    CommentStatus::Pending
                 };
                 let at = published_at + Duration::minutes(i64::from(n + 1) * rng.random_range(5..600));
                 comment_rows.push((

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use diesel::connection::{
     AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
 };
@@ -172,12 +173,12 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 /// Builds the pool. For SQLite, the database's folder is created if missing; an unwritable
 /// location is reported as such rather than as a driver message.
-pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Result<Pool, String> {
+pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> anyhow::Result<Pool> {
     build_pool_with(ConnectionManager::new(url.clone()), max_size, timeout)
 }
 
 /// [`build_pool`] with a manager of the caller's (e.g. one that counts queries).
-pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Duration) -> Result<Pool, String> {
+pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Duration) -> anyhow::Result<Pool> {
     let backend = manager.url.backend_name();
     if let DatabaseUrl::Sqlite(path) = &manager.url {
         prepare_sqlite_path(path)?;
@@ -186,7 +187,7 @@ pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Durat
         // r2d2 logged "database is locked" before retrying.
         manager
             .connect_one()
-            .map_err(|e| format!("cannot connect to the {backend} database: {e}"))?;
+            .with_context(|| format!("cannot connect to the {backend} database"))?;
     }
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
@@ -195,35 +196,35 @@ pub fn build_pool_with(manager: ConnectionManager, max_size: u32, timeout: Durat
         // a SQLite file does not go away under its connections, so it skips the round trip.
         .test_on_check_out(matches!(manager.url, DatabaseUrl::Postgres(_)))
         .build(manager)
-        .map_err(|e| format!("cannot connect to the {backend} database: {e}"))?;
+        .with_context(|| format!("cannot connect to the {backend} database"))?;
     Ok(Pool {
         connections,
         line: Arc::new(Semaphore::new(max_size as usize)),
     })
 }
 
-fn prepare_sqlite_path(path: &Path) -> Result<(), String> {
+fn prepare_sqlite_path(path: &Path) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the database folder {}: {e}", dir.display()))?;
+        .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
     let probe = dir.join(".dateline-write-check");
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| format!("the database folder {} is not writable: {e}", dir.display()))
+        .with_context(|| format!("the database folder {} is not writable", dir.display()))
 }
 
 /// Applies the embedded migrations of the connection's backend; returns how many ran.
-pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
     let migrations = match conn {
         DbConn::Postgresql(_) => POSTGRES_MIGRATIONS,
         DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
     };
     conn.run_pending_migrations(migrations)
         .map(|done| done.len())
-        .map_err(|e| format!("migration failed: {e}"))
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }
 
 /// Runs blocking database work on actix's blocking pool. The request first waits its turn in

@@ -23,7 +23,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{articles, cache_generation};
 use crate::db::{self, DbConn, Pool};
-use crate::models::article::STATUS_PUBLISHED;
+use crate::values::ArticleStatus;
 
 /// How often, at most, an instance looks for writes made elsewhere and for the next scheduled
 /// publication. Also the documented bound for other instances to see a write.
@@ -178,7 +178,7 @@ fn read_remote(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<(i64, Optio
         .select(cache_generation::value)
         .first(conn)?;
     let next = articles::table
-        .filter(articles::status.eq(STATUS_PUBLISHED))
+        .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(now))
         .filter(articles::deleted_at.is_null())
         .select(diesel::dsl::min(articles::published_at))

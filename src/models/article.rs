@@ -14,10 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, MultiBackend};
 use crate::models::section::Section;
-
-pub const STATUS_DRAFT: &str = "draft";
-pub const STATUS_PUBLISHED: &str = "published";
-pub const STATUS_ARCHIVED: &str = "archived";
+use crate::values::ArticleStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = articles)]
@@ -30,7 +27,7 @@ pub struct Article {
     pub body: String,
     pub section_id: i64,
     pub author_id: Option<i64>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub comments_enabled: bool,
     pub created_at: NaiveDateTime,
@@ -50,7 +47,7 @@ pub struct NewArticle<'a> {
     pub body: &'a str,
     pub section_id: i64,
     pub author_id: Option<i64>,
-    pub status: &'a str,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub comments_enabled: bool,
     pub created_at: NaiveDateTime,
@@ -194,7 +191,7 @@ pub struct ArticleFilter {
 /// Published, and its publication time has come.
 #[dsl::auto_type(no_type_alias)]
 pub fn visible_at(now: NaiveDateTime) -> _ {
-    let published: &'static str = STATUS_PUBLISHED;
+    let published: ArticleStatus = ArticleStatus::Published;
     articles::status
         .eq(published)
         .and(articles::published_at.le(now))
@@ -203,7 +200,7 @@ pub fn visible_at(now: NaiveDateTime) -> _ {
 
 /// The same rule as [`visible_at`], for an article already loaded.
 pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
-    article.status == STATUS_PUBLISHED
+    article.status == ArticleStatus::Published
         && article.published_at.is_some_and(|at| at <= now)
         && article.deleted_at.is_none()
 }
@@ -281,12 +278,12 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
     };
     let mut query = match filter.scope {
         Scope::Public => query.filter(visible_at(newest_bound(filter, now))),
-        Scope::Drafts => query.filter(articles::status.eq(STATUS_DRAFT)),
-        Scope::Published => query.filter(articles::status.eq(STATUS_PUBLISHED)),
+        Scope::Drafts => query.filter(articles::status.eq(ArticleStatus::Draft)),
+        Scope::Published => query.filter(articles::status.eq(ArticleStatus::Published)),
         Scope::Scheduled => query
-            .filter(articles::status.eq(STATUS_PUBLISHED))
+            .filter(articles::status.eq(ArticleStatus::Published))
             .filter(articles::published_at.gt(now)),
-        Scope::Archived => query.filter(articles::status.eq(STATUS_ARCHIVED)),
+        Scope::Archived => query.filter(articles::status.eq(ArticleStatus::Archived)),
         Scope::All | Scope::Trashed => query,
     };
     if let Some(author_id) = filter.restrict_to_author {
@@ -665,42 +662,6 @@ pub fn in_section(conn: &mut DbConn, section_id: i64, limit: i64) -> QueryResult
         .load(conn)?;
     let count = articles::table
         .filter(articles::section_id.eq(section_id))
-        .count()
-        .get_result(conn)?;
-    Ok((slugs, count))
-}
-
-/// Up to `limit` slugs of articles (any status) tagged `tag_id`, and how many there are.
-pub fn with_tag(conn: &mut DbConn, tag_id: i64, limit: i64) -> QueryResult<(Vec<String>, i64)> {
-    let ids = article_tags::table
-        .filter(article_tags::tag_id.eq(tag_id))
-        .select(article_tags::article_id);
-    let slugs = articles::table
-        .filter(articles::id.eq_any(ids))
-        .order(articles::id)
-        .select(articles::slug)
-        .limit(limit)
-        .load(conn)?;
-    let count = article_tags::table
-        .filter(article_tags::tag_id.eq(tag_id))
-        .count()
-        .get_result(conn)?;
-    Ok((slugs, count))
-}
-
-/// Up to `limit` slugs of articles (any status) crediting `source_id`, and how many there are.
-pub fn with_source(conn: &mut DbConn, source_id: i64, limit: i64) -> QueryResult<(Vec<String>, i64)> {
-    let ids = article_sources::table
-        .filter(article_sources::source_id.eq(source_id))
-        .select(article_sources::article_id);
-    let slugs = articles::table
-        .filter(articles::id.eq_any(ids))
-        .order(articles::id)
-        .select(articles::slug)
-        .limit(limit)
-        .load(conn)?;
-    let count = article_sources::table
-        .filter(article_sources::source_id.eq(source_id))
         .count()
         .get_result(conn)?;
     Ok((slugs, count))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
+use crate::values::AuditAction;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -12,39 +13,36 @@ pub struct AuditEntry {
     pub id: i64,
     pub created_at: NaiveDateTime,
     pub user_id: Option<i64>,
-    pub action: String,
+    pub action: AuditAction,
     pub resource_type: String,
     pub resource_id: Option<String>,
     pub details: Option<String>,
     pub client_hash: Option<String>,
 }
 
-/// What happened, to what.
+/// What happened, to what, by whom and when.
 #[derive(Debug, Clone)]
-pub struct Event<'a> {
-    /// `article.update`, `comment.moderate`, `auth.login`, ...
-    pub action: &'a str,
-    pub resource_type: &'a str,
+pub struct Event {
+    /// Names the kind of resource too (`AuditAction::resource_type`).
+    pub action: AuditAction,
     pub resource_id: Option<String>,
     pub details: Option<String>,
+    /// `None` for the operator's command line and for failed logins of unknown accounts.
+    pub user_id: Option<i64>,
+    pub client_hash: Option<String>,
+    pub at: NaiveDateTime,
 }
 
-pub fn record(
-    conn: &mut DbConn,
-    user_id: Option<i64>,
-    client_hash: Option<&str>,
-    event: &Event<'_>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
+pub fn record(conn: &mut DbConn, event: &Event) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::created_at.eq(now),
-            audit_log::user_id.eq(user_id),
+            audit_log::created_at.eq(event.at),
+            audit_log::user_id.eq(event.user_id),
             audit_log::action.eq(event.action),
-            audit_log::resource_type.eq(event.resource_type),
+            audit_log::resource_type.eq(event.action.resource_type()),
             audit_log::resource_id.eq(event.resource_id.as_deref()),
             audit_log::details.eq(event.details.as_deref()),
-            audit_log::client_hash.eq(client_hash),
+            audit_log::client_hash.eq(event.client_hash.as_deref()),
         ))
         .execute(conn)
         .map(drop)

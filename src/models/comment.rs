@@ -5,11 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{articles, comments};
-
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_APPROVED: &str = "approved";
-pub const STATUS_REJECTED: &str = "rejected";
-pub const STATUS_SPAM: &str = "spam";
+use crate::values::CommentStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = comments)]
@@ -21,7 +17,7 @@ pub struct Comment {
     pub author_name: String,
     pub author_email: Option<String>,
     pub body: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub client_hash: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -38,7 +34,7 @@ pub struct NewComment<'a> {
     pub author_name: &'a str,
     pub author_email: Option<&'a str>,
     pub body: &'a str,
-    pub status: &'a str,
+    pub status: CommentStatus,
     pub client_hash: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -50,7 +46,7 @@ pub struct NewComment<'a> {
 pub struct CommentChanges {
     pub author_name: Option<String>,
     pub body: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<CommentStatus>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -73,7 +69,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
 pub fn approved_count(conn: &mut DbConn, article_id: i64) -> QueryResult<i64> {
     comments::table
         .filter(comments::article_id.eq(article_id))
-        .filter(comments::status.eq(STATUS_APPROVED))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .count()
         .get_result(conn)
 }
@@ -105,7 +101,7 @@ pub fn approved_threads(
 ) -> QueryResult<(Vec<Comment>, i64)> {
     let roots = comments::table
         .filter(comments::article_id.eq(article_id))
-        .filter(comments::status.eq(STATUS_APPROVED))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .filter(comments::parent_id.is_null());
     let page = roots
         .select(Comment::as_select())
@@ -124,7 +120,7 @@ pub fn approved_replies(conn: &mut DbConn, root_ids: &[i64]) -> QueryResult<Vec<
     }
     comments::table
         .filter(comments::root_id.eq_any(root_ids))
-        .filter(comments::status.eq(STATUS_APPROVED))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .select(Comment::as_select())
         .order((comments::created_at.asc(), comments::id.asc()))
         .load(conn)
@@ -133,7 +129,7 @@ pub fn approved_replies(conn: &mut DbConn, root_ids: &[i64]) -> QueryResult<Vec<
 /// Filters of the moderation queue.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
-    pub status: Option<String>,
+    pub status: Option<CommentStatus>,
     pub article_id: Option<i64>,
 }
 
@@ -150,7 +146,7 @@ pub fn queue(
     let filtered = || {
         let mut query = comments::table.inner_join(articles::table).into_boxed();
         if let Some(status) = &filter.status {
-            query = query.filter(comments::status.eq(status.clone()));
+            query = query.filter(comments::status.eq(*status));
         }
         if let Some(article_id) = filter.article_id {
             query = query.filter(comments::article_id.eq(article_id));
@@ -175,7 +171,12 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &CommentChanges) -> QueryResu
 }
 
 /// Sets the status of every comment in `ids`; returns how many rows changed.
-pub fn set_status(conn: &mut DbConn, ids: &[i64], status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_status(
+    conn: &mut DbConn,
+    ids: &[i64],
+    status: CommentStatus,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(comments::table.filter(comments::id.eq_any(ids)))
         .set((comments::status.eq(status), comments::updated_at.eq(now)))
         .execute(conn)

@@ -10,8 +10,7 @@ pub mod correction;
 pub mod revision;
 pub mod section;
 pub mod session;
-pub mod source;
-pub mod tag;
+pub mod taxonomy;
 pub mod user;
 
 /// `base`, or `base-2`, `base-3`, ... : the first that `taken` says is free.

@@ -5,10 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::users;
-
-pub const ROLE_ADMIN: &str = "admin";
-pub const ROLE_EDITOR: &str = "editor";
-pub const ROLE_AUTHOR: &str = "author";
+use crate::values::Role;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -17,7 +14,7 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -30,7 +27,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -43,7 +40,7 @@ pub struct UserChanges {
     pub email: Option<String>,
     pub display_name: Option<String>,
     pub password_hash: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
     pub token_version: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
@@ -79,7 +76,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 /// Active admins other than `except`.
 pub fn other_active_admins(conn: &mut DbConn, except: i64) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq(ROLE_ADMIN))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
         .filter(users::id.ne(except))
         .count()

@@ -7,16 +7,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::write::find_for_write;
-use crate::api::audit;
 use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
+use crate::domain::Change;
+use crate::domain::articles::find_for_write;
 use crate::error::{AppError, Problem};
 use crate::models::article;
 use crate::models::correction::{self, Correction};
 use crate::state::AppState;
+use crate::values::{ArticleStatus, AuditAction};
 
 /// A correction note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -82,21 +83,18 @@ pub async fn add_correction(
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = find_for_write(conn, &caller, &slug, now)?;
-            if current.status != article::STATUS_PUBLISHED {
+            if current.status != ArticleStatus::Published {
                 return Err(AppError::conflict(
                     "Corrections are attached to published articles.",
                 ));
             }
             article::bump_version(conn, current.id, current.version)?;
             let saved = correction::insert(conn, current.id, &text, caller.id, now)?;
-            audit::record(
+            Change::by(&caller, now).audit(
                 conn,
-                &caller,
-                "article.correct",
-                "article",
+                AuditAction::ArticleCorrect,
                 current.id,
                 Some(text.clone()),
-                now,
             )?;
             Ok(saved)
         })

@@ -3,81 +3,25 @@
 //! new revision. Authors see the revisions of their own articles.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ArticleStatus;
-use super::write::{check_if_match, check_may_change, respond_with_detail, save};
+use super::write::{check_if_match, respond_with_detail, save};
 use crate::api::preconditions::IfMatch;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
+use crate::domain::Change;
+use crate::domain::articles::check_may_change;
 use crate::error::{AppError, Problem};
 use crate::models::article::{self, Article};
 use crate::models::revision::{self, Revision};
-use crate::models::{section, source, tag};
 use crate::state::AppState;
+use crate::values::AuditAction;
 
-/// An article as it stood at one revision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ArticleSnapshot {
-    pub slug: String,
-    pub headline: String,
-    pub alternative_headline: Option<String>,
-    pub summary: Option<String>,
-    pub body: String,
-    /// The section's slug.
-    pub section: String,
-    /// Tag slugs, in order.
-    pub tags: Vec<String>,
-    /// Source slugs, in order.
-    pub sources: Vec<String>,
-    pub status: ArticleStatus,
-    pub published_at: Option<DateTime<Utc>>,
-    pub comments_enabled: bool,
-    pub author_id: Option<i64>,
-}
-
-/// The article as stored now.
-pub fn snapshot(conn: &mut DbConn, article: &Article) -> Result<ArticleSnapshot, AppError> {
-    let section = section::find_by_id(conn, article.section_id)?
-        .map(|s| s.slug)
-        .unwrap_or_default();
-    let tags = tag::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, t)| t.slug)
-        .collect();
-    let sources = source::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, s)| s.slug)
-        .collect();
-    Ok(ArticleSnapshot {
-        slug: article.slug.clone(),
-        headline: article.headline.clone(),
-        alternative_headline: article.alternative_headline.clone(),
-        summary: article.summary.clone(),
-        body: article.body.clone(),
-        section,
-        tags,
-        sources,
-        status: ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft),
-        published_at: article.published_at.map(utc),
-        comments_enabled: article.comments_enabled,
-        author_id: article.author_id,
-    })
-}
-
-/// Stores a revision of `article` as it now stands; returns its number.
-pub fn record(
-    conn: &mut DbConn,
-    caller: &AuthUser,
-    article: &Article,
-    now: NaiveDateTime,
-) -> Result<i32, AppError> {
-    let json = serde_json::to_string(&snapshot(conn, article)?).map_err(AppError::internal)?;
-    Ok(revision::record(conn, article.id, Some(caller.id), &json, now)?)
-}
+pub use crate::domain::articles::ArticleSnapshot;
 
 /// One revision: who made it, when, and the article as it stood.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -318,13 +262,13 @@ pub async fn restore_revision(
             if !caller.role.is_editorial() && old.status != ArticleStatus::Draft {
                 return Err(AppError::forbidden("Authors can only restore draft revisions."));
             }
+            let change = Change::by(&caller, now);
             save(
                 conn,
-                &caller,
+                change,
                 Some(&current),
                 old.into(),
-                now,
-                "article.restore_revision",
+                AuditAction::ArticleRestoreRevision,
             )
         })
     })

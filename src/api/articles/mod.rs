@@ -4,6 +4,7 @@
 pub mod corrections;
 pub mod cursor;
 pub mod history;
+pub mod input;
 pub mod read;
 pub mod trash;
 pub mod write;
@@ -19,36 +20,10 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::models::article::{Article, SummaryRow};
 use crate::models::section::{self, Section};
-use crate::models::{comment, correction, source, tag};
+use crate::models::taxonomy::{Sources, Tags, TermTable};
+use crate::models::{comment, correction};
 
-/// An article's editorial state. A `published` article whose `published_at` is still in the
-/// future is scheduled: invisible to the public until then.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl ArticleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "draft" => Some(Self::Draft),
-            "published" => Some(Self::Published),
-            "archived" => Some(Self::Archived),
-            _ => None,
-        }
-    }
-}
+pub use crate::values::ArticleStatus;
 
 /// An article as shown in lists ("Latest posts", "Related articles", section pages).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -156,7 +131,7 @@ pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<Article
     let tree = section::load_tree(conn)?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
-    for (article_id, tag) in tag::for_articles(conn, &ids)? {
+    for (article_id, tag) in Tags::for_articles(conn, &ids)? {
         tags_by_article
             .entry(article_id)
             .or_default()
@@ -191,8 +166,8 @@ pub fn detail(
     author_name: Option<String>,
 ) -> Result<ArticleDetail, AppError> {
     let tree = section::load_tree(conn)?;
-    let tags = tag::for_articles(conn, &[article.id])?;
-    let sources = source::for_articles(conn, &[article.id])?;
+    let tags = Tags::for_articles(conn, &[article.id])?;
+    let sources = Sources::for_articles(conn, &[article.id])?;
     let comment_count = comment::approved_count(conn, article.id)?;
     let corrections = correction::for_article(conn, article.id)?;
     Ok(ArticleDetail {
@@ -217,7 +192,7 @@ pub fn detail(
             .author_id
             .zip(author_name)
             .map(|(id, display_name)| Author { id, display_name }),
-        status: ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft),
+        status: article.status,
         published_at: article.published_at.map(utc),
         created_at: utc(article.created_at),
         updated_at: utc(article.updated_at),
@@ -231,6 +206,4 @@ pub fn detail(
     })
 }
 
-pub fn article_not_found() -> AppError {
-    AppError::not_found("No article has this slug, or it is not published.")
-}
+pub use crate::domain::articles::not_found as article_not_found;

@@ -16,8 +16,10 @@ use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
 use crate::http_cache::surrogate_keys;
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search};
+use crate::models::section;
 use crate::models::section::Section;
-use crate::models::{section, source, tag};
+use crate::models::taxonomy::{Sources, Tags, TermTable};
+use crate::values::ArticleStatus;
 
 /// The order of an article list. A leading `-` means descending.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
@@ -297,11 +299,11 @@ fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<Articl
         filter.section_ids = Some(tree.subtree_ids(section.id));
     }
     if let Some(slug) = &query.tag {
-        let tag = tag::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("tag"))?;
+        let tag = Tags::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("tag"))?;
         filter.tag_id = Some(tag.id);
     }
     if let Some(slug) = &query.source {
-        let source = source::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("source"))?;
+        let source = Sources::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("source"))?;
         filter.source_id = Some(source.id);
     }
     Ok(filter)
@@ -407,11 +409,11 @@ pub fn lookup(
     if let Some((article, section, author)) = find_for(conn, caller, slug, now)? {
         return Ok(Lookup::Found(article, section, author));
     }
-    if article::find_live_by_slug(conn, slug)?.is_some_and(|a| a.status == article::STATUS_ARCHIVED) {
+    if article::find_live_by_slug(conn, slug)?.is_some_and(|a| a.status == ArticleStatus::Archived) {
         return Err(AppError::Gone("This article was withdrawn.".to_owned()));
     }
     if let Some(current) = article::find_by_old_slug(conn, slug)? {
-        let reachable = current.status == article::STATUS_ARCHIVED
+        let reachable = current.status == ArticleStatus::Archived
             || find_for(conn, caller, &current.slug, now)?.is_some();
         if reachable {
             return Ok(Lookup::Moved(current.slug));
@@ -496,7 +498,7 @@ pub async fn related_articles(
             Lookup::Found(article, _, _) => article,
             Lookup::Moved(current) => return Ok(Err(current)),
         };
-        let tag_ids: Vec<i64> = tag::for_articles(conn, &[article.id])?
+        let tag_ids: Vec<i64> = Tags::for_articles(conn, &[article.id])?
             .into_iter()
             .map(|(_, t)| t.id)
             .collect();

@@ -2,20 +2,21 @@
 //! or they are purged for good (`DATELINE_TRASH_RETENTION_DAYS` after deletion).
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::write::respond_with_detail;
 use super::{ArticleSummary, article_not_found, summaries};
-use crate::api::audit;
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn};
+use crate::db::{self};
+use crate::domain::Change;
 use crate::error::{AppError, Problem};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
+use crate::values::AuditAction;
 
 /// A page of the trash, most recently deleted first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -32,16 +33,6 @@ pub struct PurgeResult {
     pub purged: usize,
     /// Articles deleted before this time were removed.
     pub deleted_before: DateTime<Utc>,
-}
-
-/// Removes for good the articles trashed before the retention period; returns how many.
-pub fn purge_expired(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-    retention_days: u32,
-) -> Result<(usize, NaiveDateTime), AppError> {
-    let cutoff = now - Duration::days(i64::from(retention_days));
-    Ok((article::purge_trashed_before(conn, cutoff)?, cutoff))
 }
 
 /// Lists the trash (editors and admins).
@@ -111,14 +102,11 @@ pub async fn restore_from_trash(
             let trashed = article::find_trashed_by_slug(conn, &slug)?.ok_or_else(article_not_found)?;
             article::bump_version(conn, trashed.id, trashed.version)?;
             article::set_trashed(conn, trashed.id, None, now)?;
-            audit::record(
+            Change::by(&caller, now).audit(
                 conn,
-                &caller,
-                "article.untrash",
-                "article",
+                AuditAction::ArticleUntrash,
                 trashed.id,
                 Some(slug.clone()),
-                now,
             )?;
             Ok(trashed.id)
         })
@@ -148,17 +136,7 @@ pub async fn purge_trash(
     let retention = state.config.trash_retention_days;
     let (purged, cutoff) = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let (purged, cutoff) = purge_expired(conn, now, retention)?;
-            audit::record(
-                conn,
-                &caller,
-                "trash.purge",
-                "article",
-                "trash",
-                Some(format!("{purged} purged")),
-                now,
-            )?;
-            Ok((purged, cutoff))
+            crate::domain::trash::purge(conn, Change::by(&caller, now), retention)
         })
     })
     .await?;

@@ -34,7 +34,7 @@ impl TestApp {
                     email,
                     display_name: &format!("{role} {email}"),
                     password_hash: &PASSWORD_HASH,
-                    role,
+                    role: role.parse().expect("a role"),
                     active: true,
                     created_at: now,
                     updated_at: now,

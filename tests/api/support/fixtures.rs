@@ -6,8 +6,9 @@ use dateline::db::DbConn;
 use dateline::models::article::{self, NewArticle};
 use dateline::models::comment::{self, NewComment};
 use dateline::models::section::{self, NewSection};
-use dateline::models::source::{self, NewSource};
-use dateline::models::tag::{self, NewTag};
+use dateline::domain::taxonomy::{self, Sources, Tags};
+use dateline::models::taxonomy::TermTable;
+use dateline::values::ArticleStatus;
 use dateline::models::user::{self, NewUser};
 
 use super::TestApp;
@@ -45,7 +46,7 @@ impl TestApp {
                     email,
                     display_name,
                     password_hash: "!",
-                    role,
+                    role: role.parse().expect("a role"),
                     active: true,
                     created_at: now,
                     updated_at: now,
@@ -68,7 +69,7 @@ impl TestApp {
             section: "world-news".to_owned(),
             tags: Vec::new(),
             sources: Vec::new(),
-            status: "published",
+            status: ArticleStatus::Published,
             published_at: Some(self.now() - Duration::hours(1)),
             author_id: None,
             comments_enabled: true,
@@ -89,7 +90,7 @@ impl TestApp {
                     author_name: "Reader",
                     author_email: Some("reader@example.com"),
                     body,
-                    status,
+                    status: status.parse().expect("a comment status"),
                     client_hash: None,
                     created_at: now,
                     updated_at: now,
@@ -111,7 +112,7 @@ pub struct ArticleBuilder<'a> {
     section: String,
     tags: Vec<String>,
     sources: Vec<String>,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     author_id: Option<i64>,
     comments_enabled: bool,
@@ -157,19 +158,19 @@ impl ArticleBuilder<'_> {
     }
 
     pub fn draft(mut self) -> Self {
-        self.status = "draft";
+        self.status = ArticleStatus::Draft;
         self.published_at = None;
         self
     }
 
     pub fn archived(mut self) -> Self {
-        self.status = "archived";
+        self.status = ArticleStatus::Archived;
         self
     }
 
     /// Published `hours` before the test clock's now (negative: scheduled in the future).
     pub fn published_hours_ago(mut self, hours: i64) -> Self {
-        self.status = "published";
+        self.status = ArticleStatus::Published;
         self.published_at = Some(self.app.now() - Duration::hours(hours));
         self
     }
@@ -214,13 +215,13 @@ impl ArticleBuilder<'_> {
                 .iter()
                 .map(|slug| ensure_tag(conn, slug, &title_of(slug), now))
                 .collect();
-            tag::set_for_article(conn, saved.id, &tag_ids).expect("tags");
+            Tags::attach(conn, saved.id, &tag_ids).expect("tags");
             let source_ids: Vec<i64> = self
                 .sources
                 .iter()
                 .map(|slug| ensure_source(conn, slug, &title_of(slug), None, now))
                 .collect();
-            source::set_for_article(conn, saved.id, &source_ids).expect("sources");
+            Sources::attach(conn, saved.id, &source_ids).expect("sources");
             let text = dateline::content::html::search_text(
                 &saved.headline,
                 saved.alternative_headline.as_deref(),
@@ -280,37 +281,9 @@ fn ensure_section(
 }
 
 fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> i64 {
-    if let Some(existing) = tag::find_by_slug(conn, slug).expect("query") {
-        return existing.id;
-    }
-    tag::insert(
-        conn,
-        &NewTag {
-            slug,
-            name,
-            description: None,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .expect("insert tag")
-    .id
+    taxonomy::ensure::<Tags>(conn, slug, name, None, now).expect("tag")
 }
 
 fn ensure_source(conn: &mut DbConn, slug: &str, name: &str, url: Option<&str>, now: NaiveDateTime) -> i64 {
-    if let Some(existing) = source::find_by_slug(conn, slug).expect("query") {
-        return existing.id;
-    }
-    source::insert(
-        conn,
-        &NewSource {
-            slug,
-            name,
-            url,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .expect("insert source")
-    .id
+    taxonomy::ensure::<Sources>(conn, slug, name, url, now).expect("source")
 }

@@ -1,0 +1,341 @@
+//! Article writes and their rules: the one save path (create, replace, patch, restore, import),
+//! who may change what, versions, revisions and the trash.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Change;
+use crate::auth::AuthUser;
+use crate::content::{html, slug as slugs};
+use crate::db::DbConn;
+use crate::domain::taxonomy::{Sources, Tags, TermKind};
+use crate::error::{AppError, FieldError};
+use crate::models::article::{self, Article, NewArticle};
+use crate::models::taxonomy::{Term, TermTable};
+use crate::models::{available_slug, revision, section, user};
+use crate::values::{ArticleStatus, AuditAction};
+
+/// A whole article as a write gives it: relations by slug, in order. Absent optional fields are
+/// cleared; an absent slug is generated (create) or kept (replace).
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFields {
+    pub slug: Option<String>,
+    pub headline: String,
+    pub alternative_headline: Option<String>,
+    pub summary: Option<String>,
+    /// HTML; sanitized to the news allow-list before it is stored.
+    pub body: String,
+    pub section: String,
+    pub tags: Vec<String>,
+    pub sources: Vec<String>,
+    pub status: Option<ArticleStatus>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub comments_enabled: Option<bool>,
+    /// The author's user id; on create, the caller unless given.
+    pub author_id: Option<i64>,
+    /// A real update of a published story: sets `public_updated_at` to now.
+    pub announce_update: bool,
+}
+
+/// An article as it stood at one revision (the stored form of a revision).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ArticleSnapshot {
+    pub slug: String,
+    pub headline: String,
+    pub alternative_headline: Option<String>,
+    pub summary: Option<String>,
+    pub body: String,
+    /// The section's slug.
+    pub section: String,
+    /// Tag slugs, in order.
+    pub tags: Vec<String>,
+    /// Source slugs, in order.
+    pub sources: Vec<String>,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub comments_enabled: bool,
+    pub author_id: Option<i64>,
+}
+
+impl From<ArticleSnapshot> for ArticleFields {
+    fn from(s: ArticleSnapshot) -> Self {
+        Self {
+            slug: Some(s.slug),
+            headline: s.headline,
+            alternative_headline: s.alternative_headline,
+            summary: s.summary,
+            body: s.body,
+            section: s.section,
+            tags: s.tags,
+            sources: s.sources,
+            status: Some(s.status),
+            published_at: s.published_at,
+            comments_enabled: Some(s.comments_enabled),
+            author_id: s.author_id,
+            announce_update: false,
+        }
+    }
+}
+
+/// Fields an author gave that only editors may set: 403 naming each.
+pub fn check_author_fields(
+    caller: &AuthUser,
+    status: Option<ArticleStatus>,
+    sets_published_at: bool,
+    sets_author: bool,
+) -> Result<(), AppError> {
+    if caller.role.is_editorial() {
+        return Ok(());
+    }
+    let mut fields = Vec::new();
+    if status.is_some_and(|s| s != ArticleStatus::Draft) {
+        fields.push(FieldError::new(
+            "status",
+            "forbidden",
+            "authors can only save drafts",
+        ));
+    }
+    if sets_published_at {
+        fields.push(FieldError::new(
+            "published_at",
+            "forbidden",
+            "only editors set the publication time",
+        ));
+    }
+    if sets_author {
+        fields.push(FieldError::new(
+            "author_id",
+            "forbidden",
+            "only editors set the author",
+        ));
+    }
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Forbidden {
+        detail: "Your role may not set these fields.".to_owned(),
+        errors: fields,
+    })
+}
+
+/// Authors may only touch their own drafts.
+pub fn check_may_change(caller: &AuthUser, article: &Article) -> Result<(), AppError> {
+    let own_draft = article.author_id == Some(caller.id) && article.status == ArticleStatus::Draft;
+    if caller.role.is_editorial() || own_draft {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Authors can only change or delete their own drafts.",
+        ))
+    }
+}
+
+pub fn not_found() -> AppError {
+    AppError::not_found("No article has this slug, or it is not published.")
+}
+
+/// The article `slug` (not in the trash) as its writer may see it, or 404.
+pub fn find_for_write(
+    conn: &mut DbConn,
+    caller: &AuthUser,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<Article, AppError> {
+    let article = article::find_live_by_slug(conn, slug)?.ok_or_else(not_found)?;
+    // An author learns nothing about other people's unpublished work.
+    if !caller.role.is_editorial()
+        && article.author_id != Some(caller.id)
+        && !article::is_visible(&article, now)
+    {
+        return Err(not_found());
+    }
+    Ok(article)
+}
+
+/// Claims the next version of `current`: if another write moved it on since it was read, the
+/// answer is 412 (its `current` body is left for the HTTP layer to fill) and nothing is
+/// written. Two racing writers cannot both pass.
+fn claim_version(conn: &mut DbConn, current: &Article) -> Result<(), AppError> {
+    if article::bump_version(conn, current.id, current.version)? {
+        return Ok(());
+    }
+    Err(super::stale(current.version + 1))
+}
+
+/// Writes `fields` as a new article (`existing` is `None`) or over `existing`, then records a
+/// revision and an audit entry. The one path of every article write.
+pub fn save(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    existing: Option<&Article>,
+    fields: ArticleFields,
+    action: AuditAction,
+) -> Result<Article, AppError> {
+    let now = change.at;
+    let mut invalid = Vec::new();
+    let section_id = section::find_by_slug(conn, &fields.section)?.map(|s| s.id);
+    if section_id.is_none() {
+        invalid.push(FieldError::new(
+            "section",
+            "not_found",
+            "no section has this slug",
+        ));
+    }
+    let tag_ids = Tags::resolve_slugs(conn, &fields.tags, &mut invalid)?;
+    let source_ids = Sources::resolve_slugs(conn, &fields.sources, &mut invalid)?;
+    let author_id = match fields.author_id {
+        Some(id) if user::find(conn, id)?.is_none() => {
+            invalid.push(FieldError::new("author_id", "not_found", "no user has this id"));
+            None
+        }
+        Some(id) => Some(id),
+        None if existing.is_none() => change.user_id(),
+        None => None,
+    };
+    let status = fields.status.unwrap_or(ArticleStatus::Draft);
+    let published_at = match (status, fields.published_at) {
+        (_, Some(at)) => Some(at.naive_utc()),
+        (ArticleStatus::Published, None) => Some(now),
+        (_, None) => None,
+    };
+    if !invalid.is_empty() {
+        return Err(AppError::Validation(invalid));
+    }
+    let headline = fields.headline.trim().to_owned();
+    let slug = choose_slug(conn, existing, fields.slug.as_deref(), &headline)?;
+    let body = html::sanitize_body(&fields.body);
+    let row = NewArticle {
+        slug: &slug,
+        headline: &headline,
+        alternative_headline: trimmed(fields.alternative_headline.as_deref()),
+        summary: trimmed(fields.summary.as_deref()),
+        body: &body,
+        section_id: section_id.unwrap_or_default(),
+        author_id,
+        status,
+        published_at,
+        comments_enabled: fields.comments_enabled.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    };
+    let saved = match existing {
+        Some(current) => {
+            claim_version(conn, current)?;
+            if current.slug != slug {
+                article::record_slug_change(conn, current.id, &current.slug, &slug, now)?;
+            }
+            article::replace(conn, current.id, &row)?
+        }
+        None => article::insert(conn, &row)?,
+    };
+    Tags::attach(conn, saved.id, &tag_ids)?;
+    Sources::attach(conn, saved.id, &source_ids)?;
+    index_for_search(conn, &saved)?;
+    if fields.announce_update {
+        article::set_public_updated_at(conn, saved.id, now)?;
+    }
+    let revision = record_revision(conn, change, &saved)?;
+    change.audit(
+        conn,
+        action,
+        saved.id,
+        Some(format!("{slug} (revision {revision})")),
+    )?;
+    Ok(saved)
+}
+
+/// Moves an article to the trash (a new version, so held ETags go stale).
+pub fn trash(conn: &mut DbConn, change: Change<'_>, current: &Article) -> Result<(), AppError> {
+    claim_version(conn, current)?;
+    article::set_trashed(conn, current.id, Some(change.at), change.at)?;
+    change.audit(
+        conn,
+        AuditAction::ArticleTrash,
+        current.id,
+        Some(current.slug.clone()),
+    )
+}
+
+/// Stores the text the full-text search indexes for `article`.
+fn index_for_search(conn: &mut DbConn, article: &Article) -> Result<(), AppError> {
+    let text = html::search_text(
+        &article.headline,
+        article.alternative_headline.as_deref(),
+        article.summary.as_deref(),
+        &article.body,
+    );
+    Ok(article::set_search_text(conn, article.id, &text)?)
+}
+
+/// The article as stored now.
+pub fn snapshot(conn: &mut DbConn, article: &Article) -> Result<ArticleSnapshot, AppError> {
+    let section = section::find_by_id(conn, article.section_id)?
+        .map(|s| s.slug)
+        .unwrap_or_default();
+    let slugs_of = |terms: Vec<(i64, Term)>| terms.into_iter().map(|(_, t)| t.slug).collect();
+    let tags = slugs_of(Tags::for_articles(conn, &[article.id])?);
+    let sources = slugs_of(Sources::for_articles(conn, &[article.id])?);
+    Ok(ArticleSnapshot {
+        slug: article.slug.clone(),
+        headline: article.headline.clone(),
+        alternative_headline: article.alternative_headline.clone(),
+        summary: article.summary.clone(),
+        body: article.body.clone(),
+        section,
+        tags,
+        sources,
+        status: article.status,
+        published_at: article.published_at.map(|at| at.and_utc()),
+        comments_enabled: article.comments_enabled,
+        author_id: article.author_id,
+    })
+}
+
+/// Stores a revision of `article` as it now stands; returns its number.
+fn record_revision(conn: &mut DbConn, change: Change<'_>, article: &Article) -> Result<i32, AppError> {
+    let json = serde_json::to_string(&snapshot(conn, article)?).map_err(AppError::internal)?;
+    Ok(revision::record(
+        conn,
+        article.id,
+        change.user_id(),
+        &json,
+        change.at,
+    )?)
+}
+
+fn trimmed(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The given slug if free (409 if another article has or had it), the current one, or one
+/// generated from the headline and made unique.
+fn choose_slug(
+    conn: &mut DbConn,
+    existing: Option<&Article>,
+    given: Option<&str>,
+    headline: &str,
+) -> Result<String, AppError> {
+    let me = existing.map(|a| a.id);
+    match (given, existing) {
+        (Some(given), _) => {
+            if article::slug_taken(conn, given, me)? {
+                return Err(AppError::Conflict {
+                    detail: "Another article has or had this slug.".to_owned(),
+                    errors: vec![FieldError::new("slug", "taken", "is used by another article")],
+                });
+            }
+            Ok(given.to_owned())
+        }
+        (None, Some(current)) => Ok(current.slug.clone()),
+        (None, None) => {
+            // A headline with nothing to transliterate (some scripts) still gets a usable slug.
+            let base = Some(slugs::slugify(headline))
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| "article".to_owned());
+            Ok(available_slug(&base, |candidate| {
+                article::slug_taken(conn, candidate, None)
+            })?)
+        }
+    }
+}

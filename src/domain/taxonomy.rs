@@ -1,0 +1,231 @@
+//! Writes of the simple taxonomies (tags, sources) and the slug rules sections share: one
+//! implementation, generic over [`TermKind`]. A new kind declares its names and audit actions in
+//! one `impl` and its table in `models::taxonomy`.
+
+use super::Change;
+use crate::content::slug::slugify;
+use crate::db::DbConn;
+use crate::error::{AppError, FieldError};
+use crate::models::available_slug;
+use crate::models::taxonomy::{NewTerm, Term, TermChanges, TermTable};
+pub use crate::models::taxonomy::{Sources, Tags};
+use crate::values::AuditAction;
+
+/// How many dependent articles a 409 names.
+pub const NAMED_IN_CONFLICT: i64 = 10;
+
+/// A kind of simple taxonomy: its table, its names in messages, its audit actions.
+pub trait TermKind: TermTable {
+    /// Singular, as in "No tag has this slug." and `tags[0]: no tag has the slug ...`.
+    const NOUN: &'static str;
+    /// The field that lists these terms on an article (`tags`, `sources`).
+    const FIELD: &'static str;
+    /// The audit actions of create, update and delete.
+    const ACTIONS: [AuditAction; 3];
+
+    /// Resolves slugs to ids; each unknown one is reported in `invalid` as `field[index]`.
+    fn resolve_slugs(
+        conn: &mut DbConn,
+        slugs: &[String],
+        invalid: &mut Vec<FieldError>,
+    ) -> Result<Vec<i64>, AppError> {
+        let mut ids = Vec::with_capacity(slugs.len());
+        for (index, slug) in slugs.iter().enumerate() {
+            match Self::find_by_slug(conn, slug)? {
+                Some(term) => ids.push(term.id),
+                None => invalid.push(FieldError::new(
+                    format!("{}[{index}]", Self::FIELD),
+                    "not_found",
+                    format!("no {} has the slug `{slug}`", Self::NOUN),
+                )),
+            }
+        }
+        Ok(ids)
+    }
+}
+
+impl TermKind for Tags {
+    const NOUN: &'static str = "tag";
+    const FIELD: &'static str = "tags";
+    const ACTIONS: [AuditAction; 3] = [
+        AuditAction::TagCreate,
+        AuditAction::TagUpdate,
+        AuditAction::TagDelete,
+    ];
+}
+
+impl TermKind for Sources {
+    const NOUN: &'static str = "source";
+    const FIELD: &'static str = "sources";
+    const ACTIONS: [AuditAction; 3] = [
+        AuditAction::SourceCreate,
+        AuditAction::SourceUpdate,
+        AuditAction::SourceDelete,
+    ];
+}
+
+/// A term as a create gives it (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct TermFields {
+    pub slug: Option<String>,
+    pub name: String,
+    pub extra: Option<String>,
+}
+
+/// Changes to a term: absent fields stay; `extra: Some(None)` clears.
+#[derive(Debug, Clone, Default)]
+pub struct TermPatch {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub extra: Option<Option<String>>,
+}
+
+/// The term `slug` of kind `K`, or 404.
+pub fn find<K: TermKind>(conn: &mut DbConn, slug: &str) -> Result<Term, AppError> {
+    K::find_by_slug(conn, slug)?.ok_or_else(not_found::<K>)
+}
+
+pub fn not_found<K: TermKind>() -> AppError {
+    AppError::not_found(format!("No {} has this slug.", K::NOUN))
+}
+
+/// Creates a term; its slug is the one given (409 if taken) or made from the name.
+pub fn create<K: TermKind>(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    fields: TermFields,
+) -> Result<Term, AppError> {
+    let name = fields.name.trim();
+    let slug = choose_slug(conn, None, fields.slug.as_deref(), name, K::NOUN, K::slug_exists)?;
+    let new = NewTerm {
+        slug: &slug,
+        name,
+        extra: fields.extra.as_deref(),
+        at: change.at,
+    };
+    let saved = K::insert(conn, &new)?;
+    change.audit(conn, K::ACTIONS[0], saved.id, Some(saved.slug.clone()))?;
+    Ok(saved)
+}
+
+/// Applies `patch` to `current`, claiming its next version: a write that lost a race to another
+/// one is 412 (its `current` body left for the HTTP layer to fill) and writes nothing.
+pub fn update<K: TermKind>(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    current: &Term,
+    patch: TermPatch,
+) -> Result<Term, AppError> {
+    let slug = choose_slug(
+        conn,
+        Some(&current.slug),
+        patch.slug.as_deref(),
+        &current.name,
+        K::NOUN,
+        K::slug_exists,
+    )?;
+    let changes = TermChanges {
+        slug: Some(slug),
+        name: patch.name.map(|n| n.trim().to_owned()),
+        extra: patch.extra,
+        updated_at: Some(change.at),
+        version: Some(current.version + 1),
+    };
+    let saved = K::update(conn, current.id, current.version, &changes).map_err(|e| match e {
+        diesel::result::Error::NotFound => super::stale(current.version + 1),
+        other => other.into(),
+    })?;
+    change.audit(conn, K::ACTIONS[1], saved.id, Some(saved.slug.clone()))?;
+    Ok(saved)
+}
+
+/// Deletes a term that no article lists (409 naming the first few that do).
+pub fn delete<K: TermKind>(conn: &mut DbConn, change: Change<'_>, current: &Term) -> Result<(), AppError> {
+    K::delete(conn, current.id)?;
+    change.audit(conn, K::ACTIONS[2], current.id, Some(current.slug.clone()))
+}
+
+/// 409 when articles still list `current`.
+pub fn check_unused<K: TermKind>(conn: &mut DbConn, current: &Term) -> Result<(), AppError> {
+    let (slugs, count) = K::articles_using(conn, current.id, NAMED_IN_CONFLICT)?;
+    if count > 0 {
+        return Err(still_used_by_articles(K::NOUN, slugs, count));
+    }
+    Ok(())
+}
+
+/// The id of the term `slug`, created with `name` (and `extra`) if there is none: for imports
+/// and seeding, which name terms rather than refer to existing ones. Not audited: the article
+/// write that needs the term is.
+pub fn ensure<K: TermKind>(
+    conn: &mut DbConn,
+    slug: &str,
+    name: &str,
+    extra: Option<&str>,
+    at: chrono::NaiveDateTime,
+) -> diesel::QueryResult<i64> {
+    if let Some(existing) = K::find_by_slug(conn, slug)? {
+        return Ok(existing.id);
+    }
+    let new = NewTerm {
+        slug,
+        name,
+        extra,
+        at,
+    };
+    Ok(K::insert(conn, &new)?.id)
+}
+
+/// The given slug if free (409 naming `slug` if not), the current one, or one made from `name`
+/// and made unique. Sections share it.
+pub fn choose_slug(
+    conn: &mut DbConn,
+    current: Option<&str>,
+    given: Option<&str>,
+    name: &str,
+    fallback: &str,
+    mut exists: impl FnMut(&mut DbConn, &str) -> diesel::QueryResult<bool>,
+) -> Result<String, AppError> {
+    match (given, current) {
+        (Some(given), current) => {
+            if current != Some(given) && exists(conn, given)? {
+                return Err(slug_taken());
+            }
+            Ok(given.to_owned())
+        }
+        (None, Some(current)) => Ok(current.to_owned()),
+        (None, None) => {
+            // A name with nothing to transliterate (some scripts) still gets a usable slug.
+            let base = Some(slugify(name))
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| fallback.to_owned());
+            Ok(available_slug(&base, |candidate| exists(conn, candidate))?)
+        }
+    }
+}
+
+pub fn slug_taken() -> AppError {
+    AppError::Conflict {
+        detail: "Another resource of this kind has this slug.".to_owned(),
+        errors: vec![FieldError::new("slug", "taken", "is already used")],
+    }
+}
+
+/// 409: `what` cannot be deleted while articles use it; names the first few of them.
+pub fn still_used_by_articles(what: &str, slugs: Vec<String>, count: i64) -> AppError {
+    let more = if count > slugs.len() as i64 {
+        format!(" and {} more", count - slugs.len() as i64)
+    } else {
+        String::new()
+    };
+    AppError::Conflict {
+        detail: format!(
+            "This {what} is used by {count} article(s): {}{more}. Move or delete them first.",
+            slugs.join(", ")
+        ),
+        errors: slugs
+            .into_iter()
+            .map(|slug| FieldError::new("articles", "in_use", slug))
+            .collect(),
+    }
+}

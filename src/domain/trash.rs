@@ -1,0 +1,27 @@
+//! The trash: articles deleted by editors stay restorable until the retention period ends, then
+//! a purge (the API's `POST /trash/purge` or `dateline purge`) removes them for good.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::Change;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::models::article;
+use crate::values::AuditAction;
+
+/// Removes for good the articles trashed more than `retention_days` before the change, and
+/// records it; returns how many and the cut-off time.
+pub fn purge(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    retention_days: u32,
+) -> Result<(usize, NaiveDateTime), AppError> {
+    let cutoff = change.at - Duration::days(i64::from(retention_days));
+    let purged = article::purge_trashed_before(conn, cutoff)?;
+    let details = match change.by {
+        Some(_) => format!("{purged} purged"),
+        None => format!("{purged} purged from the command line"),
+    };
+    change.audit(conn, AuditAction::TrashPurge, "trash", Some(details))?;
+    Ok((purged, cutoff))
+}
