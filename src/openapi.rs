@@ -9,7 +9,8 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{
-    Components, ContentBuilder, HeaderBuilder, OpenApi, PathItem, Ref, RefOr, Response, ResponseBuilder,
+    Components, ContentBuilder, HeaderBuilder, OpenApi, PathItem, Ref, RefOr, Required, Response,
+    ResponseBuilder,
 };
 
 /// Pretty-printed JSON of the whole spec, as committed in `openapi/openapi.json`.
@@ -61,6 +62,7 @@ const BEARER: &str = "bearer";
 /// - query parameters: one malformed, unknown or out of range (400);
 /// - a `bearer` requirement: a missing or bad token (401), and a role outside the listed scopes
 ///   (403);
+/// - a required `If-Match` header: 428 without it;
 /// - an anonymous public read under `/api/v1/`: 304 to a conditional request;
 /// - anything under `/api/v1/`: the database is unavailable (503).
 ///
@@ -137,6 +139,9 @@ fn shared_responses(
             shared.push(("403", problem(&forbidden)));
         }
     }
+    if requires_if_match(operation) {
+        shared.push(("428", problem("If-Match is missing.")));
+    }
     if let Some(body) = body {
         shared.extend(body_responses(body, components));
     }
@@ -152,6 +157,16 @@ fn has_query(operation: &Operation) -> bool {
         .iter()
         .flatten()
         .any(|parameter| matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
+}
+
+/// Whether the operation names a required `If-Match` header: without one it answers 428
+/// (`api::preconditions`).
+fn requires_if_match(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|parameter| {
+        matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Header)
+            && p.name.eq_ignore_ascii_case("If-Match")
+            && matches!(p.required, Required::True))
+    })
 }
 
 /// What a 400 means where neither a path segment nor a header is at fault (see `api::json`

@@ -289,7 +289,6 @@ fn changes(before: &ArticleSnapshot, after: &ArticleSnapshot) -> Result<Vec<Fiel
         (status = 409, description = "The revision's slug now belongs to another article.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision refers to a section, tag or source that no longer exists; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles/{slug}/revisions/{number}/restore")]
