@@ -1,7 +1,17 @@
 //! The frame of the OpenAPI document: title, version, tags. Paths and schemas are collected
-//! from the handlers' `#[utoipa::path]` attributes as they are mounted (see `server::openapi_spec`).
+//! from the handlers' `#[utoipa::path]` attributes as they are mounted (see `server::openapi_spec`);
+//! [`complete`] then adds the error responses that follow from an operation's shape, so the
+//! annotations list only what is particular to their route.
 
-use utoipa::OpenApi;
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{
+    Components, ContentBuilder, HeaderBuilder, OpenApi, PathItem, Ref, RefOr, Required, Response,
+    ResponseBuilder,
+};
 
 /// Pretty-printed JSON of the whole spec, as committed in `openapi/openapi.json`.
 pub fn spec_json() -> String {
@@ -12,7 +22,7 @@ pub fn spec_json() -> String {
     json
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
     info(
         title = "Dateline",
@@ -32,54 +42,276 @@ pub fn spec_json() -> String {
         (name = "users", description = "Editorial accounts (admins only)."),
         (name = "system", description = "Liveness and readiness."),
     ),
+    // Named by parameters too (which utoipa does not collect), not only by bodies.
+    components(schemas(crate::api::json::SlugText)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
 
-/// Adds what every operation of a kind can answer, once all routes are collected: a route that
-/// reads a body can also time out waiting for it (408); an anonymous public read can answer
-/// 304 to a conditional request.
-pub fn complete(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    for item in spec.paths.paths.values_mut() {
-        for operation in [&mut item.post, &mut item.put, &mut item.patch]
-            .into_iter()
-            .flatten()
-        {
-            if operation.request_body.is_none() || operation.responses.responses.contains_key("408") {
-                continue;
-            }
-            let timeout = ResponseBuilder::new()
-                .description("The body did not arrive within `DATELINE_BODY_TIMEOUT_SECS`.")
-                .content(
-                    crate::error::PROBLEM_JSON,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build();
-            operation
-                .responses
-                .responses
-                .insert("408".to_owned(), timeout.into());
-        }
-    }
+/// Where the database-backed API lives: every operation under it can answer 503.
+const API_PREFIX: &str = "/api/v1/";
+
+/// The security scheme of user access tokens; its scopes, where listed, are the roles admitted.
+const BEARER: &str = "bearer";
+
+/// Adds the responses that follow from an operation's shape, once all routes are collected, so
+/// that no annotation repeats them:
+///
+/// - a request body: malformed JSON (400), too slow (408), too large (413), not JSON (415),
+///   fields that break the schema (422);
+/// - query parameters: one malformed, unknown or out of range (400);
+/// - a `bearer` requirement: a missing or bad token (401), and a role outside the listed scopes
+///   (403);
+/// - a required `If-Match` header: 428 without it;
+/// - an anonymous public read under `/api/v1/`: 304 to a conditional request;
+/// - anything under `/api/v1/`: the database is unavailable (503).
+///
+/// An operation's own entry for a status always wins: a route-specific description (a 403
+/// about the caller's own draft, say) stays as the annotation words it.
+pub fn complete(mut spec: OpenApi) -> OpenApi {
+    let components = spec.components.clone().unwrap_or_default();
     for (path, item) in spec.paths.paths.iter_mut() {
-        let Some(get) = item.get.as_mut() else { continue };
-        let anonymous = get
-            .security
-            .as_ref()
-            .is_none_or(|requirements| requirements.iter().any(|r| r == &Default::default()));
-        if path.starts_with("/api/v1/") && anonymous && !get.responses.responses.contains_key("304") {
-            let not_modified = ResponseBuilder::new()
-                .description("The copy named by If-None-Match (or dated by If-Modified-Since) is current.")
-                .build();
-            get.responses
-                .responses
-                .insert("304".to_owned(), not_modified.into());
+        if let Some(get) = item.get.as_mut() {
+            let conditional = not_modified(path, get);
+            add_missing(get, conditional);
+        }
+        for operation in operations_mut(item) {
+            let shared = shared_responses(path, operation, &components);
+            add_missing(operation, shared);
         }
     }
     spec
+}
+
+/// Every operation of a path.
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Inserts each response whose status the operation does not declare itself.
+fn add_missing(operation: &mut Operation, responses: Vec<(&'static str, Response)>) {
+    for (status, response) in responses {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| response.into());
+    }
+}
+
+/// 304 for a GET under the API that an anonymous caller may make: those are the cacheable ones.
+fn not_modified(path: &str, get: &Operation) -> Vec<(&'static str, Response)> {
+    let anonymous = get
+        .security
+        .as_ref()
+        .is_none_or(|requirements| requirements.iter().any(|r| r == &Default::default()));
+    if !(path.starts_with(API_PREFIX) && anonymous) {
+        return Vec::new();
+    }
+    let response = ResponseBuilder::new()
+        .description("The copy named by If-None-Match (or dated by If-Modified-Since) is current.")
+        .build();
+    vec![("304", response)]
+}
+
+/// The error responses an operation's shape implies, by status.
+fn shared_responses(
+    path: &str,
+    operation: &Operation,
+    components: &Components,
+) -> Vec<(&'static str, Response)> {
+    let mut shared = Vec::new();
+    let body = operation.request_body.as_ref();
+    if let Some(description) = bad_request(body.is_some(), has_query(operation)) {
+        shared.push(("400", problem(description)));
+    }
+    if let Some(bearer) = Bearer::of(operation) {
+        shared.push(("401", problem(bearer.unauthorized())));
+        if let Some(forbidden) = bearer.forbidden() {
+            shared.push(("403", problem(&forbidden)));
+        }
+    }
+    if requires_if_match(operation) {
+        shared.push(("428", problem("If-Match is missing.")));
+    }
+    if let Some(body) = body {
+        shared.extend(body_responses(body, components));
+    }
+    if path.starts_with(API_PREFIX) {
+        shared.push(("503", database_unavailable()));
+    }
+    shared
+}
+
+fn has_query(operation: &Operation) -> bool {
+    operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|parameter| matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
+}
+
+/// Whether the operation names a required `If-Match` header: without one it answers 428
+/// (`api::preconditions`).
+fn requires_if_match(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|parameter| {
+        matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Header)
+            && p.name.eq_ignore_ascii_case("If-Match")
+            && matches!(p.required, Required::True))
+    })
+}
+
+/// What a 400 means where neither a path segment nor a header is at fault (see `api::json`
+/// and `api::params`: both name the culprit in `errors`).
+fn bad_request(body: bool, query: bool) -> Option<&'static str> {
+    match (body, query) {
+        (true, false) => Some("The body is not valid JSON, or gives a key twice; `errors` says where."),
+        (false, true) => Some("A query parameter is malformed, unknown or out of range; `errors` names it."),
+        (true, true) => Some(
+            "The body is not valid JSON or gives a key twice, or a query parameter is malformed, unknown or out of range; `errors` says which.",
+        ),
+        (false, false) => None,
+    }
+}
+
+/// The responses of reading a JSON body (`api::json::ValidJson`), 400 aside.
+fn body_responses(body: &RefOr<RequestBody>, components: &Components) -> Vec<(&'static str, Response)> {
+    let invalid = if has_required_fields(body, components) {
+        "Fields are missing or invalid; each is named."
+    } else {
+        "Fields are invalid; each is named."
+    };
+    vec![
+        (
+            "408",
+            problem("The body did not arrive within `DATELINE_BODY_TIMEOUT_SECS`."),
+        ),
+        ("413", problem("The body is too large.")),
+        ("415", problem("The body is not `application/json`.")),
+        ("422", problem(invalid)),
+    ]
+}
+
+/// Whether the JSON body's schema requires any field, so that one can be missing.
+fn has_required_fields(body: &RefOr<RequestBody>, components: &Components) -> bool {
+    let RefOr::T(body) = body else { return true };
+    let schema = body
+        .content
+        .get("application/json")
+        .and_then(|content| match content {
+            RefOr::T(content) => content.schema.as_ref(),
+            RefOr::Ref(_) => None,
+        });
+    let schema = match schema {
+        Some(RefOr::Ref(reference)) => reference
+            .ref_location
+            .strip_prefix("#/components/schemas/")
+            .and_then(|name| components.schemas.get(name)),
+        other => other,
+    };
+    // Unknown shapes count as requiring something: "missing or invalid" is never wrong there.
+    match schema {
+        Some(RefOr::T(Schema::Object(object))) => !object.required.is_empty(),
+        _ => true,
+    }
+}
+
+/// An operation's `bearer` requirement: whether anonymous callers are admitted too, and which
+/// roles (the requirement's scopes; none listed means any role).
+struct Bearer {
+    optional: bool,
+    roles: Vec<String>,
+}
+
+impl Bearer {
+    fn of(operation: &Operation) -> Option<Self> {
+        // `SecurityRequirement` keeps its map private; its JSON form is that map.
+        let requirements: Vec<serde_json::Map<String, serde_json::Value>> = operation
+            .security
+            .iter()
+            .flatten()
+            .filter_map(|r| serde_json::to_value(r).ok()?.as_object().cloned())
+            .collect();
+        let scopes = requirements.iter().find_map(|r| r.get(BEARER))?;
+        let roles = scopes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|role| role.as_str().map(str::to_owned))
+            .collect();
+        Some(Self {
+            optional: requirements.iter().any(serde_json::Map::is_empty),
+            roles,
+        })
+    }
+
+    fn unauthorized(&self) -> &'static str {
+        if self.optional {
+            "The bearer token is invalid or expired."
+        } else {
+            "No valid access token."
+        }
+    }
+
+    /// "Not an editor or admin." for the scopes `["editor", "admin"]`; `None` without scopes.
+    fn forbidden(&self) -> Option<String> {
+        let (first, rest) = self.roles.split_first()?;
+        let article = if first.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        let mut names = vec![format!("{article} {first}")];
+        names.extend(rest.iter().cloned());
+        Some(format!("Not {}.", names.join(" or ")))
+    }
+}
+
+/// An RFC 9457 problem response.
+fn problem(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// 503: every database error that may pass (no connection, busy, closed) says so, and when to
+/// retry (`error::AppError::Unavailable`).
+fn database_unavailable() -> Response {
+    let mut response = problem("The database is unavailable; retry after `Retry-After` seconds.");
+    let retry_after = HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)),
+        ))
+        .description(Some("Seconds to wait before retrying."))
+        .build();
+    response
+        .headers
+        .insert("Retry-After".to_owned(), retry_after.into());
+    response
+}
+
+/// The 503 of a route outside `/api/v1/` that waits on the database, for its annotation:
+/// `responses((status = 200, ...), DatabaseUnavailable)`.
+pub struct DatabaseUnavailable;
+
+impl utoipa::IntoResponses for DatabaseUnavailable {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([("503".to_owned(), database_unavailable().into())])
+    }
 }
 
 /// Declares the `bearer` security scheme that protected operations name.
@@ -96,7 +328,7 @@ impl utoipa::Modify for BearerAuth {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "An access token from `POST /api/v1/auth/login` (15 minutes by default).",
+                        "An access token from `POST /api/v1/auth/login` (15 minutes by default). Where an operation lists scopes, they are the roles it admits (`admin`, `editor`, `author`); another role gets 403.",
                     ))
                     .build(),
             ),

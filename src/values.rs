@@ -22,13 +22,27 @@ impl fmt::Display for UnknownValue {
 
 impl std::error::Error for UnknownValue {}
 
+/// The OpenAPI schema of a text enum: a string with these values, described by its doc lines.
+pub fn text_schema<'a>(
+    doc: &[&str],
+    values: impl Iterator<Item = &'a str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let description = doc.iter().map(|line| line.trim()).collect::<Vec<_>>().join("\n");
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(description))
+        .enum_values(Some(values.map(str::to_owned)))
+        .into()
+}
+
 /// Declares a text-backed enum: `Variant = "stored name"`, one per line.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident ($kind:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident ($kind:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash,
-            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            serde::Serialize, serde::Deserialize,
             diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -45,6 +59,16 @@ macro_rules! text_enum {
                 match self { $(Self::$variant => $text),+ }
             }
         }
+
+        // Written by hand: utoipa's derive does not see serde renames passed through a macro.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let doc: &[&str] = &[$($doc),*];
+                crate::values::text_schema(doc, Self::ALL.iter().map(|v| v.as_str()))
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl std::str::FromStr for $name {
             type Err = crate::values::UnknownValue;

@@ -77,13 +77,8 @@ fn login_failed() -> AppError {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in.", body = TokenResponse),
-        (status = 400, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The e-mail or password is wrong.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or malformed.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed logins; retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -223,12 +218,7 @@ fn refresh_refused() -> AppError {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens.", body = TokenResponse),
-        (status = 400, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The refresh token is invalid, expired, reused or revoked.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or malformed.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
@@ -271,8 +261,6 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out."),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/logout")]
@@ -294,8 +282,6 @@ pub async fn logout(state: web::Data<AppState>, caller: AuthUser) -> Result<Http
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller.", body = UserView),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/auth/me")]

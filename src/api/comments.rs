@@ -13,7 +13,7 @@ use validator::{Validate, ValidationError};
 
 use crate::api::articles::article_not_found;
 use crate::api::articles::read::{Lookup, lookup, moved};
-use crate::api::json::{BodySize, RequestBody, ValidJson};
+use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::client;
@@ -45,7 +45,7 @@ pub struct CommentInput {
         length(max = 100),
         custom(function = "name_rule")
     )]
-    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = AuthorName, required = true, nullable = false)]
     pub author_name: Option<String>,
     /// Plain text, at most 2000 characters; line breaks allowed.
     #[validate(
@@ -158,15 +158,11 @@ pub struct CommentList {
     request_body = CommentInput,
     responses(
         (status = 201, description = "Stored; `status` says whether it waits for moderation.", body = SubmittedComment),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Comments are closed on this article.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The same comment was just submitted.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing or invalid, e.g. `Please enter your name here`, `Please enter your comment!`.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many submissions from this address; retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles/{slug}/comments")]
@@ -304,9 +300,7 @@ fn reply_position(
         (status = 301, description = "A former slug: `Location` is the current URL.",
             headers(("Location" = String, description = "The current URL."))),
         (status = 410, description = "The article was withdrawn (archived).", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A query parameter is malformed or out of range.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/comments")]

@@ -338,10 +338,23 @@ fn default_message(e: &validator::ValidationError) -> String {
     }
 }
 
-/// A slug, as the spec describes list items of slugs (schema only).
+// The text types below exist for the spec only: fields stay `String`s (validated by [`rules`])
+// and name one of these as their `value_type`, so each pattern is written once.
+
+/// A slug: lowercase letters, digits and single hyphens between them, with at least one letter.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$", example = "world-news")]
 pub struct SlugText(#[allow(dead_code)] String);
+
+/// A single-line name of at most 200 characters: not blank, no control characters.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+pub struct NameText(#[allow(dead_code)] String);
+
+/// A commenter's name: one line of at most 100 characters, not blank, no control characters.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+pub struct AuthorName(#[allow(dead_code)] String);
 
 /// Validator rules shared by request types.
 pub mod rules {

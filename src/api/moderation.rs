@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::api::json::{BodySize, RequestBody, ValidJson, non_null, rules};
+use crate::api::json::{AuthorName, BodySize, RequestBody, SlugText, ValidJson, non_null, rules};
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
@@ -74,7 +74,7 @@ pub struct QueueQuery {
     #[param(inline)]
     pub status: Option<CommentStatus>,
     /// Only comments on this article (slug).
-    #[param(max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[param(value_type = Option<SlugText>)]
     pub article: Option<String>,
     #[param(minimum = 1, maximum = 1_000_000, example = 1)]
     pub page: Option<u32>,
@@ -92,7 +92,7 @@ pub struct CommentPatch {
     pub status: Option<CommentStatus>,
     #[validate(length(max = 100), custom(function = "rules::name"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = AuthorName, nullable = false)]
     pub author_name: Option<String>,
     #[validate(length(max = 2000), custom(function = "rules::not_blank"))]
     #[serde(default, deserialize_with = "non_null")]
@@ -137,15 +137,11 @@ fn comment_not_found() -> AppError {
 /// The moderation queue, newest first (editors and admins).
 #[utoipa::path(
     tag = "comments",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(QueueQuery),
     responses(
         (status = 200, description = "A page of comments.", body = ModerationList),
-        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `article` filter names no article.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/comments")]
@@ -190,19 +186,13 @@ pub async fn moderation_queue(
 /// Changes a comment's status, or edits its name or text (editors and admins).
 #[utoipa::path(
     tag = "comments",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(("id" = i64, Path, description = "The comment's id.", minimum = 1)),
     request_body = CommentPatch,
     responses(
         (status = 200, description = "Updated.", body = ModeratedComment),
         (status = 400, description = "The body is not valid JSON, or the id is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No comment has this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/comments/{id}")]
@@ -241,17 +231,11 @@ pub async fn moderate_comment(
 /// Sets one status on many comments in one transaction: if any id is unknown, nothing changes.
 #[utoipa::path(
     tag = "comments",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     request_body = BulkModeration,
     responses(
         (status = 200, description = "All updated.", body = BulkResult),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is unknown (each is named) or a field is invalid; nothing was changed.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/moderation")]
@@ -292,15 +276,12 @@ pub async fn moderate_many(
 /// Deletes a comment and its replies (editors and admins).
 #[utoipa::path(
     tag = "comments",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(("id" = i64, Path, description = "The comment's id.", minimum = 1)),
     responses(
         (status = 204, description = "Deleted."),
         (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No comment has this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/comments/{id}")]

@@ -44,6 +44,22 @@ pub enum IfMatch {
     Tags(Vec<String>),
 }
 
+/// The header's grammar (RFC 9110 section 13.1.1), for the spec: `*` or a list of entity tags.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#;
+
+// Operations declare `("If-Match" = IfMatch, Header, ...)`: the schema is the one above.
+impl utoipa::PartialSchema for IfMatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(IF_MATCH_PATTERN))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for IfMatch {}
+
 impl FromRequest for IfMatch {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;

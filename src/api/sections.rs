@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::AppState;
-use crate::api::json::{BodySize, RequestBody, ValidJson, double_option, non_null, rules};
+use crate::api::json::{
+    BodySize, NameText, RequestBody, SlugText, ValidJson, double_option, non_null, rules,
+};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::views::SectionRef;
@@ -66,10 +68,6 @@ pub struct SectionDetail {
     params(PageQuery),
     responses(
         (status = 200, description = "A page of the section tree.", body = SectionList),
-        (status = 400, description = "A query parameter is malformed, unknown or out of range.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sections")]
@@ -109,10 +107,7 @@ pub async fn list_sections(
     responses(
         (status = 200, description = "The section.", body = SectionDetail,
             headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
-        (status = 401, description = "The bearer token is invalid or expired.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -174,17 +169,17 @@ pub struct SectionInput {
     /// Generated from the name when absent.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = SlugText, nullable = false)]
     pub slug: Option<String>,
     #[validate(required, length(max = 200), custom(function = "rules::name"))]
-    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = NameText, required = true, nullable = false)]
     pub name: Option<String>,
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// The parent section's slug; top level when absent or `null`.
     #[validate(custom(function = "rules::slug"))]
-    #[schema(max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<SlugText>)]
     pub parent: Option<String>,
     /// Order among siblings (ascending); 0 when absent.
     #[validate(range(min = -100000, max = 100000))]
@@ -204,11 +199,11 @@ impl RequestBody for SectionInput {
 pub struct SectionPatch {
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = SlugText, nullable = false)]
     pub slug: Option<String>,
     #[validate(length(max = 200), custom(function = "rules::name"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = NameText, nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
@@ -218,7 +213,7 @@ pub struct SectionPatch {
     /// or one of its own sub-sections is refused (409).
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "rules::slug"))]
-    #[schema(value_type = Option<String>, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<SlugText>)]
     pub parent: Option<Option<String>>,
     #[validate(range(min = -100000, max = 100000))]
     #[serde(default, deserialize_with = "non_null")]
@@ -253,18 +248,11 @@ async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpRespons
 /// Creates a section (editors and admins).
 #[utoipa::path(
     tag = "sections",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     request_body = SectionInput,
     responses(
         (status = 201, description = "Created.", body = SectionDetail),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are missing or invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/sections")]
@@ -319,24 +307,17 @@ pub async fn create_section(
 /// Changes a section, or moves it in the tree (editors and admins).
 #[utoipa::path(
     tag = "sections",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(
         ("slug" = String, Path, description = "The section's slug."),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version this change is based on."),
+        ("If-Match" = inline(Option<IfMatch>), Header, nullable = false, description = "Optional: the ETag of the version this change is based on."),
     ),
     request_body = SectionPatch,
     responses(
         (status = 200, description = "Updated.", body = SectionDetail),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken, or the move would make a cycle.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/sections/{slug}")]
@@ -418,19 +399,16 @@ fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result
 /// Deletes a section that has no sub-sections and no articles (editors and admins).
 #[utoipa::path(
     tag = "sections",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(
         ("slug" = String, Path, description = "The section's slug."),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version being deleted."),
+        ("If-Match" = inline(Option<IfMatch>), Header, nullable = false, description = "Optional: the ETag of the version being deleted."),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The section still has sub-sections or articles; `errors` names them.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/sections/{slug}")]

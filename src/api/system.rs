@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 
 use crate::api::AppState;
 use crate::db;
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
+use crate::openapi::DatabaseUnavailable;
 
 /// A health answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -32,8 +33,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "system",
     responses(
         (status = 200, description = "The database answers.", body = Health),
-        (status = 503, description = "The database is unavailable.",
-            body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     )
 )]
 #[get("/readyz")]

@@ -167,8 +167,6 @@ macro_rules! term_routes {
         #[doc = $lists]
         #[utoipa::path(tag = $tag, params(crate::api::params::PageQuery), responses(
             (status = 200, description = $page, body = $list_ty),
-            (status = 400, description = "A query parameter is malformed, unknown or out of range.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.", body = crate::error::Problem, content_type = "application/problem+json"),
         ))]
         #[get($collection)]
         pub async fn $list(
@@ -184,9 +182,7 @@ macro_rules! term_routes {
             responses(
                 (status = 200, description = $one, body = $view,
                     headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
-                (status = 401, description = "The bearer token is invalid or expired.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $missing, body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.", body = crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[get($item)]
@@ -199,16 +195,9 @@ macro_rules! term_routes {
         }
 
         #[doc = $creates]
-        #[utoipa::path(tag = $tag, security(("bearer" = [])), request_body = $input, responses(
+        #[utoipa::path(tag = $tag, security(("bearer" = ["editor", "admin"])), request_body = $input, responses(
             (status = 201, description = "Created.", body = $view),
-            (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 401, description = "No valid access token.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 403, description = "Not an editor or admin.", body = crate::error::Problem, content_type = "application/problem+json"),
             (status = 409, description = "The slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 413, description = "The body is too large.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 415, description = "The body is not `application/json`.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 422, description = "Fields are missing or invalid; each is named.", body = crate::error::Problem, content_type = "application/problem+json"),
-            (status = 503, description = "The database is unavailable.", body = crate::error::Problem, content_type = "application/problem+json"),
         ))]
         #[post($collection)]
         pub async fn $create(
@@ -220,21 +209,14 @@ macro_rules! term_routes {
         }
 
         #[doc = $changes]
-        #[utoipa::path(tag = $tag, security(("bearer" = [])),
-            params(("slug" = String, Path, description = $slug_doc), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version this change is based on.")),
+        #[utoipa::path(tag = $tag, security(("bearer" = ["editor", "admin"])),
+            params(("slug" = String, Path, description = $slug_doc), ("If-Match" = inline(Option<crate::api::preconditions::IfMatch>), Header, nullable = false, description = "Optional: the ETag of the version this change is based on.")),
             request_body = $patch,
             responses(
                 (status = 200, description = "Updated.", body = $view),
-                (status = 400, description = "The body is not valid JSON.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid access token.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not an editor or admin.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $missing, body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The new slug is taken.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "The body is too large.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "The body is not `application/json`.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Fields are invalid; each is named.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is unavailable.", body = crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[patch($item)]
@@ -249,16 +231,13 @@ macro_rules! term_routes {
         }
 
         #[doc = $deletes]
-        #[utoipa::path(tag = $tag, security(("bearer" = [])),
-            params(("slug" = String, Path, description = $slug_doc), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "Optional: the ETag of the version being deleted.")),
+        #[utoipa::path(tag = $tag, security(("bearer" = ["editor", "admin"])),
+            params(("slug" = String, Path, description = $slug_doc), ("If-Match" = inline(Option<crate::api::preconditions::IfMatch>), Header, nullable = false, description = "Optional: the ETag of the version being deleted.")),
             responses(
                 (status = 204, description = "Deleted."),
-                (status = 401, description = "No valid access token.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not an editor or admin.", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $missing, body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = $in_use, body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "The database is unavailable.", body = crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[delete($item)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::json::{BodySize, RequestBody, ValidJson, non_null, rules};
+use crate::api::json::{BodySize, NameText, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::{AuthUser, Role, password};
@@ -68,7 +68,7 @@ pub struct CreateUserRequest {
     #[schema(value_type = String, required = true, nullable = false, format = "email", max_length = 254)]
     pub email: Option<String>,
     #[validate(required, length(max = 200), custom(function = "rules::name"))]
-    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = NameText, required = true, nullable = false)]
     pub display_name: Option<String>,
     #[validate(required)]
     #[schema(value_type = Role, required = true, nullable = false)]
@@ -98,7 +98,7 @@ pub struct UpdateUserRequest {
     pub email: Option<String>,
     #[validate(length(max = 200), custom(function = "rules::name"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = NameText, nullable = false)]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = Role, nullable = false)]
@@ -135,14 +135,10 @@ fn user_not_found() -> AppError {
 /// Lists accounts by id.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(PageQuery),
     responses(
         (status = 200, description = "A page of accounts.", body = UserList),
-        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users")]
@@ -166,15 +162,12 @@ pub async fn list_users(
 /// Reads one account.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The user's id.", minimum = 1)),
     responses(
         (status = 200, description = "The account.", body = UserView),
         (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users/{id}")]
@@ -194,18 +187,11 @@ pub async fn get_user(
 /// Creates an account.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created.", body = UserView),
-        (status = 400, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The e-mail is taken.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are missing or invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/users")]
@@ -257,20 +243,13 @@ pub async fn create_user(
 /// Changes an account. A new role, password or active flag ends the user's sessions.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The user's id.", minimum = 1)),
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "Updated.", body = UserView),
-        (status = 400, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The e-mail is taken, or the change would leave no active admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/users/{id}")]
@@ -357,16 +336,13 @@ fn last_admin() -> AppError {
 /// Deletes an account. Their articles stay, without an author.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The user's id.", minimum = 1)),
     responses(
         (status = 204, description = "Deleted."),
         (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "This is the last active admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/users/{id}")]

@@ -53,20 +53,14 @@ impl From<Correction> for CorrectionView {
 /// Attaches a public correction note to a published article (editors and admins).
 #[utoipa::path(
     tag = "articles",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(("slug" = String, Path, description = "The article's slug.")),
     request_body = CorrectionInput,
     responses(
         (status = 201, description = "Attached.", body = CorrectionView),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is not published.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The text is missing or too long.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles/{slug}/corrections")]

@@ -104,10 +104,8 @@ fn find_revision(conn: &mut DbConn, article_id: i64, number: i32) -> Result<Revi
     params(("slug" = String, Path, description = "The article's slug.")),
     responses(
         (status = 200, description = "The revisions.", body = RevisionList),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An author asking about someone else's article.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/revisions")]
@@ -140,10 +138,8 @@ pub async fn list_revisions(
     responses(
         (status = 200, description = "The revision.", body = RevisionView),
         (status = 400, description = "The number is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An author asking about someone else's article.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/revisions/{number}")]
@@ -173,10 +169,8 @@ pub async fn get_revision(
     responses(
         (status = 200, description = "The fields that differ.", body = RevisionDiff),
         (status = 400, description = "A number is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An author asking about someone else's article.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/revisions/{from}/diff/{to}")]
@@ -228,20 +222,17 @@ fn changes(before: &ArticleSnapshot, after: &ArticleSnapshot) -> Result<Vec<Fiel
     params(
         ("slug" = String, Path, description = "The article's slug."),
         ("number" = i32, Path, description = "The revision to restore.", minimum = 1),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the current version, e.g. `\"v7\"`."),
+        ("If-Match" = inline(IfMatch), Header, description = "The ETag of the current version, e.g. `\"v7\"`."),
     ),
     responses(
         (status = 200, description = "Restored; `ETag` is the new version.", body = super::ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
         (status = 400, description = "The number is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or the revision sets what the role may not.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The revision's slug now belongs to another article.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision refers to a section, tag or source that no longer exists; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles/{slug}/revisions/{number}/restore")]

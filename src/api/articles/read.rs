@@ -9,6 +9,7 @@ use super::{
     ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, article_not_found, cursor, detail, summaries,
 };
 use crate::api::AppState;
+use crate::api::json::SlugText;
 use crate::api::params::{Page, Params};
 use crate::api::preconditions;
 use crate::auth::{AuthUser, MaybeAuthUser};
@@ -59,25 +60,13 @@ pub const MAX_QUERY_TEXT: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
     /// Only articles in this section (by slug) or any of its sub-sections.
-    #[param(
-        example = "world-news",
-        max_length = 120,
-        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
-    )]
+    #[param(value_type = Option<SlugText>, example = "world-news")]
     pub section: Option<String>,
     /// Only articles with this tag (by slug).
-    #[param(
-        example = "pakistan",
-        max_length = 120,
-        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
-    )]
+    #[param(value_type = Option<SlugText>, example = "pakistan")]
     pub tag: Option<String>,
     /// Only articles crediting this source (by slug).
-    #[param(
-        example = "agencies",
-        max_length = 120,
-        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
-    )]
+    #[param(value_type = Option<SlugText>, example = "agencies")]
     pub source: Option<String>,
     /// Only articles by this author (user id).
     #[param(minimum = 1, example = 1)]
@@ -164,13 +153,9 @@ pub const RELATED_MAX: u32 = 20;
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of article summaries.", body = ArticleList),
-        (status = 400, description = "A query parameter is malformed, unknown or out of range; `errors` names it.",
-            body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`status` was given without a valid bearer token, or the token is invalid.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `section`, `tag` or `source` filter names no such resource.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -336,13 +321,9 @@ fn unknown_filter(param: &str) -> AppError {
             headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
         (status = 301, description = "A former slug: `Location` is the article's current URL.",
             headers(("Location" = String, description = "The current URL."))),
-        (status = 401, description = "The bearer token is invalid or expired.",
-            body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article visible to the caller has this slug.",
             body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The article was withdrawn (archived).",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -471,8 +452,6 @@ pub fn find_for(
         (status = 400, description = "`limit` is malformed or out of range.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds.",
             body = Problem, content_type = "application/problem+json"),
     )
 )]

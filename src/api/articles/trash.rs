@@ -38,14 +38,10 @@ pub struct PurgeResult {
 /// Lists the trash (editors and admins).
 #[utoipa::path(
     tag = "trash",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(PageQuery),
     responses(
         (status = 200, description = "A page of trashed articles.", body = TrashList),
-        (status = 400, description = "A query parameter is malformed.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/trash")]
@@ -78,14 +74,11 @@ pub async fn list_trash(
 /// Takes an article out of the trash, as it was (editors and admins).
 #[utoipa::path(
     tag = "trash",
-    security(("bearer" = [])),
+    security(("bearer" = ["editor", "admin"])),
     params(("slug" = String, Path, description = "The trashed article's slug.")),
     responses(
         (status = 200, description = "Restored.", body = super::ArticleDetail),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor or admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No trashed article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/trash/{slug}/restore")]
@@ -118,12 +111,9 @@ pub async fn restore_from_trash(
 /// Purges the articles trashed longer than the retention period, for good (admins).
 #[utoipa::path(
     tag = "trash",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "Purged.", body = PurgeResult),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/trash/purge")]

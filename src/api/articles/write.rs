@@ -90,14 +90,9 @@ pub async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Re
     responses(
         (status = 201, description = "Created; `Location` is its URL, `ETag` its version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The version, for If-Match on later writes."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not set a field given; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles")]
@@ -131,23 +126,17 @@ pub async fn create_article(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The article's slug."),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
+        ("If-Match" = inline(IfMatch), Header, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
     ),
     request_body = ArticleInput,
     responses(
         (status = 200, description = "Replaced; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/articles/{slug}")]
@@ -197,23 +186,17 @@ pub async fn replace_article(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The article's slug."),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
+        ("If-Match" = inline(IfMatch), Header, description = "The ETag of the version this write is based on, e.g. `\"v3\"`."),
     ),
     request_body = ArticlePatch,
     responses(
         (status = 200, description = "Updated; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/articles/{slug}")]
@@ -269,16 +252,13 @@ pub async fn update_article(
     security(("bearer" = [])),
     params(
         ("slug" = String, Path, description = "The article's slug."),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#, description = "The ETag of the version being deleted, e.g. `\"v3\"`."),
+        ("If-Match" = inline(IfMatch), Header, description = "The ETag of the version being deleted, e.g. `\"v3\"`."),
     ),
     responses(
         (status = 204, description = "Moved to the trash."),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was deleted.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/articles/{slug}")]

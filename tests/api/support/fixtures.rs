@@ -3,13 +3,13 @@
 
 use chrono::{Duration, NaiveDateTime};
 use dateline::db::DbConn;
+use dateline::domain::taxonomy::{self, Sources, Tags};
 use dateline::models::article::{self, NewArticle};
 use dateline::models::comment::{self, NewComment};
 use dateline::models::section::{self, NewSection};
-use dateline::domain::taxonomy::{self, Sources, Tags};
 use dateline::models::taxonomy::TermTable;
-use dateline::values::ArticleStatus;
 use dateline::models::user::{self, NewUser};
+use dateline::values::ArticleStatus;
 
 use super::TestApp;
 
