@@ -19,6 +19,12 @@ fn ignored(table: &str) -> bool {
     table.starts_with("article_search_fts") || table == "__diesel_schema_migrations"
 }
 
+/// Columns one backend adds that diesel never names: PostgreSQL's generated `tsvector` for
+/// full-text search (a type the two backends do not share; queried with raw SQL).
+fn ignored_column(table: &str, column: &str) -> bool {
+    table == "article_search" && column == "search"
+}
+
 /// One column as the comparison sees it: a diesel SQL type name and whether it may be NULL.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Column {
@@ -162,7 +168,10 @@ fn introspected(conn: &mut DbConn) -> Schema {
     };
     let mut schema = Schema::new();
     let mut keys: BTreeMap<String, Vec<(i32, String)>> = BTreeMap::new();
-    for row in rows.into_iter().filter(|r| !ignored(&r.table_name)) {
+    let kept = rows
+        .into_iter()
+        .filter(|r| !ignored(&r.table_name) && !ignored_column(&r.table_name, &r.column_name));
+    for row in kept {
         let table = schema.entry(row.table_name.clone()).or_default();
         // SQLite reports an `INTEGER PRIMARY KEY` (the rowid) as nullable; it never is.
         let nullable = row.not_null == 0 && row.key_position == 0;
