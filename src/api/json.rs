@@ -351,6 +351,11 @@ pub struct SlugText(#[allow(dead_code)] String);
 #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
 pub struct NameText(#[allow(dead_code)] String);
 
+/// A headline: one line of at most 300 characters, not blank, no control characters.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+pub struct HeadlineText(#[allow(dead_code)] String);
+
 /// A commenter's name: one line of at most 100 characters, not blank, no control characters.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]

@@ -253,3 +253,99 @@ macro_rules! term_routes {
 }
 
 pub(crate) use term_routes;
+
+/// Declares the wire shapes of a [`TermResource`] (its page, its create and patch bodies) and
+/// implements the trait. A kind gives its type names, its path, its own column (`extra`, with
+/// its validation and schema rules) and the texts and examples of its schemas. Slug and name
+/// are the same for every kind and declared here once.
+macro_rules! term_bodies {
+    (
+        $kind:ident, $path:literal, view: $view:ident,
+        list: $list:ident $list_doc:literal,
+        input: $input:ident $input_doc:literal $input_example:tt,
+        patch: $patch:ident $patch_doc:literal $patch_example:tt,
+        extra: $(#[doc = $extra_doc:literal])* $extra:ident, validate($($rules:tt)*), schema($($schema:tt)*)
+    ) => {
+        #[doc = $list_doc]
+        #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub struct $list {
+            pub data: Vec<$view>,
+            pub meta: crate::api::params::PageMeta,
+        }
+
+        impl From<(Vec<$view>, crate::api::params::PageMeta)> for $list {
+            fn from((data, meta): (Vec<$view>, crate::api::params::PageMeta)) -> Self {
+                Self { data, meta }
+            }
+        }
+
+        #[doc = $input_doc]
+        #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schema(example = json!($input_example))]
+        pub struct $input {
+            /// Generated from the name when absent.
+            #[validate(custom(function = "crate::api::json::rules::slug"))]
+            #[serde(default, deserialize_with = "crate::api::json::non_null")]
+            #[schema(value_type = crate::api::json::SlugText, nullable = false)]
+            pub slug: Option<String>,
+            #[validate(required, length(max = 200), custom(function = "crate::api::json::rules::name"))]
+            #[schema(value_type = crate::api::json::NameText, required = true, nullable = false)]
+            pub name: Option<String>,
+            $(#[doc = $extra_doc])*
+            #[validate($($rules)*)]
+            #[schema($($schema)*)]
+            pub $extra: Option<String>,
+        }
+
+        #[doc = $patch_doc]
+        #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schema(example = json!($patch_example))]
+        pub struct $patch {
+            #[validate(custom(function = "crate::api::json::rules::slug"))]
+            #[serde(default, deserialize_with = "crate::api::json::non_null")]
+            #[schema(value_type = crate::api::json::SlugText, nullable = false)]
+            pub slug: Option<String>,
+            #[validate(length(max = 200), custom(function = "crate::api::json::rules::name"))]
+            #[serde(default, deserialize_with = "crate::api::json::non_null")]
+            #[schema(value_type = crate::api::json::NameText, nullable = false)]
+            pub name: Option<String>,
+            $(#[doc = $extra_doc])*
+            #[serde(default, deserialize_with = "crate::api::json::double_option")]
+            #[validate($($rules)*)]
+            #[schema(value_type = Option<String>, $($schema)*)]
+            pub $extra: Option<Option<String>>,
+        }
+
+        impl crate::api::json::RequestBody for $input {
+            const SIZE: crate::api::json::BodySize = crate::api::json::BodySize::Small;
+        }
+
+        impl crate::api::json::RequestBody for $patch {
+            const SIZE: crate::api::json::BodySize = crate::api::json::BodySize::Small;
+        }
+
+        impl From<$input> for crate::domain::taxonomy::TermFields {
+            fn from(input: $input) -> Self {
+                Self { slug: input.slug, name: input.name.unwrap_or_default(), extra: input.$extra }
+            }
+        }
+
+        impl From<$patch> for crate::domain::taxonomy::TermPatch {
+            fn from(patch: $patch) -> Self {
+                Self { slug: patch.slug, name: patch.name, extra: patch.$extra }
+            }
+        }
+
+        impl crate::api::taxonomy::TermResource for $kind {
+            type View = $view;
+            type List = $list;
+            type Input = $input;
+            type Patch = $patch;
+            const PATH: &'static str = $path;
+        }
+    };
+}
+
+pub(crate) use term_bodies;

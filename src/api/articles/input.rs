@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::json::{BodySize, RequestBody, SlugText, double_option, non_null, rules};
+use crate::api::json::{BodySize, HeadlineText, RequestBody, SlugText, double_option, non_null, rules};
 use crate::domain::articles::{ArticleFields, ArticleSnapshot};
 use crate::values::ArticleStatus;
 
@@ -26,16 +26,13 @@ pub struct ArticleInput {
     /// kept as it is when absent on replace.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = SlugText, nullable = false)]
     pub slug: Option<String>,
     #[validate(required, length(max = 300), custom(function = "rules::name"))]
-    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = HeadlineText, required = true, nullable = false)]
     pub headline: Option<String>,
     #[validate(length(max = 300), custom(function = "rules::name"))]
-    #[schema(
-        max_length = 300,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[schema(value_type = Option<HeadlineText>)]
     pub alternative_headline: Option<String>,
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -47,7 +44,7 @@ pub struct ArticleInput {
     pub body: Option<String>,
     /// The section's slug.
     #[validate(required, custom(function = "rules::slug"))]
-    #[schema(value_type = String, required = true, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = SlugText, required = true, nullable = false)]
     pub section: Option<String>,
     /// Tag slugs, in order (existing tags).
     #[validate(length(max = 30), custom(function = "rules::slugs"))]
@@ -93,15 +90,15 @@ pub struct ArticlePatch {
     /// A new slug; the old one keeps redirecting here.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = SlugText, nullable = false)]
     pub slug: Option<String>,
     #[validate(length(max = 300), custom(function = "rules::name"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = HeadlineText, nullable = false)]
     pub headline: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 300), custom(function = "rules::name"))]
-    #[schema(value_type = Option<String>, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = Option<HeadlineText>)]
     pub alternative_headline: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
@@ -113,7 +110,7 @@ pub struct ArticlePatch {
     pub body: Option<String>,
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = SlugText, nullable = false)]
     pub section: Option<String>,
     #[validate(length(max = 30), custom(function = "rules::slugs"))]
     #[serde(default, deserialize_with = "non_null")]
