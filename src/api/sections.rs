@@ -14,14 +14,12 @@ use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::views::SectionRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db::{self, DbConn};
+use crate::db::{self};
 use crate::domain::Change;
-use crate::domain::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
-use crate::error::{AppError, FieldError, Problem};
+use crate::domain::sections::{self, SectionFields, not_found as section_not_found};
+use crate::error::{AppError, Problem};
 use crate::http_cache::surrogate_keys;
-use crate::models::article;
-use crate::models::section::{self, NewSection, Section, SectionChanges, SectionTree};
-use crate::values::AuditAction;
+use crate::models::section::{self, Section, SectionTree};
 
 /// A section as listed in the tree.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -133,13 +131,11 @@ pub async fn get_section(
 
 /// `If-Match`, when given, must name the current version (412 with the current section if not).
 fn check_version(if_match: &IfMatch, tree: &SectionTree, current: &Section) -> Result<(), AppError> {
-    if_match.check(current.version, false, || {
-        serde_json::to_value(section_detail(tree, current)).map_err(AppError::internal)
-    })
+    if_match.check(current.version, false, || detail_json(tree, current))
 }
 
-fn section_not_found() -> AppError {
-    AppError::not_found("No section has this slug.")
+fn detail_json(tree: &SectionTree, current: &Section) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(section_detail(tree, current)).map_err(AppError::internal)
 }
 
 fn section_detail(tree: &SectionTree, section: &Section) -> SectionDetail {
@@ -225,12 +221,6 @@ impl RequestBody for SectionPatch {
     const SIZE: BodySize = BodySize::Small;
 }
 
-fn resolve_parent(tree: &SectionTree, slug: &str) -> Result<i64, AppError> {
-    tree.by_slug(slug)
-        .map(|p| p.id)
-        .ok_or_else(|| AppError::invalid_field("parent", "not_found", "no section has this slug"))
-}
-
 async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
     let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
     let section = tree.get(id).ok_or_else(section_not_found)?;
@@ -264,40 +254,16 @@ pub async fn create_section(
     caller.require_editorial()?;
     let input = body.0;
     let now = state.now();
+    let fields = SectionFields {
+        slug: input.slug,
+        name: input.name.unwrap_or_default(),
+        description: input.description,
+        parent: input.parent,
+        position: input.position,
+    };
     let id = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let tree = section::load_tree(conn)?;
-            let parent_id = input
-                .parent
-                .as_deref()
-                .map(|p| resolve_parent(&tree, p))
-                .transpose()?;
-            let name = input.name.as_deref().unwrap_or_default().trim();
-            let slug = choose_slug(
-                conn,
-                None,
-                input.slug.as_deref(),
-                name,
-                "section",
-                section::slug_exists,
-            )?;
-            let new = NewSection {
-                slug: &slug,
-                name,
-                description: input.description.as_deref(),
-                parent_id,
-                position: input.position.unwrap_or(0),
-                created_at: now,
-                updated_at: now,
-            };
-            let saved = section::insert(conn, &new)?;
-            Change::by(&caller, now).audit(
-                conn,
-                AuditAction::SectionCreate,
-                saved.id,
-                Some(saved.slug.clone()),
-            )?;
-            Ok(saved.id)
+            Ok(sections::create(conn, Change::by(&caller, now), fields)?.id)
         })
     })
     .await?;
@@ -332,68 +298,25 @@ pub async fn update_section(
     let patch = body.0;
     let slug = slug.into_inner();
     let now = state.now();
+    let patch = sections::SectionPatch {
+        slug: patch.slug,
+        name: patch.name,
+        description: patch.description,
+        parent: patch.parent,
+        position: patch.position,
+    };
     let id = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let tree = section::load_tree(conn)?;
-            let current = tree.by_slug(&slug).ok_or_else(section_not_found)?.clone();
-            check_version(&if_match, &tree, &current)?;
-            let parent_id = match &patch.parent {
-                None => None,
-                Some(None) => Some(None),
-                Some(Some(parent)) => Some(Some(checked_parent(&tree, &current, parent)?)),
-            };
-            let new_slug = choose_slug(
-                conn,
-                Some(&current.slug),
-                patch.slug.as_deref(),
-                &current.name,
-                "section",
-                section::slug_exists,
-            )?;
-            let changes = SectionChanges {
-                slug: Some(new_slug),
-                name: patch.name.as_ref().map(|n| n.trim().to_owned()),
-                description: patch.description.clone(),
-                parent_id,
-                position: patch.position,
-                updated_at: Some(now),
-                version: Some(current.version + 1),
-            };
-            let saved =
-                section::update(conn, current.id, current.version, &changes).map_err(|e| match e {
-                    diesel::result::Error::NotFound => preconditions::stale(
-                        current.version + 1,
-                        serde_json::to_value(section_detail(&tree, &current)).unwrap_or_default(),
-                    ),
-                    other => other.into(),
-                })?;
-            Change::by(&caller, now).audit(
-                conn,
-                AuditAction::SectionUpdate,
-                saved.id,
-                Some(saved.slug.clone()),
-            )?;
+            let current = sections::find(&tree, &slug)?;
+            check_version(&if_match, &tree, current)?;
+            let saved = sections::update(conn, Change::by(&caller, now), &tree, current, patch)
+                .map_err(|e| preconditions::with_current(e, || detail_json(&tree, current)))?;
             Ok(saved.id)
         })
     })
     .await?;
     respond(&state, id, false).await
-}
-
-/// The new parent's id, unless the move would put `section` under itself (409).
-fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result<i64, AppError> {
-    let parent_id = resolve_parent(tree, parent)?;
-    if tree.subtree_ids(section.id).contains(&parent_id) {
-        return Err(AppError::Conflict {
-            detail: "A section cannot move under itself or one of its sub-sections.".to_owned(),
-            errors: vec![FieldError::new(
-                "parent",
-                "cycle",
-                "would make a cycle in the tree",
-            )],
-        });
-    }
-    Ok(parent_id)
 }
 
 /// Deletes a section that has no sub-sections and no articles (editors and admins).
@@ -423,36 +346,13 @@ pub async fn delete_section(
     let now = state.now();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let id = delete_if_unused(conn, &slug, &if_match)?;
-            Change::by(&caller, now).audit(conn, AuditAction::SectionDelete, id, Some(slug.clone()))
+            let tree = section::load_tree(conn)?;
+            let current = sections::find(&tree, &slug)?;
+            check_version(&if_match, &tree, current)?;
+            sections::check_unused(conn, &tree, current)?;
+            sections::delete(conn, Change::by(&caller, now), current)
         })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn delete_if_unused(conn: &mut DbConn, slug: &str, if_match: &IfMatch) -> Result<i64, AppError> {
-    let tree = section::load_tree(conn)?;
-    let current = tree.by_slug(slug).ok_or_else(section_not_found)?;
-    check_version(if_match, &tree, current)?;
-    let children = tree.children(current.id);
-    if !children.is_empty() {
-        let names: Vec<&str> = children.iter().map(|c| c.slug.as_str()).collect();
-        return Err(AppError::Conflict {
-            detail: format!(
-                "This section has sub-sections: {}. Move or delete them first.",
-                names.join(", ")
-            ),
-            errors: names
-                .iter()
-                .map(|c| FieldError::new("children", "in_use", *c))
-                .collect(),
-        });
-    }
-    let (slugs, count) = article::in_section(conn, current.id, NAMED_IN_CONFLICT)?;
-    if count > 0 {
-        return Err(still_used_by_articles("section", slugs, count));
-    }
-    section::delete(conn, current.id)?;
-    Ok(current.id)
 }

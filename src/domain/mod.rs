@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod sections;
 pub mod taxonomy;
 pub mod trash;
 

@@ -9,17 +9,13 @@ use crate::error::{AppError, FieldError};
 use crate::models::available_slug;
 use crate::models::taxonomy::{NewTerm, Term, TermChanges, TermTable};
 pub use crate::models::taxonomy::{Sources, Tags};
-use crate::values::AuditAction;
+use crate::values::AuditAction::{self, *};
 
 /// How many dependent articles a 409 names.
 pub const NAMED_IN_CONFLICT: i64 = 10;
 
-/// A kind of simple taxonomy: its table, its names in messages, its audit actions.
+/// A kind of simple taxonomy: its table (with its names) and its audit actions.
 pub trait TermKind: TermTable {
-    /// Singular, as in "No tag has this slug." and `tags[0]: no tag has the slug ...`.
-    const NOUN: &'static str;
-    /// The field that lists these terms on an article (`tags`, `sources`).
-    const FIELD: &'static str;
     /// The audit actions of create, update and delete.
     const ACTIONS: [AuditAction; 3];
 
@@ -45,23 +41,11 @@ pub trait TermKind: TermTable {
 }
 
 impl TermKind for Tags {
-    const NOUN: &'static str = "tag";
-    const FIELD: &'static str = "tags";
-    const ACTIONS: [AuditAction; 3] = [
-        AuditAction::TagCreate,
-        AuditAction::TagUpdate,
-        AuditAction::TagDelete,
-    ];
+    const ACTIONS: [AuditAction; 3] = [TagCreate, TagUpdate, TagDelete];
 }
 
 impl TermKind for Sources {
-    const NOUN: &'static str = "source";
-    const FIELD: &'static str = "sources";
-    const ACTIONS: [AuditAction; 3] = [
-        AuditAction::SourceCreate,
-        AuditAction::SourceUpdate,
-        AuditAction::SourceDelete,
-    ];
+    const ACTIONS: [AuditAction; 3] = [SourceCreate, SourceUpdate, SourceDelete];
 }
 
 /// A term as a create gives it (already validated).

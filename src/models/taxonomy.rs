@@ -51,6 +51,11 @@ pub struct TermChanges {
 
 /// The queries of one taxonomy table.
 pub trait TermTable: Copy + Send + Sync + 'static {
+    /// Singular, as in "No tag has this slug." and `tags[0]: no tag has the slug ...`.
+    const NOUN: &'static str;
+    /// The field that lists these terms on an article (`tags`, `sources`).
+    const FIELD: &'static str;
+
     fn insert(conn: &mut DbConn, new: &NewTerm<'_>) -> QueryResult<Term>;
     fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Term>>;
     fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool>;
@@ -68,11 +73,15 @@ pub trait TermTable: Copy + Send + Sync + 'static {
     fn articles_using(conn: &mut DbConn, id: i64, limit: i64) -> QueryResult<(Vec<String>, i64)>;
 }
 
-/// Implements [`TermTable`] for `$kind` over `$table` (with its own column `$extra`) and the
-/// link table `$links` (whose term column is `$term_id`).
+/// Implements [`TermTable`] for `$kind` (called `$noun`) over `$table` (with its own column
+/// `$extra`) and the link table `$links` (whose term column is `$term_id`). The table's name is
+/// also the article field that lists the terms.
 macro_rules! term_table {
-    ($kind:ident: $table:ident($extra:ident), $links:ident($term_id:ident)) => {
+    ($kind:ident $noun:literal: $table:ident($extra:ident), $links:ident($term_id:ident)) => {
         impl TermTable for $kind {
+            const NOUN: &'static str = $noun;
+            const FIELD: &'static str = stringify!($table);
+
             fn insert(conn: &mut DbConn, new: &NewTerm<'_>) -> QueryResult<Term> {
                 diesel::insert_into($table::table)
                     .values((
@@ -187,5 +196,5 @@ macro_rules! term_table {
     };
 }
 
-term_table!(Tags: tags(description), article_tags(tag_id));
-term_table!(Sources: sources(url), article_sources(source_id));
+term_table!(Tags "tag": tags(description), article_tags(tag_id));
+term_table!(Sources "source": sources(url), article_sources(source_id));

@@ -1,0 +1,175 @@
+//! Section writes and their rules: unique slugs, a tree without cycles, and no deletion while
+//! sub-sections or articles depend on a section.
+
+use super::Change;
+use super::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
+use crate::db::DbConn;
+use crate::error::{AppError, FieldError};
+use crate::models::article;
+use crate::models::section::{self, NewSection, Section, SectionChanges, SectionTree};
+use crate::values::AuditAction;
+
+/// A section as a create gives it (already validated). `parent` is a slug.
+#[derive(Debug, Clone, Default)]
+pub struct SectionFields {
+    pub slug: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub parent: Option<String>,
+    pub position: Option<i32>,
+}
+
+/// Changes to a section: absent fields stay; `Some(None)` clears (`parent`: moves to the top).
+#[derive(Debug, Clone, Default)]
+pub struct SectionPatch {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub parent: Option<Option<String>>,
+    pub position: Option<i32>,
+}
+
+pub fn not_found() -> AppError {
+    AppError::not_found("No section has this slug.")
+}
+
+/// The section `slug` in `tree`, or 404.
+pub fn find<'t>(tree: &'t SectionTree, slug: &str) -> Result<&'t Section, AppError> {
+    tree.by_slug(slug).ok_or_else(not_found)
+}
+
+/// Creates a section under its parent (422 naming `parent` if there is no such section).
+pub fn create(conn: &mut DbConn, change: Change<'_>, fields: SectionFields) -> Result<Section, AppError> {
+    let tree = section::load_tree(conn)?;
+    let parent_id = fields
+        .parent
+        .as_deref()
+        .map(|p| resolve_parent(&tree, p))
+        .transpose()?;
+    let name = fields.name.trim();
+    let slug = choose_slug(
+        conn,
+        None,
+        fields.slug.as_deref(),
+        name,
+        "section",
+        section::slug_exists,
+    )?;
+    let new = NewSection {
+        slug: &slug,
+        name,
+        description: fields.description.as_deref(),
+        parent_id,
+        position: fields.position.unwrap_or(0),
+        created_at: change.at,
+        updated_at: change.at,
+    };
+    let saved = section::insert(conn, &new)?;
+    change.audit(
+        conn,
+        AuditAction::SectionCreate,
+        saved.id,
+        Some(saved.slug.clone()),
+    )?;
+    Ok(saved)
+}
+
+/// Applies `patch` to `current`, claiming its next version: a write that lost a race is 412
+/// (its body left for the HTTP layer) and a move under itself is 409.
+pub fn update(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    tree: &SectionTree,
+    current: &Section,
+    patch: SectionPatch,
+) -> Result<Section, AppError> {
+    let parent_id = match &patch.parent {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(parent)) => Some(Some(checked_parent(tree, current, parent)?)),
+    };
+    let slug = choose_slug(
+        conn,
+        Some(&current.slug),
+        patch.slug.as_deref(),
+        &current.name,
+        "section",
+        section::slug_exists,
+    )?;
+    let changes = SectionChanges {
+        slug: Some(slug),
+        name: patch.name.map(|n| n.trim().to_owned()),
+        description: patch.description,
+        parent_id,
+        position: patch.position,
+        updated_at: Some(change.at),
+        version: Some(current.version + 1),
+    };
+    let saved = section::update(conn, current.id, current.version, &changes).map_err(|e| match e {
+        diesel::result::Error::NotFound => super::stale(current.version + 1),
+        other => other.into(),
+    })?;
+    change.audit(
+        conn,
+        AuditAction::SectionUpdate,
+        saved.id,
+        Some(saved.slug.clone()),
+    )?;
+    Ok(saved)
+}
+
+/// 409 while `current` has sub-sections or articles, naming the first few.
+pub fn check_unused(conn: &mut DbConn, tree: &SectionTree, current: &Section) -> Result<(), AppError> {
+    let children = tree.children(current.id);
+    if !children.is_empty() {
+        let names: Vec<&str> = children.iter().map(|c| c.slug.as_str()).collect();
+        return Err(AppError::Conflict {
+            detail: format!(
+                "This section has sub-sections: {}. Move or delete them first.",
+                names.join(", ")
+            ),
+            errors: names
+                .iter()
+                .map(|c| FieldError::new("children", "in_use", *c))
+                .collect(),
+        });
+    }
+    let (slugs, count) = article::in_section(conn, current.id, NAMED_IN_CONFLICT)?;
+    if count > 0 {
+        return Err(still_used_by_articles("section", slugs, count));
+    }
+    Ok(())
+}
+
+/// Deletes `current` (checked unused by [`check_unused`] first).
+pub fn delete(conn: &mut DbConn, change: Change<'_>, current: &Section) -> Result<(), AppError> {
+    section::delete(conn, current.id)?;
+    change.audit(
+        conn,
+        AuditAction::SectionDelete,
+        current.id,
+        Some(current.slug.clone()),
+    )
+}
+
+fn resolve_parent(tree: &SectionTree, slug: &str) -> Result<i64, AppError> {
+    tree.by_slug(slug)
+        .map(|p| p.id)
+        .ok_or_else(|| AppError::invalid_field("parent", "not_found", "no section has this slug"))
+}
+
+/// The new parent's id, unless the move would put `section` under itself (409).
+fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result<i64, AppError> {
+    let parent_id = resolve_parent(tree, parent)?;
+    if tree.subtree_ids(section.id).contains(&parent_id) {
+        return Err(AppError::Conflict {
+            detail: "A section cannot move under itself or one of its sub-sections.".to_owned(),
+            errors: vec![FieldError::new(
+                "parent",
+                "cycle",
+                "would make a cycle in the tree",
+            )],
+        });
+    }
+    Ok(parent_id)
+}
