@@ -11,22 +11,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use crate::api::articles::article_not_found;
 use crate::api::articles::read::{Lookup, lookup, moved};
 use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::client;
-use crate::db::{self, DbConn};
-use crate::error::{AppError, FieldError, Problem};
+use crate::db;
+use crate::domain::comments::{self, Submission};
+use crate::error::{AppError, Problem};
 use crate::http_cache::surrogate_keys;
-use crate::models::article::{self, Article};
-use crate::models::comment::{self, Comment, NewComment};
+use crate::models::comment::{self, Comment};
 use crate::state::AppState;
 use crate::values::CommentStatus;
 
-/// How deep replies nest: a top-level comment is depth 0, a reply to it 1, and so on.
-pub const MAX_DEPTH: i32 = 3;
+pub use crate::domain::comments::MAX_DEPTH;
 pub const MAX_NAME_CHARS: u64 = 100;
 pub const MAX_BODY_CHARS: u64 = 2000;
 
@@ -192,36 +190,16 @@ pub async fn submit_comment(
     let window = Duration::from_std(state.config.comment_duplicate_window).unwrap_or(Duration::zero());
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let article = open_article(conn, &slug, now)?;
-            lock_article_comments(conn, article.id)?;
-            let name = input.author_name.as_deref().unwrap_or_default().trim();
-            let text = input.body.as_deref().unwrap_or_default().trim();
-            let (parent_id, root_id, depth) = reply_position(conn, &article, input.parent_id)?;
-            if !window.is_zero() && comment::is_duplicate(conn, article.id, name, text, now - window)? {
-                return Err(AppError::conflict("The same comment was just submitted."));
-            }
-            let email = input
-                .author_email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty());
-            let email = email.map(str::to_lowercase);
-            Ok(comment::insert(
-                conn,
-                &NewComment {
-                    article_id: article.id,
-                    parent_id,
-                    root_id,
-                    depth,
-                    author_name: name,
-                    author_email: email.as_deref(),
-                    body: text,
-                    status,
-                    client_hash: Some(&address_hash),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?)
+            let submission = Submission {
+                author_name: input.author_name.unwrap_or_default(),
+                author_email: input.author_email,
+                body: input.body.unwrap_or_default(),
+                parent_id: input.parent_id,
+                status,
+                client_hash: address_hash,
+                duplicate_window: window,
+            };
+            comments::submit(conn, &slug, submission, now)
         })
     })
     .await?;
@@ -233,60 +211,6 @@ pub async fn submit_comment(
         body: saved.body,
         created_at: utc(saved.created_at),
     }))
-}
-
-/// The article, if it is public and open for comments.
-fn open_article(conn: &mut DbConn, slug: &str, now: chrono::NaiveDateTime) -> Result<Article, AppError> {
-    let (article, _, _) = article::find_visible_by_slug(conn, slug, now)?.ok_or_else(article_not_found)?;
-    if !article.comments_enabled {
-        return Err(AppError::forbidden("Comments are closed on this article."));
-    }
-    Ok(article)
-}
-
-/// On PostgreSQL, submissions to one article take turns, so the duplicate check cannot race
-/// (SQLite's `BEGIN IMMEDIATE` already serialises writers).
-fn lock_article_comments(conn: &mut DbConn, article_id: i64) -> Result<(), AppError> {
-    if let db::DbConn::Postgresql(pg) = conn {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(article_id)
-            .execute(pg)?;
-    }
-    Ok(())
-}
-
-/// `(parent_id, root_id, depth)` of a new comment: a reply must answer an approved comment of the
-/// same article, and replies nest at most [`MAX_DEPTH`] deep.
-fn reply_position(
-    conn: &mut DbConn,
-    article: &Article,
-    parent_id: Option<i64>,
-) -> Result<(Option<i64>, Option<i64>, i32), AppError> {
-    let Some(parent_id) = parent_id else {
-        return Ok((None, None, 0));
-    };
-    let parent = comment::find(conn, parent_id)?
-        .filter(|p| p.article_id == article.id && p.status == CommentStatus::Approved)
-        .ok_or_else(|| {
-            AppError::invalid_field(
-                "parent_id",
-                "not_found",
-                "must be an approved comment of this article",
-            )
-        })?;
-    if parent.depth >= MAX_DEPTH {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "parent_id",
-            "too_deep",
-            format!("replies nest at most {MAX_DEPTH} levels deep"),
-        )]));
-    }
-    Ok((
-        Some(parent.id),
-        Some(parent.root_id.unwrap_or(parent.id)),
-        parent.depth + 1,
-    ))
 }
 
 /// Lists an article's approved comments: top-level comments oldest first, a page at a time,

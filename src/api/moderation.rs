@@ -13,11 +13,11 @@ use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::Change;
+use crate::domain::moderation::{self, CommentEdit, not_found as comment_not_found};
 use crate::error::{AppError, FieldError, Problem};
 use crate::models::article;
-use crate::models::comment::{self, Comment, CommentChanges, QueueFilter};
+use crate::models::comment::{self, Comment, QueueFilter};
 use crate::state::AppState;
-use crate::values::AuditAction;
 
 pub use crate::values::CommentStatus;
 
@@ -126,14 +126,6 @@ pub struct BulkResult {
     pub status: CommentStatus,
 }
 
-fn join_ids(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
-
-fn comment_not_found() -> AppError {
-    AppError::not_found("No comment has this id.")
-}
-
 /// The moderation queue, newest first (editors and admins).
 #[utoipa::path(
     tag = "comments",
@@ -208,16 +200,12 @@ pub async fn moderate_comment(
     let now = state.now();
     let updated = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            comment::find(conn, id)?.ok_or_else(comment_not_found)?;
-            let changes = CommentChanges {
-                author_name: patch.author_name.map(|n| n.trim().to_owned()),
-                body: patch.body.map(|b| b.trim().to_owned()),
+            let edit = CommentEdit {
+                author_name: patch.author_name,
+                body: patch.body,
                 status: patch.status,
-                updated_at: Some(now),
             };
-            let saved = comment::update(conn, id, &changes)?;
-            let details = changes.status.map_or("edited", CommentStatus::as_str).to_owned();
-            Change::by(&caller, now).audit(conn, AuditAction::CommentModerate, id, Some(details))?;
+            let saved = moderation::moderate(conn, Change::by(&caller, now), id, edit)?;
             let article = article::find_with_section(conn, saved.article_id)?
                 .ok_or_else(comment_not_found)?
                 .0;
@@ -249,23 +237,7 @@ pub async fn moderate_many(
     let now = state.now();
     let updated = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let mut unique = ids.clone();
-            unique.sort_unstable();
-            unique.dedup();
-            let updated = comment::set_status(conn, &unique, status, now)?;
-            if updated != unique.len() {
-                // Returning an error rolls the whole transaction back: all or nothing.
-                let found = comment::existing_ids(conn, &unique)?;
-                let errors = ids
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, id)| !found.contains(id))
-                    .map(|(i, _)| FieldError::new(format!("ids[{i}]"), "not_found", "no comment has this id"))
-                    .collect();
-                return Err(AppError::Validation(errors));
-            }
-            let details = format!("{} -> {}", join_ids(&unique), status.as_str());
-            Change::by(&caller, now).audit(conn, AuditAction::CommentModerateMany, "many", Some(details))?;
+            let updated = moderation::moderate_many(conn, Change::by(&caller, now), &ids, status)?;
             Ok(updated)
         })
     })
@@ -295,10 +267,7 @@ pub async fn delete_comment(
     let now = state.now();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            if comment::delete(conn, id)? == 0 {
-                return Err(comment_not_found());
-            }
-            Change::by(&caller, now).audit(conn, AuditAction::CommentDelete, id, None)
+            moderation::delete(conn, Change::by(&caller, now), id)
         })
     })
     .await?;

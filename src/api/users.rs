@@ -15,10 +15,9 @@ use crate::api::views::utc;
 use crate::auth::{AuthUser, Role, password};
 use crate::db::{self};
 use crate::domain::Change;
-use crate::domain::accounts::{self, NewAccount};
+use crate::domain::accounts::{self, AccountChanges, NewAccount};
 use crate::error::{AppError, Problem};
-use crate::models::session;
-use crate::models::user::{self, User, UserChanges};
+use crate::models::user::{self, User};
 use crate::state::AppState;
 use crate::values::AuditAction;
 
@@ -128,9 +127,7 @@ fn new_password(value: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
-fn user_not_found() -> AppError {
-    AppError::not_found("No user has this id.")
-}
+use crate::domain::accounts::not_found as user_not_found;
 
 /// Lists accounts by id.
 #[utoipa::path(
@@ -270,67 +267,20 @@ pub async fn update_user(
             Some(p) => Some(password::hash(p).map_err(AppError::internal)?),
             None => None,
         };
+        let edit = AccountChanges {
+            email: request.email,
+            display_name: request.display_name,
+            role: request.role,
+            active: request.active,
+            password_hash,
+        };
         db::write(conn, |conn| {
-            let current = user::find(conn, id)?.ok_or_else(user_not_found)?;
-            let email = request.email.as_ref().map(|e| e.trim().to_lowercase());
-            if let Some(email) = &email
-                && *email != current.email
-                && user::find_by_email(conn, email)?.is_some()
-            {
-                return Err(accounts::email_taken());
-            }
-            let role = request.role;
-            let loses_admin = current.role == Role::Admin
-                && current.active
-                && (role.is_some_and(|r| r != Role::Admin) || request.active == Some(false));
-            if loses_admin && user::other_active_admins(conn, id)? == 0 {
-                return Err(last_admin());
-            }
-            let ends_sessions = password_hash.is_some()
-                || role.is_some_and(|r| r != current.role)
-                || request.active.is_some_and(|a| a != current.active);
-            let changes = UserChanges {
-                email,
-                display_name: request.display_name.as_ref().map(|n| n.trim().to_owned()),
-                password_hash,
-                role,
-                active: request.active,
-                token_version: ends_sessions.then_some(current.token_version + 1),
-                updated_at: Some(now),
-            };
-            let updated = user::update(conn, id, &changes)?;
-            if ends_sessions {
-                session::revoke_all_for_user(conn, id, now)?;
-            }
-            let details = changed_fields(&request);
-            Change::by(&caller, now).audit(conn, AuditAction::UserUpdate, id, Some(details))?;
-            Ok(updated)
+            accounts::update(conn, Change::by(&caller, now), id, edit)
         })
     })
     .await;
     let updated = updated?;
     Ok(web::Json(UserView::from(updated)))
-}
-
-/// The names of the fields a change touches (never their values: passwords stay out of logs).
-fn changed_fields(request: &UpdateUserRequest) -> String {
-    let fields = [
-        ("email", request.email.is_some()),
-        ("display_name", request.display_name.is_some()),
-        ("role", request.role.is_some()),
-        ("active", request.active.is_some()),
-        ("password", request.password.is_some()),
-    ];
-    fields
-        .iter()
-        .filter(|(_, set)| *set)
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn last_admin() -> AppError {
-    AppError::conflict("This would leave no active admin; make another admin first.")
 }
 
 /// Deletes an account. Their articles stay, without an author.
@@ -355,15 +305,7 @@ pub async fn delete_user(
     let id = id.into_inner();
     let now = state.now();
     db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = user::find(conn, id)?.ok_or_else(user_not_found)?;
-            if current.role == Role::Admin && current.active && user::other_active_admins(conn, id)? == 0 {
-                return Err(last_admin());
-            }
-            // Sessions go with the user (ON DELETE CASCADE), so their tokens fail at once.
-            user::delete(conn, id)?;
-            Change::by(&caller, now).audit(conn, AuditAction::UserDelete, id, Some(current.email.clone()))
-        })
+        db::write(conn, |conn| accounts::delete(conn, Change::by(&caller, now), id))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,12 +1,15 @@
 //! Editorial accounts: creation (the admin API, `dateline user create`, the bootstrap admin)
-//! and the rule that e-mails are unique, case-insensitively.
+//! and the rules: e-mails are unique (case-insensitively), one active admin always remains, and a
+//! new role, password or active flag ends the account's sessions.
 
 use chrono::NaiveDateTime;
 
+use super::Change;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
-use crate::models::user::{self, NewUser, User};
-use crate::values::Role;
+use crate::models::session;
+use crate::models::user::{self, NewUser, User, UserChanges};
+use crate::values::{AuditAction, Role};
 
 /// An account to create; the password is already hashed.
 #[derive(Debug, Clone)]
@@ -41,4 +44,95 @@ pub fn email_taken() -> AppError {
         detail: "Another account has this e-mail.".to_owned(),
         errors: vec![FieldError::new("email", "taken", "is used by another account")],
     }
+}
+
+/// Changes to an account: absent fields stay. The password is already hashed.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+impl AccountChanges {
+    /// The names of the fields the change touches (never their values: passwords stay out of
+    /// the audit log).
+    fn field_names(&self) -> String {
+        let fields = [
+            ("email", self.email.is_some()),
+            ("display_name", self.display_name.is_some()),
+            ("role", self.role.is_some()),
+            ("active", self.active.is_some()),
+            ("password", self.password_hash.is_some()),
+        ];
+        let set: Vec<&str> = fields
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| *name)
+            .collect();
+        set.join(",")
+    }
+}
+
+pub fn not_found() -> AppError {
+    AppError::not_found("No user has this id.")
+}
+
+fn last_admin() -> AppError {
+    AppError::conflict("This would leave no active admin; make another admin first.")
+}
+
+/// Changes account `id`; a new role, password or active flag also ends its sessions.
+pub fn update(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    id: i64,
+    edit: AccountChanges,
+) -> Result<User, AppError> {
+    let current = user::find(conn, id)?.ok_or_else(not_found)?;
+    let email = edit.email.as_ref().map(|e| e.trim().to_lowercase());
+    if let Some(email) = &email
+        && *email != current.email
+        && user::find_by_email(conn, email)?.is_some()
+    {
+        return Err(email_taken());
+    }
+    let loses_admin = current.role == Role::Admin
+        && current.active
+        && (edit.role.is_some_and(|r| r != Role::Admin) || edit.active == Some(false));
+    if loses_admin && user::other_active_admins(conn, id)? == 0 {
+        return Err(last_admin());
+    }
+    let ends_sessions = edit.password_hash.is_some()
+        || edit.role.is_some_and(|r| r != current.role)
+        || edit.active.is_some_and(|a| a != current.active);
+    let details = edit.field_names();
+    let changes = UserChanges {
+        email,
+        display_name: edit.display_name.map(|n| n.trim().to_owned()),
+        password_hash: edit.password_hash,
+        role: edit.role,
+        active: edit.active,
+        token_version: ends_sessions.then_some(current.token_version + 1),
+        updated_at: Some(change.at),
+    };
+    let updated = user::update(conn, id, &changes)?;
+    if ends_sessions {
+        session::revoke_all_for_user(conn, id, change.at)?;
+    }
+    change.audit(conn, AuditAction::UserUpdate, id, Some(details))?;
+    Ok(updated)
+}
+
+/// Deletes account `id`, unless it is the last active admin. Its articles stay, without an
+/// author; its sessions go with it (ON DELETE CASCADE), so its tokens fail at once.
+pub fn delete(conn: &mut DbConn, change: Change<'_>, id: i64) -> Result<(), AppError> {
+    let current = user::find(conn, id)?.ok_or_else(not_found)?;
+    if current.role == Role::Admin && current.active && user::other_active_admins(conn, id)? == 0 {
+        return Err(last_admin());
+    }
+    user::delete(conn, id)?;
+    change.audit(conn, AuditAction::UserDelete, id, Some(current.email))
 }

@@ -339,3 +339,26 @@ fn choose_slug(
         }
     }
 }
+
+/// Attaches a public correction note to a published article (409 otherwise); a new version.
+pub fn correct(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    current: &Article,
+    text: &str,
+) -> Result<crate::models::correction::Correction, AppError> {
+    if current.status != ArticleStatus::Published {
+        return Err(AppError::conflict(
+            "Corrections are attached to published articles.",
+        ));
+    }
+    article::bump_version(conn, current.id, current.version)?;
+    let saved = crate::models::correction::insert(conn, current.id, text, change.user_id(), change.at)?;
+    change.audit(
+        conn,
+        AuditAction::ArticleCorrect,
+        current.id,
+        Some(text.to_owned()),
+    )?;
+    Ok(saved)
+}

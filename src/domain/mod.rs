@@ -8,6 +8,8 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod comments;
+pub mod moderation;
 pub mod sections;
 pub mod taxonomy;
 pub mod trash;

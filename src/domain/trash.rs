@@ -9,6 +9,20 @@ use crate::error::AppError;
 use crate::models::article;
 use crate::values::AuditAction;
 
+/// Takes the article `slug` out of the trash (a new version); returns its id.
+pub fn restore(conn: &mut DbConn, change: Change<'_>, slug: &str) -> Result<i64, AppError> {
+    let trashed = article::find_trashed_by_slug(conn, slug)?.ok_or_else(super::articles::not_found)?;
+    article::bump_version(conn, trashed.id, trashed.version)?;
+    article::set_trashed(conn, trashed.id, None, change.at)?;
+    change.audit(
+        conn,
+        AuditAction::ArticleUntrash,
+        trashed.id,
+        Some(slug.to_owned()),
+    )?;
+    Ok(trashed.id)
+}
+
 /// Removes for good the articles trashed more than `retention_days` before the change, and
 /// records it; returns how many and the cut-off time.
 pub fn purge(

@@ -20,7 +20,7 @@ pub fn insert(
     conn: &mut DbConn,
     article_id: i64,
     body: &str,
-    user_id: i64,
+    user_id: Option<i64>,
     now: NaiveDateTime,
 ) -> QueryResult<Correction> {
     diesel::insert_into(article_corrections::table)

@@ -12,12 +12,10 @@ use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::Change;
-use crate::domain::articles::find_for_write;
+use crate::domain::articles::{self, find_for_write};
 use crate::error::{AppError, Problem};
-use crate::models::article;
-use crate::models::correction::{self, Correction};
+use crate::models::correction::Correction;
 use crate::state::AppState;
-use crate::values::{ArticleStatus, AuditAction};
 
 /// A correction note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -77,20 +75,7 @@ pub async fn add_correction(
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = find_for_write(conn, &caller, &slug, now)?;
-            if current.status != ArticleStatus::Published {
-                return Err(AppError::conflict(
-                    "Corrections are attached to published articles.",
-                ));
-            }
-            article::bump_version(conn, current.id, current.version)?;
-            let saved = correction::insert(conn, current.id, &text, caller.id, now)?;
-            Change::by(&caller, now).audit(
-                conn,
-                AuditAction::ArticleCorrect,
-                current.id,
-                Some(text.clone()),
-            )?;
-            Ok(saved)
+            articles::correct(conn, Change::by(&caller, now), &current, &text)
         })
     })
     .await?;

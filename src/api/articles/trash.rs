@@ -7,16 +7,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::write::respond_with_detail;
-use super::{ArticleSummary, article_not_found, summaries};
+use super::{ArticleSummary, summaries};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self};
-use crate::domain::Change;
+use crate::domain::{Change, trash};
 use crate::error::{AppError, Problem};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
-use crate::values::AuditAction;
 
 /// A page of the trash, most recently deleted first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -91,18 +90,7 @@ pub async fn restore_from_trash(
     let slug = slug.into_inner();
     let now = state.now();
     let id = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let trashed = article::find_trashed_by_slug(conn, &slug)?.ok_or_else(article_not_found)?;
-            article::bump_version(conn, trashed.id, trashed.version)?;
-            article::set_trashed(conn, trashed.id, None, now)?;
-            Change::by(&caller, now).audit(
-                conn,
-                AuditAction::ArticleUntrash,
-                trashed.id,
-                Some(slug.clone()),
-            )?;
-            Ok(trashed.id)
-        })
+        db::write(conn, |conn| trash::restore(conn, Change::by(&caller, now), &slug))
     })
     .await?;
     respond_with_detail(&state, id, false).await
@@ -126,7 +114,7 @@ pub async fn purge_trash(
     let retention = state.config.trash_retention_days;
     let (purged, cutoff) = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            crate::domain::trash::purge(conn, Change::by(&caller, now), retention)
+            trash::purge(conn, Change::by(&caller, now), retention)
         })
     })
     .await?;
