@@ -96,7 +96,7 @@ pub struct CommentPatch {
     pub author_name: Option<String>,
     #[validate(length(max = 2000), custom(function = "rules::not_blank"))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 2000, pattern = r"\S")]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 2000, pattern = r"[^\s\x85]")]
     pub body: Option<String>,
 }
 

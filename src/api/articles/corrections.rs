@@ -23,7 +23,7 @@ use crate::state::AppState;
 #[schema(example = json!({"text": "An earlier version misstated the date of the elections."}))]
 pub struct CorrectionInput {
     #[validate(required, length(max = 2000), custom(function = "rules::not_blank"))]
-    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 2000, pattern = r"\S")]
+    #[schema(value_type = String, required = true, nullable = false, min_length = 1, max_length = 2000, pattern = r"[^\s\x85]")]
     pub text: Option<String>,
 }
 

@@ -73,7 +73,7 @@ pub struct ArticleListQuery {
     pub author: Option<i64>,
     /// Full-text search in the headline, alternative headline, summary and body: every word must
     /// appear (case and accents ignored), the last one as a prefix (`diplo` finds "diplomacy").
-    #[param(min_length = 1, max_length = 200, pattern = r"\S", example = "border")]
+    #[param(min_length = 1, max_length = 200, pattern = r"[^\s\x85]", example = "border")]
     pub q: Option<String>,
     /// Order of the list; newest publication first by default (most recently updated first
     /// when `status` is given).
