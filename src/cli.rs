@@ -14,10 +14,11 @@ use crate::api::AppState;
 use crate::auth::password;
 use crate::clock::{self, SystemClock};
 use crate::config::Config;
-use crate::content::{import, seed};
+use crate::content::import;
 use crate::db::{self, DbConn, Pool};
 use crate::domain::{Change, accounts, trash};
 use crate::error::AppError;
+use crate::tools::seed;
 use crate::values::Role;
 use crate::{observability, server};
 
@@ -256,7 +257,7 @@ fn purge(mut setup: Setup, all: bool) -> anyhow::Result<()> {
 
 fn query_plans(setup: Setup) -> anyhow::Result<()> {
     drop(setup.conn);
-    let scans = actix_web::rt::System::new().block_on(crate::content::plans::check(&setup.config))?;
+    let scans = actix_web::rt::System::new().block_on(crate::tools::plans::check(&setup.config))?;
     if scans > 0 {
         bail!("{scans} plan step(s) read a large table whole");
     }
@@ -292,7 +293,7 @@ fn create_user(
     if let Some(problem) = password::problem(password) {
         bail!("the password {problem}");
     }
-    let hash = password::hash(password).map_err(anyhow::Error::msg)?;
+    let hash = password::hash(password)?;
     let account = accounts::NewAccount {
         email,
         display_name: name,

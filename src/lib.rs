@@ -18,4 +18,5 @@ pub mod observability;
 pub mod openapi;
 pub mod server;
 pub mod state;
+pub mod tools;
 pub mod values;

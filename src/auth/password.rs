@@ -51,10 +51,15 @@ fn compute(argon2: &Argon2<'_>, password: &str, salt: &[u8], out: &mut [u8]) -> 
     })
 }
 
+/// Hashing failed (argon2 refused its parameters or could not allocate): an internal error.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
 /// An argon2id PHC string for `password`, with a fresh random salt and the default parameters
 /// (OWASP's: 19 MiB, 2 passes, 1 lane).
-pub fn hash(password: &str) -> Result<String, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("password hashing failed: {e}");
+pub fn hash(password: &str) -> Result<String, HashError> {
+    let fail = |e: &dyn std::fmt::Display| HashError(e.to_string());
     let params = Params::default();
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let salt = argon2::password_hash::generate_salt();

@@ -1,9 +1,7 @@
-//! Content rules shared by the API and the CLI: slugs, HTML sanitizing, import and seeding.
+//! Content rules shared by the API and the CLI: slugs, HTML sanitizing and import.
 
 pub mod html;
 pub mod import;
-pub mod plans;
-pub mod seed;
 pub mod slug;
 
 /// At most `max` characters, cut at a word boundary, with an ellipsis when cut.

@@ -429,7 +429,7 @@ impl GeneratedArticle {
         let headline = format!("{place}: {}", words.trim_end_matches('.'));
         let slug = format!("{}-{number}", crate::content::slug::slugify(&headline));
         let paragraphs: Vec<String> = (0..rng.random_range(7..=11)).map(|_| paragraph(rng)).collect();
-        let summary = super::shorten(&paragraphs[0], 240);
+        let summary = crate::content::shorten(&paragraphs[0], 240);
         let body = paragraphs
             .iter()
             .map(|p| format!("<p>{p}</p>"))
