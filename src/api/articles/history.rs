@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ArticleStatus;
-use super::write::{check_if_match, respond_with_detail, save};
+use super::write::{check_if_match, respond_with_detail, save_over};
 use crate::api::preconditions::IfMatch;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
@@ -253,14 +253,8 @@ pub async fn restore_revision(
             if !caller.role.is_editorial() && old.status != ArticleStatus::Draft {
                 return Err(AppError::forbidden("Authors can only restore draft revisions."));
             }
-            let change = Change::by(&caller, now);
-            save(
-                conn,
-                change,
-                Some(&current),
-                old.into(),
-                AuditAction::ArticleRestoreRevision,
-            )
+            let action = AuditAction::ArticleRestoreRevision;
+            save_over(conn, Change::by(&caller, now), &current, old.into(), action)
         })
     })
     .await?;

@@ -35,20 +35,45 @@ fn current_json(conn: &mut DbConn, id: i64) -> Result<serde_json::Value, AppErro
     serde_json::to_value(detail(conn, article, section, author)?).map_err(AppError::internal)
 }
 
-/// Runs the domain's save and answers a lost race (412) with the article as it now stands.
-pub fn save(
+/// Saves `fields` over `current` and answers a lost race (412) with the article as it now
+/// stands.
+pub fn save_over(
     conn: &mut DbConn,
     change: Change<'_>,
-    existing: Option<&Article>,
+    current: &Article,
     fields: ArticleFields,
     action: AuditAction,
 ) -> Result<Article, AppError> {
-    domain::save(conn, change, existing, fields, action).map_err(|e| stale_with_current(conn, e, existing))
+    domain::save(conn, change, Some(current), fields, action)
+        .map_err(|e| stale_with_current(conn, e, current))
+}
+
+/// A write over the article `slug` (replace, patch): the caller may see and change it, and
+/// `If-Match` names its version; `fields` makes what to save from the article as stored.
+async fn write_over(
+    state: &AppState,
+    caller: AuthUser,
+    slug: String,
+    if_match: IfMatch,
+    action: AuditAction,
+    fields: impl FnOnce(&mut DbConn, &Article) -> Result<ArticleFields, AppError> + Send + 'static,
+) -> Result<HttpResponse, AppError> {
+    let now = state.now();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let current = find_for_write(conn, &caller, &slug, now)?;
+            check_may_change(&caller, &current)?;
+            check_if_match(conn, &if_match, &current)?;
+            let fields = fields(conn, &current)?;
+            save_over(conn, Change::by(&caller, now), &current, fields, action)
+        })
+    })
+    .await?;
+    respond_with_detail(state, saved.id, false).await
 }
 
 /// A 412 from the domain layer, completed with the latest version and its representation.
-fn stale_with_current(conn: &mut DbConn, err: AppError, article: Option<&Article>) -> AppError {
-    let Some(article) = article else { return err };
+fn stale_with_current(conn: &mut DbConn, err: AppError, article: &Article) -> AppError {
     if !matches!(&err, AppError::PreconditionFailed { current, .. } if current.is_null()) {
         return err;
     }
@@ -112,7 +137,7 @@ pub async fn create_article(
     let saved = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let change = Change::by(&caller, now);
-            save(conn, change, None, input.into(), AuditAction::ArticleCreate)
+            domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)
         })
     })
     .await?;
@@ -154,30 +179,20 @@ pub async fn replace_article(
         input.published_at.is_some(),
         input.author_id.is_some(),
     )?;
-    let slug = slug.into_inner();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = find_for_write(conn, &caller, &slug, now)?;
-            check_may_change(&caller, &current)?;
-            check_if_match(conn, &if_match, &current)?;
-            let input = ArticleInput {
-                // A replace that does not name an author keeps the current one.
-                author_id: input.author_id.or(current.author_id),
-                ..input
-            };
-            let change = Change::by(&caller, now);
-            save(
-                conn,
-                change,
-                Some(&current),
-                input.into(),
-                AuditAction::ArticleReplace,
-            )
-        })
-    })
-    .await?;
-    respond_with_detail(&state, saved.id, false).await
+    let action = AuditAction::ArticleReplace;
+    write_over(
+        &state,
+        caller,
+        slug.into_inner(),
+        if_match,
+        action,
+        move |_, current| {
+            // A replace that does not name an author keeps the current one.
+            let author_id = input.author_id.or(current.author_id);
+            Ok(ArticleInput { author_id, ..input }.into())
+        },
+    )
+    .await
 }
 
 /// Changes some fields of an article; absent fields stay as they are. Needs `If-Match`.
@@ -214,15 +229,16 @@ pub async fn update_article(
         patch.published_at.is_some(),
         patch.author_id.is_some(),
     )?;
-    let slug = slug.into_inner();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = find_for_write(conn, &caller, &slug, now)?;
-            check_may_change(&caller, &current)?;
-            check_if_match(conn, &if_match, &current)?;
+    let action = AuditAction::ArticleUpdate;
+    write_over(
+        &state,
+        caller,
+        slug.into_inner(),
+        if_match,
+        action,
+        move |conn, current| {
             let clears_time = matches!(patch.published_at, Some(None));
-            let input = ArticleInput::from(domain::snapshot(conn, &current)?).patched(patch);
+            let input = ArticleInput::from(domain::snapshot(conn, current)?).patched(patch);
             if clears_time && input.status == Some(ArticleStatus::Published) {
                 // Clearing the time of a published article is refused rather than guessed.
                 return Err(AppError::invalid_field(
@@ -231,18 +247,10 @@ pub async fn update_article(
                     "a published article needs a publication time",
                 ));
             }
-            let change = Change::by(&caller, now);
-            save(
-                conn,
-                change,
-                Some(&current),
-                input.into(),
-                AuditAction::ArticleUpdate,
-            )
-        })
-    })
-    .await?;
-    respond_with_detail(&state, saved.id, false).await
+            Ok(input.into())
+        },
+    )
+    .await
 }
 
 /// Moves an article to the trash: invisible everywhere, restorable by editors until it is
@@ -276,7 +284,7 @@ pub async fn delete_article(
             check_may_change(&caller, &current)?;
             check_if_match(conn, &if_match, &current)?;
             domain::trash(conn, Change::by(&caller, now), &current)
-                .map_err(|e| stale_with_current(conn, e, Some(&current)))
+                .map_err(|e| stale_with_current(conn, e, &current))
         })
     })
     .await?;
