@@ -48,6 +48,36 @@ pub fn save_over(
         .map_err(|e| stale_with_current(conn, e, current))
 }
 
+/// What a write over an existing article (replace, patch) may answer besides its own answers.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used
+pub enum WriteOverErrors {
+    #[response(
+        status = 403,
+        description = "Not the caller's draft, or a field the role may not set; `errors` names it.",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No article has this slug.",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 409,
+        description = "The new slug is taken (now or formerly) by another article.",
+        content_type = "application/problem+json"
+    )]
+    SlugTaken(Problem),
+    #[response(
+        status = 412,
+        description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem),
+}
+
 /// A write over the article `slug` (replace, patch): the caller may see and change it, and
 /// `If-Match` names its version; `fields` makes what to save from the article as stored.
 async fn write_over(
@@ -157,10 +187,7 @@ pub async fn create_article(
     responses(
         (status = 200, description = "Replaced; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        WriteOverErrors,
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -207,10 +234,7 @@ pub async fn replace_article(
     responses(
         (status = 200, description = "Updated; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 403, description = "Not the caller's draft, or a field the role may not set; `errors` names it.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        WriteOverErrors,
         (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
     )
 )]
