@@ -14,6 +14,7 @@ pub mod sources;
 pub mod system;
 pub mod tags;
 pub mod taxonomy;
+pub mod transact;
 pub mod users;
 pub mod views;
 

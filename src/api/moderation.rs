@@ -9,10 +9,10 @@ use validator::Validate;
 
 use crate::api::json::{AuthorName, BodySize, RequestBody, SlugText, ValidJson, non_null, rules};
 use crate::api::params::{Page, PageMeta, Params};
+use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
-use crate::domain::Change;
 use crate::domain::moderation::{self, CommentEdit, not_found as comment_not_found};
 use crate::error::{AppError, FieldError, Problem};
 use crate::models::article;
@@ -197,20 +197,17 @@ pub async fn moderate_comment(
     caller.require_editorial()?;
     let id = id.into_inner();
     let patch = body.0;
-    let now = state.now();
-    let updated = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let edit = CommentEdit {
-                author_name: patch.author_name,
-                body: patch.body,
-                status: patch.status,
-            };
-            let saved = moderation::moderate(conn, Change::by(&caller, now), id, edit)?;
-            let article = article::find_with_section(conn, saved.article_id)?
-                .ok_or_else(comment_not_found)?
-                .0;
-            Ok(view(saved, (article.slug, article.headline)))
-        })
+    let edit = CommentEdit {
+        author_name: patch.author_name,
+        body: patch.body,
+        status: patch.status,
+    };
+    let updated = write_as(&state, caller, move |conn, change| {
+        let saved = moderation::moderate(conn, change, id, edit)?;
+        let article = article::find_with_section(conn, saved.article_id)?
+            .ok_or_else(comment_not_found)?
+            .0;
+        Ok(view(saved, (article.slug, article.headline)))
     })
     .await?;
     Ok(web::Json(updated))
@@ -234,12 +231,8 @@ pub async fn moderate_many(
 ) -> Result<web::Json<BulkResult>, AppError> {
     caller.require_editorial()?;
     let BulkModeration { ids, status } = body.0;
-    let now = state.now();
-    let updated = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let updated = moderation::moderate_many(conn, Change::by(&caller, now), &ids, status)?;
-            Ok(updated)
-        })
+    let updated = write_as(&state, caller, move |conn, change| {
+        moderation::moderate_many(conn, change, &ids, status)
     })
     .await?;
     Ok(web::Json(BulkResult { updated, status }))
@@ -264,11 +257,8 @@ pub async fn delete_comment(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let id = id.into_inner();
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            moderation::delete(conn, Change::by(&caller, now), id)
-        })
+    write_as(&state, caller, move |conn, change| {
+        moderation::delete(conn, change, id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

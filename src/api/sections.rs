@@ -12,10 +12,10 @@ use crate::api::json::{
 };
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
+use crate::api::transact::write_as;
 use crate::api::views::SectionRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self};
-use crate::domain::Change;
 use crate::domain::sections::{self, SectionFields, not_found as section_not_found};
 use crate::error::{AppError, Problem};
 use crate::http_cache::surrogate_keys;
@@ -253,7 +253,6 @@ pub async fn create_section(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let input = body.0;
-    let now = state.now();
     let fields = SectionFields {
         slug: input.slug,
         name: input.name.unwrap_or_default(),
@@ -261,10 +260,8 @@ pub async fn create_section(
         parent: input.parent,
         position: input.position,
     };
-    let id = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            Ok(sections::create(conn, Change::by(&caller, now), fields)?.id)
-        })
+    let id = write_as(&state, caller, move |conn, change| {
+        Ok(sections::create(conn, change, fields)?.id)
     })
     .await?;
     respond(&state, id, true).await
@@ -297,7 +294,6 @@ pub async fn update_section(
     caller.require_editorial()?;
     let patch = body.0;
     let slug = slug.into_inner();
-    let now = state.now();
     let patch = sections::SectionPatch {
         slug: patch.slug,
         name: patch.name,
@@ -305,15 +301,13 @@ pub async fn update_section(
         parent: patch.parent,
         position: patch.position,
     };
-    let id = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let tree = section::load_tree(conn)?;
-            let current = sections::find(&tree, &slug)?;
-            check_version(&if_match, &tree, current)?;
-            let saved = sections::update(conn, Change::by(&caller, now), &tree, current, patch)
-                .map_err(|e| preconditions::with_current(e, || detail_json(&tree, current)))?;
-            Ok(saved.id)
-        })
+    let id = write_as(&state, caller, move |conn, change| {
+        let tree = section::load_tree(conn)?;
+        let current = sections::find(&tree, &slug)?;
+        check_version(&if_match, &tree, current)?;
+        let saved = sections::update(conn, change, &tree, current, patch)
+            .map_err(|e| preconditions::with_current(e, || detail_json(&tree, current)))?;
+        Ok(saved.id)
     })
     .await?;
     respond(&state, id, false).await
@@ -343,15 +337,12 @@ pub async fn delete_section(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let tree = section::load_tree(conn)?;
-            let current = sections::find(&tree, &slug)?;
-            check_version(&if_match, &tree, current)?;
-            sections::check_unused(conn, &tree, current)?;
-            sections::delete(conn, Change::by(&caller, now), current)
-        })
+    write_as(&state, caller, move |conn, change| {
+        let tree = section::load_tree(conn)?;
+        let current = sections::find(&tree, &slug)?;
+        check_version(&if_match, &tree, current)?;
+        sections::check_unused(conn, &tree, current)?;
+        sections::delete(conn, change, current)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

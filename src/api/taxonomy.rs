@@ -14,9 +14,9 @@ use crate::api::AppState;
 use crate::api::json::{RequestBody, ValidJson};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
+use crate::api::transact::write_as;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
-use crate::domain::Change;
 use crate::domain::taxonomy::{self, TermFields, TermKind, TermPatch};
 use crate::error::AppError;
 use crate::http_cache::{http_date, surrogate_keys};
@@ -95,11 +95,8 @@ pub async fn create<K: TermResource>(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let fields: TermFields = body.0.into();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            taxonomy::create::<K>(conn, Change::by(&caller, now), fields)
-        })
+    let saved = write_as(&state, caller, move |conn, change| {
+        taxonomy::create::<K>(conn, change, fields)
     })
     .await?;
     Ok(respond::<K>(&saved, HttpResponse::Created()))
@@ -116,14 +113,11 @@ pub async fn update<K: TermResource>(
     caller.require_editorial()?;
     let patch: TermPatch = body.0.into();
     let slug = slug.into_inner();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = taxonomy::find::<K>(conn, &slug)?;
-            if_match.check(current.version, false, || view_json::<K>(&current))?;
-            taxonomy::update::<K>(conn, Change::by(&caller, now), &current, patch)
-                .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))
-        })
+    let saved = write_as(&state, caller, move |conn, change| {
+        let current = taxonomy::find::<K>(conn, &slug)?;
+        if_match.check(current.version, false, || view_json::<K>(&current))?;
+        taxonomy::update::<K>(conn, change, &current, patch)
+            .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))
     })
     .await?;
     Ok(respond::<K>(&saved, HttpResponse::Ok()))
@@ -138,14 +132,11 @@ pub async fn delete<K: TermResource>(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = taxonomy::find::<K>(conn, &slug)?;
-            taxonomy::check_unused::<K>(conn, &current)?;
-            if_match.check(current.version, false, || view_json::<K>(&current))?;
-            taxonomy::delete::<K>(conn, Change::by(&caller, now), &current)
-        })
+    write_as(&state, caller, move |conn, change| {
+        let current = taxonomy::find::<K>(conn, &slug)?;
+        taxonomy::check_unused::<K>(conn, &current)?;
+        if_match.check(current.version, false, || view_json::<K>(&current))?;
+        taxonomy::delete::<K>(conn, change, &current)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

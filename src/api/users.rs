@@ -11,6 +11,7 @@ use validator::Validate;
 
 use crate::api::json::{BodySize, NameText, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::{AuthUser, Role, password};
 use crate::db::{self};
@@ -303,9 +304,8 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let id = id.into_inner();
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| accounts::delete(conn, Change::by(&caller, now), id))
+    write_as(&state, caller, move |conn, change| {
+        accounts::delete(conn, change, id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

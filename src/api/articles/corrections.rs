@@ -8,10 +8,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
+use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
-use crate::db;
-use crate::domain::Change;
 use crate::domain::articles::{self, find_for_write};
 use crate::error::{AppError, Problem};
 use crate::models::correction::Correction;
@@ -71,12 +70,10 @@ pub async fn add_correction(
     caller.require_editorial()?;
     let text = body.0.text.unwrap_or_default().trim().to_owned();
     let slug = slug.into_inner();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = find_for_write(conn, &caller, &slug, now)?;
-            articles::correct(conn, Change::by(&caller, now), &current, &text)
-        })
+    let writer = caller.clone();
+    let saved = write_as(&state, caller, move |conn, change| {
+        let current = find_for_write(conn, &writer, &slug, change.at)?;
+        articles::correct(conn, change, &current, &text)
     })
     .await?;
     Ok(HttpResponse::Created().json(CorrectionView::from(saved)))

@@ -10,10 +10,10 @@ use utoipa::ToSchema;
 use super::ArticleStatus;
 use super::write::{check_if_match, respond_with_detail, save_over};
 use crate::api::preconditions::IfMatch;
+use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
-use crate::domain::Change;
 use crate::domain::articles::check_may_change;
 use crate::error::{AppError, Problem};
 use crate::models::article::{self, Article};
@@ -243,19 +243,17 @@ pub async fn restore_revision(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let (slug, number) = path.into_inner();
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = article_for_history(conn, &caller, &slug)?;
-            check_may_change(&caller, &current)?;
-            check_if_match(conn, &if_match, &current)?;
-            let old = find_revision(conn, current.id, number)?.snapshot;
-            if !caller.role.is_editorial() && old.status != ArticleStatus::Draft {
-                return Err(AppError::forbidden("Authors can only restore draft revisions."));
-            }
-            let action = AuditAction::ArticleRestoreRevision;
-            save_over(conn, Change::by(&caller, now), &current, old.into(), action)
-        })
+    let writer = caller.clone();
+    let saved = write_as(&state, caller, move |conn, change| {
+        let current = article_for_history(conn, &writer, &slug)?;
+        check_may_change(&writer, &current)?;
+        check_if_match(conn, &if_match, &current)?;
+        let old = find_revision(conn, current.id, number)?.snapshot;
+        if !writer.role.is_editorial() && old.status != ArticleStatus::Draft {
+            return Err(AppError::forbidden("Authors can only restore draft revisions."));
+        }
+        let action = AuditAction::ArticleRestoreRevision;
+        save_over(conn, change, &current, old.into(), action)
     })
     .await?;
     respond_with_detail(&state, saved.id, false).await

@@ -9,10 +9,11 @@ use utoipa::ToSchema;
 use super::write::respond_with_detail;
 use super::{ArticleSummary, summaries};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self};
-use crate::domain::{Change, trash};
+use crate::domain::trash;
 use crate::error::{AppError, Problem};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
@@ -88,9 +89,8 @@ pub async fn restore_from_trash(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    let now = state.now();
-    let id = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| trash::restore(conn, Change::by(&caller, now), &slug))
+    let id = write_as(&state, caller, move |conn, change| {
+        trash::restore(conn, change, &slug)
     })
     .await?;
     respond_with_detail(&state, id, false).await
@@ -110,12 +110,9 @@ pub async fn purge_trash(
     caller: AuthUser,
 ) -> Result<web::Json<PurgeResult>, AppError> {
     caller.require_admin()?;
-    let now = state.now();
     let retention = state.config.trash_retention_days;
-    let (purged, cutoff) = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            trash::purge(conn, Change::by(&caller, now), retention)
-        })
+    let (purged, cutoff) = write_as(&state, caller, move |conn, change| {
+        trash::purge(conn, change, retention)
     })
     .await?;
     Ok(web::Json(PurgeResult {

@@ -8,11 +8,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, patch, post, put, web};
+use chrono::NaiveDateTime;
 
 use super::input::{ArticleInput, ArticlePatch};
 use super::{ArticleDetail, article_not_found, detail};
 use crate::api::json::ValidJson;
 use crate::api::preconditions::{self, IfMatch};
+use crate::api::transact::write_as;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::Change;
@@ -88,18 +90,29 @@ async fn write_over(
     action: AuditAction,
     fields: impl FnOnce(&mut DbConn, &Article) -> Result<ArticleFields, AppError> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = find_for_write(conn, &caller, &slug, now)?;
-            check_may_change(&caller, &current)?;
-            check_if_match(conn, &if_match, &current)?;
-            let fields = fields(conn, &current)?;
-            save_over(conn, Change::by(&caller, now), &current, fields, action)
-        })
+    let writer = caller.clone();
+    let saved = write_as(state, caller, move |conn, change| {
+        let current = writable(conn, &writer, &slug, &if_match, change.at)?;
+        let fields = fields(conn, &current)?;
+        save_over(conn, change, &current, fields, action)
     })
     .await?;
     respond_with_detail(state, saved.id, false).await
+}
+
+/// The article `slug` as `caller` may change it: visible to them, theirs to change (authors:
+/// their drafts), and at the version `If-Match` names.
+fn writable(
+    conn: &mut DbConn,
+    caller: &AuthUser,
+    slug: &str,
+    if_match: &IfMatch,
+    now: NaiveDateTime,
+) -> Result<Article, AppError> {
+    let current = find_for_write(conn, caller, slug, now)?;
+    check_may_change(caller, &current)?;
+    check_if_match(conn, if_match, &current)?;
+    Ok(current)
 }
 
 /// A 412 from the domain layer, completed with the latest version and its representation.
@@ -163,12 +176,8 @@ pub async fn create_article(
         input.published_at.is_some(),
         input.author_id.is_some(),
     )?;
-    let now = state.now();
-    let saved = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let change = Change::by(&caller, now);
-            domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)
-        })
+    let saved = write_as(&state, caller, move |conn, change| {
+        domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)
     })
     .await?;
     respond_with_detail(&state, saved.id, true).await
@@ -301,15 +310,10 @@ pub async fn delete_article(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let current = find_for_write(conn, &caller, &slug, now)?;
-            check_may_change(&caller, &current)?;
-            check_if_match(conn, &if_match, &current)?;
-            domain::trash(conn, Change::by(&caller, now), &current)
-                .map_err(|e| stale_with_current(conn, e, &current))
-        })
+    let writer = caller.clone();
+    write_as(&state, caller, move |conn, change| {
+        let current = writable(conn, &writer, &slug, &if_match, change.at)?;
+        domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
