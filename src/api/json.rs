@@ -405,9 +405,13 @@ pub mod rules {
 
     /// An absolute http(s) URL.
     pub fn http_url(value: &str) -> Result<(), ValidationError> {
-        let ok = (value.starts_with("https://") || value.starts_with("http://"))
-            && value.len() > "https://".len()
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"));
+        // What follows the scheme: at least one character, none of them blank or control.
+        let ok = rest.is_some_and(|rest| {
+            !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+        });
         if ok {
             Ok(())
         } else {

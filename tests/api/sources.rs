@@ -32,3 +32,34 @@ async fn a_source_is_read_by_slug() {
         ["page"]
     );
 }
+
+#[actix_web::test]
+async fn a_source_url_is_any_http_or_https_address_and_nothing_else() {
+    let app = TestApp::new();
+    let (_, token) = app.logged_in("editor").await;
+    // The shortest address the spec's pattern allows is accepted as such.
+    let created = app
+        .post_json(
+            "/api/v1/sources",
+            Some(&token),
+            json!({"name": "Zero", "url": "http://0"}),
+        )
+        .await
+        .json(201);
+    assert_eq!(created["url"], "http://0");
+    for bad in [
+        "http://",
+        "ftp://example.com",
+        "https://exa mple.com",
+        "https://a\u{85}b",
+    ] {
+        let response = app
+            .post_json(
+                "/api/v1/sources",
+                Some(&token),
+                json!({"name": "Bad", "url": bad}),
+            )
+            .await;
+        assert_eq!(response.error_fields(422), ["url"], "{bad:?} must be refused");
+    }
+}
