@@ -2,21 +2,19 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Duration;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::json::{BodySize, RequestBody, ValidJson};
+use crate::api::transact::write_as;
 use crate::api::users::UserView;
 use crate::auth::{AuthUser, client, password};
-use crate::db::{self, DbConn};
-use crate::domain::Change;
+use crate::db;
+use crate::domain::sessions::{self, IssuedTokens, TokenPolicy};
 use crate::error::{AppError, Problem};
-use crate::models::audit::{self, Event};
-use crate::models::{session, user};
+use crate::models::user;
 use crate::state::AppState;
-use crate::values::AuditAction;
 
 /// E-mail and password.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -102,9 +100,8 @@ pub async fn login(
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
 
     let email_for_lookup = account_key.clone();
-    // Lookup and argon2 verification both run on the blocking pool.
-    let now = state.now();
     let hash_for_audit = address_key.clone();
+    let now = state.now();
     // Lookup, argon2 verification and the audit entry all run on the blocking pool, one of a
     // bounded number of hashes at a time.
     let turn = password::turn().await;
@@ -112,97 +109,44 @@ pub async fn login(
         // The turn is released when the hashing ends, not when the request does: a client that
         // gives up cannot free a turn while its hash still runs on the blocking pool.
         let _turn = turn;
-        let user = user::find_by_email(conn, &email_for_lookup)?;
-        let known_id = user.as_ref().map(|u| u.id);
-        let accepted = match user {
-            Some(user) if password::verify(&password, &user.password_hash) && user.active => Some(user),
-            Some(_) => None,
-            None => {
-                password::verify_against_nothing(&password);
-                None
-            }
-        };
-        if accepted.is_none() {
-            let event = Event {
-                action: AuditAction::AuthLoginFailed,
-                resource_id: None,
-                details: None,
-                user_id: known_id,
-                client_hash: Some(hash_for_audit.clone()),
-                at: now,
-            };
-            audit::record(conn, &event)?;
-        }
-        Ok(accepted)
+        sessions::check_password(conn, &email_for_lookup, &password, &hash_for_audit, now)
     })
     .await;
-    let found = found?;
-    let Some(user) = found else {
+    let Some(user) = found? else {
         limits.login_per_account.record(&account_key, now_utc);
         limits.login_per_address.record(&address_key, now_utc);
         return Err(login_failed());
     };
     limits.login_per_account.clear(&account_key);
-    let issued = {
-        let state = state.clone();
-        db::run(&state.pool.clone(), move |conn| {
-            db::write(conn, |conn| {
-                let issued = start_session(conn, &state, user.id, user.token_version)?;
-                let event = Event {
-                    action: AuditAction::AuthLogin,
-                    resource_id: None,
-                    details: None,
-                    user_id: Some(user.id),
-                    client_hash: Some(address_key.clone()),
-                    at: now,
-                };
-                audit::record(conn, &event)?;
-                Ok(issued)
-            })
+    let state_for_db = state.get_ref().clone();
+    let issued = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let policy = token_policy(&state_for_db);
+            sessions::sign_in(conn, policy, &user, &address_key, state_for_db.now_utc())
         })
-        .await?
-    };
-    Ok(HttpResponse::Ok().json(issued))
-}
-
-/// A new random refresh token (256 bits, URL-safe).
-fn new_refresh_token() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn start_session(
-    conn: &mut DbConn,
-    state: &AppState,
-    user_id: i64,
-    version: i32,
-) -> Result<TokenResponse, AppError> {
-    let now = state.now();
-    let ttl = Duration::from_std(state.config.refresh_token_ttl).unwrap_or(Duration::days(30));
-    let session_id = session::create(conn, user_id, now, now + ttl)?;
-    issue_tokens(conn, state, session_id, user_id, version)
-}
-
-fn issue_tokens(
-    conn: &mut DbConn,
-    state: &AppState,
-    session_id: i64,
-    user_id: i64,
-    version: i32,
-) -> Result<TokenResponse, AppError> {
-    let refresh_token = new_refresh_token();
-    session::add_refresh_token(conn, session_id, &refresh_token, state.now())?;
-    let ttl = state.config.access_token_ttl.as_secs() as i64;
-    Ok(TokenResponse {
-        access_token: state
-            .tokens
-            .issue(user_id, session_id, version, state.now_utc(), ttl),
-        token_type: "Bearer".to_owned(),
-        expires_in: ttl,
-        refresh_token,
     })
+    .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(issued)))
+}
+
+/// The token settings of this server.
+fn token_policy(state: &AppState) -> TokenPolicy<'_> {
+    TokenPolicy {
+        keys: &state.tokens,
+        access_ttl: Duration::from_std(state.config.access_token_ttl).unwrap_or(Duration::minutes(15)),
+        refresh_ttl: Duration::from_std(state.config.refresh_token_ttl).unwrap_or(Duration::days(30)),
+    }
+}
+
+impl From<IssuedTokens> for TokenResponse {
+    fn from(issued: IssuedTokens) -> Self {
+        Self {
+            access_token: issued.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: issued.expires_in,
+            refresh_token: issued.refresh_token,
+        }
+    }
 }
 
 fn refresh_refused() -> AppError {
@@ -228,31 +172,16 @@ pub async fn refresh(
 ) -> Result<HttpResponse, AppError> {
     let token = body.0.refresh_token;
     let state_for_db = state.get_ref().clone();
-    let outcome = db::run(&state.pool, move |conn| {
+    let rotated = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let now = state_for_db.now();
-            let Some((stored, session)) = session::find_refresh_token(conn, &token)? else {
-                return Ok(Err(refresh_refused()));
-            };
-            if session.revoked_at.is_some() || session.expires_at <= now {
-                return Ok(Err(refresh_refused()));
-            }
-            if !session::mark_used(conn, stored.id, now)? {
-                // Reuse of a rotated token: someone else holds a copy. End the session.
-                tracing::warn!(session_id = session.id, "refresh token reused; session revoked");
-                session::revoke(conn, session.id, now)?;
-                return Ok(Err(refresh_refused()));
-            }
-            let user = match user::find(conn, session.user_id)? {
-                Some(user) if user.active => user,
-                _ => return Ok(Err(refresh_refused())),
-            };
-            issue_tokens(conn, &state_for_db, session.id, user.id, user.token_version).map(Ok)
+            let policy = token_policy(&state_for_db);
+            sessions::rotate(conn, policy, &token, state_for_db.now_utc())
         })
     })
     .await?;
-    // The revocation above must commit even though the answer is an error.
-    Ok(HttpResponse::Ok().json(outcome?))
+    // A refusal after a revocation (a reused token) still commits the revocation above.
+    let issued = rotated.ok_or_else(refresh_refused)?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(issued)))
 }
 
 /// Logs out: revokes the session of the access token, its refresh token included.
@@ -265,12 +194,9 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
-    let now = state.now();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            session::revoke(conn, caller.session_id, now)?;
-            Change::by(&caller, now).audit(conn, AuditAction::AuthLogout, caller.session_id, None)
-        })
+    let session_id = caller.session_id;
+    write_as(&state, caller, move |conn, change| {
+        sessions::sign_out(conn, change, session_id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

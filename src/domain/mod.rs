@@ -11,6 +11,7 @@ pub mod articles;
 pub mod comments;
 pub mod moderation;
 pub mod sections;
+pub mod sessions;
 pub mod taxonomy;
 pub mod trash;
 
