@@ -20,7 +20,6 @@ use crate::domain::accounts::{self, AccountChanges, NewAccount};
 use crate::error::{AppError, Problem};
 use crate::models::user::{self, User};
 use crate::state::AppState;
-use crate::values::AuditAction;
 
 /// An account, as admins see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -221,14 +220,7 @@ pub async fn create_user(
                 password_hash: &hash,
                 active: request.active.unwrap_or(true),
             };
-            let created = accounts::create(conn, &account, now)?;
-            Change::by(&caller, now).audit(
-                conn,
-                AuditAction::UserCreate,
-                created.id,
-                Some(role.as_str().to_owned()),
-            )?;
-            Ok(created)
+            accounts::create(conn, Change::by(&caller, now), &account)
         })
     })
     .await;

@@ -15,10 +15,10 @@ use crate::content::{html, slug};
 use crate::db::{self, DbConn};
 use crate::domain::Change;
 use crate::domain::articles::{self, ArticleFields};
+use crate::domain::sections;
 use crate::domain::taxonomy::{self, Sources, Tags};
 use crate::error::AppError;
 use crate::models::article;
-use crate::models::section::{self, NewSection};
 use crate::models::user;
 use crate::values::{ArticleStatus, AuditAction};
 
@@ -394,7 +394,7 @@ fn dedup_sources(items: Vec<(String, String, Option<String>)>) -> Vec<(String, S
 /// Writes one article through the domain's save path (the operator's change: a revision and an
 /// audit entry by no user); true when it was created, false when an existing one was replaced.
 fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool, AppError> {
-    let section = ensure_section_path(conn, &p.section_path, now)?;
+    let section = sections::ensure_path(conn, &p.section_path, now)?;
     let author_id = match &p.author_email {
         Some(email) => Some(
             user::find_by_email(conn, email)?
@@ -441,37 +441,4 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
             Ok(true)
         }
     }
-}
-
-/// The slug of the section at the end of `path`, creating the sections on the way.
-fn ensure_section_path(
-    conn: &mut DbConn,
-    path: &[(String, String)],
-    now: NaiveDateTime,
-) -> Result<String, AppError> {
-    let mut parent_id = None;
-    for (slug, name) in path {
-        let id = match section::find_by_slug(conn, slug)? {
-            Some(existing) => existing.id,
-            None => {
-                section::insert(
-                    conn,
-                    &NewSection {
-                        slug,
-                        name,
-                        description: None,
-                        parent_id,
-                        position: 0,
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )?
-                .id
-            }
-        };
-        parent_id = Some(id);
-    }
-    path.last()
-        .map(|(slug, _)| slug.clone())
-        .ok_or_else(|| AppError::invalid_field("section", "required", "an article needs a section"))
 }

@@ -2,8 +2,6 @@
 //! and the rules: e-mails are unique (case-insensitively), one active admin always remains, and a
 //! new role, password or active flag ends the account's sessions.
 
-use chrono::NaiveDateTime;
-
 use super::Change;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
@@ -21,8 +19,34 @@ pub struct NewAccount<'a> {
     pub active: bool,
 }
 
-/// Inserts an account; a taken e-mail is a 409 naming the field.
-pub fn create(conn: &mut DbConn, account: &NewAccount<'_>, now: NaiveDateTime) -> Result<User, AppError> {
+/// The rules a new account's own fields follow, for callers that did not validate them as a
+/// request body (the command line, the bootstrap admin): 422 naming each bad field.
+pub fn check_new(email: &str, display_name: &str, password: &str) -> Result<(), AppError> {
+    use validator::ValidateEmail;
+    let mut invalid = Vec::new();
+    if !email.validate_email() {
+        invalid.push(FieldError::new(
+            "email",
+            "email",
+            format!("`{email}` is not an e-mail address"),
+        ));
+    }
+    if display_name.trim().is_empty() || display_name.chars().any(char::is_control) {
+        invalid.push(FieldError::new("display_name", "required", "must not be empty"));
+    }
+    if let Some(problem) = crate::auth::password::problem(password) {
+        invalid.push(FieldError::new("password", "weak", problem));
+    }
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(invalid))
+    }
+}
+
+/// Inserts an account and records who created it; a taken e-mail is a 409 naming the field.
+pub fn create(conn: &mut DbConn, change: Change<'_>, account: &NewAccount<'_>) -> Result<User, AppError> {
+    let now = change.at;
     let email = account.email.trim().to_lowercase();
     if user::find_by_email(conn, &email)?.is_some() {
         return Err(email_taken());
@@ -36,7 +60,10 @@ pub fn create(conn: &mut DbConn, account: &NewAccount<'_>, now: NaiveDateTime) -
         created_at: now,
         updated_at: now,
     };
-    Ok(user::insert(conn, &row)?)
+    let created = user::insert(conn, &row)?;
+    let role = Some(account.role.as_str().to_owned());
+    change.audit(conn, AuditAction::UserCreate, created.id, role)?;
+    Ok(created)
 }
 
 pub fn email_taken() -> AppError {

@@ -23,9 +23,10 @@ use crate::error::AppError;
 use crate::models::audit::{self, Event};
 use crate::values::AuditAction;
 
-/// 412: the stored version moved on to `version` while the write was prepared. The body's
-/// `current` representation is left empty for the HTTP layer, which owns the representations
-/// (`api::preconditions::with_current`).
+/// 412: another write claimed the version after the one this write read. `version` is the
+/// least the stored version now is (the HTTP layer re-reads it for the ETag it answers), and the
+/// body's `current` representation is left empty for the HTTP layer, which owns the
+/// representations (`api::preconditions::with_current`).
 pub fn stale(version: i32) -> AppError {
     AppError::PreconditionFailed {
         etag: crate::error::version_etag(version),

@@ -173,3 +173,37 @@ fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result
     }
     Ok(parent_id)
 }
+
+/// The slug of the section at the end of `path` (`(slug, name)` from the root down), creating
+/// the missing ones on the way, each under the one before (imports name sections by path).
+pub fn ensure_path(
+    conn: &mut DbConn,
+    path: &[(String, String)],
+    now: chrono::NaiveDateTime,
+) -> Result<String, AppError> {
+    let mut parent_id = None;
+    for (slug, name) in path {
+        let id = match section::find_by_slug(conn, slug)? {
+            Some(existing) => existing.id,
+            None => {
+                section::insert(
+                    conn,
+                    &NewSection {
+                        slug,
+                        name,
+                        description: None,
+                        parent_id,
+                        position: 0,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?
+                .id
+            }
+        };
+        parent_id = Some(id);
+    }
+    path.last()
+        .map(|(slug, _)| slug.clone())
+        .ok_or_else(|| AppError::invalid_field("section", "required", "an article needs a section"))
+}

@@ -123,7 +123,8 @@ pub fn update<K: TermKind>(
     Ok(saved)
 }
 
-/// Deletes a term that no article lists (409 naming the first few that do).
+/// Deletes `current`; the caller checks first that no article lists it ([`check_unused`]),
+/// and when (before or after its own preconditions).
 pub fn delete<K: TermKind>(conn: &mut DbConn, change: Change<'_>, current: &Term) -> Result<(), AppError> {
     K::delete(conn, current.id)?;
     change.audit(conn, K::ACTIONS[2], current.id, Some(current.slug.clone()))

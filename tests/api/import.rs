@@ -159,3 +159,60 @@ async fn bad_import_records_are_refused_naming_the_record_and_field_and_nothing_
     );
     assert_eq!(app.get("/api/v1/sections").await.json(200)["meta"]["total"], 0);
 }
+
+#[actix_web::test]
+async fn an_import_goes_through_the_save_path_audited_as_the_operators_change() {
+    let app = TestApp::new();
+    let (text, _) = seed_fixture();
+    import_json(&app, &text).expect("created");
+    import_json(&app, &text).expect("replaced");
+    let (_, admin) = app.logged_in("admin").await;
+    let log = app
+        .get_as("/api/v1/audit?resource=article", &admin)
+        .await
+        .json(200);
+    let actions: Vec<&str> = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 2, "{log}");
+    assert!(actions.contains(&"article.create") && actions.contains(&"article.replace"));
+    for entry in log["data"].as_array().unwrap() {
+        assert_eq!(entry["user_id"], serde_json::Value::Null, "no user: the operator");
+        assert!(entry["details"].as_str().unwrap().starts_with(SEED_SLUG));
+    }
+    // Each import is a revision too, as an editor's save is.
+    let revisions = app
+        .get_as(&format!("/api/v1/articles/{SEED_SLUG}/revisions"), &admin)
+        .await
+        .json(200);
+    assert_eq!(revisions["data"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn an_import_cannot_take_a_slug_that_still_redirects_to_another_article() {
+    let app = TestApp::new();
+    app.section("world-news", "World News", None);
+    let (_, editor) = app.logged_in("editor").await;
+    let mut body = crate::support::auth::article_body("First");
+    body["slug"] = json!("first");
+    body["status"] = json!("published");
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    app.write_current(
+        actix_web::http::Method::PATCH,
+        "/api/v1/articles/first",
+        &editor,
+        Some(json!({"slug": "renamed"})),
+    )
+    .await
+    .json(200);
+    let file = json!({"slug": "first", "headline": "Another", "section": {"name": "World News"}});
+    let err = import_json(&app, &file.to_string()).expect_err("the old slug redirects");
+    assert!(err.contains("articles[0]") && err.contains("slug"), "{err}");
+    // Nothing of the refused file was written, and the old slug still redirects.
+    assert_eq!(app.get("/api/v1/articles/first").await.status.as_u16(), 301);
+}

@@ -12,7 +12,7 @@ use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
-use crate::db::{self};
+use crate::db;
 use crate::domain::trash;
 use crate::error::{AppError, Problem};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
