@@ -78,16 +78,24 @@ impl From<ArticleSnapshot> for ArticleFields {
     }
 }
 
+/// What a write gives of the fields only editors may set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EditorOnly {
+    pub status: Option<ArticleStatus>,
+    pub sets_published_at: bool,
+    pub sets_author: bool,
+}
+
 /// Fields an author gave that only editors may set: 403 naming each.
-pub fn check_author_fields(
-    caller: &AuthUser,
-    status: Option<ArticleStatus>,
-    sets_published_at: bool,
-    sets_author: bool,
-) -> Result<(), AppError> {
+pub fn check_author_fields(caller: &AuthUser, given: EditorOnly) -> Result<(), AppError> {
     if caller.role.is_editorial() {
         return Ok(());
     }
+    let EditorOnly {
+        status,
+        sets_published_at,
+        sets_author,
+    } = given;
     let mut fields = Vec::new();
     if status.is_some_and(|s| s != ArticleStatus::Draft) {
         fields.push(FieldError::new(

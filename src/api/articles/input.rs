@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::json::{BodySize, HeadlineText, RequestBody, SlugText, double_option, non_null, rules};
-use crate::domain::articles::{ArticleFields, ArticleSnapshot};
+use crate::domain::articles::{ArticleFields, ArticleSnapshot, EditorOnly};
 use crate::values::ArticleStatus;
 
 /// A whole article, as created or replaced. Relations are given by slug, in order.
@@ -147,6 +147,15 @@ impl RequestBody for ArticlePatch {
 }
 
 impl ArticleInput {
+    /// What the body gives of the fields only editors may set.
+    pub fn editor_only(&self) -> EditorOnly {
+        EditorOnly {
+            status: self.status,
+            sets_published_at: self.published_at.is_some(),
+            sets_author: self.author_id.is_some(),
+        }
+    }
+
     /// Overlays the fields `patch` gives (absent ones stay; `null` clears a nullable one).
     pub fn patched(mut self, patch: ArticlePatch) -> Self {
         macro_rules! overlay {
@@ -176,6 +185,17 @@ impl ArticleInput {
             self.author_id = value;
         }
         self
+    }
+}
+
+impl ArticlePatch {
+    /// What the patch gives of the fields only editors may set (`null` counts as given).
+    pub fn editor_only(&self) -> EditorOnly {
+        EditorOnly {
+            status: self.status,
+            sets_published_at: self.published_at.is_some(),
+            sets_author: self.author_id.is_some(),
+        }
     }
 }
 

@@ -80,16 +80,37 @@ pub enum WriteOverErrors {
     Stale(Problem),
 }
 
-/// A write over the article `slug` (replace, patch): the caller may see and change it, and
-/// `If-Match` names its version; `fields` makes what to save from the article as stored.
-async fn write_over(
-    state: &AppState,
-    caller: AuthUser,
+/// The article a write goes over, the version it is based on, and what the audit log calls it.
+struct Target {
     slug: String,
     if_match: IfMatch,
     action: AuditAction,
+}
+
+impl Target {
+    fn new(slug: web::Path<String>, if_match: IfMatch, action: AuditAction) -> Self {
+        let slug = slug.into_inner();
+        Self {
+            slug,
+            if_match,
+            action,
+        }
+    }
+}
+
+/// A write over an article (replace, patch): the caller may see and change it, and `If-Match`
+/// names its version; `fields` makes what to save from the article as stored.
+async fn write_over(
+    state: &AppState,
+    caller: AuthUser,
+    target: Target,
     fields: impl FnOnce(&mut DbConn, &Article) -> Result<ArticleFields, AppError> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
+    let Target {
+        slug,
+        if_match,
+        action,
+    } = target;
     let writer = caller.clone();
     let saved = write_as(state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
@@ -170,12 +191,7 @@ pub async fn create_article(
     body: ValidJson<ArticleInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = body.0;
-    check_author_fields(
-        &caller,
-        input.status,
-        input.published_at.is_some(),
-        input.author_id.is_some(),
-    )?;
+    check_author_fields(&caller, input.editor_only())?;
     let saved = write_as(&state, caller, move |conn, change| {
         domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)
     })
@@ -209,25 +225,13 @@ pub async fn replace_article(
     body: ValidJson<ArticleInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = body.0;
-    check_author_fields(
-        &caller,
-        input.status,
-        input.published_at.is_some(),
-        input.author_id.is_some(),
-    )?;
-    let action = AuditAction::ArticleReplace;
-    write_over(
-        &state,
-        caller,
-        slug.into_inner(),
-        if_match,
-        action,
-        move |_, current| {
-            // A replace that does not name an author keeps the current one.
-            let author_id = input.author_id.or(current.author_id);
-            Ok(ArticleInput { author_id, ..input }.into())
-        },
-    )
+    check_author_fields(&caller, input.editor_only())?;
+    let target = Target::new(slug, if_match, AuditAction::ArticleReplace);
+    write_over(&state, caller, target, move |_, current| {
+        // A replace that does not name an author keeps the current one.
+        let author_id = input.author_id.or(current.author_id);
+        Ok(ArticleInput { author_id, ..input }.into())
+    })
     .await
 }
 
@@ -256,33 +260,21 @@ pub async fn update_article(
     body: ValidJson<ArticlePatch>,
 ) -> Result<HttpResponse, AppError> {
     let patch = body.0;
-    check_author_fields(
-        &caller,
-        patch.status,
-        patch.published_at.is_some(),
-        patch.author_id.is_some(),
-    )?;
-    let action = AuditAction::ArticleUpdate;
-    write_over(
-        &state,
-        caller,
-        slug.into_inner(),
-        if_match,
-        action,
-        move |conn, current| {
-            let clears_time = matches!(patch.published_at, Some(None));
-            let input = ArticleInput::from(domain::snapshot(conn, current)?).patched(patch);
-            if clears_time && input.status == Some(ArticleStatus::Published) {
-                // Clearing the time of a published article is refused rather than guessed.
-                return Err(AppError::invalid_field(
-                    "published_at",
-                    "required",
-                    "a published article needs a publication time",
-                ));
-            }
-            Ok(input.into())
-        },
-    )
+    check_author_fields(&caller, patch.editor_only())?;
+    let target = Target::new(slug, if_match, AuditAction::ArticleUpdate);
+    write_over(&state, caller, target, move |conn, current| {
+        let clears_time = matches!(patch.published_at, Some(None));
+        let input = ArticleInput::from(domain::snapshot(conn, current)?).patched(patch);
+        if clears_time && input.status == Some(ArticleStatus::Published) {
+            // Clearing the time of a published article is refused rather than guessed.
+            return Err(AppError::invalid_field(
+                "published_at",
+                "required",
+                "a published article needs a publication time",
+            ));
+        }
+        Ok(input.into())
+    })
     .await
 }
 
