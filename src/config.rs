@@ -141,10 +141,15 @@ pub struct Config {
     pub jwt_secret: Secret,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
-    /// Failed logins allowed per account, and per client address, within `login_window`.
+    /// Failed logins allowed per account from one address, and per client address, within
+    /// `login_window`.
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_address: u32,
     pub login_window: Duration,
+    /// Failures of one account from all addresses after which repeated guesses are paced.
+    pub login_account_ceiling: u32,
+    /// Under attack, an account answers at most one repeated guess per this long.
+    pub login_pace: Duration,
     /// Proxies whose `X-Forwarded-For` is believed; nobody else's is.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub bootstrap_admin: Option<BootstrapAdmin>,
@@ -240,6 +245,10 @@ impl Config {
             login_window: Duration::from_secs(
                 env.parse_range("DATELINE_LOGIN_WINDOW_SECS", 900, 1, 86_400)?
                     .into(),
+            ),
+            login_account_ceiling: env.parse_range("DATELINE_LOGIN_ACCOUNT_CEILING", 50, 1, 1_000_000)?,
+            login_pace: Duration::from_secs(
+                env.parse_range("DATELINE_LOGIN_PACE_SECS", 10, 1, 3_600)?.into(),
             ),
             trusted_proxies: env.parse_with("DATELINE_TRUSTED_PROXIES", "", parse_networks)?,
             bootstrap_admin: bootstrap_admin(&env)?,

@@ -7,6 +7,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::auth::jwt::TokenKeys;
 use crate::auth::limiter::WindowLimiter;
+use crate::auth::login_limits::{LoginLimits, LoginPolicy};
+use crate::auth::password::Hashing;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Pool;
@@ -16,10 +18,8 @@ use crate::observability::metrics::Metrics;
 /// Per-process abuse limits.
 #[derive(Debug)]
 pub struct Limits {
-    /// Failed logins per account (normalised e-mail).
-    pub login_per_account: WindowLimiter,
-    /// Failed logins per client address.
-    pub login_per_address: WindowLimiter,
+    /// Failed logins per address, per account and address, and per account.
+    pub login: LoginLimits,
     /// Comment submissions per client address; `None` when switched off.
     pub comments_per_address: Option<WindowLimiter>,
 }
@@ -31,6 +31,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenKeys>,
     pub limits: Arc<Limits>,
+    /// Turns to run argon2, shared by logins and password changes.
+    pub hashing: Arc<Hashing>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<ResponseCache>,
 }
@@ -38,8 +40,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, config: Config, clock: Arc<dyn Clock>) -> Self {
         let limits = Limits {
-            login_per_account: WindowLimiter::new(config.login_max_failures_per_account, config.login_window),
-            login_per_address: WindowLimiter::new(config.login_max_failures_per_address, config.login_window),
+            login: LoginLimits::new(LoginPolicy {
+                per_account: config.login_max_failures_per_account,
+                per_address: config.login_max_failures_per_address,
+                account_ceiling: config.login_account_ceiling,
+                window: config.login_window,
+                pace: config.login_pace,
+            }),
             comments_per_address: (config.comments_per_minute > 0)
                 .then(|| WindowLimiter::new(config.comments_per_minute, std::time::Duration::from_secs(60))),
         };
@@ -47,6 +54,7 @@ impl AppState {
             pool,
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
             limits: Arc::new(limits),
+            hashing: Arc::new(Hashing::new()),
             metrics: Arc::new(Metrics::new()),
             cache: Arc::new(ResponseCache::new(config.response_cache_bytes)),
             config: Arc::new(config),

@@ -9,7 +9,7 @@ use validator::Validate;
 use crate::api::json::{BodySize, RequestBody, ValidJson};
 use crate::api::transact::write_as;
 use crate::api::users::UserView;
-use crate::auth::{AuthUser, client, password};
+use crate::auth::{AuthUser, client};
 use crate::db;
 use crate::domain::sessions::{self, IssuedTokens, TokenPolicy};
 use crate::error::{AppError, Problem};
@@ -67,9 +67,12 @@ fn login_failed() -> AppError {
 
 /// Logs in with e-mail and password.
 ///
-/// Failed attempts are limited per account and per client address (429 with `Retry-After`).
-/// An unknown e-mail, a wrong password and a deactivated account get the same answer, in about
-/// the same time.
+/// Failed attempts are limited per client address, per account from one address, and, for an
+/// account under attack from many addresses, repeated guesses are slowed (429 with
+/// `Retry-After`); a right password from an address that has not failed on the account is never
+/// refused because of other addresses' failures. An unknown e-mail, a wrong password and a
+/// deactivated account get the same answer, in about the same time. When too many logins already
+/// wait for password hashing, the answer is 503 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -91,33 +94,40 @@ pub async fn login(
         client::client_ip(&req, &state.config.trusted_proxies),
         &state.address_key(),
     );
-    let now_utc = state.now_utc();
-    let limits = &state.limits;
-    limits
-        .login_per_account
-        .check(&account_key, now_utc)
-        .and_then(|()| limits.login_per_address.check(&address_key, now_utc))
+    // Counted as a failure before the password is hashed, so that attempts arriving together
+    // cannot all pass the limits; given back below when the password was right.
+    let reservation = state
+        .limits
+        .login
+        .reserve(&account_key, &address_key, state.now_utc())
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
-
-    let email_for_lookup = account_key.clone();
+    let turn = match state.hashing.turn().await {
+        Ok(turn) => turn,
+        Err(busy) => {
+            state.limits.login.not_checked(reservation);
+            return Err(busy.into());
+        }
+    };
     let hash_for_audit = address_key.clone();
     let now = state.now();
     // Lookup, argon2 verification and the audit entry all run on the blocking pool, one of a
     // bounded number of hashes at a time.
-    let turn = password::turn().await;
     let found = db::run(&state.pool, move |conn| {
         // The turn is released when the hashing ends, not when the request does: a client that
         // gives up cannot free a turn while its hash still runs on the blocking pool.
         let _turn = turn;
-        sessions::check_password(conn, &email_for_lookup, &password, &hash_for_audit, now)
+        sessions::check_password(conn, &account_key, &password, &hash_for_audit, now)
     })
     .await;
-    let Some(user) = found? else {
-        limits.login_per_account.record(&account_key, now_utc);
-        limits.login_per_address.record(&address_key, now_utc);
-        return Err(login_failed());
+    let user = match found {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(login_failed()),
+        Err(e) => {
+            state.limits.login.not_checked(reservation);
+            return Err(e);
+        }
     };
-    limits.login_per_account.clear(&account_key);
+    state.limits.login.succeeded(reservation);
     let state_for_db = state.get_ref().clone();
     let issued = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {

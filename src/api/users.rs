@@ -200,7 +200,7 @@ pub async fn create_user(
     caller.require_admin()?;
     let request = body.0;
     let now = state.now();
-    let turn = password::turn().await;
+    let turn = state.hashing.turn().await?;
     let created = db::run(&state.pool, move |conn| {
         let _turn = turn; // held until the hash is done, even if the client leaves
         let (Some(email), Some(display_name), Some(role), Some(password)) = (
@@ -253,7 +253,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let request = body.0;
     let now = state.now();
-    let turn = password::turn().await;
+    let turn = state.hashing.turn().await?;
     let updated = db::run(&state.pool, move |conn| {
         let _turn = turn; // held until the hash is done, even if the client leaves
         let password_hash = match &request.password {

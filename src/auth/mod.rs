@@ -5,6 +5,7 @@ pub mod client;
 pub mod extract;
 pub mod jwt;
 pub mod limiter;
+pub mod login_limits;
 pub mod password;
 
 pub use extract::{AuthUser, MaybeAuthUser};

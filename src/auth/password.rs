@@ -1,21 +1,76 @@
 //! Password hashing with argon2id. Hashing is slow on purpose: callers run it on the blocking
 //! pool (`db::run` or `web::block`), never on an async worker.
 
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Each argon2 run takes 19 MiB and a core for tens of milliseconds: at most this many run at
 /// once, whatever the number of logins in flight (a login flood cannot exhaust memory).
 pub const MAX_CONCURRENT_HASHES: usize = 2;
 
-static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
+/// At most this many requests wait for a turn; more are turned away at once (503 with
+/// `Retry-After`) rather than queued: a flood cannot delay a genuine login by more than this many
+/// hashes (a few hundred milliseconds).
+pub const MAX_WAITING_HASHES: usize = 16;
 
-/// Waits for a turn to hash or verify a password; hold it for the duration of the work.
-pub async fn turn() -> SemaphorePermit<'static> {
-    HASHING.acquire().await.expect("the semaphore is never closed")
+/// The turns to hash or verify a password, in this process.
+#[derive(Debug)]
+pub struct Hashing {
+    running: Arc<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+/// Too many requests already wait to hash a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl Hashing {
+    pub fn new() -> Self {
+        Self {
+            running: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// Waits for a turn to hash or verify a password (hold it for the duration of the work), or
+    /// `Busy` when the queue in front of the turns is full.
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, Busy> {
+        if let Ok(permit) = Arc::clone(&self.running).try_acquire_owned() {
+            return Ok(permit);
+        }
+        let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
+        // Leaves the queue however the wait ends, a client that gives up included.
+        let _in_queue = LeaveQueue(&self.waiting);
+        if queued >= MAX_WAITING_HASHES {
+            return Err(Busy);
+        }
+        let permit = Arc::clone(&self.running).acquire_owned().await;
+        Ok(permit.expect("the semaphore is never closed"))
+    }
+}
+
+impl Default for Hashing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<Busy> for crate::error::AppError {
+    fn from(_: Busy) -> Self {
+        Self::Unavailable("too many passwords waiting to be hashed".to_owned())
+    }
+}
+
+struct LeaveQueue<'a>(&'a AtomicUsize);
+
+impl Drop for LeaveQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The shortest password accepted.

@@ -6,10 +6,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::json;
 
-use crate::support::TestApp;
 use crate::support::auth::PASSWORD;
+use crate::support::{Response, TestApp};
 
 #[actix_web::test]
 async fn login_answers_tokens_and_me_answers_the_caller() {
@@ -105,43 +107,192 @@ async fn login_bodies_are_validated() {
     huge.problem(413);
 }
 
+/// A login request from the client address `ip`.
+fn login_from(ip: &str, email: &str, password: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr(format!("{ip}:5000").parse().unwrap())
+        .set_json(json!({"email": email, "password": password}))
+}
+
+const WRONG: &str = "guess guess guess";
+
 #[actix_web::test]
-async fn failed_logins_are_limited_per_account_with_retry_after() {
+async fn failed_logins_are_limited_per_account_and_address_with_retry_after() {
     let app = TestApp::new();
     app.account("target@example.com", "editor");
     for _ in 0..5 {
-        let wrong = json!({"email": "target@example.com", "password": "guess guess guess"});
-        app.post_json("/api/v1/auth/login", None, wrong)
-            .await
-            .problem(401);
+        let wrong = login_from("203.0.113.7", "target@example.com", WRONG);
+        app.send(wrong).await.problem(401);
     }
-    let right = json!({"email": "target@example.com", "password": PASSWORD});
-    let limited = app.post_json("/api/v1/auth/login", None, right.clone()).await;
+    // The attacker's view: even the right password is refused from this address now.
+    let right = || login_from("203.0.113.7", "target@example.com", PASSWORD);
+    let limited = app.send(right()).await;
     limited.problem(429);
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!(retry_after > 0 && retry_after <= 900);
 
     app.clock.advance(Duration::minutes(15));
-    app.post_json("/api/v1/auth/login", None, right).await.json(200);
+    app.send(right()).await.json(200);
 }
 
 #[actix_web::test]
 async fn failed_logins_are_limited_per_client_address() {
     let app = TestApp::with_config(|c| c.login_max_failures_per_address = 3);
     app.account("real@example.com", "editor");
-    let from = |body: serde_json::Value, ip: &str| {
-        TestRequest::post()
-            .uri("/api/v1/auth/login")
-            .peer_addr(format!("{ip}:5000").parse().unwrap())
-            .set_json(body)
-    };
     for n in 0..3 {
-        let attempt = json!({"email": format!("guess{n}@example.com"), "password": "guess guess guess"});
-        app.send(from(attempt, "203.0.113.7")).await.problem(401);
+        let attempt = login_from("203.0.113.7", &format!("guess{n}@example.com"), WRONG);
+        app.send(attempt).await.problem(401);
     }
-    let good = json!({"email": "real@example.com", "password": PASSWORD});
-    app.send(from(good.clone(), "203.0.113.7")).await.problem(429);
-    app.send(from(good, "198.51.100.4")).await.json(200);
+    let good = || login_from("203.0.113.7", "real@example.com", PASSWORD);
+    app.send(good()).await.problem(429);
+    let elsewhere = login_from("198.51.100.4", "real@example.com", PASSWORD);
+    app.send(elsewhere).await.json(200);
+}
+
+#[actix_web::test]
+async fn nobody_can_lock_the_owner_out() {
+    let app = TestApp::with_config(|c| c.login_account_ceiling = 10);
+    app.account("admin@example.com", "admin");
+    // A botnet: five addresses each use up their tries on the admin account (25 failures, past
+    // the account's ceiling of 10).
+    for bot in 1..=5 {
+        let mut answers = Vec::new();
+        for _ in 0..6 {
+            let guess = login_from(&format!("198.51.100.{bot}"), "admin@example.com", WRONG);
+            answers.push(app.send(guess).await.status.as_u16());
+        }
+        assert!(answers.iter().all(|s| [401, 429].contains(s)), "{answers:?}");
+        assert_eq!(answers.last(), Some(&429), "{answers:?}");
+        // The right password from an attacking address is refused too.
+        let right = login_from(&format!("198.51.100.{bot}"), "admin@example.com", PASSWORD);
+        app.send(right).await.problem(429);
+    }
+    // The owner, from an address with no failures, logs in at once.
+    let owner = login_from("192.0.2.10", "admin@example.com", PASSWORD);
+    app.send(owner).await.json(200);
+    // After a typo of their own, while the attack goes on, the owner's address is one of those
+    // that failed: its next try waits for the account's pace, no longer.
+    let typo = login_from("192.0.2.10", "admin@example.com", WRONG);
+    app.send(typo).await.problem(401);
+    let owner = || login_from("192.0.2.10", "admin@example.com", PASSWORD);
+    let paced = app.send(owner()).await;
+    paced.problem(429);
+    let wait: i64 = paced.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    app.clock.advance(Duration::seconds(wait));
+    app.send(owner()).await.json(200);
+}
+
+#[actix_web::test]
+async fn an_account_under_attack_paces_repeated_guesses() {
+    let app = TestApp::with_config(|c| c.login_account_ceiling = 4);
+    app.account("admin@example.com", "admin");
+    for bot in 1..=2 {
+        for _ in 0..2 {
+            let guess = login_from(&format!("198.51.100.{bot}"), "admin@example.com", WRONG);
+            app.send(guess).await.problem(401);
+        }
+    }
+    // Four failures: under attack. A repeated guess from either bot gets one try per pace.
+    app.send(login_from("198.51.100.1", "admin@example.com", WRONG))
+        .await
+        .problem(401);
+    let paced = app
+        .send(login_from("198.51.100.2", "admin@example.com", WRONG))
+        .await;
+    paced.problem(429);
+    assert_eq!(paced.header("retry-after").as_deref(), Some("10"));
+    // A new address is still answered (it has not failed on this account yet).
+    app.send(login_from("198.51.100.3", "admin@example.com", WRONG))
+        .await
+        .problem(401);
+    app.clock.advance(Duration::seconds(10));
+    app.send(login_from("198.51.100.2", "admin@example.com", WRONG))
+        .await
+        .problem(401);
+}
+
+/// Sends `requests` together while the test holds every hashing turn, so that all of them are in
+/// flight at once; the turns are given back once `answered_first` of them have been answered
+/// (or after 30 s, when the server queues more than it should).
+async fn all_at_once(app: &TestApp, requests: Vec<TestRequest>, answered_first: usize) -> Vec<Response> {
+    let held: Vec<_> = futures_util::future::join_all(
+        (0..dateline::auth::password::MAX_CONCURRENT_HASHES).map(|_| app.state.hashing.turn()),
+    )
+    .await;
+    let answered = AtomicUsize::new(0);
+    let flood = futures_util::future::join_all(requests.into_iter().map(|request| async {
+        let response = app.send(request).await;
+        answered.fetch_add(1, Ordering::SeqCst);
+        response
+    }));
+    let release = async {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while answered.load(Ordering::SeqCst) < answered_first && std::time::Instant::now() < deadline {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop(held);
+    };
+    futures_util::future::join(flood, release).await.0
+}
+
+#[actix_web::test]
+async fn concurrent_wrong_logins_are_verified_at_most_up_to_the_limit() {
+    let app = TestApp::new();
+    let (_, admin) = app.logged_in("admin").await;
+    app.account("target@example.com", "editor");
+    let attempts = (0..100)
+        .map(|_| login_from("203.0.113.7", "target@example.com", WRONG))
+        .collect();
+    let answers = all_at_once(&app, attempts, 95).await;
+    let refused = answers.iter().filter(|a| a.status == 401).count();
+    let limited = answers.iter().filter(|a| a.status == 429).count();
+    assert_eq!(refused, 5, "wrong passwords verified");
+    assert_eq!(limited, 95, "every other attempt is 429");
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.status == 429)
+            .all(|a| a.header("retry-after").is_some())
+    );
+    let log = app.get_as("/api/v1/audit?per_page=100", &admin).await.json(200);
+    let verified = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "auth.login_failed")
+        .count();
+    assert_eq!(verified, refused, "each 401 is one verification, audited");
+}
+
+#[actix_web::test]
+async fn a_flood_of_logins_is_turned_away_before_it_queues_without_bound() {
+    use dateline::auth::password::{MAX_CONCURRENT_HASHES, MAX_WAITING_HASHES};
+    let app = TestApp::new();
+    // Distinct accounts and addresses: no limit stops them, only the hashing queue.
+    let attempts = (0..60)
+        .map(|n| {
+            login_from(
+                &format!("10.1.0.{}", n + 1),
+                &format!("nobody{n}@example.com"),
+                WRONG,
+            )
+        })
+        .collect();
+    let answers = all_at_once(&app, attempts, 60 - MAX_WAITING_HASHES).await;
+    let verified = answers.iter().filter(|a| a.status == 401).count();
+    let busy: Vec<_> = answers.iter().filter(|a| a.status == 503).collect();
+    assert_eq!(verified, MAX_WAITING_HASHES, "those that queued were verified");
+    assert_eq!(busy.len(), 60 - MAX_WAITING_HASHES);
+    const { assert!(MAX_WAITING_HASHES + MAX_CONCURRENT_HASHES < 60) };
+    for answer in busy {
+        answer.problem(503);
+        assert_eq!(answer.header("retry-after").as_deref(), Some("1"));
+    }
+    // The flood is over: a genuine login goes through.
+    app.account("real@example.com", "editor");
+    app.login("real@example.com").await;
 }
 
 #[actix_web::test]
