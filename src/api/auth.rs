@@ -13,6 +13,7 @@ use crate::auth::{AuthUser, client};
 use crate::db;
 use crate::domain::sessions::{self, IssuedTokens, TokenPolicy};
 use crate::error::{AppError, Problem};
+use crate::http_cache::public_unchanged;
 use crate::models::user;
 use crate::state::AppState;
 
@@ -136,7 +137,9 @@ pub async fn login(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(issued)))
+    Ok(public_unchanged(
+        HttpResponse::Ok().json(TokenResponse::from(issued)),
+    ))
 }
 
 /// The token settings of this server.
@@ -191,7 +194,9 @@ pub async fn refresh(
     .await?;
     // A refusal after a revocation (a reused token) still commits the revocation above.
     let issued = rotated.ok_or_else(refresh_refused)?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(issued)))
+    Ok(public_unchanged(
+        HttpResponse::Ok().json(TokenResponse::from(issued)),
+    ))
 }
 
 /// Logs out: revokes the session of the access token, its refresh token included.
@@ -209,7 +214,7 @@ pub async fn logout(state: web::Data<AppState>, caller: AuthUser) -> Result<Http
         sessions::sign_out(conn, change, session_id)
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(public_unchanged(HttpResponse::NoContent().finish()))
 }
 
 /// The caller's own account.

@@ -19,6 +19,7 @@ use crate::auth::client;
 use crate::db;
 use crate::domain::comments::{self, Submission};
 use crate::error::{AppError, Problem};
+use crate::http_cache::public_unchanged;
 use crate::http_cache::surrogate_keys;
 use crate::models::comment::{self, Comment};
 use crate::state::AppState;
@@ -203,14 +204,21 @@ pub async fn submit_comment(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(SubmittedComment {
+    let published = saved.status == CommentStatus::Approved;
+    let response = HttpResponse::Created().json(SubmittedComment {
         id: saved.id,
         status: saved.status,
         parent_id: saved.parent_id,
         author_name: saved.author_name,
         body: saved.body,
         created_at: utc(saved.created_at),
-    }))
+    });
+    // A pending comment shows nowhere until a moderator approves it.
+    Ok(if published {
+        response
+    } else {
+        public_unchanged(response)
+    })
 }
 
 /// Lists an article's approved comments: top-level comments oldest first, a page at a time,

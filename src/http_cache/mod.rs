@@ -1,7 +1,8 @@
 //! HTTP caching of anonymous public reads: strong `ETag`s and 304s, `Last-Modified` where the
 //! handler knows a time, `Cache-Control` for browsers and CDNs, compression, and the in-process
 //! response cache (see [`store`]). Requests with a token are never cached (and are answered
-//! `private, no-store` elsewhere); writes invalidate.
+//! `private, no-store` elsewhere); writes invalidate, unless they mark their answer
+//! [`PublicUnchanged`].
 
 pub mod encoding;
 pub mod store;
@@ -39,6 +40,27 @@ where
     (SURROGATE_KEY, joined)
 }
 
+/// Marks the answer of a successful write that changed nothing a public answer shows (a login,
+/// a pending comment, a draft's edit): the response cache keeps its entries, here and on other
+/// instances. Every other successful write invalidates.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicUnchanged;
+
+/// `response`, marked as changing no public answer.
+pub fn public_unchanged(mut response: HttpResponse) -> HttpResponse {
+    response.extensions_mut().insert(PublicUnchanged);
+    response
+}
+
+fn changes_public_answers(response: &ServiceResponse<impl MessageBody>) -> bool {
+    response.status().is_success()
+        && response
+            .response()
+            .extensions()
+            .get::<PublicUnchanged>()
+            .is_none()
+}
+
 fn is_public_read(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && req.path().starts_with("/api/v1/")
@@ -63,7 +85,7 @@ pub async fn layer(
     if !is_public_read(&req) {
         let method = req.method().clone();
         let response = next.call(req).await?;
-        if is_write(&method) && response.status().is_success() {
+        if is_write(&method) && changes_public_answers(&response) {
             state.cache.written(&state.pool).await;
         }
         return Ok(response.map_into_boxed_body());

@@ -344,3 +344,142 @@ async fn with_the_cache_off_everything_still_answers_fresh() {
         ["two", "one"]
     );
 }
+
+/// Reads `uri` anonymously and tells whether the response cache answered it.
+async fn served_from_cache(app: &TestApp, uri: &str) -> bool {
+    let hits = || {
+        app.state.metrics.render(app.pool()).lines().find_map(|line| {
+            line.strip_prefix(r#"dateline_response_cache_total{result="hit"} "#)
+                .map(|n| n.parse::<u64>().unwrap())
+        })
+    };
+    let before = hits().unwrap_or(0);
+    app.get(uri).await.json(200);
+    hits().unwrap_or(0) > before
+}
+
+#[actix_web::test]
+async fn writes_that_change_nothing_public_keep_the_cache() {
+    let app = cached_app();
+    app.section("world-news", "World News", None);
+    app.article("story").create();
+    app.account("reader@example.com", "author");
+    let (_, author) = app.logged_in("author").await;
+    let (_, editor) = app.logged_in("editor").await;
+    app.article("editors-draft").draft().create();
+    let cached = [
+        "/api/v1/articles",
+        "/api/v1/articles/story",
+        "/api/v1/articles/story/comments",
+    ];
+    for uri in cached {
+        app.get(uri).await.json(200);
+        assert!(served_from_cache(&app, uri).await, "{uri} is cached");
+    }
+    let generation = app.state.cache.generation();
+    let unchanged = |what: &str| {
+        assert_eq!(app.state.cache.generation(), generation, "{what} kept the cache");
+    };
+
+    let tokens = app.login("reader@example.com").await;
+    unchanged("a login");
+    let body = json!({"refresh_token": tokens.refresh});
+    let refreshed = app.post_json("/api/v1/auth/refresh", None, body).await.json(200);
+    unchanged("a refresh");
+    let access = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.call(Method::POST, "/api/v1/auth/logout", Some(access))
+            .await
+            .status,
+        204
+    );
+    unchanged("a logout");
+    let comment = json!({"author_name": "Amina", "body": "First!"});
+    let pending = app
+        .post_json("/api/v1/articles/story/comments", None, comment)
+        .await
+        .json(201);
+    assert_eq!(pending["status"], "pending");
+    unchanged("a pending comment");
+    let draft = json!({"headline": "Work in progress", "section": "world-news"});
+    app.post_json("/api/v1/articles", Some(&author), draft)
+        .await
+        .json(201);
+    unchanged("an author's new draft");
+    let edit = json!({"headline": "Still in progress"});
+    app.write_current(
+        Method::PATCH,
+        "/api/v1/articles/work-in-progress",
+        &author,
+        Some(edit),
+    )
+    .await
+    .json(200);
+    unchanged("an author's edit of their draft");
+    let edit = json!({"summary": "Not yet."});
+    app.write_current(
+        Method::PATCH,
+        "/api/v1/articles/editors-draft",
+        &editor,
+        Some(edit),
+    )
+    .await
+    .json(200);
+    unchanged("an editor's edit of a draft");
+    let gone = app
+        .write_current(Method::DELETE, "/api/v1/articles/work-in-progress", &author, None)
+        .await;
+    assert_eq!(gone.status, 204);
+    unchanged("a draft moved to the trash");
+    for uri in cached {
+        assert!(served_from_cache(&app, uri).await, "{uri} is still cached");
+    }
+
+    // What readers see changes: the cache lets go.
+    let id = pending["id"].as_i64().unwrap();
+    let approve = json!({"status": "approved"});
+    app.patch_json(&format!("/api/v1/comments/{id}"), Some(&editor), approve)
+        .await
+        .json(200);
+    assert!(
+        app.state.cache.generation() > generation,
+        "an approval invalidates"
+    );
+    assert_eq!(
+        app.get("/api/v1/articles/story/comments").await.json(200)["meta"]["total"],
+        1
+    );
+    let generation = app.state.cache.generation();
+    let publish = json!({"status": "published"});
+    app.write_current(
+        Method::PATCH,
+        "/api/v1/articles/editors-draft",
+        &editor,
+        Some(publish),
+    )
+    .await
+    .json(200);
+    assert!(
+        app.state.cache.generation() > generation,
+        "publishing invalidates"
+    );
+    assert_eq!(
+        slugs(&app.get("/api/v1/articles").await.json(200)),
+        ["editors-draft", "story"]
+    );
+}
+
+#[actix_web::test]
+async fn an_automatically_approved_comment_is_visible_at_once() {
+    let app = TestApp::with_config(|c| {
+        c.response_cache_bytes = 8 * 1_048_576;
+        c.comments_auto_approve = true;
+    });
+    app.article("story").create();
+    let uri = "/api/v1/articles/story/comments";
+    assert_eq!(app.get(uri).await.json(200)["meta"]["total"], 0);
+    assert!(served_from_cache(&app, uri).await);
+    let comment = json!({"author_name": "Amina", "body": "First!"});
+    app.post_json(uri, None, comment).await.json(201);
+    assert_eq!(app.get(uri).await.json(200)["meta"]["total"], 1);
+}

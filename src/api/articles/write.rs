@@ -22,6 +22,7 @@ use crate::domain::articles::{
     self as domain, ArticleFields, check_author_fields, check_may_change, find_for_write,
 };
 use crate::error::{AppError, Problem};
+use crate::http_cache::public_unchanged;
 use crate::models::article::{self, Article};
 use crate::state::AppState;
 use crate::values::{ArticleStatus, AuditAction};
@@ -112,13 +113,30 @@ async fn write_over(
         action,
     } = target;
     let writer = caller.clone();
-    let saved = write_as(state, caller, move |conn, change| {
+    let (saved, was) = write_as(state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
         let fields = fields(conn, &current)?;
-        save_over(conn, change, &current, fields, action)
+        let saved = save_over(conn, change, &current, fields, action)?;
+        Ok((saved, current.status))
     })
     .await?;
-    respond_with_detail(state, saved.id, false).await
+    let response = respond_with_detail(state, saved.id, false).await?;
+    Ok(mark_public_change(response, Some(was), saved.status))
+}
+
+/// Drafts have no public answer: a write that finds an article a draft (or creates it) and
+/// leaves it one changes nothing the response cache holds, so the cache is kept.
+fn mark_public_change(
+    response: HttpResponse,
+    before: Option<ArticleStatus>,
+    after: ArticleStatus,
+) -> HttpResponse {
+    let draft = |status: ArticleStatus| status == ArticleStatus::Draft;
+    if before.is_none_or(draft) && draft(after) {
+        public_unchanged(response)
+    } else {
+        response
+    }
 }
 
 /// The article `slug` as `caller` may change it: visible to them, theirs to change (authors:
@@ -196,7 +214,8 @@ pub async fn create_article(
         domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)
     })
     .await?;
-    respond_with_detail(&state, saved.id, true).await
+    let response = respond_with_detail(&state, saved.id, true).await?;
+    Ok(mark_public_change(response, None, saved.status))
 }
 
 /// Replaces an article with the body given: absent optional fields are cleared (the slug is
@@ -303,10 +322,15 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let writer = caller.clone();
-    write_as(&state, caller, move |conn, change| {
+    let was = write_as(&state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
-        domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))
+        domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))?;
+        Ok(current.status)
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(mark_public_change(
+        HttpResponse::NoContent().finish(),
+        Some(was),
+        ArticleStatus::Draft,
+    ))
 }
