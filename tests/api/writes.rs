@@ -249,6 +249,48 @@ async fn slugs_are_generated_transliterated_deduplicated_and_protected() {
 }
 
 #[actix_web::test]
+async fn slugs_made_unique_from_long_names_stay_within_120_characters() {
+    let app = TestApp::new();
+    let token = editor(&app).await;
+    // 200 characters each: the first two agree on their first 120 and need a suffix to differ;
+    // the last has no letter and needs the `n-` prefix too.
+    let words = "Word ".repeat(39);
+    let texts = [
+        format!("{words}Alpha"),
+        format!("{words}Beta!"),
+        "2024 ".repeat(40).trim().to_owned(),
+        "2024 ".repeat(40).trim().to_owned(),
+    ];
+    let mut articles = Vec::new();
+    let mut tags = Vec::new();
+    for text in &texts {
+        let article = app
+            .post_json("/api/v1/articles", Some(&token), article_body(text))
+            .await
+            .json(201);
+        articles.push(article["slug"].as_str().unwrap().to_owned());
+    }
+    for text in &texts[..2] {
+        let tag = app
+            .post_json("/api/v1/tags", Some(&token), json!({"name": text}))
+            .await
+            .json(201);
+        let slug = tag["slug"].as_str().unwrap().to_owned();
+        app.get(&format!("/api/v1/tags/{slug}")).await.json(200);
+        tags.push(slug);
+    }
+    for slug in articles.iter().chain(&tags) {
+        assert!(slug.len() <= 120, "{} characters: {slug}", slug.len());
+        assert!(!slug.ends_with('-') && !slug.contains("--"), "{slug}");
+    }
+    assert!(articles[1].ends_with("-2") && articles[3].ends_with("-2") && tags[1].ends_with("-2"));
+    assert!(articles[2].starts_with("n-2024-"), "{}", articles[2]);
+    let distinct: std::collections::HashSet<_> = articles.iter().collect();
+    assert_eq!(distinct.len(), 4, "{articles:?}");
+    assert_ne!(tags[0], tags[1]);
+}
+
+#[actix_web::test]
 async fn hostile_html_is_sanitized_before_it_is_stored() {
     let app = TestApp::new();
     let token = editor(&app).await;
