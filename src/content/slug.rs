@@ -5,16 +5,45 @@ pub const MAX_SLUG_LEN: usize = 120;
 
 /// A slug from free text, transliterated to ASCII ("Café Zürich" -> "cafe-zurich").
 /// A text with no letters gets an `n-` prefix so the slug is never purely numeric.
+/// At most [`MAX_SLUG_LEN`] bytes, cut between words where it can be.
 pub fn slugify(text: &str) -> String {
-    let mut slug = slug::slugify(text);
-    if slug.len() > MAX_SLUG_LEN {
-        let cut = slug[..MAX_SLUG_LEN].rfind('-').unwrap_or(MAX_SLUG_LEN);
-        slug.truncate(cut);
+    fit(&slug::slugify(text), MAX_SLUG_LEN)
+}
+
+/// `base` with the suffix `-n`, `base` shortened first so the whole stays within
+/// [`MAX_SLUG_LEN`]: a unique slug is still a valid one.
+pub fn with_suffix(base: &str, n: u32) -> String {
+    let suffix = format!("-{n}");
+    let head = fit(base, MAX_SLUG_LEN.saturating_sub(suffix.len()));
+    format!("{head}{suffix}")
+}
+
+/// `slug` in at most `room` bytes, never purely numeric: cut at a character boundary, back to
+/// the last whole word when the cut falls inside one, without a trailing hyphen; then `n-` in
+/// front when no letter is left.
+fn fit(slug: &str, room: usize) -> String {
+    let head = shorten(slug, room);
+    if head.is_empty() || head.bytes().any(|b| b.is_ascii_lowercase()) {
+        return head.to_owned();
     }
-    if !slug.is_empty() && !slug.bytes().any(|b| b.is_ascii_lowercase()) {
-        slug.insert_str(0, "n-");
+    format!("n-{}", shorten(head, room.saturating_sub(2)))
+}
+
+fn shorten(slug: &str, room: usize) -> &str {
+    if slug.len() <= room {
+        return slug;
     }
-    slug
+    let mut cut = room;
+    while !slug.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &slug[..cut];
+    let whole_words = if slug[cut..].starts_with('-') {
+        head
+    } else {
+        head.rfind('-').map_or(head, |i| &head[..i])
+    };
+    whole_words.trim_end_matches('-')
 }
 
 /// Why a given slug is refused, or `None` when it is well-formed.
@@ -50,6 +79,32 @@ mod tests {
         assert_eq!(slugify("Café Zürich"), "cafe-zurich");
         assert_eq!(slugify("2024"), "n-2024");
         assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn generated_slugs_stay_within_the_limit_and_valid() {
+        let long = "word ".repeat(40);
+        let numeric = "2024 ".repeat(40);
+        let letter_last = format!("{}x", "1 ".repeat(70));
+        for text in [
+            long.as_str(),
+            numeric.as_str(),
+            letter_last.as_str(),
+            &"a".repeat(300),
+        ] {
+            let base = slugify(text);
+            assert!(base.len() <= MAX_SLUG_LEN, "{base}");
+            assert_eq!(problem(&base), None, "{base}");
+            for n in [2, 9, 10, 1000, u32::MAX] {
+                let suffixed = with_suffix(&base, n);
+                assert!(suffixed.len() <= MAX_SLUG_LEN, "{suffixed}");
+                assert_eq!(problem(&suffixed), None, "{suffixed}");
+                assert!(suffixed.ends_with(&format!("-{n}")));
+            }
+        }
+        assert_eq!(with_suffix("short", 2), "short-2");
+        assert!(slugify(&long).starts_with("word-word"));
+        assert!(!slugify(&long).ends_with('-'));
     }
 
     #[test]

@@ -73,12 +73,13 @@ pub fn sign_in(
 }
 
 /// Rotates `token`: new tokens, and this one stops working. `Ok(None)` when it is unknown,
-/// expired, revoked or its account inactive; a token presented twice revokes its session
-/// (the revocation commits although the answer is a refusal).
+/// expired, revoked or its account inactive; a token presented twice revokes its session and
+/// is audited with the presenter's address hash (both commit although the answer is a refusal).
 pub fn rotate(
     conn: &mut DbConn,
     policy: TokenPolicy<'_>,
     token: &str,
+    client_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<IssuedTokens>, AppError> {
     let at = now.naive_utc();
@@ -92,6 +93,18 @@ pub fn rotate(
         // Reuse of a rotated token: someone else holds a copy. End the session.
         tracing::warn!(session_id = session.id, "refresh token reused; session revoked");
         session::revoke(conn, session.id, at)?;
+        // The theft signal belongs in the record administrators read, not only in the logs.
+        audit::record(
+            conn,
+            &Event {
+                action: AuditAction::AuthRefreshReused,
+                resource_id: Some(session.id.to_string()),
+                details: None,
+                user_id: Some(session.user_id),
+                client_hash: Some(client_hash.to_owned()),
+                at,
+            },
+        )?;
         return Ok(None);
     }
     match user::find(conn, session.user_id)? {

@@ -13,7 +13,8 @@ pub mod session;
 pub mod taxonomy;
 pub mod user;
 
-/// `base`, or `base-2`, `base-3`, ... : the first that `taken` says is free.
+/// `base`, or `base-2`, `base-3`, ... : the first that `taken` says is free. A suffixed slug
+/// shortens `base` so that it stays within the slug length limit.
 pub fn available_slug(
     base: &str,
     mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
@@ -23,7 +24,7 @@ pub fn available_slug(
     }
     let mut n = 2u32;
     loop {
-        let candidate = format!("{base}-{n}");
+        let candidate = crate::content::slug::with_suffix(base, n);
         if !taken(&candidate)? {
             return Ok(candidate);
         }

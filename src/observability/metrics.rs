@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use actix_web::http::Method;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
@@ -84,8 +85,10 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// Counts one answered request. `route` must be a template or another fixed name, never a raw
+    /// path; the method is reduced to [`method_label`].
+    pub fn observe(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
+        let method = method_label(method);
         self.requests
             .with_label_values(&[method, route, &status.to_string()])
             .inc();
@@ -114,8 +117,41 @@ impl Metrics {
     }
 }
 
+/// The method as a label: the standard ones by name, anything else as `OTHER`. HTTP lets a
+/// client invent methods, and every distinct label value is a series kept for the life of the
+/// process, so a client must not be able to mint them.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        for invented in [&b"FOO123"[..], b"get", b"PROPFIND", b"X"] {
+            let method = Method::from_bytes(invented).expect("a valid method token");
+            assert_eq!(method_label(&method), "OTHER");
+        }
     }
 }

@@ -337,6 +337,38 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_session() {
 }
 
 #[actix_web::test]
+async fn a_reused_refresh_token_is_written_to_the_audit_log() {
+    let app = TestApp::new();
+    let victim = app.account("ed@example.com", "editor");
+    let (_, admin) = app.logged_in("admin").await;
+    let stolen = app.login("ed@example.com").await.refresh;
+    let refresh = |token: &str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/refresh")
+            .peer_addr("198.51.100.23:4000".parse().unwrap())
+            .set_json(json!({"refresh_token": token}))
+    };
+    app.send(refresh(&stolen)).await.json(200);
+    app.send(refresh(&stolen)).await.problem(401);
+
+    let log = app
+        .get_as(&format!("/api/v1/audit?user={victim}"), &admin)
+        .await
+        .json(200);
+    let reused: Vec<_> = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "auth.refresh_reused")
+        .collect();
+    assert_eq!(reused.len(), 1, "{log}");
+    assert_eq!(reused[0]["user_id"], victim);
+    assert_eq!(reused[0]["resource_type"], "session");
+    let hash = reused[0]["client_hash"].as_str().unwrap_or_default();
+    assert!(!hash.is_empty() && !hash.contains("198.51"), "{hash}");
+}
+
+#[actix_web::test]
 async fn refresh_tokens_expire() {
     let app = TestApp::new();
     app.account("ed@example.com", "editor");

@@ -1,6 +1,8 @@
 //! The security suite: hostile input, hidden content, secrets that never leave, and the
 //! headers every response carries.
 
+use std::collections::BTreeSet;
+
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
@@ -287,6 +289,37 @@ async fn metrics_are_hidden_unless_configured_then_need_their_token() {
     ] {
         assert!(text.contains(metric), "{metric} missing");
     }
+}
+
+/// The request series of a `/metrics` text: each line's name and labels, without its value.
+fn request_series(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|line| line.starts_with("dateline_http_request"))
+        .filter_map(|line| line.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn invented_methods_and_unmatched_paths_add_no_metric_series() {
+    const TOKEN: &str = "metrics-token-0123456789";
+    let app = TestApp::with_config(|c| c.metrics_token = Some(TOKEN.into()));
+    let invented = |n: u32| Method::from_bytes(format!("FOO{n}").as_bytes()).expect("a method token");
+    // One request of each kind, and /metrics itself, so their series exist before counting.
+    app.request(invented(0), "/api/v1/articles").await;
+    app.request(invented(0), "/no/such/path-0").await;
+    app.get("/no/such/path-0").await.problem(404);
+    metrics(&app, Some(TOKEN)).await;
+    let before = request_series(&metrics(&app, Some(TOKEN)).await.text());
+
+    for n in 1..=25 {
+        app.request(invented(n), "/api/v1/articles").await;
+        app.request(invented(n), &format!("/random-{n}/x")).await;
+        app.get(&format!("/no/such/path-{n}")).await.problem(404);
+    }
+    let text = metrics(&app, Some(TOKEN)).await.text();
+    assert_eq!(request_series(&text), before, "new series: {text}");
+    assert!(!text.contains("FOO") && !text.contains("/no/such") && !text.contains("random"));
+    assert!(text.contains(r#"method="OTHER",route="unmatched""#), "{text}");
 }
 
 #[actix_web::test]

