@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access_matrix;
 mod articles;
 mod auth;
 mod caching;
