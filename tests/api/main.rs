@@ -16,6 +16,7 @@ mod import;
 mod listings;
 mod openapi;
 mod related;
+mod reliability;
 mod roles;
 mod schema_drift;
 mod sections;
