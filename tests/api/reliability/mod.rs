@@ -1,11 +1,13 @@
 //! The reliability invariants of the scripts in `scripts/`, held inside `cargo test` against the
-//! real `dateline` binary (`scripts/crash.py`: a SIGKILL loses no acknowledged write).
+//! real `dateline` binary: a SIGKILL loses no acknowledged write (`scripts/crash.py`), slow
+//! clients are cut off without holding anyone up (`scripts/slowloris.py`).
 //!
-//! The scripts stay in CI for the figures they print and the load they apply; these tests hold
-//! the same invariants at a size that runs on every `cargo test`, and assert no timings beyond
-//! generous timeouts.
+//! The scripts stay in CI for the figures they print and the load they apply (hundreds of
+//! connections); these tests hold the same invariants at a size that runs on every
+//! `cargo test`, and assert no timings beyond generous timeouts.
 
 mod crash;
+mod slow_clients;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
