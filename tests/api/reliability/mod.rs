@@ -1,12 +1,14 @@
-//! The reliability invariants of the scripts in `scripts/`, held inside `cargo test` against the
-//! real `dateline` binary: a SIGKILL loses no acknowledged write (`scripts/crash.py`), slow
-//! clients are cut off without holding anyone up (`scripts/slowloris.py`).
+//! The reliability invariants of `scripts/crash.py`, `scripts/slowloris.py` and
+//! `scripts/pg_restart.py`, held inside `cargo test` against the real `dateline` binary: a
+//! SIGKILL loses no acknowledged write, slow clients are cut off without holding anyone up, and
+//! the database going away is a 503 with `Retry-After` from which the service recovers by itself.
 //!
 //! The scripts stay in CI for the figures they print and the load they apply (hundreds of
-//! connections); these tests hold the same invariants at a size that runs on every
-//! `cargo test`, and assert no timings beyond generous timeouts.
+//! connections, a real PostgreSQL restart); these tests hold the same invariants at a size that
+//! runs on every `cargo test`, and assert no timings beyond generous timeouts.
 
 mod crash;
+mod database_outage;
 mod slow_clients;
 
 use std::collections::BTreeMap;
