@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access_matrix;
 mod articles;
 mod auth;
 mod caching;
@@ -15,6 +16,7 @@ mod import;
 mod listings;
 mod openapi;
 mod related;
+mod reliability;
 mod roles;
 mod schema_drift;
 mod sections;
