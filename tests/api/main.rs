@@ -9,6 +9,7 @@ mod auth;
 mod caching;
 mod cli;
 mod comments;
+mod edges;
 mod editorial;
 mod errors;
 mod import;
