@@ -1,6 +1,7 @@
 //! Editorial accounts: creation (the admin API, `dateline user create`, the bootstrap admin)
-//! and the rules: e-mails are unique (case-insensitively), one active admin always remains, and a
-//! new role, password or active flag ends the account's sessions.
+//! and the rules: e-mails are unique (case-insensitively), one active admin always remains (also
+//! when admins change each other at the same moment), and a new role, password or active flag
+//! ends the account's sessions.
 
 use super::Change;
 use crate::db::DbConn;
@@ -118,6 +119,10 @@ pub fn update(
     id: i64,
     edit: AccountChanges,
 ) -> Result<User, AppError> {
+    if edit.role.is_some() || edit.active == Some(false) {
+        // Before the account is read, so the last-admin rule below sees every earlier change.
+        user::lock_active_admins(conn)?;
+    }
     let current = user::find(conn, id)?.ok_or_else(not_found)?;
     let email = edit.email.as_ref().map(|e| e.trim().to_lowercase());
     if let Some(email) = &email
@@ -156,6 +161,7 @@ pub fn update(
 /// Deletes account `id`, unless it is the last active admin. Its articles stay, without an
 /// author; its sessions go with it (ON DELETE CASCADE), so its tokens fail at once.
 pub fn delete(conn: &mut DbConn, change: Change<'_>, id: i64) -> Result<(), AppError> {
+    user::lock_active_admins(conn)?;
     let current = user::find(conn, id)?.ok_or_else(not_found)?;
     if current.role == Role::Admin && current.active && user::other_active_admins(conn, id)? == 0 {
         return Err(last_admin());
