@@ -222,8 +222,9 @@ pub async fn submit_comment(
     responses(
         (status = 200, description = "A page of approved comment threads.", body = CommentList),
         (status = 301, description = "A former slug: `Location` is the current URL.",
-            headers(("Location" = String, description = "The current URL."))),
-        (status = 410, description = "The article was withdrawn (archived).", body = Problem, content_type = "application/problem+json"),
+            headers(("Location" = String, description = "The current URL."),
+                ("Cache-Control" = String, description = "`public, max-age=` as for public reads."))),
+        (status = 410, description = "The article was withdrawn (archived); also by a former slug.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -260,6 +261,7 @@ pub async fn list_comments(
         Err(current) => moved(
             &format!("/api/v1/articles/{current}/comments"),
             req.query_string(),
+            state.config.cache_max_age_secs,
         ),
     })
 }

@@ -13,6 +13,7 @@ mod edges;
 mod editorial;
 mod errors;
 mod import;
+mod leaks;
 mod listings;
 mod openapi;
 mod related;
