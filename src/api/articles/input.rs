@@ -23,7 +23,8 @@ use crate::values::ArticleStatus;
 }))]
 pub struct ArticleInput {
     /// Generated from the headline (transliterated to ASCII, made unique) when absent on create;
-    /// kept as it is when absent on replace.
+    /// kept as it is when absent on replace. A slug another article has or had is refused: 409
+    /// for editors; 422 `unavailable` for authors, whatever article holds it.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = SlugText, nullable = false)]
@@ -87,7 +88,8 @@ impl RequestBody for ArticleInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"headline": "Corrected headline", "tags": ["pakistan", "iran", "diplomacy"]}))]
 pub struct ArticlePatch {
-    /// A new slug; the old one keeps redirecting here.
+    /// A new slug; the old one keeps redirecting here. A slug another article has or had is
+    /// refused: 409 for editors; 422 `unavailable` for authors, whatever article holds it.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = SlugText, nullable = false)]

@@ -309,7 +309,8 @@ fn unknown_filter(param: &str) -> AppError {
 /// the number of approved comments and correction notes.
 ///
 /// With a bearer token, editors and admins read articles in any state, and authors their own;
-/// such answers carry an `ETag` naming the version, for `If-Match` on writes. A former slug
+/// such answers carry an `ETag` naming the version, for `If-Match` on writes. To an author,
+/// someone else's unpublished article answers 404, as an unknown slug does. A former slug
 /// answers 301 to the current URL (`Cache-Control` as for public reads: a slug can be taken
 /// back); an archived article answers 410, by its slug or a former one.
 #[utoipa::path(
