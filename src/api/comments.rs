@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::api::articles::read::{Lookup, lookup, moved};
-use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson};
+use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::client;
@@ -83,9 +83,11 @@ fn name_rule(value: &str) -> Result<(), ValidationError> {
             "must not contain control characters",
         ));
     }
-    Ok(())
+    rules::no_invisible_chars(value)
 }
 
+/// The body is free text: it keeps invisible formatting characters (U+200D joins emoji
+/// sequences), which only names refuse.
 fn body_rule(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         return Err(rule_error("required", BODY_MISSING));

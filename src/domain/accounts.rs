@@ -4,6 +4,7 @@
 //! ends the account's sessions.
 
 use super::Change;
+use crate::content::text;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::models::session;
@@ -34,6 +35,12 @@ pub fn check_new(email: &str, display_name: &str, password: &str) -> Result<(), 
     }
     if display_name.trim().is_empty() || display_name.chars().any(char::is_control) {
         invalid.push(FieldError::new("display_name", "required", "must not be empty"));
+    } else if display_name.chars().any(text::is_invisible_format) {
+        invalid.push(FieldError::new(
+            "display_name",
+            "invisible_characters",
+            text::INVISIBLE_MESSAGE,
+        ));
     }
     if let Some(problem) = crate::auth::password::problem(password) {
         invalid.push(FieldError::new("password", "weak", problem));
@@ -168,4 +175,20 @@ pub fn delete(conn: &mut DbConn, change: Change<'_>, id: i64) -> Result<(), AppE
     }
     user::delete(conn, id)?;
     change.audit(conn, AuditAction::UserDelete, id, Some(current.email))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_refuses_invisible_characters_in_a_display_name() {
+        let refused = check_new("ed@example.com", "Ed\u{200B}itor", "long enough password");
+        let Err(AppError::Validation(errors)) = refused else {
+            panic!("accepted: {refused:?}");
+        };
+        assert_eq!(errors[0].field, "display_name");
+        assert_eq!(errors[0].code, "invisible_characters");
+        assert!(check_new("ed@example.com", "Editor", "long enough password").is_ok());
+    }
 }

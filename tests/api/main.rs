@@ -15,6 +15,7 @@ mod errors;
 mod import;
 mod leaks;
 mod listings;
+mod lookalikes;
 mod openapi;
 mod related;
 mod roles;

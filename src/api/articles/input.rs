@@ -6,7 +6,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::json::{BodySize, HeadlineText, RequestBody, SlugText, double_option, non_null, rules};
+use crate::api::json::{
+    BodySize, HeadlineText, RequestBody, SlugText, SummaryText, double_option, non_null, rules,
+};
 use crate::domain::articles::{ArticleFields, ArticleSnapshot, EditorOnly};
 use crate::values::ArticleStatus;
 
@@ -35,8 +37,8 @@ pub struct ArticleInput {
     #[validate(length(max = 300), custom(function = "rules::name"))]
     #[schema(value_type = Option<HeadlineText>)]
     pub alternative_headline: Option<String>,
-    #[validate(length(max = 2000))]
-    #[schema(max_length = 2000)]
+    #[validate(length(max = 2000), custom(function = "rules::line"))]
+    #[schema(value_type = Option<SummaryText>)]
     pub summary: Option<String>,
     /// HTML; sanitized to the news allow-list (README) before it is stored.
     #[validate(length(max = 500000))]
@@ -103,8 +105,8 @@ pub struct ArticlePatch {
     #[schema(value_type = Option<HeadlineText>)]
     pub alternative_headline: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[validate(length(max = 2000))]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[validate(length(max = 2000), custom(function = "rules::line"))]
+    #[schema(value_type = Option<SummaryText>)]
     pub summary: Option<Option<String>>,
     #[validate(length(max = 500000))]
     #[serde(default, deserialize_with = "non_null")]
