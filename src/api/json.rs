@@ -354,7 +354,7 @@ fn default_message(e: &validator::ValidationError) -> String {
 pub struct SlugText(#[allow(dead_code)] String);
 
 /// A single-line name of at most 200 characters: not blank, no control characters, no
-/// bidirectional controls or zero-width characters.
+/// bidirectional controls or zero-width characters. Stored composed (NFC).
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
 pub struct NameText(#[allow(dead_code)] String);
@@ -366,7 +366,7 @@ pub struct NameText(#[allow(dead_code)] String);
 pub struct HeadlineText(#[allow(dead_code)] String);
 
 /// A commenter's name: one line of at most 100 characters, not blank, no control characters, no
-/// bidirectional controls or zero-width characters.
+/// bidirectional controls or zero-width characters. Stored composed (NFC).
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
 pub struct AuthorName(#[allow(dead_code)] String);

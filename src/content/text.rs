@@ -1,4 +1,7 @@
-//! One-line texts people read as names: which characters they may not hide.
+//! One-line texts people read as names: which characters they may not hide, and the one form
+//! (NFC) a name is stored in.
+
+use unicode_normalization::UnicodeNormalization;
 
 /// Bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) and
 /// zero-width characters (U+200B to U+200D, U+2060, U+FEFF). Unseen, they make one text pass for
@@ -22,6 +25,12 @@ pub fn is_invisible_format(c: char) -> bool {
 pub const INVISIBLE_MESSAGE: &str =
     "must not contain invisible formatting characters (bidirectional controls, zero-width characters)";
 
+/// A name as stored: trimmed and composed (NFC), so that "é" typed as one character and "e"
+/// followed by a combining accent are the same name, byte for byte.
+pub fn name(text: &str) -> String {
+    text.trim().nfc().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +51,11 @@ mod tests {
             .chain([0xFEFF])
             .collect();
         assert_eq!(listed, expected);
+    }
+
+    #[test]
+    fn names_are_trimmed_and_composed() {
+        assert_eq!(name("  Zoe\u{301} "), "Zo\u{e9}");
+        assert_eq!(name("Zo\u{e9}"), "Zo\u{e9}");
     }
 }

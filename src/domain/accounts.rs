@@ -61,7 +61,7 @@ pub fn create(conn: &mut DbConn, change: Change<'_>, account: &NewAccount<'_>) -
     }
     let row = NewUser {
         email: &email,
-        display_name: account.display_name.trim(),
+        display_name: &text::name(account.display_name),
         password_hash: account.password_hash,
         role: account.role,
         active: account.active,
@@ -150,7 +150,7 @@ pub fn update(
     let details = edit.field_names();
     let changes = UserChanges {
         email,
-        display_name: edit.display_name.map(|n| n.trim().to_owned()),
+        display_name: edit.display_name.as_deref().map(text::name),
         password_hash: edit.password_hash,
         role: edit.role,
         active: edit.active,

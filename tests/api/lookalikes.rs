@@ -1,6 +1,6 @@
 //! Names that look like other names: bidirectional controls and zero-width characters are refused
-//! in names, slugs, headlines and summaries. Comment bodies and article bodies are free text and
-//! keep them (an emoji sequence needs U+200D).
+//! in names, slugs, headlines and summaries, and names are stored composed (NFC). Comment bodies
+//! and article bodies are free text and keep them (an emoji sequence needs U+200D).
 
 use actix_web::http::Method;
 use serde_json::{Value, json};
@@ -199,6 +199,46 @@ async fn a_summary_refuses_control_characters_like_a_headline() {
         .await
         .json(201);
     assert_eq!(created["summary"], Value::Null);
+}
+
+#[actix_web::test]
+async fn names_are_stored_composed_and_counted_in_characters() {
+    let app = TestApp::with_config(|c| c.comments_per_minute = 0);
+    let (editor, admin, comment) = newsroom(&app).await;
+    // "e" and a combining acute accent: one letter to a reader, two characters on the wire.
+    let decomposed = "Zoe\u{301}";
+    let composed = "Zo\u{e9}";
+    for (method, uri, as_admin, body, field) in cases(comment) {
+        if !["author_name", "display_name", "name"].contains(&field) {
+            continue;
+        }
+        let token = if as_admin { &admin } else { &editor };
+        let value = if method == Method::POST && field != "author_name" {
+            format!("{decomposed} {}", app.next_number())
+        } else {
+            decomposed.to_owned()
+        };
+        let response = app
+            .send_json(method.clone(), &uri, Some(token), body(&value))
+            .await;
+        assert!(
+            response.status.is_success(),
+            "{method} {uri}: {}",
+            response.text()
+        );
+        let stored = response.json(response.status.as_u16())[field]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(stored.starts_with(composed), "{method} {uri}: {stored:?}");
+    }
+    // The limit is in characters as given: 100 two-byte letters fit a commenter's name, 101 not.
+    let name = |n: usize| "\u{e9}".repeat(n);
+    let submit = |name: String| json!({"author_name": name, "body": "Hello"});
+    let uri = "/api/v1/articles/story/comments";
+    app.post_json(uri, None, submit(name(100))).await.json(201);
+    let too_long = app.post_json(uri, None, submit(name(101))).await;
+    assert_eq!(too_long.error_fields(422), ["author_name"]);
 }
 
 #[actix_web::test]
