@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::api::articles::read::{Lookup, lookup, moved};
-use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson};
+use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::views::utc;
 use crate::auth::client;
@@ -84,9 +84,11 @@ fn name_rule(value: &str) -> Result<(), ValidationError> {
             "must not contain control characters",
         ));
     }
-    Ok(())
+    rules::no_invisible_chars(value)
 }
 
+/// The body is free text: it keeps invisible formatting characters (U+200D joins emoji
+/// sequences), which only names refuse.
 fn body_rule(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         return Err(rule_error("required", BODY_MISSING));
@@ -230,8 +232,9 @@ pub async fn submit_comment(
     responses(
         (status = 200, description = "A page of approved comment threads.", body = CommentList),
         (status = 301, description = "A former slug: `Location` is the current URL.",
-            headers(("Location" = String, description = "The current URL."))),
-        (status = 410, description = "The article was withdrawn (archived).", body = Problem, content_type = "application/problem+json"),
+            headers(("Location" = String, description = "The current URL."),
+                ("Cache-Control" = String, description = "`public, max-age=` as for public reads."))),
+        (status = 410, description = "The article was withdrawn (archived); also by a former slug.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -268,6 +271,7 @@ pub async fn list_comments(
         Err(current) => moved(
             &format!("/api/v1/articles/{current}/comments"),
             req.query_string(),
+            state.config.cache_max_age_secs,
         ),
     })
 }

@@ -340,30 +340,48 @@ fn default_message(e: &validator::ValidationError) -> String {
 
 // The text types below exist for the spec only: fields stay `String`s (validated by [`rules`])
 // and name one of these as their `value_type`, so each pattern is written once.
+//
+// Their patterns say exactly what `rules::name` and `rules::line` check, in every regex dialect
+// a client may read them in: the excluded class holds the control characters (Unicode Cc:
+// U+0000 to U+001F, U+007F to U+009F) and the invisible formatting characters
+// (`content::text::is_invisible_format`); and where ECMAScript's `\s` and Python's differ from
+// Rust's `char::is_whitespace` (U+FEFF; U+001C to U+001F, U+0085), the character is excluded
+// anyway. The `spec_patterns_say_what_the_rules_check` test holds them to it.
 
 /// A slug: lowercase letters, digits and single hyphens between them, with at least one letter.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, max_length = 120, pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$", example = "world-news")]
 pub struct SlugText(#[allow(dead_code)] String);
 
-/// A single-line name of at most 200 characters: not blank, no control characters.
+/// A single-line name of at most 200 characters: not blank, no control characters, no
+/// bidirectional controls or zero-width characters. Stored composed (NFC).
 #[derive(utoipa::ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+#[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
 pub struct NameText(#[allow(dead_code)] String);
 
-/// A headline: one line of at most 300 characters, not blank, no control characters.
+/// A headline: one line of at most 300 characters, not blank, no control characters, no
+/// bidirectional controls or zero-width characters.
 #[derive(utoipa::ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+#[schema(value_type = String, min_length = 1, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
 pub struct HeadlineText(#[allow(dead_code)] String);
 
-/// A commenter's name: one line of at most 100 characters, not blank, no control characters.
+/// A commenter's name: one line of at most 100 characters, not blank, no control characters, no
+/// bidirectional controls or zero-width characters. Stored composed (NFC).
 #[derive(utoipa::ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
 pub struct AuthorName(#[allow(dead_code)] String);
+
+/// A summary: one line of at most 2000 characters (blank means none), no control characters,
+/// no bidirectional controls or zero-width characters.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 2000, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
+pub struct SummaryText(#[allow(dead_code)] String);
 
 /// Validator rules shared by request types.
 pub mod rules {
     use validator::ValidationError;
+
+    use crate::content::text;
 
     fn error(code: &'static str, message: impl Into<String>) -> ValidationError {
         let mut e = ValidationError::new(code);
@@ -380,7 +398,7 @@ pub mod rules {
         }
     }
 
-    /// No control characters (newlines and tabs allowed where `multiline`).
+    /// No control characters.
     pub fn no_control_chars(value: &str) -> Result<(), ValidationError> {
         if value.chars().any(|c| c.is_control()) {
             Err(error("control_characters", "must not contain control characters"))
@@ -389,10 +407,26 @@ pub mod rules {
         }
     }
 
-    /// A single-line name: not blank, no control characters.
+    /// No bidirectional controls or zero-width characters: they make a text pass for another.
+    pub fn no_invisible_chars(value: &str) -> Result<(), ValidationError> {
+        if value.chars().any(text::is_invisible_format) {
+            Err(error("invisible_characters", text::INVISIBLE_MESSAGE))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A single-line name: not blank, no control or invisible formatting characters.
     pub fn name(value: &str) -> Result<(), ValidationError> {
         not_blank(value)?;
-        no_control_chars(value)
+        no_control_chars(value)?;
+        no_invisible_chars(value)
+    }
+
+    /// One line that may be blank (a summary): no control or invisible formatting characters.
+    pub fn line(value: &str) -> Result<(), ValidationError> {
+        no_control_chars(value)?;
+        no_invisible_chars(value)
     }
 
     /// A well-formed slug.
@@ -457,4 +491,46 @@ where
     D: serde::Deserializer<'de>,
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    /// The pattern of a text type's schema, as a client's validator reads it.
+    fn pattern<T: PartialSchema>() -> regex::Regex {
+        let schema = serde_json::to_value(T::schema()).expect("a schema");
+        let pattern = schema["pattern"].as_str().expect("a pattern");
+        regex::Regex::new(pattern).expect("a pattern the regex crate reads")
+    }
+
+    /// Every code point up to U+30FF (controls, Latin, punctuation, the Unicode spaces) and from
+    /// U+FE00 to U+FFFF, and a sample of the others.
+    fn code_points() -> impl Iterator<Item = char> {
+        (0..=0x10FFFF_u32)
+            .filter(|c| *c <= 0x30FF || (0xFE00..=0xFFFF).contains(c) || c % 61 == 0)
+            .filter_map(char::from_u32)
+    }
+
+    #[test]
+    fn spec_patterns_say_what_the_rules_check() {
+        let names = [
+            ("NameText", pattern::<NameText>()),
+            ("HeadlineText", pattern::<HeadlineText>()),
+            ("AuthorName", pattern::<AuthorName>()),
+        ];
+        let summary = pattern::<SummaryText>();
+        for c in code_points() {
+            for text in [c.to_string(), format!("a{c}b"), format!(" {c} ")] {
+                for (schema, name) in &names {
+                    let ok = rules::name(&text).is_ok();
+                    assert_eq!(name.is_match(&text), ok, "{schema}: {text:?}");
+                }
+                let ok = rules::line(&text).is_ok();
+                assert_eq!(summary.is_match(&text), ok, "SummaryText: {text:?}");
+            }
+        }
+    }
 }

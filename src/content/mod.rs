@@ -3,6 +3,7 @@
 pub mod html;
 pub mod import;
 pub mod slug;
+pub mod text;
 
 /// At most `max` characters, cut at a word boundary, with an ellipsis when cut.
 pub fn shorten(text: &str, max: usize) -> String {

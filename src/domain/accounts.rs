@@ -1,8 +1,10 @@
 //! Editorial accounts: creation (the admin API, `dateline user create`, the bootstrap admin)
-//! and the rules: e-mails are unique (case-insensitively), one active admin always remains, and a
-//! new role, password or active flag ends the account's sessions.
+//! and the rules: e-mails are unique (case-insensitively), one active admin always remains (also
+//! when admins change each other at the same moment), and a new role, password or active flag
+//! ends the account's sessions.
 
 use super::Change;
+use crate::content::text;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::models::session;
@@ -33,6 +35,12 @@ pub fn check_new(email: &str, display_name: &str, password: &str) -> Result<(), 
     }
     if display_name.trim().is_empty() || display_name.chars().any(char::is_control) {
         invalid.push(FieldError::new("display_name", "required", "must not be empty"));
+    } else if display_name.chars().any(text::is_invisible_format) {
+        invalid.push(FieldError::new(
+            "display_name",
+            "invisible_characters",
+            text::INVISIBLE_MESSAGE,
+        ));
     }
     if let Some(problem) = crate::auth::password::problem(password) {
         invalid.push(FieldError::new("password", "weak", problem));
@@ -53,7 +61,7 @@ pub fn create(conn: &mut DbConn, change: Change<'_>, account: &NewAccount<'_>) -
     }
     let row = NewUser {
         email: &email,
-        display_name: account.display_name.trim(),
+        display_name: &text::name(account.display_name),
         password_hash: account.password_hash,
         role: account.role,
         active: account.active,
@@ -118,6 +126,10 @@ pub fn update(
     id: i64,
     edit: AccountChanges,
 ) -> Result<User, AppError> {
+    if edit.role.is_some() || edit.active == Some(false) {
+        // Before the account is read, so the last-admin rule below sees every earlier change.
+        user::lock_active_admins(conn)?;
+    }
     let current = user::find(conn, id)?.ok_or_else(not_found)?;
     let email = edit.email.as_ref().map(|e| e.trim().to_lowercase());
     if let Some(email) = &email
@@ -138,7 +150,7 @@ pub fn update(
     let details = edit.field_names();
     let changes = UserChanges {
         email,
-        display_name: edit.display_name.map(|n| n.trim().to_owned()),
+        display_name: edit.display_name.as_deref().map(text::name),
         password_hash: edit.password_hash,
         role: edit.role,
         active: edit.active,
@@ -156,10 +168,27 @@ pub fn update(
 /// Deletes account `id`, unless it is the last active admin. Its articles stay, without an
 /// author; its sessions go with it (ON DELETE CASCADE), so its tokens fail at once.
 pub fn delete(conn: &mut DbConn, change: Change<'_>, id: i64) -> Result<(), AppError> {
+    user::lock_active_admins(conn)?;
     let current = user::find(conn, id)?.ok_or_else(not_found)?;
     if current.role == Role::Admin && current.active && user::other_active_admins(conn, id)? == 0 {
         return Err(last_admin());
     }
     user::delete(conn, id)?;
     change.audit(conn, AuditAction::UserDelete, id, Some(current.email))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_refuses_invisible_characters_in_a_display_name() {
+        let refused = check_new("ed@example.com", "Ed\u{200B}itor", "long enough password");
+        let Err(AppError::Validation(errors)) = refused else {
+            panic!("accepted: {refused:?}");
+        };
+        assert_eq!(errors[0].field, "display_name");
+        assert_eq!(errors[0].code, "invisible_characters");
+        assert!(check_new("ed@example.com", "Editor", "long enough password").is_ok());
+    }
 }

@@ -211,7 +211,7 @@ pub fn save(
         return Err(AppError::Validation(invalid));
     }
     let headline = fields.headline.trim().to_owned();
-    let slug = choose_slug(conn, existing, fields.slug.as_deref(), &headline)?;
+    let slug = choose_slug(conn, change, existing, fields.slug.as_deref(), &headline)?;
     let body = html::sanitize_body(&fields.body);
     let row = NewArticle {
         slug: &slug,
@@ -316,10 +316,11 @@ fn trimmed(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The given slug if free (409 if another article has or had it), the current one, or one
-/// generated from the headline and made unique.
+/// The given slug if free (see [`slug_unavailable`] if another article has or had it), the
+/// current one, or one generated from the headline and made unique.
 fn choose_slug(
     conn: &mut DbConn,
+    change: Change<'_>,
     existing: Option<&Article>,
     given: Option<&str>,
     headline: &str,
@@ -328,10 +329,7 @@ fn choose_slug(
     match (given, existing) {
         (Some(given), _) => {
             if article::slug_taken(conn, given, me)? {
-                return Err(AppError::Conflict {
-                    detail: "Another article has or had this slug.".to_owned(),
-                    errors: vec![FieldError::new("slug", "taken", "is used by another article")],
-                });
+                return Err(slug_unavailable(change.by));
             }
             Ok(given.to_owned())
         }
@@ -345,6 +343,25 @@ fn choose_slug(
                 article::slug_taken(conn, candidate, None)
             })?)
         }
+    }
+}
+
+/// A slug another article has or had. Editors see every article and are told so (409). An
+/// author is told only that the slug is not available (422), in the same words whatever holds
+/// it: someone else's draft or scheduled story, a published one, a former slug, the trash or
+/// their own article. Saying "taken" only where they could not see why would tell them that
+/// someone else's unpublished story has that slug.
+fn slug_unavailable(by: Option<&AuthUser>) -> AppError {
+    if by.is_some_and(|caller| !caller.role.is_editorial()) {
+        return AppError::Validation(vec![FieldError::new(
+            "slug",
+            "unavailable",
+            "is not available; choose another",
+        )]);
+    }
+    AppError::Conflict {
+        detail: "Another article has or had this slug.".to_owned(),
+        errors: vec![FieldError::new("slug", "taken", "is used by another article")],
     }
 }
 

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::content::text;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError};
 use crate::models::article::{self, Article};
@@ -30,7 +31,7 @@ pub struct Submission {
 pub fn submit(conn: &mut DbConn, slug: &str, s: Submission, now: NaiveDateTime) -> Result<Comment, AppError> {
     let article = open_article(conn, slug, now)?;
     lock_article_comments(conn, article.id)?;
-    let name = s.author_name.trim();
+    let name = &text::name(&s.author_name);
     let text = s.body.trim();
     let (parent_id, root_id, depth) = reply_position(conn, &article, s.parent_id)?;
     let window = s.duplicate_window;

@@ -2,6 +2,7 @@
 //! all, and deletion (with the replies, by the database's cascade).
 
 use super::Change;
+use crate::content::text;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::models::comment::{self, Comment, CommentChanges};
@@ -28,7 +29,7 @@ pub fn moderate(
 ) -> Result<Comment, AppError> {
     comment::find(conn, id)?.ok_or_else(not_found)?;
     let changes = CommentChanges {
-        author_name: edit.author_name.map(|n| n.trim().to_owned()),
+        author_name: edit.author_name.as_deref().map(text::name),
         body: edit.body.map(|b| b.trim().to_owned()),
         status: edit.status,
         updated_at: Some(change.at),

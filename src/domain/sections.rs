@@ -3,6 +3,7 @@
 
 use super::Change;
 use super::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
+use crate::content::text;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::models::article;
@@ -46,18 +47,18 @@ pub fn create(conn: &mut DbConn, change: Change<'_>, fields: SectionFields) -> R
         .as_deref()
         .map(|p| resolve_parent(&tree, p))
         .transpose()?;
-    let name = fields.name.trim();
+    let name = text::name(&fields.name);
     let slug = choose_slug(
         conn,
         None,
         fields.slug.as_deref(),
-        name,
+        &name,
         "section",
         section::slug_exists,
     )?;
     let new = NewSection {
         slug: &slug,
-        name,
+        name: &name,
         description: fields.description.as_deref(),
         parent_id,
         position: fields.position.unwrap_or(0),
@@ -98,7 +99,7 @@ pub fn update(
     )?;
     let changes = SectionChanges {
         slug: Some(slug),
-        name: patch.name.map(|n| n.trim().to_owned()),
+        name: patch.name.as_deref().map(text::name),
         description: patch.description,
         parent_id,
         position: patch.position,
@@ -190,7 +191,7 @@ pub fn ensure_path(
                     conn,
                     &NewSection {
                         slug,
-                        name,
+                        name: &text::name(name),
                         description: None,
                         parent_id,
                         position: 0,

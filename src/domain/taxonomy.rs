@@ -4,6 +4,7 @@
 
 use super::Change;
 use crate::content::slug::slugify;
+use crate::content::text;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::models::available_slug;
@@ -79,11 +80,11 @@ pub fn create<K: TermKind>(
     change: Change<'_>,
     fields: TermFields,
 ) -> Result<Term, AppError> {
-    let name = fields.name.trim();
-    let slug = choose_slug(conn, None, fields.slug.as_deref(), name, K::NOUN, K::slug_exists)?;
+    let name = text::name(&fields.name);
+    let slug = choose_slug(conn, None, fields.slug.as_deref(), &name, K::NOUN, K::slug_exists)?;
     let new = NewTerm {
         slug: &slug,
-        name,
+        name: &name,
         extra: fields.extra.as_deref(),
         at: change.at,
     };
@@ -110,7 +111,7 @@ pub fn update<K: TermKind>(
     )?;
     let changes = TermChanges {
         slug: Some(slug),
-        name: patch.name.map(|n| n.trim().to_owned()),
+        name: patch.name.as_deref().map(text::name),
         extra: patch.extra,
         updated_at: Some(change.at),
         version: Some(current.version + 1),
@@ -154,7 +155,7 @@ pub fn ensure<K: TermKind>(
     }
     let new = NewTerm {
         slug,
-        name,
+        name: &text::name(name),
         extra,
         at,
     };

@@ -83,6 +83,25 @@ pub fn other_active_admins(conn: &mut DbConn, except: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Locks the active admins' rows until the transaction ends, so that writers that check "another
+/// active admin remains" take turns, each reading what the one before it wrote (under
+/// PostgreSQL's READ COMMITTED, two plain reads would both count the other and both pass). On
+/// SQLite this is already so: `db::write` begins with `BEGIN IMMEDIATE`, one writer at a time.
+pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<()> {
+    let DbConn::Postgresql(pg) = conn else {
+        return Ok(());
+    };
+    // In id order, so that two lockers never hold one row each while waiting for the other's.
+    users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .order(users::id)
+        .select(users::id)
+        .for_update()
+        .load::<i64>(pg)
+        .map(drop)
+}
+
 /// One page of users, by id, and the total.
 pub fn page(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<(Vec<User>, i64)> {
     let items = users::table

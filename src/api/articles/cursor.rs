@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Datelike, NaiveDateTime};
 
 use crate::error::AppError;
 use crate::models::article::{ArticleSort, Keyset};
@@ -23,8 +23,12 @@ pub fn encode(sort: ArticleSort, keyset: Keyset) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}.{micros}.{}", sort_code(sort), keyset.id))
 }
 
-/// The position a cursor names; a cursor made for another order, or no cursor at all, is a
-/// 400 naming the parameter.
+/// The years a stored time can fall in: times reach the database as RFC 3339 (years 0000 to
+/// 9999) or as the clock's now, so a cursor this API hands out never names another year.
+const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
+
+/// The position a cursor names; a cursor made for another order, a forged one, or no cursor at
+/// all, is a 400 naming the parameter.
 pub fn decode(cursor: &str, sort: ArticleSort) -> Result<Keyset, AppError> {
     let invalid = |why: &str| AppError::bad_param("cursor", "invalid", why.to_owned());
     let bytes = URL_SAFE_NO_PAD
@@ -44,14 +48,19 @@ pub fn decode(cursor: &str, sort: ArticleSort) -> Result<Keyset, AppError> {
         .parse::<i64>()
         .ok()
         .and_then(DateTime::from_timestamp_micros)
+        .map(|at| at.naive_utc())
+        .filter(in_range)
         .ok_or_else(|| invalid("is not a cursor from this API"))?;
     let id = id
         .parse::<i64>()
         .map_err(|_| invalid("is not a cursor from this API"))?;
-    Ok(Keyset {
-        at: at.naive_utc(),
-        id,
-    })
+    Ok(Keyset { at, id })
+}
+
+/// A forged time outside [`YEARS`] would reach the query: chrono takes years PostgreSQL cannot
+/// store (before 4713 BC it fails the whole statement), and SQLite compares them as text.
+fn in_range(at: &NaiveDateTime) -> bool {
+    YEARS.contains(&at.year())
 }
 
 #[cfg(test)]
@@ -68,5 +77,24 @@ mod tests {
         assert_eq!(decode(&cursor, ArticleSort::NewestFirst).unwrap(), keyset);
         assert!(decode(&cursor, ArticleSort::OldestFirst).is_err());
         assert!(decode("not-a-cursor", ArticleSort::NewestFirst).is_err());
+    }
+
+    #[test]
+    fn a_cursor_outside_the_years_of_stored_times_is_refused() {
+        let at = |year| {
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap()
+        };
+        for (year, ok) in [
+            (-4713, false),
+            (-1, false),
+            (0, true),
+            (9999, true),
+            (10_000, false),
+        ] {
+            let cursor = encode(ArticleSort::NewestFirst, Keyset { at: at(year), id: 1 });
+            assert_eq!(decode(&cursor, ArticleSort::NewestFirst).is_ok(), ok, "{year}");
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! Article revisions: every change stores a full snapshot (who, when, what). Editors list an
 //! article's revisions, read one, compare two field by field, and restore one, which becomes a
-//! new revision. Authors see the revisions of their own articles.
+//! new revision. Authors see the revisions of their own articles; someone else's unpublished
+//! article is, to them, an unknown slug.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,9 +15,9 @@ use crate::api::transact::write_as;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
-use crate::domain::articles::check_may_change;
+use crate::domain::articles::{check_may_change, find_for_write};
 use crate::error::{AppError, Problem};
-use crate::models::article::{self, Article};
+use crate::models::article::Article;
 use crate::models::revision::{self, Revision};
 use crate::state::AppState;
 use crate::values::AuditAction;
@@ -80,9 +81,16 @@ fn view((revision, display_name): (Revision, Option<String>)) -> Result<Revision
     })
 }
 
-/// The article whose revisions `caller` may see: editors any, authors their own.
-fn article_for_history(conn: &mut DbConn, caller: &AuthUser, slug: &str) -> Result<Article, AppError> {
-    let article = article::find_live_by_slug(conn, slug)?.ok_or_else(super::article_not_found)?;
+/// The article whose revisions `caller` may see: editors any, authors their own. Someone else's
+/// unpublished article is, to an author, a slug that does not exist (404); only a published one,
+/// which anybody can read, is theirs to be refused (403).
+fn article_for_history(
+    conn: &mut DbConn,
+    caller: &AuthUser,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<Article, AppError> {
+    let article = find_for_write(conn, caller, slug, now)?;
     if !caller.role.is_editorial() && article.author_id != Some(caller.id) {
         return Err(AppError::forbidden(
             "Authors see the revisions of their own articles only.",
@@ -104,8 +112,8 @@ fn find_revision(conn: &mut DbConn, article_id: i64, number: i32) -> Result<Revi
     params(("slug" = String, Path, description = "The article's slug.")),
     responses(
         (status = 200, description = "The revisions.", body = RevisionList),
-        (status = 403, description = "An author asking about someone else's article.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An author asking about someone else's published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug; to an author, none of theirs and no published one.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/revisions")]
@@ -115,8 +123,9 @@ pub async fn list_revisions(
     slug: web::Path<String>,
 ) -> Result<web::Json<RevisionList>, AppError> {
     let slug = slug.into_inner();
+    let now = state.now();
     let list = db::run(&state.pool, move |conn| {
-        let article = article_for_history(conn, &caller, &slug)?;
+        let article = article_for_history(conn, &caller, &slug, now)?;
         let data = revision::list(conn, article.id)?
             .into_iter()
             .map(view)
@@ -138,8 +147,8 @@ pub async fn list_revisions(
     responses(
         (status = 200, description = "The revision.", body = RevisionView),
         (status = 400, description = "The number is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An author asking about someone else's article.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An author asking about someone else's published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article (to an author: none of theirs and no published one) or revision.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/revisions/{number}")]
@@ -149,8 +158,9 @@ pub async fn get_revision(
     path: web::Path<(String, i32)>,
 ) -> Result<web::Json<RevisionView>, AppError> {
     let (slug, number) = path.into_inner();
+    let now = state.now();
     let found = db::run(&state.pool, move |conn| {
-        let article = article_for_history(conn, &caller, &slug)?;
+        let article = article_for_history(conn, &caller, &slug, now)?;
         find_revision(conn, article.id, number)
     })
     .await?;
@@ -169,8 +179,8 @@ pub async fn get_revision(
     responses(
         (status = 200, description = "The fields that differ.", body = RevisionDiff),
         (status = 400, description = "A number is not a number.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An author asking about someone else's article.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An author asking about someone else's published article.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article (to an author: none of theirs and no published one) or revision.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/{slug}/revisions/{from}/diff/{to}")]
@@ -180,8 +190,9 @@ pub async fn diff_revisions(
     path: web::Path<(String, i32, i32)>,
 ) -> Result<web::Json<RevisionDiff>, AppError> {
     let (slug, from, to) = path.into_inner();
+    let now = state.now();
     let diff = db::run(&state.pool, move |conn| {
-        let article = article_for_history(conn, &caller, &slug)?;
+        let article = article_for_history(conn, &caller, &slug, now)?;
         let before = find_revision(conn, article.id, from)?.snapshot;
         let after = find_revision(conn, article.id, to)?.snapshot;
         Ok(RevisionDiff {
@@ -230,9 +241,9 @@ fn changes(before: &ArticleSnapshot, after: &ArticleSnapshot) -> Result<Vec<Fiel
         (status = 400, description = "The number is not a number.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or the revision sets what the role may not.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The revision's slug now belongs to another article.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Editors: the revision's slug now belongs to another article.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The revision refers to a section, tag or source that no longer exists; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The revision refers to a section, tag or source that no longer exists; each is named. To an author, a slug another article now has or had: `slug`, code `unavailable`.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles/{slug}/revisions/{number}/restore")]
@@ -245,7 +256,7 @@ pub async fn restore_revision(
     let (slug, number) = path.into_inner();
     let writer = caller.clone();
     let saved = write_as(&state, caller, move |conn, change| {
-        let current = article_for_history(conn, &writer, &slug)?;
+        let current = article_for_history(conn, &writer, &slug, change.at)?;
         check_may_change(&writer, &current)?;
         check_if_match(conn, &if_match, &current)?;
         let old = find_revision(conn, current.id, number)?.snapshot;

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::json::{BodySize, HeadlineText, RequestBody, SlugText, double_option, non_null, rules};
+use crate::api::json::{
+    BodySize, HeadlineText, RequestBody, SlugText, SummaryText, double_option, non_null, rules,
+};
 use crate::domain::articles::{ArticleFields, ArticleSnapshot, EditorOnly};
 use crate::values::ArticleStatus;
 
@@ -23,7 +25,8 @@ use crate::values::ArticleStatus;
 }))]
 pub struct ArticleInput {
     /// Generated from the headline (transliterated to ASCII, made unique) when absent on create;
-    /// kept as it is when absent on replace.
+    /// kept as it is when absent on replace. A slug another article has or had is refused: 409
+    /// for editors; 422 `unavailable` for authors, whatever article holds it.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = SlugText, nullable = false)]
@@ -34,8 +37,8 @@ pub struct ArticleInput {
     #[validate(length(max = 300), custom(function = "rules::name"))]
     #[schema(value_type = Option<HeadlineText>)]
     pub alternative_headline: Option<String>,
-    #[validate(length(max = 2000))]
-    #[schema(max_length = 2000)]
+    #[validate(length(max = 2000), custom(function = "rules::line"))]
+    #[schema(value_type = Option<SummaryText>)]
     pub summary: Option<String>,
     /// HTML; sanitized to the news allow-list (README) before it is stored.
     #[validate(length(max = 500000))]
@@ -87,7 +90,8 @@ impl RequestBody for ArticleInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"headline": "Corrected headline", "tags": ["pakistan", "iran", "diplomacy"]}))]
 pub struct ArticlePatch {
-    /// A new slug; the old one keeps redirecting here.
+    /// A new slug; the old one keeps redirecting here. A slug another article has or had is
+    /// refused: 409 for editors; 422 `unavailable` for authors, whatever article holds it.
     #[validate(custom(function = "rules::slug"))]
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = SlugText, nullable = false)]
@@ -101,8 +105,8 @@ pub struct ArticlePatch {
     #[schema(value_type = Option<HeadlineText>)]
     pub alternative_headline: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[validate(length(max = 2000))]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[validate(length(max = 2000), custom(function = "rules::line"))]
+    #[schema(value_type = Option<SummaryText>)]
     pub summary: Option<Option<String>>,
     #[validate(length(max = 500000))]
     #[serde(default, deserialize_with = "non_null")]

@@ -309,8 +309,10 @@ fn unknown_filter(param: &str) -> AppError {
 /// the number of approved comments and correction notes.
 ///
 /// With a bearer token, editors and admins read articles in any state, and authors their own;
-/// such answers carry an `ETag` naming the version, for `If-Match` on writes. A former slug
-/// answers 301 to the current URL; an archived article answers 410.
+/// such answers carry an `ETag` naming the version, for `If-Match` on writes. To an author,
+/// someone else's unpublished article answers 404, as an unknown slug does. A former slug
+/// answers 301 to the current URL (`Cache-Control` as for public reads: a slug can be taken
+/// back); an archived article answers 410, by its slug or a former one.
 #[utoipa::path(
     tag = "articles",
     security((), ("bearer" = [])),
@@ -320,10 +322,11 @@ fn unknown_filter(param: &str) -> AppError {
         (status = 200, description = "The article.", body = ArticleDetail,
             headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
         (status = 301, description = "A former slug: `Location` is the article's current URL.",
-            headers(("Location" = String, description = "The current URL."))),
+            headers(("Location" = String, description = "The current URL."),
+                ("Cache-Control" = String, description = "`public, max-age=` as for public reads; `private, no-store` with a token."))),
         (status = 404, description = "No article visible to the caller has this slug.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The article was withdrawn (archived).",
+        (status = 410, description = "The article was withdrawn (archived); also by a former slug.",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -355,7 +358,11 @@ pub async fn get_article(
             response.insert_header(surrogate_keys(article_keys(&detail)));
             Ok(response.json(detail))
         }
-        Err(current) => Ok(moved(&format!("/api/v1/articles/{current}"), "")),
+        Err(current) => Ok(moved(
+            &format!("/api/v1/articles/{current}"),
+            "",
+            state.config.cache_max_age_secs,
+        )),
     }
 }
 
@@ -379,8 +386,9 @@ pub enum Lookup {
     Moved(String),
 }
 
-/// Resolves `slug` for `caller`: the article, a redirect from a former slug, 410 for an
-/// archived article the caller may not read, or 404.
+/// Resolves `slug` for `caller`: the article, a redirect from a former slug to an article the
+/// caller may read, 410 for an archived article the caller may not read (by its slug or a
+/// former one), or 404.
 pub fn lookup(
     conn: &mut DbConn,
     caller: Option<&AuthUser>,
@@ -391,20 +399,33 @@ pub fn lookup(
         return Ok(Lookup::Found(article, section, author));
     }
     if article::find_live_by_slug(conn, slug)?.is_some_and(|a| a.status == ArticleStatus::Archived) {
-        return Err(AppError::Gone("This article was withdrawn.".to_owned()));
+        return Err(withdrawn());
     }
     if let Some(current) = article::find_by_old_slug(conn, slug)? {
-        let reachable = current.status == ArticleStatus::Archived
-            || find_for(conn, caller, &current.slug, now)?.is_some();
-        if reachable {
+        if find_for(conn, caller, &current.slug, now)?.is_some() {
             return Ok(Lookup::Moved(current.slug));
+        }
+        // Not a redirect to an answer that only says "gone": gone at once.
+        if current.status == ArticleStatus::Archived {
+            return Err(withdrawn());
         }
     }
     Err(article_not_found())
 }
 
-/// A permanent redirect to `path`, keeping the query string.
-pub fn moved(path: &str, query: &str) -> HttpResponse {
+fn withdrawn() -> AppError {
+    AppError::Gone("This article was withdrawn.".to_owned())
+}
+
+/// A permanent redirect to `path`, keeping the query string, cacheable for `max_age_secs` (the
+/// configured `DATELINE_CACHE_MAX_AGE_SECS` of public reads).
+///
+/// Without `Cache-Control` a 301 may be cached heuristically, and browsers keep one for good;
+/// but a former slug's answer can change: its article may take the slug back, or be archived
+/// (then 410) or deleted. So it expires like the public answers it leads to. It depends on the
+/// token as they do (an editor is led to articles the public is not), hence `Vary`; with a token
+/// it is `private, no-store` like every authenticated answer (`server::response_policies`).
+pub fn moved(path: &str, query: &str, max_age_secs: u32) -> HttpResponse {
     let location = if query.is_empty() {
         path.to_owned()
     } else {
@@ -412,6 +433,8 @@ pub fn moved(path: &str, query: &str) -> HttpResponse {
     };
     HttpResponse::MovedPermanently()
         .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age_secs}")))
+        .insert_header((header::VARY, "Authorization"))
         .finish()
 }
 
@@ -446,8 +469,9 @@ pub fn find_for(
     responses(
         (status = 200, description = "Related articles, most relevant first.", body = RelatedArticles),
         (status = 301, description = "A former slug: `Location` is the current URL.",
-            headers(("Location" = String, description = "The current URL."))),
-        (status = 410, description = "The article was withdrawn (archived).",
+            headers(("Location" = String, description = "The current URL."),
+                ("Cache-Control" = String, description = "`public, max-age=` as for public reads."))),
+        (status = 410, description = "The article was withdrawn (archived); also by a former slug.",
             body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "`limit` is malformed or out of range.",
             body = Problem, content_type = "application/problem+json"),
@@ -496,6 +520,10 @@ pub async fn related_articles(
                 .insert_header(surrogate_keys(keys))
                 .json(related)
         }
-        Err(current) => moved(&format!("/api/v1/articles/{current}/related"), req.query_string()),
+        Err(current) => moved(
+            &format!("/api/v1/articles/{current}/related"),
+            req.query_string(),
+            state.config.cache_max_age_secs,
+        ),
     })
 }

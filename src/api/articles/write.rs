@@ -4,7 +4,9 @@
 //! create, replace, patch, restore and import share one set of rules. Roles: editors and admins
 //! write anything; authors create drafts and change or delete only their own drafts, and may not
 //! set the status (beyond `draft`), `published_at` or `author_id`: such a field is refused with
-//! 403 naming it.
+//! 403 naming it. Someone else's unpublished article is, to an author, an unknown slug (404), and
+//! a slug another article has or had is "not available" (422) whatever holds it, so that nothing
+//! tells an author that someone else's unpublished story exists.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, patch, post, put, web};
@@ -57,19 +59,19 @@ pub fn save_over(
 pub enum WriteOverErrors {
     #[response(
         status = 403,
-        description = "Not the caller's draft, or a field the role may not set; `errors` names it.",
+        description = "Not the caller's draft (a published article, to an author), or a field the role may not set; `errors` names it.",
         content_type = "application/problem+json"
     )]
     Forbidden(Problem),
     #[response(
         status = 404,
-        description = "No article has this slug.",
+        description = "No article has this slug; to an author, none of theirs and no published one.",
         content_type = "application/problem+json"
     )]
     NotFound(Problem),
     #[response(
         status = 409,
-        description = "The new slug is taken (now or formerly) by another article.",
+        description = "Editors: the new slug is taken (now or formerly) by another article. Authors get 422 `unavailable` instead.",
         content_type = "application/problem+json"
     )]
     SlugTaken(Problem),
@@ -198,8 +200,8 @@ pub async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Re
         (status = 201, description = "Created; `Location` is its URL, `ETag` its version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The version, for If-Match on later writes."))),
         (status = 403, description = "The role may not set a field given; `errors` names it.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Editors: the slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named. An author's slug that another article has or had: `slug`, code `unavailable`, the same answer whatever article holds it.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/articles")]
@@ -232,7 +234,7 @@ pub async fn create_article(
         (status = 200, description = "Replaced; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
         WriteOverErrors,
-        (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named. An author's slug that another article has or had: `slug`, code `unavailable`.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/articles/{slug}")]
@@ -267,7 +269,7 @@ pub async fn replace_article(
         (status = 200, description = "Updated; `ETag` is the new version.", body = ArticleDetail,
             headers(("ETag" = String, description = "The new version."))),
         WriteOverErrors,
-        (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named. An author's slug that another article has or had: `slug`, code `unavailable`.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/articles/{slug}")]
