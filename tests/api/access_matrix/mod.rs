@@ -16,7 +16,7 @@ use std::time::Instant;
 use actix_web::http::{Method, header};
 use actix_web::test::{self, TestRequest};
 
-use crate::support::{Response, TestApp};
+use crate::support::{Response, TestApp, read_response};
 use fixtures::{Client, accounts, fixtures, request_for};
 use spec::{CALLERS, Operation, Outcome, Security, operations};
 
@@ -66,17 +66,9 @@ async fn every_operation_in_the_spec_answers_every_caller_as_documented() {
     let service = &service;
     let client = Client {
         call: Box::new(move |request: TestRequest| {
-            Box::pin(async move {
-                let response = test::call_service(service, request.to_request()).await;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = test::read_body(response).await.to_vec();
-                Response {
-                    status,
-                    headers,
-                    body,
-                }
-            })
+            Box::pin(
+                async move { read_response(test::call_service(service, request.to_request()).await).await },
+            )
         }),
     };
 

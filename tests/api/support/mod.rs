@@ -168,15 +168,7 @@ impl TestApp {
     /// Sends a request through the whole application (middleware included).
     pub async fn send(&self, request: TestRequest) -> Response {
         let service = test::init_service(dateline::server::app(self.state.clone())).await;
-        let response = test::call_service(&service, request.to_request()).await;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = test::read_body(response).await.to_vec();
-        Response {
-            status,
-            headers,
-            body,
-        }
+        read_response(test::call_service(&service, request.to_request()).await).await
     }
 
     pub async fn get(&self, uri: &str) -> Response {
@@ -185,6 +177,20 @@ impl TestApp {
 
     pub async fn request(&self, method: Method, uri: &str) -> Response {
         self.send(TestRequest::default().method(method).uri(uri)).await
+    }
+}
+
+/// `response`, read whole (for tests that build the app once and call it themselves).
+pub async fn read_response<B: actix_web::body::MessageBody>(
+    response: actix_web::dev::ServiceResponse<B>,
+) -> Response {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = test::read_body(response).await.to_vec();
+    Response {
+        status,
+        headers,
+        body,
     }
 }
 
