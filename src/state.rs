@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use crate::auth::device::Devices;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::limiter::WindowLimiter;
 use crate::auth::login_limits::{LoginLimits, LoginPolicy};
@@ -77,5 +78,15 @@ impl AppState {
         let mut key = b"dateline client address:".to_vec();
         key.extend_from_slice(self.config.jwt_secret.bytes());
         key
+    }
+
+    /// Device tokens, signed with the access tokens' key and naming accounts by a keyed digest.
+    pub fn devices(&self) -> Devices<'_> {
+        let mut digest_key = b"dateline device account:".to_vec();
+        digest_key.extend_from_slice(self.config.jwt_secret.bytes());
+        Devices {
+            keys: &self.tokens,
+            digest_key,
+        }
     }
 }

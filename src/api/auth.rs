@@ -9,6 +9,7 @@ use validator::Validate;
 use crate::api::json::{BodySize, RequestBody, ValidJson};
 use crate::api::transact::write_as;
 use crate::api::users::UserView;
+use crate::auth::password::Lane;
 use crate::auth::{AuthUser, client};
 use crate::db;
 use crate::domain::sessions::{self, IssuedTokens, TokenPolicy};
@@ -28,6 +29,13 @@ pub struct LoginRequest {
     #[validate(length(min = 1, max = 256))]
     #[schema(min_length = 1, max_length = 256, format = "password")]
     pub password: String,
+    /// The `device_token` of an earlier login from this client, for this account. It makes the
+    /// login one from a known device: its failures are counted for this device alone, and it
+    /// is served ahead of a flood of logins from elsewhere. A stale or foreign one is ignored.
+    #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
 
 impl RequestBody for LoginRequest {
@@ -60,6 +68,10 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Single use: `POST /auth/refresh` answers a new one and this one stops working.
     pub refresh_token: String,
+    /// Only in answers to a login: keep it on this device and send it with the next logins for
+    /// this account (valid 90 days). It replaces any earlier one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 fn login_failed() -> AppError {
@@ -71,9 +83,11 @@ fn login_failed() -> AppError {
 /// Failed attempts are limited per client address, per account from one address, and, for an
 /// account under attack from many addresses, repeated guesses are slowed (429 with
 /// `Retry-After`); a right password from an address that has not failed on the account is never
-/// refused because of other addresses' failures. An unknown e-mail, a wrong password and a
-/// deactivated account get the same answer, in about the same time. When too many logins already
-/// wait for password hashing, the answer is 503 with `Retry-After`.
+/// refused because of other addresses' failures. A login that sends the `device_token` of an
+/// earlier login for the account is counted per device instead, and is served ahead of other
+/// logins. An unknown e-mail, a wrong password and a deactivated account get the same answer, in
+/// about the same time. When too many logins already wait for password hashing, the answer is
+/// 503 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -81,6 +95,7 @@ fn login_failed() -> AppError {
         (status = 200, description = "Logged in.", body = TokenResponse),
         (status = 401, description = "The e-mail or password is wrong.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed logins; retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many logins wait for password hashing; retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -89,8 +104,16 @@ pub async fn login(
     req: HttpRequest,
     body: ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let LoginRequest { email, password } = body.0;
+    let LoginRequest {
+        email,
+        password,
+        device_token,
+    } = body.0;
     let account_key = email.trim().to_lowercase();
+    let device = state
+        .devices()
+        .recognise(device_token.as_deref(), &account_key, state.now_utc());
+    let lane = if device.is_some() { Lane::Known } else { Lane::Open };
     let address_key = client::address_hash(
         client::client_ip(&req, &state.config.trusted_proxies),
         &state.address_key(),
@@ -100,9 +123,9 @@ pub async fn login(
     let reservation = state
         .limits
         .login
-        .reserve(&account_key, &address_key, state.now_utc())
+        .reserve(&account_key, &address_key, device.as_deref(), state.now_utc())
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
-    let turn = match state.hashing.turn().await {
+    let turn = match state.hashing.turn(lane).await {
         Ok(turn) => turn,
         Err(busy) => {
             state.limits.login.not_checked(reservation);
@@ -110,6 +133,7 @@ pub async fn login(
         }
     };
     let hash_for_audit = address_key.clone();
+    let account_for_check = account_key.clone();
     let now = state.now();
     // Lookup, argon2 verification and the audit entry all run on the blocking pool, one of a
     // bounded number of hashes at a time.
@@ -117,7 +141,7 @@ pub async fn login(
         // The turn is released when the hashing ends, not when the request does: a client that
         // gives up cannot free a turn while its hash still runs on the blocking pool.
         let _turn = turn;
-        sessions::check_password(conn, &account_key, &password, &hash_for_audit, now)
+        sessions::check_password(conn, &account_for_check, &password, &hash_for_audit, now)
     })
     .await;
     let user = match found {
@@ -129,6 +153,7 @@ pub async fn login(
         }
     };
     state.limits.login.succeeded(reservation);
+    let device_token = state.devices().issue(&account_key, state.now_utc());
     let state_for_db = state.get_ref().clone();
     let issued = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
@@ -137,9 +162,11 @@ pub async fn login(
         })
     })
     .await?;
-    Ok(public_unchanged(
-        HttpResponse::Ok().json(TokenResponse::from(issued)),
-    ))
+    let answer = TokenResponse {
+        device_token: Some(device_token),
+        ..TokenResponse::from(issued)
+    };
+    Ok(public_unchanged(HttpResponse::Ok().json(answer)))
 }
 
 /// The token settings of this server.
@@ -158,6 +185,7 @@ impl From<IssuedTokens> for TokenResponse {
             token_type: "Bearer".to_owned(),
             expires_in: issued.expires_in,
             refresh_token: issued.refresh_token,
+            device_token: None,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::api::json::{BodySize, NameText, RequestBody, ValidJson, non_null, rul
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::transact::write_as;
 use crate::api::views::utc;
+use crate::auth::password::Lane;
 use crate::auth::{AuthUser, Role, password};
 use crate::db::{self};
 use crate::domain::Change;
@@ -200,7 +201,7 @@ pub async fn create_user(
     caller.require_admin()?;
     let request = body.0;
     let now = state.now();
-    let turn = state.hashing.turn().await?;
+    let turn = state.hashing.turn(Lane::Known).await?;
     let created = db::run(&state.pool, move |conn| {
         let _turn = turn; // held until the hash is done, even if the client leaves
         let (Some(email), Some(display_name), Some(role), Some(password)) = (
@@ -253,7 +254,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let request = body.0;
     let now = state.now();
-    let turn = state.hashing.turn().await?;
+    let turn = state.hashing.turn(Lane::Known).await?;
     let updated = db::run(&state.pool, move |conn| {
         let _turn = turn; // held until the hash is done, even if the client leaves
         let password_hash = match &request.password {

@@ -60,11 +60,17 @@ fn parse_entry(entry: &str) -> Option<IpAddr> {
 /// A keyed hash of an address: the same address gives the same value (for limits and audit),
 /// but the address cannot be read back or found by hashing guesses without the key.
 pub fn address_hash(ip: Option<IpAddr>, key: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(
+    keyed_digest(
+        key,
         ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
             .as_bytes(),
-    );
+    )
+}
+
+/// 128 bits of HMAC-SHA256 of `value` under `key`, in hex.
+pub fn keyed_digest(key: &[u8], value: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(value);
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 

@@ -8,7 +8,10 @@
 //! - once an account has failed `account_ceiling` times from all addresses together, it is under
 //!   attack: an address that has already failed on it gets at most one more try per `pace`, so a
 //!   botnet's repeated guesses are slowed to a trickle, while an address with no failure on it
-//!   (the owner at home) is still answered at once.
+//!   (the owner at home) is still answered at once;
+//! - a login from a known device (see [`super::device`]) is counted per (account, device) instead
+//!   of per address and pair, and is never paced: the owner's own laptop or phone gets
+//!   `per_account` tries per window wherever it is, whatever others do.
 //!
 //! Every attempt is *reserved* before its password is hashed, under one lock, and given back when
 //! the password was right (or was never checked): requests that arrive together cannot all pass a
@@ -52,7 +55,8 @@ struct Counts {
 #[must_use]
 pub struct Reservation {
     account: String,
-    address: String,
+    /// `None` for a known device's attempt, which no address counts.
+    address: Option<String>,
     pair: String,
 }
 
@@ -70,18 +74,37 @@ impl LoginLimits {
         }
     }
 
-    /// Counts an attempt for `account` from `address` as a failure before it is checked, or
-    /// `Err(seconds to wait)` when the policy refuses it.
-    pub fn reserve(&self, account: &str, address: &str, now: DateTime<Utc>) -> Result<Reservation, u64> {
-        let pair = format!("{address} {account}");
+    /// Counts an attempt for `account` from `address` (or from the known device `device`) as a
+    /// failure before it is checked, or `Err(seconds to wait)` when the policy refuses it.
+    pub fn reserve(
+        &self,
+        account: &str,
+        address: &str,
+        device: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Reservation, u64> {
         let policy = self.policy;
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut counts = self.lock();
         let Counts {
             addresses,
             pairs,
             accounts,
             paced,
         } = &mut *counts;
+        if let Some(device) = device {
+            let pair = format!("device {device} {account}");
+            if pairs.count(&pair, now) >= policy.per_account {
+                return Err(pairs.retry_after(&pair, now));
+            }
+            pairs.add(&pair, now);
+            accounts.add(account, now);
+            return Ok(Reservation {
+                account: account.to_owned(),
+                address: None,
+                pair,
+            });
+        }
+        let pair = format!("{address} {account}");
         if addresses.count(address, now) >= policy.per_address {
             return Err(addresses.retry_after(address, now));
         }
@@ -101,7 +124,7 @@ impl LoginLimits {
         accounts.add(account, now);
         Ok(Reservation {
             account: account.to_owned(),
-            address: address.to_owned(),
+            address: Some(address.to_owned()),
             pair,
         })
     }
@@ -110,7 +133,9 @@ impl LoginLimits {
     pub fn succeeded(&self, reservation: Reservation) {
         let mut counts = self.lock();
         counts.pairs.clear(&reservation.pair);
-        counts.addresses.take_back(&reservation.address);
+        if let Some(address) = &reservation.address {
+            counts.addresses.take_back(address);
+        }
         counts.accounts.take_back(&reservation.account);
     }
 
@@ -118,7 +143,9 @@ impl LoginLimits {
     pub fn not_checked(&self, reservation: Reservation) {
         let mut counts = self.lock();
         counts.pairs.take_back(&reservation.pair);
-        counts.addresses.take_back(&reservation.address);
+        if let Some(address) = &reservation.address {
+            counts.addresses.take_back(address);
+        }
         counts.accounts.take_back(&reservation.account);
     }
 
@@ -147,14 +174,14 @@ mod tests {
         let limits = limits();
         let t0 = Utc::now();
         for _ in 0..3 {
-            let _ = limits.reserve("admin", "attacker", t0).unwrap();
+            let _ = limits.reserve("admin", "attacker", None, t0).unwrap();
         }
-        assert!(limits.reserve("admin", "attacker", t0).is_err());
+        assert!(limits.reserve("admin", "attacker", None, t0).is_err());
         // The owner elsewhere is not affected, and a right password gives the attempt back.
-        let owner = limits.reserve("admin", "owner", t0).unwrap();
+        let owner = limits.reserve("admin", "owner", None, t0).unwrap();
         limits.succeeded(owner);
         for _ in 0..3 {
-            let _ = limits.reserve("admin", "owner", t0).unwrap();
+            let _ = limits.reserve("admin", "owner", None, t0).unwrap();
         }
     }
 
@@ -163,15 +190,43 @@ mod tests {
         let limits = limits();
         let t0 = Utc::now();
         for address in ["a", "b", "c"] {
-            let _ = limits.reserve("admin", address, t0).unwrap();
-            let _ = limits.reserve("admin", address, t0).unwrap();
+            let _ = limits.reserve("admin", address, None, t0).unwrap();
+            let _ = limits.reserve("admin", address, None, t0).unwrap();
         }
         // Six failures: the account is under attack. A repeated guess gets one try per pace.
-        let _ = limits.reserve("admin", "a", t0).unwrap();
-        assert_eq!(limits.reserve("admin", "b", t0).err(), Some(10));
-        let _ = limits.reserve("admin", "b", t0 + Duration::seconds(10)).unwrap();
+        let _ = limits.reserve("admin", "a", None, t0).unwrap();
+        assert_eq!(limits.reserve("admin", "b", None, t0).err(), Some(10));
+        let _ = limits
+            .reserve("admin", "b", None, t0 + Duration::seconds(10))
+            .unwrap();
         // An address with no failure on the account is answered at once.
-        let _ = limits.reserve("admin", "owner", t0).unwrap();
+        let _ = limits.reserve("admin", "owner", None, t0).unwrap();
+    }
+
+    #[test]
+    fn a_known_device_is_limited_on_its_own_and_never_paced() {
+        let limits = limits();
+        let t0 = Utc::now();
+        // The account is under attack and the shared address has used up its pair limit.
+        for _ in 0..3 {
+            let _ = limits.reserve("admin", "home", None, t0).unwrap();
+        }
+        for address in ["a", "b", "c"] {
+            let _ = limits.reserve("admin", address, None, t0).unwrap();
+        }
+        assert_eq!(limits.reserve("admin", "a", None, t0).ok().map(|_| ()), Some(()));
+        assert_eq!(limits.reserve("admin", "b", None, t0).err(), Some(10), "paced");
+        assert!(limits.reserve("admin", "home", None, t0).is_err());
+        // The owner's known device is still answered, from that same address, up to its own limit.
+        for _ in 0..3 {
+            let _ = limits.reserve("admin", "home", Some("laptop"), t0).unwrap();
+        }
+        assert_eq!(
+            limits.reserve("admin", "home", Some("laptop"), t0).err(),
+            Some(900)
+        );
+        let owner = limits.reserve("admin", "elsewhere", Some("phone"), t0).unwrap();
+        limits.succeeded(owner);
     }
 
     #[test]
@@ -179,9 +234,9 @@ mod tests {
         let limits = limits();
         let t0 = Utc::now();
         for _ in 0..10 {
-            let reservation = limits.reserve("admin", "x", t0).unwrap();
+            let reservation = limits.reserve("admin", "x", None, t0).unwrap();
             limits.not_checked(reservation);
         }
-        let _ = limits.reserve("admin", "x", t0).unwrap();
+        let _ = limits.reserve("admin", "x", None, t0).unwrap();
     }
 }

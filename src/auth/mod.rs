@@ -2,6 +2,7 @@
 //! rotating refresh tokens, the request extractors, and login-abuse limits.
 
 pub mod client;
+pub mod device;
 pub mod extract;
 pub mod jwt;
 pub mod limiter;

@@ -9,18 +9,39 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Each argon2 run takes 19 MiB and a core for tens of milliseconds: at most this many run at
-/// once, whatever the number of logins in flight (a login flood cannot exhaust memory).
+/// once for anyone, whatever the number of logins in flight (a login flood cannot exhaust memory).
 pub const MAX_CONCURRENT_HASHES: usize = 2;
 
-/// At most this many requests wait for a turn; more are turned away at once (503 with
-/// `Retry-After`) rather than queued: a flood cannot delay a genuine login by more than this many
-/// hashes (a few hundred milliseconds).
+/// One more turn is kept for known callers (a login from a known device, an admin setting a
+/// password), so that a flood of anonymous logins cannot keep them waiting.
+pub const RESERVED_HASHES: usize = 1;
+
+/// At most this many requests wait for a turn in each lane; more are turned away at once (503
+/// with `Retry-After`) rather than queued: a flood cannot delay a genuine login by more than this
+/// many hashes (a few hundred milliseconds).
 pub const MAX_WAITING_HASHES: usize = 16;
+
+/// Who asks for a turn to hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Anyone: an anonymous login.
+    Open,
+    /// A caller the server already knows: a login from a known device, or an authenticated
+    /// admin. Takes an open turn when one is free, else waits for the reserved ones.
+    Known,
+}
 
 /// The turns to hash or verify a password, in this process.
 #[derive(Debug)]
 pub struct Hashing {
-    running: Arc<Semaphore>,
+    open: Queue,
+    reserved: Queue,
+}
+
+/// Turns and the requests waiting for them.
+#[derive(Debug)]
+struct Queue {
+    turns: Arc<Semaphore>,
     waiting: AtomicUsize,
 }
 
@@ -31,24 +52,47 @@ pub struct Busy;
 impl Hashing {
     pub fn new() -> Self {
         Self {
-            running: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)),
-            waiting: AtomicUsize::new(0),
+            open: Queue::new(MAX_CONCURRENT_HASHES),
+            reserved: Queue::new(RESERVED_HASHES),
         }
     }
 
     /// Waits for a turn to hash or verify a password (hold it for the duration of the work), or
-    /// `Busy` when the queue in front of the turns is full.
-    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, Busy> {
-        if let Ok(permit) = Arc::clone(&self.running).try_acquire_owned() {
+    /// `Busy` when the queue of the caller's lane is full.
+    pub async fn turn(&self, lane: Lane) -> Result<OwnedSemaphorePermit, Busy> {
+        if let Some(permit) = self.open.try_now() {
             return Ok(permit);
         }
+        match lane {
+            Lane::Open => self.open.wait().await,
+            Lane::Known => match self.reserved.try_now() {
+                Some(permit) => Ok(permit),
+                None => self.reserved.wait().await,
+            },
+        }
+    }
+}
+
+impl Queue {
+    fn new(turns: usize) -> Self {
+        Self {
+            turns: Arc::new(Semaphore::new(turns)),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    fn try_now(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.turns).try_acquire_owned().ok()
+    }
+
+    async fn wait(&self) -> Result<OwnedSemaphorePermit, Busy> {
         let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
         // Leaves the queue however the wait ends, a client that gives up included.
         let _in_queue = LeaveQueue(&self.waiting);
         if queued >= MAX_WAITING_HASHES {
             return Err(Busy);
         }
-        let permit = Arc::clone(&self.running).acquire_owned().await;
+        let permit = Arc::clone(&self.turns).acquire_owned().await;
         Ok(permit.expect("the semaphore is never closed"))
     }
 }
@@ -93,7 +137,7 @@ fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
     };
     let result = work(&mut memory[..blocks]);
     let mut pool = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
-    if pool.len() < MAX_CONCURRENT_HASHES {
+    if pool.len() < MAX_CONCURRENT_HASHES + RESERVED_HASHES {
         pool.push(memory);
     }
     result
@@ -180,6 +224,35 @@ pub fn problem(password: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[actix_web::test]
+    async fn known_callers_get_a_turn_when_the_open_lane_is_full() {
+        use std::pin::pin;
+        use std::task::Poll;
+        let hashing = Hashing::new();
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONCURRENT_HASHES {
+            held.push(hashing.turn(Lane::Open).await.unwrap());
+        }
+        // Fill the open queue with waiters that stay in it.
+        let mut waiters: Vec<_> = (0..MAX_WAITING_HASHES)
+            .map(|_| Box::pin(hashing.turn(Lane::Open)))
+            .collect();
+        for waiter in &mut waiters {
+            assert!(matches!(futures_util::poll!(waiter.as_mut()), Poll::Pending));
+        }
+        assert_eq!(hashing.turn(Lane::Open).await.err(), Some(Busy));
+        // A known caller still gets a turn at once; a second one waits in its own lane.
+        let known = hashing.turn(Lane::Known).await.unwrap();
+        let mut second = pin!(hashing.turn(Lane::Known));
+        assert!(matches!(futures_util::poll!(second.as_mut()), Poll::Pending));
+        drop(known);
+        assert!(second.await.is_ok());
+        // Waiters that give up leave the queue.
+        drop(waiters);
+        drop(held.pop());
+        assert!(hashing.turn(Lane::Open).await.is_ok());
+    }
 
     #[test]
     fn a_hash_verifies_its_password_only() {

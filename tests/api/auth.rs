@@ -79,6 +79,16 @@ async fn login_bodies_are_validated() {
         )
         .await;
     assert_eq!(extra.error_fields(422), ["admin"]);
+    for device_token in [json!(42), json!(""), json!("x".repeat(1025))] {
+        let bad = app
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": "a@b.c", "password": "x", "device_token": device_token}),
+            )
+            .await;
+        assert_eq!(bad.error_fields(422), ["device_token"], "{device_token}");
+    }
     let not_json = app
         .send(
             TestRequest::post()
@@ -218,7 +228,8 @@ async fn an_account_under_attack_paces_repeated_guesses() {
 /// (or after 30 s, when the server queues more than it should).
 async fn all_at_once(app: &TestApp, requests: Vec<TestRequest>, answered_first: usize) -> Vec<Response> {
     let held: Vec<_> = futures_util::future::join_all(
-        (0..dateline::auth::password::MAX_CONCURRENT_HASHES).map(|_| app.state.hashing.turn()),
+        (0..dateline::auth::password::MAX_CONCURRENT_HASHES)
+            .map(|_| app.state.hashing.turn(dateline::auth::password::Lane::Open)),
     )
     .await;
     let answered = AtomicUsize::new(0);
@@ -293,6 +304,130 @@ async fn a_flood_of_logins_is_turned_away_before_it_queues_without_bound() {
     // The flood is over: a genuine login goes through.
     app.account("real@example.com", "editor");
     app.login("real@example.com").await;
+}
+
+fn login_with_device(ip: &str, email: &str, password: &str, device_token: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr(format!("{ip}:5000").parse().unwrap())
+        .set_json(json!({"email": email, "password": password, "device_token": device_token}))
+}
+
+/// Logs `email` in from `ip` and answers the device token the login gave.
+async fn device_token_of(app: &TestApp, ip: &str, email: &str) -> String {
+    let answer = app.send(login_from(ip, email, PASSWORD)).await.json(200);
+    answer["device_token"]
+        .as_str()
+        .expect("a login answers a device token")
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn a_known_device_gets_in_where_its_address_is_locked_out() {
+    let app = TestApp::new();
+    app.account("owner@example.com", "editor");
+    let device = device_token_of(&app, "192.0.2.1", "owner@example.com").await;
+    // Someone at the owner's café guesses until the café's address is limited for the account.
+    for _ in 0..5 {
+        app.send(login_from("198.51.100.9", "owner@example.com", WRONG))
+            .await
+            .problem(401);
+    }
+    app.send(login_from("198.51.100.9", "owner@example.com", PASSWORD))
+        .await
+        .problem(429);
+    // The owner's laptop, at the same café, still logs in, and gets a fresh device token.
+    let answer = app
+        .send(login_with_device(
+            "198.51.100.9",
+            "owner@example.com",
+            PASSWORD,
+            &device,
+        ))
+        .await
+        .json(200);
+    let renewed = answer["device_token"].as_str().unwrap();
+    assert_ne!(renewed, device);
+    // A known device that guesses is limited on its own.
+    for _ in 0..5 {
+        app.send(login_with_device(
+            "198.51.100.9",
+            "owner@example.com",
+            WRONG,
+            renewed,
+        ))
+        .await
+        .problem(401);
+    }
+    let limited = app
+        .send(login_with_device(
+            "198.51.100.9",
+            "owner@example.com",
+            PASSWORD,
+            renewed,
+        ))
+        .await;
+    limited.problem(429);
+    assert!(limited.header("retry-after").is_some());
+    // Refreshing never answers a device token: it is only for logins.
+    let tokens = app.login("owner@example.com").await;
+    let refreshed = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": tokens.refresh}),
+        )
+        .await
+        .json(200);
+    assert!(refreshed.get("device_token").is_none());
+}
+
+#[actix_web::test]
+async fn a_known_device_is_served_while_a_flood_fills_the_hashing_queue() {
+    use dateline::auth::password::{Lane, MAX_CONCURRENT_HASHES, MAX_WAITING_HASHES};
+    use std::task::Poll;
+    let app = TestApp::new();
+    app.account("owner@example.com", "editor");
+    app.account("other@example.com", "editor");
+    let device = device_token_of(&app, "192.0.2.1", "owner@example.com").await;
+    let others = device_token_of(&app, "192.0.2.2", "other@example.com").await;
+    // A flood holds every open turn and fills the queue in front of them.
+    let mut held = Vec::new();
+    for _ in 0..MAX_CONCURRENT_HASHES {
+        held.push(app.state.hashing.turn(Lane::Open).await.unwrap());
+    }
+    let mut queued: Vec<_> = (0..MAX_WAITING_HASHES)
+        .map(|_| Box::pin(app.state.hashing.turn(Lane::Open)))
+        .collect();
+    for waiter in &mut queued {
+        assert!(matches!(futures_util::poll!(waiter.as_mut()), Poll::Pending));
+    }
+    // Without a token, with another account's or with a tampered one: no priority, 503 at once.
+    // One character of the signature changed (not the last, whose low bits base64 may ignore).
+    let mut tampered = device.clone().into_bytes();
+    let at = tampered.len() - 10;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for token in [None, Some(others.as_str()), Some(tampered.as_str())] {
+        let request = match token {
+            None => login_from("192.0.2.1", "owner@example.com", PASSWORD),
+            Some(token) => login_with_device("192.0.2.1", "owner@example.com", PASSWORD, token),
+        };
+        let busy = app.send(request).await;
+        busy.problem(503);
+        assert_eq!(busy.header("retry-after").as_deref(), Some("1"));
+    }
+    // The owner's own device token: answered at once, through the turn kept for known devices.
+    app.send(login_with_device(
+        "192.0.2.1",
+        "owner@example.com",
+        PASSWORD,
+        &device,
+    ))
+    .await
+    .json(200);
+    drop(queued);
+    drop(held);
 }
 
 #[actix_web::test]
