@@ -9,6 +9,14 @@ scenario is warmed up for 2 s (not measured) before its figures are taken.
 
     bench/run.py                                  # the whole matrix (about an hour on 2 cores)
     bench/run.py --backends sqlite --sizes 10000 --seconds 5   # a quick look
+    bench/run.py --mixed --binary target/release/dateline --backends sqlite --sizes 10000
+
+The mixed-traffic scenario (in the matrix with the cache on; --mixed runs it alone): wrk reads
+in turn an article, the first list page, a section page and an article's related articles, over
+1,000 articles, while bench/mixed_writers.py, in a second process, posts 20 comments a second and
+an editor saves an article every 2 s. Its figures: read throughput and p99 next to those of the
+same reads without writers (measured just before), the response-cache hit ratio (from /metrics),
+and for each writer what the server answered; for comments, how many it accepted but lost.
 
 Needs wrk (Debian: apt-get install -y wrk) and, for PostgreSQL, the server on 127.0.0.1:5432.
 Datasets are kept in bench/data (SQLite files) and in databases named dateline_bench_<size>, so
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -39,17 +48,33 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 EDITOR = ("bench-editor@example.com", "bench editor passphrase")
 WARM_UP_SECONDS = 2
+METRICS_TOKEN = "bench-metrics-token-of-some-length"
+MIXED = "mixed traffic"
+MIXED_READS = "mixed reads, no writers"
+COMMENTS_PER_SECOND = 20
+SAVE_EVERY_SECONDS = 2
 
 
 def target_dir() -> Path:
     return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
 
-def build() -> tuple[str, str]:
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+def build(binary: str | None, ceiling: bool) -> tuple[str, str | None]:
+    """The server binary (the one given, else a fresh release build) and, when this run measures
+    it, the ceiling server's: a given binary is used as it is, to compare builds of two commits
+    without rebuilding, or while someone else uses the target directory."""
+    if binary:
+        if not os.access(binary, os.X_OK):
+            raise SystemExit(f"--binary {binary}: not an executable file")
+        dateline = str(Path(binary).resolve())
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        dateline = str(target_dir() / "release" / "dateline")
+    if not ceiling:
+        return dateline, None
     env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir())}
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT / "bench" / "ceiling", env=env, check=True)
-    return str(target_dir() / "release" / "dateline"), str(target_dir() / "release" / "dateline-ceiling")
+    return dateline, str(target_dir() / "release" / "dateline-ceiling")
 
 
 def wait_ready(port: int, path: str = "/healthz", timeout: float = 60) -> None:
@@ -207,6 +232,8 @@ class Server:
             "DATELINE_COMMENT_DUPLICATE_WINDOW_SECS": "0",
             "DATELINE_LOGIN_MAX_FAILURES": "1000000",
             "DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+            # The response cache's hit and miss counters, for the mixed scenario.
+            "DATELINE_METRICS_TOKEN": METRICS_TOKEN,
         }
         self.process = subprocess.Popen([dataset.bin, "serve"], env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
@@ -234,6 +261,7 @@ def targets(port: int) -> dict:
             break
     _, sections, _ = request(port, "GET", "/api/v1/sections?per_page=100")
     parent = next(s["slug"] for s in sections["data"] if s["depth"] == 0)
+    every_section = [s["slug"] for s in sections["data"]]
     _, tags, _ = request(port, "GET", "/api/v1/tags?per_page=1")
     # A deep page: 10,000 articles in (or as deep as the archive goes).
     deep = None
@@ -245,15 +273,18 @@ def targets(port: int) -> dict:
             break
         path = f"/api/v1/articles?per_page=100&cursor={deep}"
     _, _, headers = request(port, "GET", f"/api/v1/articles/{slugs[0]}")
-    return {"slugs": slugs, "section": parent, "tag": tags["data"][0]["slug"], "deep": deep,
-            "etag": headers.get("ETag") or headers.get("etag")}
+    return {"slugs": slugs, "section": parent, "sections": every_section, "tag": tags["data"][0]["slug"],
+            "deep": deep, "etag": headers.get("ETag") or headers.get("etag")}
+
+
+def rotate(paths: list[str], headers: dict[str, str] | None = None) -> str:
+    """A wrk script requesting `paths` in turn."""
+    return LUA_ROTATE % (", ".join(json.dumps(p) for p in paths), lua_headers(headers or {}))
 
 
 def scenarios(t: dict) -> list[tuple[str, str, str]]:
     """(name, path for the URL, wrk Lua script)."""
     slugs = t["slugs"]
-    def rotate(paths: list[str], headers: dict[str, str] | None = None) -> str:
-        return LUA_ROTATE % (", ".join(json.dumps(p) for p in paths), lua_headers(headers or {}))
     comment = '\'{"author_name":"Bench","body":"Benchmark comment \' .. counter .. \' \' .. math.random(1, 1000000000) .. \'"}\''
     login = json.dumps(json.dumps({"email": EDITOR[0], "password": EDITOR[1]}))
     return [
@@ -270,49 +301,201 @@ def scenarios(t: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+# ---------------------------------------------------------------- mixed traffic
+
+def mixed_paths(t: dict) -> list[str]:
+    """For each of the 1,000 articles in turn: its page, the first list page, a section page and
+    its related articles, so each kind is a quarter of the reads, as on a site where readers
+    arrive on many articles and move on to lists. Sections rotate over all of them."""
+    sections, paths = t["sections"], []
+    for i, slug in enumerate(t["slugs"]):
+        paths += [f"/api/v1/articles/{slug}", "/api/v1/articles?per_page=20",
+                  f"/api/v1/articles?section={sections[i % len(sections)]}", f"/api/v1/articles/{slug}/related"]
+    return paths
+
+
+def cache_counters(port: int) -> dict[str, int]:
+    """The response cache's counters since the server started, from /metrics: lookups by result
+    (`hit`, `miss`) and, in builds that count them, invalidations by scope (`keys`,
+    `everything`). Counted by the server itself: wrk cannot tell a cached answer from another."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        response = conn.getresponse()
+        text = response.read().decode()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"/metrics answered {response.status}")
+    counters = {"hit": 0, "miss": 0}
+    for name, label, value in re.findall(
+            r'^dateline_response_cache_(total|invalidations_total)\{\w+="(\w+)"\} (\S+)$', text, re.M):
+        counters[label if name == "total" else f"invalidated {label}"] = int(float(value))
+    return counters
+
+
+def since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items()}
+
+
+def hit_ratio(counts: dict[str, int]) -> float | None:
+    """Hits over lookups; None without lookups (the cache is off)."""
+    lookups = counts["hit"] + counts["miss"]
+    return counts["hit"] / lookups if lookups else None
+
+
+def editor_token(port: int) -> str:
+    status, body, _ = request(port, "POST", "/api/v1/auth/login", {"email": EDITOR[0], "password": EDITOR[1]})
+    if status != 200:
+        raise RuntimeError(f"the bench editor cannot log in: {status} {body}")
+    return body["access_token"]
+
+
+def start_writers(port: int, seconds: int, slugs: list[str], token: str) -> subprocess.Popen:
+    """bench/mixed_writers.py in a process of its own; it starts its clock when its stdin is
+    closed, that is just before wrk starts."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "mixed_writers.py")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc.stdin.write(json.dumps({"port": port, "seconds": seconds, "slugs": slugs, "token": token,
+                                 "comments_per_second": COMMENTS_PER_SECOND, "save_every": SAVE_EVERY_SECONDS}))
+    proc.stdin.close()
+    return proc
+
+
+def finish_writers(proc: subprocess.Popen, seconds: int) -> dict:
+    out = proc.stdout.read()
+    if proc.wait(timeout=seconds + 60) != 0:
+        raise RuntimeError(f"bench/mixed_writers.py exited with {proc.returncode}")
+    return json.loads(out)
+
+
+def stored_comment_ids(port: int, token: str, ids: list[int]) -> set[int]:
+    """The ids among `ids` that the moderation queue (every status, newest first) holds, read as
+    the editor: through the API, as a moderator would look for them. Pages are read until all
+    are found or a page holds only comments older than the oldest of `ids` (the seeded comments
+    and those of earlier runs are older, so this reads a few pages, whatever the dataset)."""
+    wanted, found, page = {i for i in ids if i is not None}, set(), 1
+    if not wanted:
+        return found
+    lowest = min(wanted)
+    while True:
+        status, body, _ = request(port, "GET", f"/api/v1/comments?per_page=100&page={page}", token=token)
+        if status != 200:
+            raise RuntimeError(f"the moderation queue answered {status}: {body}")
+        page_ids = [c["id"] for c in body["data"]]
+        found.update(i for i in page_ids if i in wanted)
+        if found == wanted or not page_ids or max(page_ids) < lowest or page * 100 >= body["meta"]["total"]:
+            return found
+        page += 1
+
+
+def run_mixed(server: Server, t: dict, connections: int, seconds: int) -> list[dict]:
+    """The same reads twice, without then with the writers, one after the other on one server:
+    the ratio of the two is the cost of the writes, whatever the machine."""
+    script, port = rotate(mixed_paths(t)), server.port
+    token = editor_token(port)
+    wrk(server.url(), script, connections, WARM_UP_SECONDS)
+    before = cache_counters(port)
+    alone = wrk(server.url(), script, connections, seconds)
+    between = cache_counters(port)
+    writers = start_writers(port, seconds, t["slugs"], token)
+    try:
+        mixed = wrk(server.url(), script, connections, seconds)
+    finally:
+        written = finish_writers(writers, seconds)
+    after = cache_counters(port)
+    comments, saves = written["comments"], written["saves"]
+    stored = stored_comment_ids(port, token, comments["ids"])
+    comments["lost"] = sum(1 for i in comments.pop("ids") if i not in stored)
+    during = since(between, after)
+    return [
+        {"scenario": MIXED_READS, **alone, "hit_ratio": hit_ratio(since(before, between))},
+        {"scenario": MIXED, **mixed, "hit_ratio": hit_ratio(during), "lost": comments["lost"],
+         "invalidations": {k.split()[1]: v for k, v in during.items() if k.startswith("invalidated")},
+         "alone_rps": alone["rps"], "alone_p99": alone["p99"], "articles_read": len(t["slugs"]),
+         "comments": comments, "saves": saves},
+    ]
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def refusals(tally: dict) -> str:
+    return ", ".join(f"{status}: {n}" for status, n in sorted(tally["refused"].items())) or "none"
+
+
+def invalidations(r: dict) -> str:
+    """The cache invalidations the writes caused, where the build counts them."""
+    counted = r.get("invalidations")
+    return f", invalidations: {', '.join(f'{k} {v}' for k, v in counted.items())}" if counted else ""
+
+
+def writer_lines(r: dict) -> list[str]:
+    """What the server answered each writer of a mixed run."""
+    c, s = r["comments"], r["saves"]
+    ms = lambda v: "-" if v is None else f"{v:.1f} ms"  # noqa: E731
+    return [
+        f"  - comments: {c['sent']} sent ({c['per_second']:.1f}/s), {c['accepted']} accepted, "
+        f"{c['sent'] - c['accepted']} refused ({refusals(c)}), {c['lost']} lost; "
+        f"p50 {ms(c['p50_ms'])}, p99 {ms(c['p99_ms'])}",
+        f"  - editor saves (one every {SAVE_EVERY_SECONDS} s: GET with the token, PATCH with If-Match): "
+        f"{s['sent']} made, {s['accepted']} ok, {s['sent'] - s['accepted']} failed ({refusals(s)}); "
+        f"p50 {ms(s['p50_ms'])}, max {ms(s['max_ms'])}",
+    ]
+
+
+def mixed_report(rows: list[dict]) -> list[str]:
+    """The mixed runs: reads with writers against the same reads alone, and each writer's line."""
+    mixed = [r for r in rows if r["scenario"] == MIXED]
+    if not mixed:
+        return []
+    out = ["", f"Mixed traffic: wrk reads, in turn, an article, the first list page, a section page and related "
+           f"articles over {mixed[0]['articles_read']:,} articles, while a second process posts "
+           f"{COMMENTS_PER_SECOND} comments/s (anonymous, held for moderation) and an editor saves an article "
+           f"every {SAVE_EVERY_SECONDS} s. \"no writers\": the same reads just before, on the same server.", ""]
+    alone = {(r["backend"], r["size"], r["cache"], r["connections"]): r for r in rows if r["scenario"] == MIXED_READS}
+    for r in mixed:
+        a = alone[(r["backend"], r["size"], r["cache"], r["connections"])]
+        out.append(f"- {r['backend']} {r['size']:,}, cache {r['cache']}, c={r['connections']}: reads "
+                   f"{r['rps']:.0f} req/s with writers, {a['rps']:.0f} without ({r['rps'] / a['rps']:.0%}); "
+                   f"p99 {r['p99']:.2f} ms ({a['p99']:.2f} without); cache hit ratio {percent(r['hit_ratio'])} "
+                   f"({percent(a['hit_ratio'])} without){invalidations(r)}; read errors {r['errors']}")
+        out += writer_lines(r)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--connections", default="32,256")
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--caches", default="on,off")
+    parser.add_argument("--caches", default=None, help="on,off (the default), or on with --mixed")
     parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--binary", help="use this release build of dateline instead of building one")
+    parser.add_argument("--mixed", action="store_true",
+                        help="run only the mixed-traffic scenario (no ceiling; cache on unless --caches)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install -y wrk", file=sys.stderr)
         return 2
     connections = [int(c) for c in args.connections.split(",")]
-    dateline, ceiling_bin = build()
+    caches = (args.caches or ("on" if args.mixed else "on,off")).split(",")
+    dateline, ceiling_bin = build(args.binary, ceiling=not args.mixed)
     rows: list[dict] = []
-
-    print("== ceiling (bench/ceiling)", flush=True)
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        ceiling = subprocess.Popen([ceiling_bin, f"127.0.0.1:{port}", f"{tmp}/ceiling.db"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_ready(port, "/static")
-        ceilings: dict[tuple[str, int], float] = {}
-        for name, paths in [("/static", ["/static"]), ("/row/{id}", [f"/row/{i}" for i in range(1, 1001)])]:
-            for c in connections:
-                result = wrk(f"http://127.0.0.1:{port}", LUA_ROTATE % (", ".join(json.dumps(p) for p in paths), "nil"), c, args.seconds)
-                ceilings[(name, c)] = result["rps"]
-                rows.append({"backend": "ceiling", "size": "-", "cache": "-", "scenario": name, "connections": c,
-                             **result, "rss": None})
-                print(f"  {name} c={c}: {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms", flush=True)
-        ceiling.terminate()
-        ceiling.wait()
+    ceilings = measure_ceilings(ceiling_bin, connections, args.seconds, rows) if ceiling_bin else {}
 
     for backend in args.backends.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
             print(f"== {backend}, {size} articles", flush=True)
             dataset = Dataset(dateline, backend, size, args.reseed)
-            for cache in args.caches.split(","):
+            for cache in caches:
                 server = Server(dataset, cache == "on")
                 t = targets(server.port)
                 for name, _, script in scenarios(t):
-                    if args.only and args.only not in name:
+                    if args.mixed or (args.only and args.only not in name):
                         continue
                     if name in READS:
                         # Warm up first (caches, pages, connections): the figures are the steady
@@ -332,6 +515,17 @@ def main() -> int:
                         extra = f" lost {lost}" if lost is not None else ""
                         print(f"  cache {cache} {name} c={c}: {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms "
                               f"p99 {result['p99']:.2f} ms errors {result['errors']}{extra}", flush=True)
+                # Last, because it edits articles and adds comments; in the matrix with the cache
+                # on only, as a site runs.
+                if args.mixed or (cache == "on" and (not args.only or args.only in MIXED)):
+                    for c in connections:
+                        for result in run_mixed(server, t, c, args.seconds):
+                            rows.append({"backend": backend, "size": size, "cache": cache, "connections": c,
+                                         **result, "rss": None})
+                            print(f"  cache {cache} {result['scenario']} c={c}: {result['rps']:.0f} req/s "
+                                  f"p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms errors {result['errors']} "
+                                  f"hit ratio {percent(result['hit_ratio'])}", flush=True)
+                        print("\n".join(writer_lines(rows[-1])), flush=True)
                 rss = server.stop()
                 print(f"  cache {cache}: peak RSS {rss:.1f} MB", flush=True)
                 for row in rows:
@@ -346,6 +540,27 @@ def main() -> int:
     (RESULTS / "latest.json").write_text(json.dumps(rows, indent=1))
     print(f"written to {out}")
     return 0
+
+
+def measure_ceilings(ceiling_bin: str, connections: list[int], seconds: int, rows: list[dict]) -> dict:
+    """The reference server's req/s by (path, connections); its rows are added to `rows`."""
+    print("== ceiling (bench/ceiling)", flush=True)
+    port = free_port()
+    ceilings: dict[tuple[str, int], float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ceiling = subprocess.Popen([ceiling_bin, f"127.0.0.1:{port}", f"{tmp}/ceiling.db"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(port, "/static")
+        for name, paths in [("/static", ["/static"]), ("/row/{id}", [f"/row/{i}" for i in range(1, 1001)])]:
+            for c in connections:
+                result = wrk(f"http://127.0.0.1:{port}", rotate(paths), c, seconds)
+                ceilings[(name, c)] = result["rps"]
+                rows.append({"backend": "ceiling", "size": "-", "cache": "-", "scenario": name, "connections": c,
+                             **result, "rss": None})
+                print(f"  {name} c={c}: {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms", flush=True)
+        ceiling.terminate()
+        ceiling.wait()
+    return ceilings
 
 
 def render(rows: list[dict], ceilings: dict, args) -> str:
@@ -365,6 +580,7 @@ def render(rows: list[dict], ceilings: dict, args) -> str:
         rss = f"{r['rss']:.0f}" if r.get("rss") else "-"
         lines.append(f"| {r['backend']} | {r['size']} | {r['cache']} | {r['scenario']} | {r['connections']} | "
                      f"{r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {errors} | {pct(static)} | {pct(row)} | {rss} |")
+    lines += mixed_report(rows)
     lines += check_targets(rows, ceilings)
     return "\n".join(lines) + "\n"
 
@@ -412,6 +628,13 @@ def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
             ok = r["rps"] >= 2000 and r["lost"] == 0
             out.append(f"- sqlite {size:,}, cache {cache}, comment submission c={c}: {r['rps']:.0f}/s, lost "
                        f"{r['lost']} (target >= 2,000/s, none lost): {verdict(ok)}")
+    for r in rows:
+        if r["scenario"] == MIXED and r["cache"] == "on" and r["connections"] == 32:
+            share, hits = r["rps"] / r["alone_rps"], r["hit_ratio"]
+            ok = share >= 0.8 and hits is not None and hits >= 0.95 and r["p99"] < 10 and r["lost"] == 0
+            out.append(f"- {r['backend']} {r['size']:,}, cache {r['cache']}, mixed traffic: reads {share:.0%} of "
+                       f"no writers, cache hit ratio {percent(hits)}, p99 {r['p99']:.1f} ms, {r['lost']} comments "
+                       f"lost (target >= 80%, >= 95%, p99 < 10 ms, none lost): {verdict(ok)}")
     for backend in backends:
         for cache in ("on", "off"):
             peaks = [r["rss"] for r in rows if (r["backend"], r["size"], r["cache"]) == (backend, max(sizes), cache)]
