@@ -334,7 +334,7 @@ fn bootstrap_admin(conn: &mut DbConn, email: &str, password: &str, now: NaiveDat
 /// Tells running servers that the content changed, so they empty their response caches (within
 /// about a second) instead of serving what was there before.
 fn announce_write(conn: &mut DbConn) {
-    if let Err(e) = crate::http_cache::store::bump_generation(conn) {
+    if let Err(e) = crate::http_cache::store::record(conn, None) {
         eprintln!("dateline: warning: running servers may serve cached answers for a while: {e}");
     }
 }

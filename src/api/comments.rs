@@ -19,8 +19,7 @@ use crate::auth::client;
 use crate::db;
 use crate::domain::comments::{self, Submission};
 use crate::error::{AppError, Problem};
-use crate::http_cache::public_unchanged;
-use crate::http_cache::surrogate_keys;
+use crate::http_cache::{invalidates, keys as cache_keys, surrogate_keys};
 use crate::models::comment::{self, Comment};
 use crate::state::AppState;
 use crate::values::CommentStatus;
@@ -216,11 +215,12 @@ pub async fn submit_comment(
         created_at: utc(saved.created_at),
     });
     // A pending comment shows nowhere until a moderator approves it.
-    Ok(if published {
-        response
+    let touched = if published {
+        vec![cache_keys::comments(saved.article_id)]
     } else {
-        public_unchanged(response)
-    })
+        Vec::new()
+    };
+    Ok(invalidates(response, touched))
 }
 
 /// Lists an article's approved comments: top-level comments oldest first, a page at a time,
@@ -265,7 +265,7 @@ pub async fn list_comments(
     .await?;
     Ok(match list {
         Ok((id, list)) => {
-            let keys = [format!("comments-article-{id}"), format!("article-{id}")];
+            let keys = [cache_keys::comments(id), cache_keys::article(id)];
             HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list)
         }
         Err(current) => moved(

@@ -15,6 +15,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::moderation::{self, CommentEdit, not_found as comment_not_found};
 use crate::error::{AppError, FieldError, Problem};
+use crate::http_cache::{invalidates, keys as cache_keys};
 use crate::models::article;
 use crate::models::comment::{self, Comment, QueueFilter};
 use crate::state::AppState;
@@ -193,7 +194,7 @@ pub async fn moderate_comment(
     caller: AuthUser,
     id: web::Path<i64>,
     body: ValidJson<CommentPatch>,
-) -> Result<web::Json<ModeratedComment>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let id = id.into_inner();
     let patch = body.0;
@@ -202,15 +203,16 @@ pub async fn moderate_comment(
         body: patch.body,
         status: patch.status,
     };
-    let updated = write_as(&state, caller, move |conn, change| {
+    let (updated, touched) = write_as(&state, caller, move |conn, change| {
         let saved = moderation::moderate(conn, change, id, edit)?;
         let article = article::find_with_section(conn, saved.article_id)?
             .ok_or_else(comment_not_found)?
             .0;
-        Ok(view(saved, (article.slug, article.headline)))
+        let touched = vec![cache_keys::comments(article.id)];
+        Ok((view(saved, (article.slug, article.headline)), touched))
     })
     .await?;
-    Ok(web::Json(updated))
+    Ok(invalidates(HttpResponse::Ok().json(updated), touched))
 }
 
 /// Sets one status on many comments in one transaction: if any id is unknown, nothing changes.
@@ -228,14 +230,19 @@ pub async fn moderate_many(
     state: web::Data<AppState>,
     caller: AuthUser,
     body: ValidJson<BulkModeration>,
-) -> Result<web::Json<BulkResult>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let BulkModeration { ids, status } = body.0;
-    let updated = write_as(&state, caller, move |conn, change| {
-        moderation::moderate_many(conn, change, &ids, status)
+    let (updated, touched) = write_as(&state, caller, move |conn, change| {
+        let articles = comment::article_ids(conn, &ids)?;
+        let updated = moderation::moderate_many(conn, change, &ids, status)?;
+        Ok((updated, articles.into_iter().map(cache_keys::comments).collect()))
     })
     .await?;
-    Ok(web::Json(BulkResult { updated, status }))
+    Ok(invalidates(
+        HttpResponse::Ok().json(BulkResult { updated, status }),
+        touched,
+    ))
 }
 
 /// Deletes a comment and its replies (editors and admins).
@@ -257,9 +264,11 @@ pub async fn delete_comment(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let id = id.into_inner();
-    write_as(&state, caller, move |conn, change| {
-        moderation::delete(conn, change, id)
+    let touched = write_as(&state, caller, move |conn, change| {
+        let articles = comment::article_ids(conn, &[id])?;
+        moderation::delete(conn, change, id)?;
+        Ok(articles.into_iter().map(cache_keys::comments).collect())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(invalidates(HttpResponse::NoContent().finish(), touched))
 }

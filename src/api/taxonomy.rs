@@ -19,7 +19,7 @@ use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
 use crate::domain::taxonomy::{self, TermFields, TermKind, TermPatch};
 use crate::error::AppError;
-use crate::http_cache::{http_date, surrogate_keys};
+use crate::http_cache::{http_date, invalidates, keys as cache_keys, surrogate_keys};
 use crate::models::taxonomy::Term;
 
 /// A taxonomy as the API shows it.
@@ -42,7 +42,17 @@ fn view_json<K: TermResource>(term: &Term) -> Result<serde_json::Value, AppError
 
 /// The Surrogate-Key of one term's answers (`tag-pakistan`).
 fn term_key<K: TermResource>(term: &Term) -> String {
-    format!("{}-{}", K::NOUN, term.slug)
+    cache_keys::term(K::NOUN, &term.slug)
+}
+
+/// What a change to `term` touches: the list of terms, the term's own answer, the answers that
+/// show it (articles and cards carry its key) and the article lists filtered by it.
+fn touched_by<K: TermResource>(term: &Term) -> Vec<String> {
+    vec![
+        K::FIELD.to_owned(),
+        term_key::<K>(term),
+        cache_keys::in_term(K::NOUN, &term.slug),
+    ]
 }
 
 /// `GET /{kind}`: a page of terms, alphabetical.
@@ -99,7 +109,12 @@ pub async fn create<K: TermResource>(
         taxonomy::create::<K>(conn, change, fields)
     })
     .await?;
-    Ok(respond::<K>(&saved, HttpResponse::Created()))
+    // A new term is in no article yet: only the list of terms changes.
+    let touched = vec![K::FIELD.to_owned()];
+    Ok(invalidates(
+        respond::<K>(&saved, HttpResponse::Created()),
+        touched,
+    ))
 }
 
 /// `PATCH /{kind}/{slug}` (editors and admins); `If-Match` optional.
@@ -113,14 +128,17 @@ pub async fn update<K: TermResource>(
     caller.require_editorial()?;
     let patch: TermPatch = body.0.into();
     let slug = slug.into_inner();
-    let saved = write_as(&state, caller, move |conn, change| {
+    let (saved, before) = write_as(&state, caller, move |conn, change| {
         let current = taxonomy::find::<K>(conn, &slug)?;
         if_match.check(current.version, false, || view_json::<K>(&current))?;
-        taxonomy::update::<K>(conn, change, &current, patch)
-            .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))
+        let saved = taxonomy::update::<K>(conn, change, &current, patch)
+            .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))?;
+        Ok((saved, current))
     })
     .await?;
-    Ok(respond::<K>(&saved, HttpResponse::Ok()))
+    let mut touched = touched_by::<K>(&before);
+    touched.extend(touched_by::<K>(&saved));
+    Ok(invalidates(respond::<K>(&saved, HttpResponse::Ok()), touched))
 }
 
 /// `DELETE /{kind}/{slug}` (editors and admins): only a term no article lists.
@@ -132,14 +150,18 @@ pub async fn delete<K: TermResource>(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    write_as(&state, caller, move |conn, change| {
+    let deleted = write_as(&state, caller, move |conn, change| {
         let current = taxonomy::find::<K>(conn, &slug)?;
         taxonomy::check_unused::<K>(conn, &current)?;
         if_match.check(current.version, false, || view_json::<K>(&current))?;
-        taxonomy::delete::<K>(conn, change, &current)
+        taxonomy::delete::<K>(conn, change, &current)?;
+        Ok(current)
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(invalidates(
+        HttpResponse::NoContent().finish(),
+        touched_by::<K>(&deleted),
+    ))
 }
 
 /// Declares the five routes of a [`TermResource`] under the operation names and OpenAPI text of

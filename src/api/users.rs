@@ -19,6 +19,7 @@ use crate::db::{self};
 use crate::domain::Change;
 use crate::domain::accounts::{self, AccountChanges, NewAccount};
 use crate::error::{AppError, Problem};
+use crate::http_cache::{invalidates, keys as cache_keys, public_unchanged};
 use crate::models::user::{self, User};
 use crate::state::AppState;
 
@@ -226,9 +227,12 @@ pub async fn create_user(
     })
     .await;
     let created = created?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
-        .json(UserView::from(created)))
+    // A new account has no article yet.
+    Ok(public_unchanged(
+        HttpResponse::Created()
+            .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
+            .json(UserView::from(created)),
+    ))
 }
 
 /// Changes an account. A new role, password or active flag ends the user's sessions.
@@ -249,7 +253,7 @@ pub async fn update_user(
     caller: AuthUser,
     id: web::Path<i64>,
     body: ValidJson<UpdateUserRequest>,
-) -> Result<web::Json<UserView>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let id = id.into_inner();
     let request = body.0;
@@ -274,7 +278,16 @@ pub async fn update_user(
     })
     .await;
     let updated = updated?;
-    Ok(web::Json(UserView::from(updated)))
+    let touched = authored_by(id);
+    Ok(invalidates(
+        HttpResponse::Ok().json(UserView::from(updated)),
+        touched,
+    ))
+}
+
+/// What a change to an account touches in public: the bylines of its articles.
+fn authored_by(id: i64) -> Vec<String> {
+    vec![cache_keys::author(id), cache_keys::by_author(id)]
 }
 
 /// Deletes an account. Their articles stay, without an author.
@@ -301,5 +314,5 @@ pub async fn delete_user(
         accounts::delete(conn, change, id)
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(invalidates(HttpResponse::NoContent().finish(), authored_by(id)))
 }

@@ -180,9 +180,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    cache_generation (id) {
-        id -> Integer,
-        value -> BigInt,
+    cache_invalidations (id) {
+        id -> BigInt,
+        keys -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -216,6 +217,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slugs,
     article_corrections,
     audit_log,
-    cache_generation,
+    cache_invalidations,
     article_search,
 );

@@ -1,10 +1,11 @@
 //! HTTP caching of anonymous public reads: strong `ETag`s and 304s, `Last-Modified` where the
 //! handler knows a time, `Cache-Control` for browsers and CDNs, compression, and the in-process
 //! response cache (see [`store`]). Requests with a token are never cached (and are answered
-//! `private, no-store` elsewhere); writes invalidate, unless they mark their answer
-//! [`PublicUnchanged`].
+//! `private, no-store` elsewhere); a successful write invalidates what its answer's
+//! [`Invalidates`] names, or everything when it names nothing.
 
 pub mod encoding;
+pub mod keys;
 pub mod store;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
@@ -26,39 +27,49 @@ pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 /// Headers of the handler's answer kept with a cached one.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, SURROGATE_KEY, header::LAST_MODIFIED];
 
-/// `Surrogate-Key: a b c`, for handlers.
+/// `Surrogate-Key: a b c`, for handlers: each key once, in the order first given.
 pub fn surrogate_keys<I, S>(keys: I) -> (HeaderName, String)
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
+    let mut seen = std::collections::HashSet::new();
     let joined = keys
         .into_iter()
         .map(|k| k.as_ref().to_owned())
+        .filter(|k| seen.insert(k.clone()))
         .collect::<Vec<_>>()
         .join(" ");
     (SURROGATE_KEY, joined)
 }
 
-/// Marks the answer of a successful write that changed nothing a public answer shows (a login,
-/// a pending comment, a draft's edit): the response cache keeps its entries, here and on other
-/// instances. Every other successful write invalidates.
-#[derive(Debug, Clone, Copy)]
-pub struct PublicUnchanged;
+/// What a successful write changed: the dependency keys (see [`keys`]) of the public answers it
+/// may have changed. Set on the write's response by its handler, which alone knows; a write
+/// whose response carries none invalidates every cached answer (safe by default).
+#[derive(Debug, Clone, Default)]
+pub struct Invalidates(pub Vec<String>);
 
-/// `response`, marked as changing no public answer.
-pub fn public_unchanged(mut response: HttpResponse) -> HttpResponse {
-    response.extensions_mut().insert(PublicUnchanged);
+/// `response`, marked as changing no public answer (a login, a pending comment, a draft's edit):
+/// the response cache keeps its entries, here and on other instances.
+pub fn public_unchanged(response: HttpResponse) -> HttpResponse {
+    invalidates(response, Vec::new())
+}
+
+/// `response`, marked as changing only the public answers that depend on `keys`.
+pub fn invalidates(mut response: HttpResponse, mut keys: Vec<String>) -> HttpResponse {
+    keys.sort_unstable();
+    keys.dedup();
+    response.extensions_mut().insert(Invalidates(keys));
     response
 }
 
-fn changes_public_answers(response: &ServiceResponse<impl MessageBody>) -> bool {
-    response.status().is_success()
-        && response
-            .response()
-            .extensions()
-            .get::<PublicUnchanged>()
-            .is_none()
+/// The keys a successful write invalidates: `Some(empty)` for none, `None` for everything.
+fn invalidated_by(response: &ServiceResponse<impl MessageBody>) -> Option<Option<Vec<String>>> {
+    if !response.status().is_success() {
+        return None;
+    }
+    let named = response.response().extensions().get::<Invalidates>().cloned();
+    Some(named.map(|i| i.0))
 }
 
 fn is_public_read(req: &ServiceRequest) -> bool {
@@ -85,8 +96,12 @@ pub async fn layer(
     if !is_public_read(&req) {
         let method = req.method().clone();
         let response = next.call(req).await?;
-        if is_write(&method) && changes_public_answers(&response) {
-            state.cache.written(&state.pool).await;
+        if is_write(&method)
+            && let Some(keys) = invalidated_by(&response)
+            && keys.as_ref().is_none_or(|keys| !keys.is_empty())
+        {
+            state.metrics.cache_invalidation(keys.is_some());
+            state.cache.written(&state.pool, keys).await;
         }
         return Ok(response.map_into_boxed_body());
     }
@@ -102,7 +117,7 @@ pub async fn layer(
     if state.cache.enabled() {
         state.metrics.cache_lookup(false);
     }
-    let generation = state.cache.generation();
+    let started = state.cache.begin();
     let response = next.call(req).await?;
     if response.status() != StatusCode::OK {
         return Ok(response.map_into_boxed_body());
@@ -112,7 +127,7 @@ pub async fn layer(
     let body = to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
-    let entry = prepare(&state, head.headers(), &body, encoding, generation);
+    let entry = prepare(&state, head.headers(), &body, encoding, started);
     let response = answer(&req, &entry);
     state.cache.put(key, entry);
     Ok(ServiceResponse::new(req, response))
@@ -124,7 +139,7 @@ fn prepare(
     handler_headers: &HeaderMap,
     body: &[u8],
     encoding: Encoding,
-    generation: u64,
+    started: u64,
 ) -> CachedResponse {
     let encoding = if body.len() < state.config.compress_min_bytes {
         Encoding::Identity
@@ -153,8 +168,14 @@ fn prepare(
     if let Some(coding) = encoding.header_value() {
         headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(coding)));
     }
+    let keys = handler_headers
+        .get(SURROGATE_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split_ascii_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
     CachedResponse {
-        generation,
+        started,
+        keys,
         etag,
         body: encoding::encode(body, encoding).into(),
         headers,

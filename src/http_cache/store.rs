@@ -1,19 +1,25 @@
 //! The in-process response cache for anonymous public reads, and the one rule that keeps it
 //! honest: it never serves what a fresh query would not.
 //!
-//! - Every cached answer carries the cache *generation* it was computed under; a lookup only
-//!   accepts an entry of the current generation.
-//! - A successful write through this instance moves the generation on before its own answer
-//!   leaves, so the next read here is fresh at once. It also moves the `cache_generation` row
-//!   on; every instance compares that row with what it last saw at most once a second, so a
-//!   write through another instance (or `dateline import`) is seen within about a second.
-//! - The earliest scheduled publication time is read at the same check: when the clock passes
-//!   it, the generation moves on, so a scheduled article appears in cached lists on time.
-//! - A read that raced a write (started before it, finished after) is not stored.
+//! Invalidation is targeted. Every answer names what it depends on (the keys of its
+//! `Surrogate-Key` header, see [`super::keys`]), and every write names what it changed (an
+//! [`Invalidation`](super::Invalidation) on its response). Rather than searching the cache for
+//! entries to drop, each key remembers when it was last invalidated:
+//!
+//! - a sequence number moves on at every invalidation; a read notes it when it *starts*;
+//! - an invalidation records the new number against each key it names (or against everything);
+//! - an entry is served only while none of its keys, and not everything, was invalidated after
+//!   the read that computed it started. So a read that raced a write (started before it,
+//!   finished after) is never served, and a write through this instance is seen by the very next
+//!   read, before its own answer leaves.
+//!
+//! Other instances (and `dateline import`) learn of writes from the `cache_invalidations` table,
+//! read at most once a second; a scheduled article's publication time passing invalidates
+//! everything (it changes lists across the site, and happens a few times a day).
 
-use std::sync::Arc;
-use std::sync::Mutex;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -21,7 +27,7 @@ use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{articles, cache_generation};
+use crate::db::schema::{articles, cache_invalidations};
 use crate::db::{self, DbConn, Pool};
 use crate::values::ArticleStatus;
 
@@ -32,24 +38,47 @@ pub const REMOTE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// A stored answer: the encoded body and the headers that go with it.
 #[derive(Debug)]
 pub struct CachedResponse {
-    pub generation: u64,
+    /// The invalidation sequence number when the read that computed it started.
+    pub started: u64,
+    /// What it depends on (its Surrogate-Key).
+    pub keys: Vec<String>,
     pub etag: String,
     pub body: Bytes,
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+/// How many keys' invalidation times are remembered; past it they are forgotten and everything
+/// is invalidated once (safe, and rare: it takes this many distinct keys written).
+const MAX_TRACKED_KEYS: usize = 100_000;
+
+/// How many invalidations another instance may have written since the last look before this one
+/// gives up reading them one by one and invalidates everything.
+const MAX_REMOTE_BATCH: i64 = 1_000;
+
+/// When each key was last invalidated.
+#[derive(Debug, Default)]
+struct Invalidated {
+    /// Entries that started before this were all invalidated.
+    everything: u64,
+    keys: HashMap<String, u64>,
+}
+
 /// What is known about the database since the last check.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Remote {
     checked_at: Option<Instant>,
-    seen_generation: Option<i64>,
+    /// The newest invalidation row seen, and the ids seen near it: with PostgreSQL, rows can
+    /// commit out of id order, so the last ids are read again at each check.
+    last_id: Option<i64>,
+    recent_ids: BTreeSet<i64>,
     next_publication: Option<NaiveDateTime>,
 }
 
 /// The cache and its invalidation state, shared by all workers.
 pub struct ResponseCache {
     entries: Option<moka::sync::Cache<String, Arc<CachedResponse>>>,
-    generation: AtomicU64,
+    sequence: AtomicU64,
+    invalidated: RwLock<Invalidated>,
     remote: Mutex<Remote>,
 }
 
@@ -61,18 +90,16 @@ impl ResponseCache {
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|key: &String, value: &Arc<CachedResponse>| {
-                    u32::try_from(key.len() + value.body.len() + 256).unwrap_or(u32::MAX)
+                    let keys: usize = value.keys.iter().map(String::len).sum();
+                    u32::try_from(key.len() + keys + value.body.len() + 256).unwrap_or(u32::MAX)
                 })
                 .build()
         });
         Self {
             entries,
-            generation: AtomicU64::new(1),
-            remote: Mutex::new(Remote {
-                checked_at: None,
-                seen_generation: None,
-                next_publication: None,
-            }),
+            sequence: AtomicU64::new(1),
+            invalidated: RwLock::new(Invalidated::default()),
+            remote: Mutex::new(Remote::default()),
         }
     }
 
@@ -80,27 +107,76 @@ impl ResponseCache {
         self.entries.is_some()
     }
 
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    /// The sequence number a read notes when it starts.
+    pub fn begin(&self) -> u64 {
+        self.sequence.load(Ordering::Acquire)
     }
 
-    /// Forgets everything cached (a write happened, or time made something visible).
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// The number of the invalidation being made (greater than every read started before it).
+    fn next(&self) -> u64 {
+        self.sequence.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Forgets everything cached (time made something visible, or the keys are unknown).
+    pub fn invalidate_all(&self) {
+        let at = self.next();
+        let mut invalidated = self.invalidated.write().unwrap_or_else(PoisonError::into_inner);
+        invalidated.everything = at;
+        invalidated.keys.clear();
+        drop(invalidated);
         if let Some(entries) = &self.entries {
             entries.invalidate_all();
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        let entry = self.entries.as_ref()?.get(key)?;
-        (entry.generation == self.generation()).then_some(entry)
+    /// Forgets the answers that depend on any of `keys`.
+    pub fn invalidate_keys<S: AsRef<str>>(&self, keys: &[S]) {
+        if keys.is_empty() {
+            return;
+        }
+        let at = self.next();
+        let mut invalidated = self.invalidated.write().unwrap_or_else(PoisonError::into_inner);
+        if invalidated.keys.len() + keys.len() > MAX_TRACKED_KEYS {
+            invalidated.everything = at;
+            invalidated.keys.clear();
+            drop(invalidated);
+            if let Some(entries) = &self.entries {
+                entries.invalidate_all();
+            }
+            return;
+        }
+        for key in keys {
+            invalidated.keys.insert(key.as_ref().to_owned(), at);
+        }
     }
 
-    /// Stores an answer computed under `generation`, unless a write has happened since.
+    /// Whether `entry` is still what a fresh read would answer.
+    fn is_current(&self, entry: &CachedResponse) -> bool {
+        let invalidated = self.invalidated.read().unwrap_or_else(PoisonError::into_inner);
+        entry.started >= invalidated.everything
+            && entry
+                .keys
+                .iter()
+                .all(|key| invalidated.keys.get(key).is_none_or(|&at| at <= entry.started))
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        let entries = self.entries.as_ref()?;
+        let entry = entries.get(key)?;
+        if self.is_current(&entry) {
+            Some(entry)
+        } else {
+            entries.invalidate(key);
+            None
+        }
+    }
+
+    /// Stores an answer, unless something it depends on was invalidated since its read started.
+    /// An answer that names no dependency is never stored: nothing could invalidate it.
     pub fn put(&self, key: String, response: CachedResponse) {
         if let Some(entries) = &self.entries
-            && response.generation == self.generation()
+            && !response.keys.is_empty()
+            && self.is_current(&response)
         {
             entries.insert(key, Arc::new(response));
         }
@@ -122,11 +198,11 @@ impl ResponseCache {
 
     /// Empties the cache when a scheduled article's time has come.
     fn check_schedule(&self, now: NaiveDateTime) {
-        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
         if remote.next_publication.is_some_and(|at| at <= now) {
             remote.next_publication = None;
             drop(remote);
-            self.invalidate();
+            self.invalidate_all();
         }
     }
 
@@ -140,57 +216,225 @@ impl ResponseCache {
         if !self.check_due() {
             return;
         }
-        let found = db::run(pool, move |conn| Ok(read_remote(conn, now)?)).await;
-        let Ok((generation, next_publication)) = found else {
+        let since = {
+            let remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+            remote.last_id.map(|id| id - RECHECKED_IDS)
+        };
+        let found = db::run(pool, move |conn| Ok(read_remote(conn, since, now)?)).await;
+        let Ok((rows, next_publication)) = found else {
             return;
         };
-        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
-        let moved = remote.seen_generation.is_some_and(|seen| seen != generation);
-        remote.seen_generation = Some(generation);
-        remote.next_publication = next_publication;
-        drop(remote);
-        if moved {
-            self.invalidate();
+        let news = {
+            let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+            remote.next_publication = next_publication;
+            remote.take_news(rows)
+        };
+        match news {
+            News::Nothing => {}
+            News::Keys(keys) => self.invalidate_keys(&keys),
+            News::Everything => self.invalidate_all(),
         }
         self.check_schedule(now);
     }
 
-    /// After a successful write through this instance: forget the cache here at once, and tell
-    /// the other instances through the database.
-    pub async fn written(&self, pool: &Pool) {
-        self.invalidate();
-        let bumped = db::run(pool, |conn| Ok(bump_generation(conn)?)).await;
-        match bumped {
-            Ok(generation) => {
-                // Our own bump is no news to us.
-                let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
-                remote.seen_generation = Some(generation);
+    /// After a successful write through this instance: forget what it changed here at once,
+    /// and tell the other instances through the database.
+    pub async fn written(&self, pool: &Pool, keys: Option<Vec<String>>) {
+        match &keys {
+            Some(keys) => self.invalidate_keys(keys),
+            None => self.invalidate_all(),
+        }
+        let recorded = db::run(pool, move |conn| Ok(record(conn, keys.as_deref())?)).await;
+        match recorded {
+            Ok(id) => {
+                // Our own row is no news to us.
+                let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+                remote.recent_ids.insert(id);
             }
-            Err(e) => tracing::warn!(error = %e, "could not record the cache generation"),
+            Err(e) => tracing::warn!(error = %e, "could not record the cache invalidation"),
         }
     }
 }
 
-/// The database's cache generation, and the earliest publication still to come.
-fn read_remote(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<(i64, Option<NaiveDateTime>)> {
-    let generation = cache_generation::table
-        .find(1)
-        .select(cache_generation::value)
-        .first(conn)?;
+/// Rows below the newest one seen that are read again at each check (see [`Remote`]).
+const RECHECKED_IDS: i64 = 64;
+
+/// What the invalidation rows written elsewhere ask of this instance.
+enum News {
+    Nothing,
+    Keys(Vec<String>),
+    Everything,
+}
+
+impl Remote {
+    /// The rows not seen yet, as one invalidation; remembers them as seen.
+    fn take_news(&mut self, rows: Vec<(i64, String)>) -> News {
+        let Some(&(newest, _)) = rows.last() else {
+            if self.last_id.is_none() {
+                // An empty table: from now on every row is news.
+                self.last_id = Some(0);
+            }
+            return News::Nothing;
+        };
+        let first_look = self.last_id.is_none();
+        let too_many = rows.len() as i64 >= MAX_REMOTE_BATCH;
+        let mut keys = Vec::new();
+        let mut everything = too_many;
+        for (id, row) in rows {
+            if !self.recent_ids.insert(id) {
+                continue;
+            }
+            if row == EVERYTHING {
+                everything = true;
+            } else {
+                keys.extend(row.split(' ').filter(|k| !k.is_empty()).map(str::to_owned));
+            }
+        }
+        self.last_id = Some(self.last_id.map_or(newest, |last| last.max(newest)));
+        let floor = self.last_id.unwrap_or(0) - RECHECKED_IDS;
+        self.recent_ids.retain(|&id| id > floor);
+        if first_look {
+            // This instance has just started: its cache holds nothing older than these rows.
+            return News::Nothing;
+        }
+        if everything {
+            News::Everything
+        } else if keys.is_empty() {
+            News::Nothing
+        } else {
+            News::Keys(keys)
+        }
+    }
+}
+
+/// The row that invalidates everything.
+const EVERYTHING: &str = "*";
+
+/// The invalidation rows after `since` (all of the newest, the first time), and the earliest
+/// publication still to come.
+#[allow(clippy::type_complexity)]
+fn read_remote(
+    conn: &mut DbConn,
+    since: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<(Vec<(i64, String)>, Option<NaiveDateTime>)> {
+    let rows = match since {
+        Some(since) => cache_invalidations::table
+            .filter(cache_invalidations::id.gt(since))
+            .order(cache_invalidations::id.asc())
+            .select((cache_invalidations::id, cache_invalidations::keys))
+            .limit(MAX_REMOTE_BATCH + RECHECKED_IDS)
+            .load(conn)?,
+        None => cache_invalidations::table
+            .order(cache_invalidations::id.desc())
+            .select((cache_invalidations::id, cache_invalidations::keys))
+            .limit(1)
+            .load(conn)?,
+    };
     let next = articles::table
         .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(now))
         .filter(articles::deleted_at.is_null())
         .select(diesel::dsl::min(articles::published_at))
         .first(conn)?;
-    Ok((generation, next))
+    Ok((rows, next))
 }
 
-/// Moves the shared generation on; returns the new value. Used after every write, by the API
-/// and by the command line.
-pub fn bump_generation(conn: &mut DbConn) -> QueryResult<i64> {
-    diesel::update(cache_generation::table.find(1))
-        .set(cache_generation::value.eq(cache_generation::value + 1))
-        .returning(cache_generation::value)
-        .get_result(conn)
+/// How long invalidation rows are kept for instances to read (they read them every second).
+const KEPT_FOR_SECS: i64 = 3600;
+
+/// Records an invalidation of `keys` (`None`: everything) for the other instances; returns its
+/// id. Now and then, rows older than an hour are removed. Used after every write, by the API and
+/// by the command line.
+pub fn record(conn: &mut DbConn, keys: Option<&[String]>) -> QueryResult<i64> {
+    let keys = keys.map_or_else(|| EVERYTHING.to_owned(), |keys| keys.join(" "));
+    let now = chrono::Utc::now().naive_utc();
+    let id = diesel::insert_into(cache_invalidations::table)
+        .values((
+            cache_invalidations::keys.eq(keys),
+            cache_invalidations::created_at.eq(now),
+        ))
+        .returning(cache_invalidations::id)
+        .get_result(conn)?;
+    if id % 100 == 0 {
+        diesel::delete(
+            cache_invalidations::table
+                .filter(cache_invalidations::created_at.lt(now - chrono::Duration::seconds(KEPT_FOR_SECS))),
+        )
+        .execute(conn)?;
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(started: u64, keys: &[&str]) -> CachedResponse {
+        CachedResponse {
+            started,
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            etag: "\"e\"".to_owned(),
+            body: Bytes::from_static(b"{}"),
+            headers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_invalidation_drops_the_answers_that_depend_on_its_keys_only() {
+        let cache = ResponseCache::new(1 << 20);
+        let started = cache.begin();
+        cache.put("a".into(), answer(started, &["article-1", "articles"]));
+        cache.put("b".into(), answer(started, &["article-2"]));
+        cache.invalidate_keys(&["article-1"]);
+        assert!(cache.get("a").is_none());
+        assert!(cache.get("b").is_some());
+        cache.invalidate_all();
+        assert!(cache.get("b").is_none());
+    }
+
+    #[test]
+    fn a_read_that_raced_a_write_is_never_served() {
+        let cache = ResponseCache::new(1 << 20);
+        let started = cache.begin();
+        // The write lands while the read runs: its answer may hold the old state.
+        cache.invalidate_keys(&["article-1"]);
+        cache.put("a".into(), answer(started, &["article-1"]));
+        assert!(cache.get("a").is_none());
+        // Stored before the write, found stale after it.
+        let started = cache.begin();
+        cache.put("a".into(), answer(started, &["article-1"]));
+        assert!(cache.get("a").is_some());
+        cache.invalidate_keys(&["article-1"]);
+        assert!(cache.get("a").is_none());
+        // An answer that names no dependency is not stored at all.
+        let started = cache.begin();
+        cache.put("c".into(), answer(started, &[]));
+        assert!(cache.get("c").is_none());
+    }
+
+    #[test]
+    fn other_instances_rows_become_one_invalidation_and_are_read_once() {
+        let mut remote = Remote::default();
+        // The first look only notes where the log stands.
+        assert!(matches!(
+            remote.take_news(vec![(7, "article-1".into())]),
+            News::Nothing
+        ));
+        let news = remote.take_news(vec![(7, "article-1".into()), (8, "article-2 articles".into())]);
+        let News::Keys(keys) = news else {
+            panic!("keys expected")
+        };
+        assert_eq!(keys, ["article-2", "articles"]);
+        // A row that commits late, below the newest seen, is still picked up.
+        let news = remote.take_news(vec![(6, "tag-iran".into()), (7, "x".into()), (8, "y".into())]);
+        let News::Keys(keys) = news else {
+            panic!("keys expected")
+        };
+        assert_eq!(keys, ["tag-iran"]);
+        assert!(matches!(
+            remote.take_news(vec![(9, EVERYTHING.into())]),
+            News::Everything
+        ));
+    }
 }

@@ -65,6 +65,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
         .optional()
 }
 
+/// The articles the comments `ids` belong to (each once).
+pub fn article_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(comments::article_id)
+        .distinct()
+        .load(conn)
+}
+
 /// The number of approved comments of an article.
 pub fn approved_count(conn: &mut DbConn, article_id: i64) -> QueryResult<i64> {
     comments::table

@@ -25,6 +25,7 @@ pub struct Metrics {
     pool_waiting: IntGauge,
     pool_size: IntGauge,
     cache: IntCounterVec,
+    invalidations: IntCounterVec,
 }
 
 impl Metrics {
@@ -62,6 +63,14 @@ impl Metrics {
             &["result"],
         )
         .expect("valid metric");
+        let invalidations = IntCounterVec::new(
+            Opts::new(
+                "response_cache_invalidations_total",
+                "Writes through this instance that invalidated cached answers, by scope: `keys` (what the write changed) or `everything`.",
+            ),
+            &["scope"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -70,6 +79,7 @@ impl Metrics {
             Box::new(pool_waiting.clone()),
             Box::new(pool_size.clone()),
             Box::new(cache.clone()),
+            Box::new(invalidations.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -82,6 +92,7 @@ impl Metrics {
             pool_waiting,
             pool_size,
             cache,
+            invalidations,
         }
     }
 
@@ -100,6 +111,13 @@ impl Metrics {
     pub fn cache_lookup(&self, hit: bool) {
         self.cache
             .with_label_values(&[if hit { "hit" } else { "miss" }])
+            .inc();
+    }
+
+    /// A write invalidated the answers depending on some keys (`targeted`), or everything.
+    pub fn cache_invalidation(&self, targeted: bool) {
+        self.invalidations
+            .with_label_values(&[if targeted { "keys" } else { "everything" }])
             .inc();
     }
 

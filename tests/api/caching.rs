@@ -161,7 +161,10 @@ async fn surrogate_keys_name_what_an_answer_depends_on() {
         .await
         .header("surrogate-key")
         .unwrap();
-    assert_eq!(list, "articles tag-iran");
+    // The filter's membership and term, and the tags its cards show.
+    assert_eq!(list, "articles-in-tag-iran tag-iran tag-pakistan");
+    let everything = app.get("/api/v1/articles").await.header("surrogate-key").unwrap();
+    assert_eq!(everything, "articles tag-iran tag-pakistan");
     let comments = app
         .get("/api/v1/articles/story/comments")
         .await
@@ -321,7 +324,22 @@ async fn another_instance_sees_a_write_within_the_documented_second() {
         let body: serde_json::Value = actix_web::test::read_body_json(response).await;
         slugs(&body)
     };
+    let other_hits = || {
+        other.metrics.render(&other.pool).lines().find_map(|line| {
+            line.strip_prefix(r#"dateline_response_cache_total{result="hit"} "#)
+                .map(|n| n.parse::<u64>().unwrap())
+        })
+    };
+    let read_first_on_other = || async {
+        let service = actix_web::test::init_service(dateline::server::app(other.clone())).await;
+        let request = TestRequest::get().uri("/api/v1/articles/first").to_request();
+        assert_eq!(
+            actix_web::test::call_service(&service, request).await.status(),
+            200
+        );
+    };
     assert_eq!(read_other().await, ["first"]);
+    read_first_on_other().await;
     let body = json!({"headline": "Second", "section": "world-news", "status": "published"});
     app.post_json("/api/v1/articles", Some(&editor), body)
         .await
@@ -330,6 +348,23 @@ async fn another_instance_sees_a_write_within_the_documented_second() {
         dateline::http_cache::store::REMOTE_CHECK_INTERVAL + std::time::Duration::from_millis(100),
     );
     assert_eq!(read_other().await, ["second", "first"]);
+    // What the write did not touch stays cached over there.
+    let before = other_hits();
+    read_first_on_other().await;
+    assert!(
+        other_hits() > before,
+        "the other instance still serves `first` from its cache"
+    );
+    // The command line invalidates everything, on every instance.
+    let announced = app.with_conn(|conn| dateline::http_cache::store::record(conn, None));
+    assert!(announced.is_ok());
+    std::thread::sleep(
+        dateline::http_cache::store::REMOTE_CHECK_INTERVAL + std::time::Duration::from_millis(100),
+    );
+    read_other().await; // runs the check
+    let before = other_hits();
+    read_first_on_other().await;
+    assert_eq!(other_hits(), before, "everything was invalidated");
 }
 
 #[actix_web::test]
@@ -376,9 +411,9 @@ async fn writes_that_change_nothing_public_keep_the_cache() {
         app.get(uri).await.json(200);
         assert!(served_from_cache(&app, uri).await, "{uri} is cached");
     }
-    let generation = app.state.cache.generation();
+    let generation = app.state.cache.begin();
     let unchanged = |what: &str| {
-        assert_eq!(app.state.cache.generation(), generation, "{what} kept the cache");
+        assert_eq!(app.state.cache.begin(), generation, "{what} kept the cache");
     };
 
     let tokens = app.login("reader@example.com").await;
@@ -441,15 +476,12 @@ async fn writes_that_change_nothing_public_keep_the_cache() {
     app.patch_json(&format!("/api/v1/comments/{id}"), Some(&editor), approve)
         .await
         .json(200);
-    assert!(
-        app.state.cache.generation() > generation,
-        "an approval invalidates"
-    );
+    assert!(app.state.cache.begin() > generation, "an approval invalidates");
     assert_eq!(
         app.get("/api/v1/articles/story/comments").await.json(200)["meta"]["total"],
         1
     );
-    let generation = app.state.cache.generation();
+    let generation = app.state.cache.begin();
     let publish = json!({"status": "published"});
     app.write_current(
         Method::PATCH,
@@ -459,10 +491,7 @@ async fn writes_that_change_nothing_public_keep_the_cache() {
     )
     .await
     .json(200);
-    assert!(
-        app.state.cache.generation() > generation,
-        "publishing invalidates"
-    );
+    assert!(app.state.cache.begin() > generation, "publishing invalidates");
     assert_eq!(
         slugs(&app.get("/api/v1/articles").await.json(200)),
         ["editors-draft", "story"]

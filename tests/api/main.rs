@@ -14,6 +14,7 @@ mod edges;
 mod editorial;
 mod errors;
 mod import;
+mod invalidation;
 mod leaks;
 mod listings;
 mod lookalikes;

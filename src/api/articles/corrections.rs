@@ -13,6 +13,7 @@ use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::domain::articles::{self, find_for_write};
 use crate::error::{AppError, Problem};
+use crate::http_cache::{invalidates, keys as cache_keys};
 use crate::models::correction::Correction;
 use crate::state::AppState;
 
@@ -71,10 +72,13 @@ pub async fn add_correction(
     let text = body.0.text.unwrap_or_default().trim().to_owned();
     let slug = slug.into_inner();
     let writer = caller.clone();
-    let saved = write_as(&state, caller, move |conn, change| {
+    let (saved, touched) = write_as(&state, caller, move |conn, change| {
         let current = find_for_write(conn, &writer, &slug, change.at)?;
-        articles::correct(conn, change, &current, &text)
+        // A correction changes the article's answer, not where it is listed.
+        let touched = cache_keys::of_article(conn, &current, change.at)?;
+        Ok((articles::correct(conn, change, &current, &text)?, touched))
     })
     .await?;
-    Ok(HttpResponse::Created().json(CorrectionView::from(saved)))
+    let response = HttpResponse::Created().json(CorrectionView::from(saved));
+    Ok(invalidates(response, touched))
 }

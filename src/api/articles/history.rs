@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ArticleStatus;
-use super::write::{check_if_match, respond_with_detail, save_over};
+use super::write::{check_if_match, respond_with_detail, save_over, touched};
 use crate::api::preconditions::IfMatch;
 use crate::api::transact::write_as;
 use crate::api::views::utc;
@@ -17,6 +17,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::articles::{check_may_change, find_for_write};
 use crate::error::{AppError, Problem};
+use crate::http_cache::{invalidates, keys as cache_keys};
 use crate::models::article::Article;
 use crate::models::revision::{self, Revision};
 use crate::state::AppState;
@@ -264,8 +265,14 @@ pub async fn restore_revision(
             return Err(AppError::forbidden("Authors can only restore draft revisions."));
         }
         let action = AuditAction::ArticleRestoreRevision;
-        save_over(conn, change, &current, old.into(), action)
+        let before = cache_keys::of_article(conn, &current, change.at)?;
+        let saved = save_over(conn, change, &current, old.into(), action)?;
+        Ok((saved.clone(), touched(conn, before, &saved, change.at)?))
     })
     .await?;
-    respond_with_detail(&state, saved.id, false).await
+    let (saved, touched) = saved;
+    Ok(invalidates(
+        respond_with_detail(&state, saved.id, false).await?,
+        touched,
+    ))
 }

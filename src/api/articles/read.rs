@@ -15,7 +15,7 @@ use crate::api::preconditions;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
-use crate::http_cache::surrogate_keys;
+use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search};
 use crate::models::section;
 use crate::models::section::Section;
@@ -202,11 +202,7 @@ pub async fn list_articles(
         None => None,
     };
     let count = query.total.unwrap_or(false);
-    let keys: Vec<String> = std::iter::once("articles".to_owned())
-        .chain(query.section.iter().map(|s| format!("section-{s}")))
-        .chain(query.tag.iter().map(|t| format!("tag-{t}")))
-        .chain(query.source.iter().map(|s| format!("source-{s}")))
-        .collect();
+    let mut keys = list_keys(&query);
     let now = state.now();
     let list = db::run(&state.pool, move |conn| {
         let filter = ArticleFilter {
@@ -245,7 +241,39 @@ pub async fn list_articles(
         })
     })
     .await?;
+    keys.extend(card_keys(&list.data));
     Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
+}
+
+/// What a list's membership depends on: the filters' memberships (and the terms they name), or
+/// every public article for an unfiltered list (search included).
+fn list_keys(query: &ArticleListQuery) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(slug) = &query.section {
+        keys.extend([cache_keys::in_section(slug), cache_keys::section(slug)]);
+    }
+    for (noun, slug) in [("tag", &query.tag), ("source", &query.source)] {
+        if let Some(slug) = slug {
+            keys.extend([cache_keys::in_term(noun, slug), cache_keys::term(noun, slug)]);
+        }
+    }
+    keys.extend(query.author.map(cache_keys::by_author));
+    if keys.is_empty() {
+        keys.push(cache_keys::ALL_ARTICLES.to_owned());
+    }
+    keys
+}
+
+/// What the cards of a list show besides their articles: their tags' names (a section's name
+/// changes with the section tree, which invalidates everything).
+fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
+    let mut keys: Vec<String> = cards
+        .iter()
+        .flat_map(|card| card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// The words of a search: letters and digits, lowercased; anything else separates words and is
@@ -366,11 +394,13 @@ pub async fn get_article(
     }
 }
 
-/// What an article's answer depends on: itself, its section, tags, sources and author.
+/// What an article's answer depends on: itself, its section, tags, sources, author and
+/// approved comments (their count).
 pub fn article_keys(detail: &ArticleDetail) -> Vec<String> {
     let mut keys = vec![
-        format!("article-{}", detail.id),
-        format!("section-{}", detail.section.slug),
+        cache_keys::article(detail.id),
+        cache_keys::section(&detail.section.slug),
+        cache_keys::comments(detail.id),
     ];
     keys.extend(detail.tags.iter().map(|t| format!("tag-{}", t.slug)));
     keys.extend(detail.sources.iter().map(|s| format!("source-{}", s.slug)));
@@ -497,29 +527,34 @@ pub async fn related_articles(
     let slug = slug.into_inner();
     let now = state.now();
     let related = db::run(&state.pool, move |conn| {
-        let article = match lookup(conn, None, &slug, now)? {
-            Lookup::Found(article, _, _) => article,
+        let (article, section) = match lookup(conn, None, &slug, now)? {
+            Lookup::Found(article, section, _) => (article, section),
             Lookup::Moved(current) => return Ok(Err(current)),
         };
-        let tag_ids: Vec<i64> = Tags::for_articles(conn, &[article.id])?
+        let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
             .into_iter()
-            .map(|(_, t)| t.id)
+            .map(|(_, t)| t)
             .collect();
+        let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
         let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
         let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
         let related = RelatedArticles {
             data: summaries(conn, rows)?,
         };
-        Ok(Ok((article.id, related)))
+        // The candidates are the articles of its own section and of its tags.
+        let mut keys = vec![
+            cache_keys::article(article.id),
+            cache_keys::in_section(&section.slug),
+        ];
+        keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
+        keys.extend(card_keys(&related.data));
+        Ok(Ok((keys, related)))
     })
     .await?;
     Ok(match related {
-        Ok((id, related)) => {
-            let keys = ["articles".to_owned(), format!("article-{id}")];
-            HttpResponse::Ok()
-                .insert_header(surrogate_keys(keys))
-                .json(related)
-        }
+        Ok((keys, related)) => HttpResponse::Ok()
+            .insert_header(surrogate_keys(keys))
+            .json(related),
         Err(current) => moved(
             &format!("/api/v1/articles/{current}/related"),
             req.query_string(),

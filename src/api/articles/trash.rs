@@ -15,6 +15,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::trash;
 use crate::error::{AppError, Problem};
+use crate::http_cache::{invalidates, keys as cache_keys, public_unchanged};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
 
@@ -89,11 +90,16 @@ pub async fn restore_from_trash(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    let id = write_as(&state, caller, move |conn, change| {
-        trash::restore(conn, change, &slug)
+    let (id, touched) = write_as(&state, caller, move |conn, change| {
+        let id = trash::restore(conn, change, &slug)?;
+        let (restored, _, _) = article::find_with_section(conn, id)?.ok_or_else(super::article_not_found)?;
+        Ok((id, cache_keys::of_article(conn, &restored, change.at)?))
     })
     .await?;
-    respond_with_detail(&state, id, false).await
+    Ok(invalidates(
+        respond_with_detail(&state, id, false).await?,
+        touched,
+    ))
 }
 
 /// Purges the articles trashed longer than the retention period, for good (admins).
@@ -105,18 +111,16 @@ pub async fn restore_from_trash(
     )
 )]
 #[post("/trash/purge")]
-pub async fn purge_trash(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-) -> Result<web::Json<PurgeResult>, AppError> {
+pub async fn purge_trash(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let retention = state.config.trash_retention_days;
     let (purged, cutoff) = write_as(&state, caller, move |conn, change| {
         trash::purge(conn, change, retention)
     })
     .await?;
-    Ok(web::Json(PurgeResult {
+    // Articles in the trash are in no public answer.
+    Ok(public_unchanged(HttpResponse::Ok().json(PurgeResult {
         purged,
         deleted_before: utc(cutoff),
-    }))
+    })))
 }

@@ -24,7 +24,7 @@ use crate::domain::articles::{
     self as domain, ArticleFields, check_author_fields, check_may_change, find_for_write,
 };
 use crate::error::{AppError, Problem};
-use crate::http_cache::public_unchanged;
+use crate::http_cache::{invalidates, keys as cache_keys};
 use crate::models::article::{self, Article};
 use crate::state::AppState;
 use crate::values::{ArticleStatus, AuditAction};
@@ -115,30 +115,29 @@ async fn write_over(
         action,
     } = target;
     let writer = caller.clone();
-    let (saved, was) = write_as(state, caller, move |conn, change| {
+    let (saved, touched) = write_as(state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
         let fields = fields(conn, &current)?;
+        let before = cache_keys::of_article(conn, &current, change.at)?;
         let saved = save_over(conn, change, &current, fields, action)?;
-        Ok((saved, current.status))
+        Ok((saved.clone(), touched(conn, before, &saved, change.at)?))
     })
     .await?;
     let response = respond_with_detail(state, saved.id, false).await?;
-    Ok(mark_public_change(response, Some(was), saved.status))
+    Ok(invalidates(response, touched))
 }
 
-/// Drafts have no public answer: a write that finds an article a draft (or creates it) and
-/// leaves it one changes nothing the response cache holds, so the cache is kept.
-fn mark_public_change(
-    response: HttpResponse,
-    before: Option<ArticleStatus>,
-    after: ArticleStatus,
-) -> HttpResponse {
-    let draft = |status: ArticleStatus| status == ArticleStatus::Draft;
-    if before.is_none_or(draft) && draft(after) {
-        public_unchanged(response)
-    } else {
-        response
-    }
+/// The public answers a change to an article touches: those that showed it before (`before`,
+/// read before the change) and those that show it now. None for a draft that stays one: drafts
+/// have no public answer.
+pub fn touched(
+    conn: &mut DbConn,
+    mut before: Vec<String>,
+    after: &Article,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    before.extend(cache_keys::of_article(conn, after, now)?);
+    Ok(before)
 }
 
 /// The article `slug` as `caller` may change it: visible to them, theirs to change (authors:
@@ -212,12 +211,13 @@ pub async fn create_article(
 ) -> Result<HttpResponse, AppError> {
     let input = body.0;
     check_author_fields(&caller, input.editor_only())?;
-    let saved = write_as(&state, caller, move |conn, change| {
-        domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)
+    let (saved, touched) = write_as(&state, caller, move |conn, change| {
+        let saved = domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)?;
+        Ok((saved.clone(), touched(conn, Vec::new(), &saved, change.at)?))
     })
     .await?;
     let response = respond_with_detail(&state, saved.id, true).await?;
-    Ok(mark_public_change(response, None, saved.status))
+    Ok(invalidates(response, touched))
 }
 
 /// Replaces an article with the body given: absent optional fields are cleared (the slug is
@@ -324,15 +324,12 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let writer = caller.clone();
-    let was = write_as(&state, caller, move |conn, change| {
+    let touched = write_as(&state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
+        let touched = cache_keys::of_article(conn, &current, change.at)?;
         domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))?;
-        Ok(current.status)
+        Ok(touched)
     })
     .await?;
-    Ok(mark_public_change(
-        HttpResponse::NoContent().finish(),
-        Some(was),
-        ArticleStatus::Draft,
-    ))
+    Ok(invalidates(HttpResponse::NoContent().finish(), touched))
 }
