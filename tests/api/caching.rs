@@ -161,10 +161,18 @@ async fn surrogate_keys_name_what_an_answer_depends_on() {
         .await
         .header("surrogate-key")
         .unwrap();
-    // The filter's membership and term, and the tags its cards show.
-    assert_eq!(list, "articles-in-tag-iran tag-iran tag-pakistan");
+    // The filter's membership and term, and the articles and tags its cards show.
+    assert_eq!(
+        list,
+        format!("articles-in-tag-iran tag-iran article-{id} tag-pakistan")
+    );
     let everything = app.get("/api/v1/articles").await.header("surrogate-key").unwrap();
-    assert_eq!(everything, "articles tag-iran tag-pakistan");
+    assert_eq!(everything, format!("articles article-{id} tag-iran tag-pakistan"));
+    let search = app.get("/api/v1/articles?q=story&sort=-updated_at").await;
+    assert_eq!(
+        search.header("surrogate-key").unwrap(),
+        format!("articles-search articles-by-update articles article-{id} tag-iran tag-pakistan")
+    );
     let comments = app
         .get("/api/v1/articles/story/comments")
         .await

@@ -75,7 +75,8 @@ pub async fn add_correction(
     let (saved, touched) = write_as(&state, caller, move |conn, change| {
         let current = find_for_write(conn, &writer, &slug, change.at)?;
         // A correction changes the article's answer, not where it is listed.
-        let touched = cache_keys::of_article(conn, &current, change.at)?;
+        let listed = cache_keys::listed(conn, &current, change.at)?;
+        let touched = cache_keys::touched(listed.clone(), listed);
         Ok((articles::correct(conn, change, &current, &text)?, touched))
     })
     .await?;

@@ -265,7 +265,7 @@ pub async fn restore_revision(
             return Err(AppError::forbidden("Authors can only restore draft revisions."));
         }
         let action = AuditAction::ArticleRestoreRevision;
-        let before = cache_keys::of_article(conn, &current, change.at)?;
+        let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, change, &current, old.into(), action)?;
         Ok((saved.clone(), touched(conn, before, &saved, change.at)?))
     })

@@ -249,6 +249,15 @@ pub async fn list_articles(
 /// every public article for an unfiltered list (search included).
 fn list_keys(query: &ArticleListQuery) -> Vec<String> {
     let mut keys = Vec::new();
+    if query.q.is_some() {
+        keys.push(cache_keys::SEARCH.to_owned());
+    }
+    if matches!(
+        query.sort,
+        Some(SortParam::RecentlyUpdated | SortParam::LeastRecentlyUpdated)
+    ) {
+        keys.push(cache_keys::BY_UPDATE.to_owned());
+    }
     if let Some(slug) = &query.section {
         keys.extend([cache_keys::in_section(slug), cache_keys::section(slug)]);
     }
@@ -257,22 +266,26 @@ fn list_keys(query: &ArticleListQuery) -> Vec<String> {
             keys.extend([cache_keys::in_term(noun, slug), cache_keys::term(noun, slug)]);
         }
     }
+    let filtered =
+        query.section.is_some() || query.tag.is_some() || query.source.is_some() || query.author.is_some();
     keys.extend(query.author.map(cache_keys::by_author));
-    if keys.is_empty() {
+    if !filtered {
         keys.push(cache_keys::ALL_ARTICLES.to_owned());
     }
     keys
 }
 
-/// What the cards of a list show besides their articles: their tags' names (a section's name
+/// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
 fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
-    let mut keys: Vec<String> = cards
+    let mut keys: Vec<String> = cards.iter().map(|card| cache_keys::article(card.id)).collect();
+    let mut tags: Vec<String> = cards
         .iter()
         .flat_map(|card| card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)))
         .collect();
-    keys.sort_unstable();
-    keys.dedup();
+    tags.sort_unstable();
+    tags.dedup();
+    keys.extend(tags);
     keys
 }
 

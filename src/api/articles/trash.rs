@@ -93,7 +93,10 @@ pub async fn restore_from_trash(
     let (id, touched) = write_as(&state, caller, move |conn, change| {
         let id = trash::restore(conn, change, &slug)?;
         let (restored, _, _) = article::find_with_section(conn, id)?.ok_or_else(super::article_not_found)?;
-        Ok((id, cache_keys::of_article(conn, &restored, change.at)?))
+        Ok((
+            id,
+            cache_keys::touched(None, cache_keys::listed(conn, &restored, change.at)?),
+        ))
     })
     .await?;
     Ok(invalidates(

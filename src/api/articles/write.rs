@@ -118,7 +118,7 @@ async fn write_over(
     let (saved, touched) = write_as(state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
         let fields = fields(conn, &current)?;
-        let before = cache_keys::of_article(conn, &current, change.at)?;
+        let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, change, &current, fields, action)?;
         Ok((saved.clone(), touched(conn, before, &saved, change.at)?))
     })
@@ -127,17 +127,16 @@ async fn write_over(
     Ok(invalidates(response, touched))
 }
 
-/// The public answers a change to an article touches: those that showed it before (`before`,
-/// read before the change) and those that show it now. None for a draft that stays one: drafts
-/// have no public answer.
+/// The public answers a change to an article touches, from where it stood in the lists before
+/// the change (`before`, read before it) and where `after` stands now. None for a draft that
+/// stays one: drafts have no public answer.
 pub fn touched(
     conn: &mut DbConn,
-    mut before: Vec<String>,
+    before: Option<cache_keys::Listed>,
     after: &Article,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
-    before.extend(cache_keys::of_article(conn, after, now)?);
-    Ok(before)
+    Ok(cache_keys::touched(before, cache_keys::listed(conn, after, now)?))
 }
 
 /// The article `slug` as `caller` may change it: visible to them, theirs to change (authors:
@@ -213,7 +212,7 @@ pub async fn create_article(
     check_author_fields(&caller, input.editor_only())?;
     let (saved, touched) = write_as(&state, caller, move |conn, change| {
         let saved = domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)?;
-        Ok((saved.clone(), touched(conn, Vec::new(), &saved, change.at)?))
+        Ok((saved.clone(), touched(conn, None, &saved, change.at)?))
     })
     .await?;
     let response = respond_with_detail(&state, saved.id, true).await?;
@@ -326,9 +325,9 @@ pub async fn delete_article(
     let writer = caller.clone();
     let touched = write_as(&state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
-        let touched = cache_keys::of_article(conn, &current, change.at)?;
+        let before = cache_keys::listed(conn, &current, change.at)?;
         domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))?;
-        Ok(touched)
+        Ok(cache_keys::touched(before, None))
     })
     .await?;
     Ok(invalidates(HttpResponse::NoContent().finish(), touched))
