@@ -178,6 +178,8 @@ fn serve(mut setup: Setup) -> anyhow::Result<()> {
     }
     drop(setup.conn);
     let state = AppState::new(setup.pool, setup.config, Arc::new(SystemClock));
+    // Kept for the life of the server: other instances' writes reach this one's cache at once.
+    let _listener = crate::http_cache::listen::spawn(&state.config.database_url, Arc::clone(&state.cache));
     actix_web::rt::System::new()
         .block_on(server::serve(state))
         .context("server error")

@@ -6,6 +6,7 @@
 
 pub mod encoding;
 pub mod keys;
+pub mod listen;
 pub mod store;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};

@@ -13,9 +13,10 @@
 //!   finished after) is never served, and a write through this instance is seen by the very next
 //!   read, before its own answer leaves.
 //!
-//! Other instances (and `dateline import`) learn of writes from the `cache_invalidations` table,
-//! read at most once a second; a scheduled article's publication time passing invalidates
-//! everything (it changes lists across the site, and happens a few times a day).
+//! Other instances (and `dateline import`) learn of writes from the `cache_invalidations` table:
+//! on PostgreSQL at once (a `NOTIFY` wakes their listener, see [`super::listen`]), and on both
+//! backends by reading it at most once a second. A scheduled article's publication time passing
+//! invalidates everything (it changes lists across the site, and happens a few times a day).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -216,25 +217,41 @@ impl ResponseCache {
         if !self.check_due() {
             return;
         }
-        let since = {
-            let remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
-            remote.last_id.map(|id| id - RECHECKED_IDS)
-        };
-        let found = db::run(pool, move |conn| Ok(read_remote(conn, since, now)?)).await;
+        let since = self.remote_since();
+        let found = db::run(pool, move |conn| {
+            Ok((read_invalidations(conn, since)?, next_publication(conn, now)?))
+        })
+        .await;
         let Ok((rows, next_publication)) = found else {
             return;
         };
-        let news = {
-            let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
-            remote.next_publication = next_publication;
-            remote.take_news(rows)
-        };
+        self.remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next_publication = next_publication;
+        self.apply_remote(rows);
+        self.check_schedule(now);
+    }
+
+    /// Where the next read of other instances' invalidations starts (`None`: the first read).
+    pub fn remote_since(&self) -> Option<i64> {
+        let remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        remote.last_id.map(|id| id - RECHECKED_IDS)
+    }
+
+    /// Applies the invalidation rows read from the database since [`Self::remote_since`]; rows
+    /// already applied (by the other reader, or written here) are skipped.
+    pub fn apply_remote(&self, rows: Vec<(i64, String)>) {
+        let news = self
+            .remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take_news(rows);
         match news {
             News::Nothing => {}
             News::Keys(keys) => self.invalidate_keys(&keys),
             News::Everything => self.invalidate_all(),
         }
-        self.check_schedule(now);
     }
 
     /// After a successful write through this instance: forget what it changed here at once,
@@ -310,34 +327,31 @@ impl Remote {
 /// The row that invalidates everything.
 const EVERYTHING: &str = "*";
 
-/// The invalidation rows after `since` (all of the newest, the first time), and the earliest
-/// publication still to come.
-#[allow(clippy::type_complexity)]
-fn read_remote(
-    conn: &mut DbConn,
-    since: Option<i64>,
-    now: NaiveDateTime,
-) -> QueryResult<(Vec<(i64, String)>, Option<NaiveDateTime>)> {
-    let rows = match since {
+/// The invalidation rows after `since` (only the newest, the first time).
+pub fn read_invalidations(conn: &mut DbConn, since: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
+    match since {
         Some(since) => cache_invalidations::table
             .filter(cache_invalidations::id.gt(since))
             .order(cache_invalidations::id.asc())
             .select((cache_invalidations::id, cache_invalidations::keys))
             .limit(MAX_REMOTE_BATCH + RECHECKED_IDS)
-            .load(conn)?,
+            .load(conn),
         None => cache_invalidations::table
             .order(cache_invalidations::id.desc())
             .select((cache_invalidations::id, cache_invalidations::keys))
             .limit(1)
-            .load(conn)?,
-    };
-    let next = articles::table
+            .load(conn),
+    }
+}
+
+/// The earliest publication still to come.
+fn next_publication(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    articles::table
         .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(now))
         .filter(articles::deleted_at.is_null())
         .select(diesel::dsl::min(articles::published_at))
-        .first(conn)?;
-    Ok((rows, next))
+        .first(conn)
 }
 
 /// How long invalidation rows are kept for instances to read (they read them every second).
@@ -356,6 +370,10 @@ pub fn record(conn: &mut DbConn, keys: Option<&[String]>) -> QueryResult<i64> {
         ))
         .returning(cache_invalidations::id)
         .get_result(conn)?;
+    if db::is_postgres(conn) {
+        // Wakes the other instances' listeners (see `listen`): they read the new row at once.
+        diesel::sql_query(format!("NOTIFY {}", super::listen::CHANNEL)).execute(conn)?;
+    }
     if id % 100 == 0 {
         diesel::delete(
             cache_invalidations::table

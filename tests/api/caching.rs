@@ -375,6 +375,97 @@ async fn another_instance_sees_a_write_within_the_documented_second() {
     assert_eq!(other_hits(), before, "everything was invalidated");
 }
 
+/// Polls `read` until it answers `expected` or `deadline` passes; answers whether it did.
+async fn seen_before<F, Fut>(deadline: std::time::Instant, read: F, expected: &[&str]) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    while std::time::Instant::now() < deadline {
+        if read().await == expected {
+            return true;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn on_postgresql_another_instance_sees_a_write_at_once_and_after_a_lost_connection() {
+    use dateline::http_cache::listen;
+    use std::time::{Duration as StdDuration, Instant};
+    let app = cached_app();
+    let other = dateline::state::AppState::new(
+        app.state.pool.clone(),
+        (*app.state.config).clone(),
+        app.state.clock.clone(),
+    );
+    let Some(listener) = listen::spawn(&other.config.database_url, other.cache.clone()) else {
+        assert_eq!(app.db.backend(), "sqlite", "PostgreSQL instances listen");
+        return;
+    };
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    app.article("first").create();
+    let wait_listening = |listener: &listen::Listener| {
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        while !listener.listening() && Instant::now() < deadline {
+            std::thread::sleep(StdDuration::from_millis(5));
+        }
+        assert!(listener.listening(), "the listener connects");
+    };
+    wait_listening(&listener);
+    let read_other = || async {
+        let service = actix_web::test::init_service(dateline::server::app(other.clone())).await;
+        let request = TestRequest::get().uri("/api/v1/articles").to_request();
+        let body: serde_json::Value =
+            actix_web::test::read_body_json(actix_web::test::call_service(&service, request).await).await;
+        slugs(&body)
+    };
+    // This read runs the once-a-second check: the next is not due for a second, so an answer
+    // that changes within half of it was changed by the listener.
+    assert_eq!(read_other().await, ["first"]);
+    let fallback_due = Instant::now() + dateline::http_cache::store::REMOTE_CHECK_INTERVAL / 2;
+    let body = json!({"headline": "Second", "section": "world-news", "status": "published"});
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    assert!(
+        seen_before(fallback_due, read_other, &["second", "first"]).await,
+        "the other instance saw the write before its once-a-second check"
+    );
+
+    // The listener's connection is killed; a write lands while it is away.
+    std::thread::sleep(dateline::http_cache::store::REMOTE_CHECK_INTERVAL);
+    let killed: i64 = app.with_conn(|conn| {
+        #[derive(diesel::QueryableByName)]
+        struct Killed {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let sql = format!(
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE application_name = '{}' AND datname = current_database()",
+            listen::APPLICATION_NAME
+        );
+        diesel::RunQueryDsl::get_result::<Killed>(diesel::sql_query(sql), conn)
+            .unwrap()
+            .n
+    });
+    assert_eq!(killed, 1, "one listener connection");
+    assert_eq!(read_other().await, ["second", "first"]);
+    let fallback_due = Instant::now() + dateline::http_cache::store::REMOTE_CHECK_INTERVAL / 2;
+    let body = json!({"headline": "Third", "section": "world-news", "status": "published"});
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    assert!(
+        seen_before(fallback_due, read_other, &["third", "second", "first"]).await,
+        "the listener came back and caught up before the once-a-second check"
+    );
+    drop(listener);
+}
+
 #[actix_web::test]
 async fn with_the_cache_off_everything_still_answers_fresh() {
     let app = TestApp::new();
