@@ -192,6 +192,8 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// A bearer token that unlocks `/metrics` on the main address.
     pub metrics_token: Option<String>,
+    /// Where the Surrogate-Keys of each write are sent (a CDN or caching proxy); `None`: nowhere.
+    pub purge: Option<PurgeTarget>,
     /// How long in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_timeout: Duration,
     /// A client must send its request head (line and headers) within this time.
@@ -301,6 +303,7 @@ impl Config {
                     .map(Some)
                     .map_err(|_| "is not a socket address like 127.0.0.1:9090".to_owned())
             })?,
+            purge: purge_target(&env)?,
             metrics_token: env.parse_with("DATELINE_METRICS_TOKEN", "", |v| match v.len() {
                 0 => Ok(None),
                 16.. => Ok(Some(v.to_owned())),
@@ -369,6 +372,68 @@ impl Config {
         config.database_url = database_url;
         config
     }
+}
+
+/// How purges are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeStyle {
+    /// Varnish with the xkey module: `PURGE {url}` with `xkey-purge: k1 k2`.
+    Xkey,
+    /// Fastly's API: `POST {url}/purge` with `Surrogate-Key: k1 k2` and `Fastly-Key`, and
+    /// `POST {url}/purge_all`; `url` is the service's, `https://api.fastly.com/service/{id}`.
+    Fastly,
+}
+
+/// The caching proxies or CDN to purge.
+#[derive(Clone)]
+pub struct PurgeTarget {
+    pub style: PurgeStyle,
+    pub urls: Vec<String>,
+    /// Fastly's API token (`Fastly-Key`).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for PurgeTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PurgeTarget")
+            .field("style", &self.style)
+            .field("urls", &self.urls)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+fn purge_target(env: &Env<'_>) -> Result<Option<PurgeTarget>, ConfigError> {
+    let urls = env.parse_with("DATELINE_PURGE_URLS", "", |v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| {
+                if u.starts_with("http://") || u.starts_with("https://") {
+                    Ok(u.trim_end_matches('/').to_owned())
+                } else {
+                    Err(format!("contains `{u}`, which is no http:// or https:// URL"))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let style = env.parse_with("DATELINE_PURGE_STYLE", "xkey", |v| match v {
+        "xkey" => Ok(PurgeStyle::Xkey),
+        "fastly" => Ok(PurgeStyle::Fastly),
+        _ => Err("must be `xkey` or `fastly`".to_owned()),
+    })?;
+    let token = env.get("DATELINE_PURGE_TOKEN").filter(|t| !t.trim().is_empty());
+    if urls.is_empty() {
+        return Ok(None);
+    }
+    if style == PurgeStyle::Fastly && token.is_none() {
+        return Err(ConfigError {
+            var: "DATELINE_PURGE_TOKEN",
+            value: String::new(),
+            problem: "is required with DATELINE_PURGE_STYLE=fastly".to_owned(),
+        });
+    }
+    Ok(Some(PurgeTarget { style, urls, token }))
 }
 
 fn jwt_secret(env: &Env<'_>, environment: Environment) -> Result<Secret, ConfigError> {
@@ -504,6 +569,33 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn purge_targets_are_checked() {
+        assert!(config(&[]).unwrap().purge.is_none());
+        let varnish = config(&[("DATELINE_PURGE_URLS", "http://v1:6081/, http://v2:6081")]).unwrap();
+        let purge = varnish.purge.unwrap();
+        assert_eq!((purge.style, purge.urls.len()), (PurgeStyle::Xkey, 2));
+        assert_eq!(purge.urls[0], "http://v1:6081");
+        let bad = config(&[("DATELINE_PURGE_URLS", "v1:6081")]).unwrap_err();
+        assert_eq!(bad.var, "DATELINE_PURGE_URLS");
+        let fastly = [
+            ("DATELINE_PURGE_URLS", "https://api.fastly.com/service/abc"),
+            ("DATELINE_PURGE_STYLE", "fastly"),
+        ];
+        assert_eq!(config(&fastly).unwrap_err().var, "DATELINE_PURGE_TOKEN");
+        let with_token = [fastly[0], fastly[1], ("DATELINE_PURGE_TOKEN", "secret-token")];
+        let purge = config(&with_token).unwrap().purge.unwrap();
+        assert!(
+            !format!("{purge:?}").contains("secret-token"),
+            "the token is never printed"
+        );
+        let style = config(&[
+            ("DATELINE_PURGE_URLS", "http://v"),
+            ("DATELINE_PURGE_STYLE", "ban"),
+        ]);
+        assert_eq!(style.unwrap_err().var, "DATELINE_PURGE_STYLE");
     }
 
     #[test]

@@ -180,6 +180,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    cache_purges (endpoint) {
+        endpoint -> Text,
+        last_id -> BigInt,
+        leased_by -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     cache_invalidations (id) {
         id -> BigInt,
         keys -> Text,
@@ -218,5 +228,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_corrections,
     audit_log,
     cache_invalidations,
+    cache_purges,
     article_search,
 );

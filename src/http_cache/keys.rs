@@ -3,7 +3,7 @@
 //!
 //! Resources: `article-{id}`, `section-{slug}`, `tag-{slug}`, `source-{slug}`, `author-{id}`,
 //! `comments-article-{id}` (its approved comments and their count), and the lists of terms
-//! `sections`, `tags`, `sources`. Membership of article lists: `articles` (lists with no
+//! `sections`, `tags`, `sources`; and `dateline` on every answer. Membership of article lists: `articles` (lists with no
 //! filter), `articles-in-section-{slug}` (a section page, sub-sections included),
 //! `articles-in-tag-{slug}`, `articles-in-source-{slug}`, `articles-by-author-{id}`; and
 //! `articles-search` (lists with `q`) and `articles-by-update` (lists sorted by update time),
@@ -25,6 +25,10 @@ use crate::models::section;
 use crate::models::taxonomy::{Sources, Tags, TermTable};
 
 pub const ALL_ARTICLES: &str = "articles";
+
+/// Carried by every public answer: what a CDN purges to drop everything (a section change, an
+/// import). The response cache itself invalidates everything without it.
+pub const EVERY_ANSWER: &str = "dateline";
 
 pub fn article(id: i64) -> String {
     format!("article-{id}")

@@ -7,6 +7,7 @@
 pub mod encoding;
 pub mod keys;
 pub mod listen;
+pub mod purge;
 pub mod store;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
@@ -28,7 +29,8 @@ pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 /// Headers of the handler's answer kept with a cached one.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, SURROGATE_KEY, header::LAST_MODIFIED];
 
-/// `Surrogate-Key: a b c`, for handlers: each key once, in the order first given.
+/// `Surrogate-Key: a b c dateline`, for handlers: each key once, in the order first given, then
+/// the key of every answer.
 pub fn surrogate_keys<I, S>(keys: I) -> (HeaderName, String)
 where
     I: IntoIterator<Item = S>,
@@ -38,6 +40,7 @@ where
     let joined = keys
         .into_iter()
         .map(|k| k.as_ref().to_owned())
+        .chain(std::iter::once(keys::EVERY_ANSWER.to_owned()))
         .filter(|k| seen.insert(k.clone()))
         .collect::<Vec<_>>()
         .join(" ");

@@ -28,7 +28,7 @@ use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{articles, cache_invalidations};
+use crate::db::schema::{articles, cache_invalidations, cache_purges};
 use crate::db::{self, DbConn, Pool};
 use crate::values::ArticleStatus;
 
@@ -81,6 +81,8 @@ pub struct ResponseCache {
     sequence: AtomicU64,
     invalidated: RwLock<Invalidated>,
     remote: Mutex<Remote>,
+    /// Moves on when a write through this instance has been recorded: wakes the purgers.
+    recorded: tokio::sync::watch::Sender<u64>,
 }
 
 impl ResponseCache {
@@ -101,6 +103,7 @@ impl ResponseCache {
             sequence: AtomicU64::new(1),
             invalidated: RwLock::new(Invalidated::default()),
             remote: Mutex::new(Remote::default()),
+            recorded: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -233,6 +236,11 @@ impl ResponseCache {
         self.check_schedule(now);
     }
 
+    /// Tells when a write through this instance has been recorded (see [`super::purge`]).
+    pub fn recorded(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.recorded.subscribe()
+    }
+
     /// Where the next read of other instances' invalidations starts (`None`: the first read).
     pub fn remote_since(&self) -> Option<i64> {
         let remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
@@ -267,6 +275,8 @@ impl ResponseCache {
                 // Our own row is no news to us.
                 let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
                 remote.recent_ids.insert(id);
+                drop(remote);
+                self.recorded.send_modify(|n| *n += 1);
             }
             Err(e) => tracing::warn!(error = %e, "could not record the cache invalidation"),
         }
@@ -325,7 +335,7 @@ impl Remote {
 }
 
 /// The row that invalidates everything.
-const EVERYTHING: &str = "*";
+pub const EVERYTHING: &str = "*";
 
 /// The invalidation rows after `since` (only the newest, the first time).
 pub fn read_invalidations(conn: &mut DbConn, since: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
@@ -375,9 +385,14 @@ pub fn record(conn: &mut DbConn, keys: Option<&[String]>) -> QueryResult<i64> {
         diesel::sql_query(format!("NOTIFY {}", super::listen::CHANNEL)).execute(conn)?;
     }
     if id % 100 == 0 {
+        // Kept past the hour for a purge endpoint that has not been sent them yet.
+        let purged: Option<i64> = cache_purges::table
+            .select(diesel::dsl::min(cache_purges::last_id))
+            .first(conn)?;
         diesel::delete(
             cache_invalidations::table
-                .filter(cache_invalidations::created_at.lt(now - chrono::Duration::seconds(KEPT_FOR_SECS))),
+                .filter(cache_invalidations::created_at.lt(now - chrono::Duration::seconds(KEPT_FOR_SECS)))
+                .filter(cache_invalidations::id.le(purged.unwrap_or(i64::MAX))),
         )
         .execute(conn)?;
     }

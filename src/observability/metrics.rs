@@ -26,6 +26,7 @@ pub struct Metrics {
     pool_size: IntGauge,
     cache: IntCounterVec,
     invalidations: IntCounterVec,
+    purges: IntCounterVec,
 }
 
 impl Metrics {
@@ -71,6 +72,14 @@ impl Metrics {
             &["scope"],
         )
         .expect("valid metric");
+        let purges = IntCounterVec::new(
+            Opts::new(
+                "cache_purges_total",
+                "Purge batches sent to the CDN or caching proxy, by result (sent, failed; failed ones are retried).",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -80,6 +89,7 @@ impl Metrics {
             Box::new(pool_size.clone()),
             Box::new(cache.clone()),
             Box::new(invalidations.clone()),
+            Box::new(purges.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -93,6 +103,7 @@ impl Metrics {
             pool_size,
             cache,
             invalidations,
+            purges,
         }
     }
 
@@ -118,6 +129,13 @@ impl Metrics {
     pub fn cache_invalidation(&self, targeted: bool) {
         self.invalidations
             .with_label_values(&[if targeted { "keys" } else { "everything" }])
+            .inc();
+    }
+
+    /// A batch of purges was accepted by its endpoint (`sent`), or failed and will be retried.
+    pub fn cache_purge(&self, sent: bool) {
+        self.purges
+            .with_label_values(&[if sent { "sent" } else { "failed" }])
             .inc();
     }
 

@@ -1,0 +1,65 @@
+# Varnish in front of Dateline: caches public answers for as long as their Cache-Control says,
+# tags each with its Surrogate-Key (the xkey module of Debian's `varnish-modules`), and drops them
+# when Dateline sends `PURGE` with `xkey-purge: <keys>` (DATELINE_PURGE_URLS=http://varnish:6081,
+# DATELINE_PURGE_STYLE=xkey). Requests with a token are never cached.
+#
+#   varnishd -a :6081 -f /etc/varnish/dateline.vcl -s malloc,1G
+vcl 4.1;
+
+import xkey;
+
+backend dateline {
+    .host = "127.0.0.1";
+    .port = "8080";
+}
+
+# Who may purge: the Dateline instances.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (!req.http.xkey-purge) {
+            return (synth(400, "xkey-purge header missing"));
+        }
+        set req.http.n-gone = xkey.purge(req.http.xkey-purge);
+        return (synth(200, "Purged " + req.http.n-gone));
+    }
+    # An editor's or author's answer is theirs alone, and writes go straight through.
+    if (req.http.Authorization) {
+        return (pass);
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    # Cookies play no part in Dateline's answers; they must not split or bypass the cache.
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub vcl_backend_response {
+    # Only what Dateline marks public is kept (errors are no-store, authenticated answers
+    # private), for its max-age; stale-while-revalidate is honoured by Varnish itself.
+    if (beresp.http.Cache-Control !~ "public" || beresp.http.Cache-Control ~ "(private|no-store)") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
+    if (beresp.http.Surrogate-Key) {
+        set beresp.http.xkey = beresp.http.Surrogate-Key;
+    }
+}
+
+sub vcl_deliver {
+    if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+    unset resp.http.xkey;
+}
