@@ -69,7 +69,8 @@ pub struct TokenResponse {
     /// Single use: `POST /auth/refresh` answers a new one and this one stops working.
     pub refresh_token: String,
     /// Only in answers to a login: keep it on this device and send it with the next logins for
-    /// this account (valid 90 days). It replaces any earlier one.
+    /// this account (valid 90 days; each login answers a new one, and earlier ones stay valid
+    /// until they expire). It only changes how logins are limited, never what they allow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_token: Option<String>,
 }

@@ -47,6 +47,8 @@ struct Counts {
     accounts: WindowCounts,
     /// Accounts under attack that answered a repeated guess within the last `pace`.
     paced: WindowCounts,
+    /// Every attempt of a known device, right or wrong: its lane cannot be flooded.
+    device_attempts: WindowCounts,
 }
 
 /// An attempt counted in advance as a failure; hand it back with [`LoginLimits::succeeded`] or
@@ -67,6 +69,7 @@ impl LoginLimits {
             pairs: WindowCounts::new(policy.window),
             accounts: WindowCounts::new(policy.window),
             paced: WindowCounts::new(policy.pace),
+            device_attempts: WindowCounts::new(policy.window),
         };
         Self {
             policy,
@@ -90,12 +93,19 @@ impl LoginLimits {
             pairs,
             accounts,
             paced,
+            device_attempts,
         } = &mut *counts;
         if let Some(device) = device {
             let pair = format!("device {device} {account}");
             if pairs.count(&pair, now) >= policy.per_account {
                 return Err(pairs.retry_after(&pair, now));
             }
+            // Right passwords too: a known device gets at most `per_address` logins per window,
+            // so nobody can keep the turn kept for known devices busy with their own account.
+            if device_attempts.count(&pair, now) >= policy.per_address {
+                return Err(device_attempts.retry_after(&pair, now));
+            }
+            device_attempts.add(&pair, now);
             pairs.add(&pair, now);
             accounts.add(account, now);
             return Ok(Reservation {
@@ -227,6 +237,22 @@ mod tests {
         );
         let owner = limits.reserve("admin", "elsewhere", Some("phone"), t0).unwrap();
         limits.succeeded(owner);
+    }
+
+    #[test]
+    fn a_known_device_has_a_ceiling_on_all_its_logins_right_ones_included() {
+        let limits = limits();
+        let t0 = Utc::now();
+        for _ in 0..10 {
+            let attempt = limits.reserve("admin", "home", Some("laptop"), t0).unwrap();
+            limits.succeeded(attempt);
+        }
+        assert_eq!(
+            limits.reserve("admin", "home", Some("laptop"), t0).err(),
+            Some(900)
+        );
+        // Without the token it is an ordinary login from its address.
+        let _ = limits.reserve("admin", "home", None, t0).unwrap();
     }
 
     #[test]

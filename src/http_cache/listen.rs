@@ -63,7 +63,7 @@ pub fn spawn(url: &DatabaseUrl, cache: Arc<ResponseCache>) -> Option<Listener> {
     if !matches!(url, DatabaseUrl::Postgres(_)) || !cache.enabled() {
         return None;
     }
-    let manager = ConnectionManager::new(url.clone());
+    let manager = ConnectionManager::new(with_keepalives(url));
     let stop = Arc::new(AtomicBool::new(false));
     let listening = Arc::new(AtomicBool::new(false));
     let flags = Flags {
@@ -85,6 +85,20 @@ pub fn spawn(url: &DatabaseUrl, cache: Arc<ResponseCache>) -> Option<Listener> {
 struct Flags {
     stop: Arc<AtomicBool>,
     listening: Arc<AtomicBool>,
+}
+
+/// `url` with TCP keepalives and a connect timeout, so that a connection to a vanished server
+/// is found dead within seconds (unless the URL sets them itself).
+fn with_keepalives(url: &DatabaseUrl) -> DatabaseUrl {
+    match url {
+        DatabaseUrl::Postgres(raw) if !raw.contains("keepalives") => {
+            let joint = if raw.contains('?') { '&' } else { '?' };
+            DatabaseUrl::Postgres(format!(
+                "{raw}{joint}keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&connect_timeout=5"
+            ))
+        }
+        other => other.clone(),
+    }
 }
 
 /// Listens until stopped, connecting again whenever the connection is lost.
@@ -116,6 +130,8 @@ fn listen(
     let statement =
         |conn: &mut DbConn, sql: String| diesel::sql_query(sql).execute(conn).map_err(|e| e.to_string());
     statement(&mut conn, format!("SET application_name = '{APPLICATION_NAME}'"))?;
+    // A statement on a connection that silently died must fail, not wait for ever.
+    statement(&mut conn, "SET statement_timeout = '5s'".to_owned())?;
     statement(&mut conn, format!("LISTEN {CHANNEL}"))?;
     // Rows written while this instance was not listening.
     catch_up(&mut conn, cache)?;

@@ -77,6 +77,13 @@ enum Round {
     Held,
 }
 
+/// An endpoint's cursor, claimed.
+enum Claimed {
+    At(i64),
+    /// Rows it had not been sent were removed.
+    Lost,
+}
+
 /// What one round has to send.
 struct Batch {
     rows: Vec<(i64, String)>,
@@ -114,8 +121,20 @@ impl Worker {
         })
         .await
         .map_err(|e| e.to_string())?;
-        let Some(last_id) = claimed else {
-            return Ok(Round::Held);
+        let last_id = match claimed {
+            None => return Ok(Round::Held),
+            Some(Claimed::At(last_id)) => last_id,
+            Some(Claimed::Lost) => {
+                tracing::warn!(endpoint = %self.url, "purges were lost to the clean-up; purging everything");
+                self.request(&awc::Client::default(), None).await?;
+                let (url, instance) = (self.url.clone(), self.instance.clone());
+                db::run(&self.state.pool, move |conn| {
+                    Ok(restart(conn, &url, &instance, now)?)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                return Ok(Round::Sent);
+            }
         };
         let since = last_id - RECHECKED;
         let rows = db::run(&self.state.pool, move |conn| {
@@ -202,7 +221,12 @@ impl Worker {
 /// Takes (or renews) this instance's lease on `endpoint` and answers its cursor, or `None` when
 /// another instance holds it. A new endpoint starts at the newest row: it has nothing cached
 /// from before.
-fn claim(conn: &mut DbConn, endpoint: &str, instance: &str, now: NaiveDateTime) -> QueryResult<Option<i64>> {
+fn claim(
+    conn: &mut DbConn,
+    endpoint: &str,
+    instance: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Claimed>> {
     let newest: Option<i64> = cache_invalidations::table
         .select(diesel::dsl::max(cache_invalidations::id))
         .first(conn)?;
@@ -229,6 +253,11 @@ fn claim(conn: &mut DbConn, endpoint: &str, instance: &str, now: NaiveDateTime) 
             }
         }
     }
+    // A cursor behind the oldest row kept lost rows to the clean-up (the endpoint was
+    // unreachable for a day): it starts over from the newest, after purging everything.
+    let oldest: Option<i64> = cache_invalidations::table
+        .select(diesel::dsl::min(cache_invalidations::id))
+        .first(conn)?;
     let claimed = diesel::update(
         cache_purges::table
             .filter(cache_purges::endpoint.eq(endpoint))
@@ -242,11 +271,23 @@ fn claim(conn: &mut DbConn, endpoint: &str, instance: &str, now: NaiveDateTime) 
     .set((
         cache_purges::leased_by.eq(instance),
         cache_purges::leased_until.eq(now + chrono::Duration::seconds(LEASE_SECS)),
+        cache_purges::updated_at.eq(now),
     ))
     .returning(cache_purges::last_id)
-    .get_result(conn)
+    .get_result::<i64>(conn)
     .optional()?;
-    Ok(claimed)
+    Ok(claimed.map(|last_id| match oldest {
+        Some(oldest) if last_id + 1 < oldest => Claimed::Lost,
+        _ => Claimed::At(last_id),
+    }))
+}
+
+/// Moves `endpoint`'s cursor to the newest row, after everything was purged.
+fn restart(conn: &mut DbConn, endpoint: &str, instance: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let newest: Option<i64> = cache_invalidations::table
+        .select(diesel::dsl::max(cache_invalidations::id))
+        .first(conn)?;
+    advance(conn, endpoint, instance, newest.unwrap_or(0), now)
 }
 
 /// Moves `endpoint`'s cursor to `sent_up_to`, if this instance still holds it.

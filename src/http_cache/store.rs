@@ -48,6 +48,9 @@ pub struct CachedResponse {
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+/// The longest an answer is kept, however little changes.
+pub const MAX_ENTRY_AGE: Duration = Duration::from_secs(600);
+
 /// How many keys' invalidation times are remembered; past it they are forgotten and everything
 /// is invalidated once (safe, and rare: it takes this many distinct keys written).
 const MAX_TRACKED_KEYS: usize = 100_000;
@@ -72,7 +75,13 @@ struct Remote {
     /// commit out of id order, so the last ids are read again at each check.
     last_id: Option<i64>,
     recent_ids: BTreeSet<i64>,
+    /// The earliest publication time after the previous check (see `refresh`).
     next_publication: Option<NaiveDateTime>,
+    /// The clock's time at the previous check: a publication time passed since then shows a
+    /// scheduled article, even one scheduled and due between two checks.
+    checked_until: Option<NaiveDateTime>,
+    /// When rows were last read: after a longer silence than rows are kept, some may be gone.
+    read_at: Option<Instant>,
 }
 
 /// The cache and its invalidation state, shared by all workers.
@@ -92,6 +101,9 @@ impl ResponseCache {
         let entries = (max_bytes > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
+                // A safety net, not the invalidation: were one ever lost (a process killed
+                // between a commit and its invalidation row), the answer still goes in time.
+                .time_to_live(MAX_ENTRY_AGE)
                 .weigher(|key: &String, value: &Arc<CachedResponse>| {
                     let keys: usize = value.keys.iter().map(String::len).sum();
                     u32::try_from(key.len() + keys + value.body.len() + 256).unwrap_or(u32::MAX)
@@ -116,15 +128,12 @@ impl ResponseCache {
         self.sequence.load(Ordering::Acquire)
     }
 
-    /// The number of the invalidation being made (greater than every read started before it).
-    fn next(&self) -> u64 {
-        self.sequence.fetch_add(1, Ordering::AcqRel) + 1
-    }
-
     /// Forgets everything cached (time made something visible, or the keys are unknown).
     pub fn invalidate_all(&self) {
-        let at = self.next();
         let mut invalidated = self.invalidated.write().unwrap_or_else(PoisonError::into_inner);
+        // Numbered under the lock, so invalidations apply in the order of their numbers: a
+        // slower one can never lower a key's time below a later one's.
+        let at = self.sequence.fetch_add(1, Ordering::AcqRel) + 1;
         invalidated.everything = at;
         invalidated.keys.clear();
         drop(invalidated);
@@ -138,8 +147,8 @@ impl ResponseCache {
         if keys.is_empty() {
             return;
         }
-        let at = self.next();
         let mut invalidated = self.invalidated.write().unwrap_or_else(PoisonError::into_inner);
+        let at = self.sequence.fetch_add(1, Ordering::AcqRel) + 1;
         if invalidated.keys.len() + keys.len() > MAX_TRACKED_KEYS {
             invalidated.everything = at;
             invalidated.keys.clear();
@@ -221,17 +230,24 @@ impl ResponseCache {
             return;
         }
         let since = self.remote_since();
+        let after = self
+            .remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .checked_until
+            .unwrap_or(now);
         let found = db::run(pool, move |conn| {
-            Ok((read_invalidations(conn, since)?, next_publication(conn, now)?))
+            Ok((read_invalidations(conn, since)?, next_publication(conn, after)?))
         })
         .await;
         let Ok((rows, next_publication)) = found else {
             return;
         };
-        self.remote
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .next_publication = next_publication;
+        {
+            let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+            remote.next_publication = next_publication;
+            remote.checked_until = Some(now);
+        }
         self.apply_remote(rows);
         self.check_schedule(now);
     }
@@ -250,11 +266,17 @@ impl ResponseCache {
     /// Applies the invalidation rows read from the database since [`Self::remote_since`]; rows
     /// already applied (by the other reader, or written here) are skipped.
     pub fn apply_remote(&self, rows: Vec<(i64, String)>) {
-        let news = self
-            .remote
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take_news(rows);
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        // Rows older than KEPT_FOR_SECS may have been removed unread: forget everything then.
+        let silent_too_long = remote
+            .read_at
+            .is_some_and(|at| at.elapsed() > Duration::from_secs(KEPT_FOR_SECS as u64 / 2));
+        remote.read_at = Some(Instant::now());
+        let news = match remote.take_news(rows) {
+            _ if silent_too_long => News::Everything,
+            news => news,
+        };
+        drop(remote);
         match news {
             News::Nothing => {}
             News::Keys(keys) => self.invalidate_keys(&keys),
@@ -354,11 +376,11 @@ pub fn read_invalidations(conn: &mut DbConn, since: Option<i64>) -> QueryResult<
     }
 }
 
-/// The earliest publication still to come.
-fn next_publication(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+/// The earliest publication time after `after`.
+fn next_publication(conn: &mut DbConn, after: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
     articles::table
         .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::published_at.gt(now))
+        .filter(articles::published_at.gt(after))
         .filter(articles::deleted_at.is_null())
         .select(diesel::dsl::min(articles::published_at))
         .first(conn)
@@ -385,8 +407,10 @@ pub fn record(conn: &mut DbConn, keys: Option<&[String]>) -> QueryResult<i64> {
         diesel::sql_query(format!("NOTIFY {}", super::listen::CHANNEL)).execute(conn)?;
     }
     if id % 100 == 0 {
-        // Kept past the hour for a purge endpoint that has not been sent them yet.
+        // Kept past the hour for a purge endpoint that has not been sent them yet (one still
+        // configured somewhere: its worker looked at it within the day).
         let purged: Option<i64> = cache_purges::table
+            .filter(cache_purges::updated_at.gt(now - chrono::Duration::days(1)))
             .select(diesel::dsl::min(cache_purges::last_id))
             .first(conn)?;
         diesel::delete(

@@ -378,6 +378,30 @@ async fn another_instance_sees_a_write_within_the_documented_second() {
     assert_eq!(other_hits(), before, "everything was invalidated");
 }
 
+#[actix_web::test]
+async fn an_article_scheduled_and_due_between_two_checks_still_appears() {
+    let app = cached_app();
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    app.article("first").create();
+    assert_eq!(slugs(&app.get("/api/v1/articles").await.json(200)), ["first"]);
+    let at = (app.now().and_utc() + Duration::hours(1)).to_rfc3339();
+    let body =
+        json!({"headline": "Later", "section": "world-news", "status": "published", "published_at": at});
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    // Nobody reads until well after its time: no check saw it coming.
+    app.clock.advance(Duration::hours(2));
+    std::thread::sleep(
+        dateline::http_cache::store::REMOTE_CHECK_INTERVAL + std::time::Duration::from_millis(100),
+    );
+    assert_eq!(
+        slugs(&app.get("/api/v1/articles").await.json(200)),
+        ["later", "first"]
+    );
+}
+
 /// Polls `read` until it answers `expected` or `deadline` passes; answers whether it did.
 async fn seen_before<F, Fut>(deadline: std::time::Instant, read: F, expected: &[&str]) -> bool
 where
