@@ -14,12 +14,13 @@ use validator::{Validate, ValidationError};
 use crate::api::articles::read::{Lookup, lookup, moved};
 use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::transact::touched;
 use crate::api::views::utc;
 use crate::auth::client;
 use crate::db;
 use crate::domain::comments::{self, Submission};
 use crate::error::{AppError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys, surrogate_keys};
+use crate::http_cache::{invalidated, keys as cache_keys, surrogate_keys};
 use crate::models::comment::{self, Comment};
 use crate::state::AppState;
 use crate::values::CommentStatus;
@@ -190,7 +191,7 @@ pub async fn submit_comment(
         CommentStatus::Pending
     };
     let window = Duration::from_std(state.config.comment_duplicate_window).unwrap_or(Duration::zero());
-    let saved = db::run(&state.pool, move |conn| {
+    let written = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let submission = Submission {
                 author_name: input.author_name.unwrap_or_default(),
@@ -201,11 +202,18 @@ pub async fn submit_comment(
                 client_hash: address_hash,
                 duplicate_window: window,
             };
-            comments::submit(conn, &slug, submission, now)
+            let saved = comments::submit(conn, &slug, submission, now)?;
+            // A pending comment shows nowhere until a moderator approves it.
+            let keys = if saved.status == CommentStatus::Approved {
+                vec![cache_keys::comments(saved.article_id)]
+            } else {
+                Vec::new()
+            };
+            touched(conn, saved, keys)
         })
     })
     .await?;
-    let published = saved.status == CommentStatus::Approved;
+    let saved = written.value.clone();
     let response = HttpResponse::Created().json(SubmittedComment {
         id: saved.id,
         status: saved.status,
@@ -214,13 +222,7 @@ pub async fn submit_comment(
         body: saved.body,
         created_at: utc(saved.created_at),
     });
-    // A pending comment shows nowhere until a moderator approves it.
-    let touched = if published {
-        vec![cache_keys::comments(saved.article_id)]
-    } else {
-        Vec::new()
-    };
-    Ok(invalidates(response, touched))
+    Ok(invalidated(response, &written))
 }
 
 /// Lists an article's approved comments: top-level comments oldest first, a page at a time,

@@ -9,13 +9,13 @@ use validator::Validate;
 
 use crate::api::json::{AuthorName, BodySize, RequestBody, SlugText, ValidJson, non_null, rules};
 use crate::api::params::{Page, PageMeta, Params};
-use crate::api::transact::write_as;
+use crate::api::transact::write_touching;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::moderation::{self, CommentEdit, not_found as comment_not_found};
 use crate::error::{AppError, FieldError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys};
+use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::article;
 use crate::models::comment::{self, Comment, QueueFilter};
 use crate::state::AppState;
@@ -203,7 +203,7 @@ pub async fn moderate_comment(
         body: patch.body,
         status: patch.status,
     };
-    let (updated, touched) = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let saved = moderation::moderate(conn, change, id, edit)?;
         let article = article::find_with_section(conn, saved.article_id)?
             .ok_or_else(comment_not_found)?
@@ -212,7 +212,7 @@ pub async fn moderate_comment(
         Ok((view(saved, (article.slug, article.headline)), touched))
     })
     .await?;
-    Ok(invalidates(HttpResponse::Ok().json(updated), touched))
+    Ok(invalidated(HttpResponse::Ok().json(&written.value), &written))
 }
 
 /// Sets one status on many comments in one transaction: if any id is unknown, nothing changes.
@@ -233,15 +233,16 @@ pub async fn moderate_many(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let BulkModeration { ids, status } = body.0;
-    let (updated, touched) = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let articles = comment::article_ids(conn, &ids)?;
         let updated = moderation::moderate_many(conn, change, &ids, status)?;
         Ok((updated, articles.into_iter().map(cache_keys::comments).collect()))
     })
     .await?;
-    Ok(invalidates(
+    let updated = written.value;
+    Ok(invalidated(
         HttpResponse::Ok().json(BulkResult { updated, status }),
-        touched,
+        &written,
     ))
 }
 
@@ -264,11 +265,11 @@ pub async fn delete_comment(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let id = id.into_inner();
-    let touched = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let articles = comment::article_ids(conn, &[id])?;
         moderation::delete(conn, change, id)?;
-        Ok(articles.into_iter().map(cache_keys::comments).collect())
+        Ok(((), articles.into_iter().map(cache_keys::comments).collect()))
     })
     .await?;
-    Ok(invalidates(HttpResponse::NoContent().finish(), touched))
+    Ok(invalidated(HttpResponse::NoContent().finish(), &written))
 }

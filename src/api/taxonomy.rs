@@ -14,12 +14,12 @@ use crate::api::AppState;
 use crate::api::json::{RequestBody, ValidJson};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
-use crate::api::transact::write_as;
+use crate::api::transact::write_touching;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db;
 use crate::domain::taxonomy::{self, TermFields, TermKind, TermPatch};
 use crate::error::AppError;
-use crate::http_cache::{http_date, invalidates, keys as cache_keys, surrogate_keys};
+use crate::http_cache::{http_date, invalidated, keys as cache_keys, surrogate_keys};
 use crate::models::taxonomy::Term;
 
 /// A taxonomy as the API shows it.
@@ -105,15 +105,17 @@ pub async fn create<K: TermResource>(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let fields: TermFields = body.0.into();
-    let saved = write_as(&state, caller, move |conn, change| {
-        taxonomy::create::<K>(conn, change, fields)
+    let written = write_touching(&state, caller, move |conn, change| {
+        // A new term is in no article yet: only the list of terms changes.
+        Ok((
+            taxonomy::create::<K>(conn, change, fields)?,
+            vec![K::FIELD.to_owned()],
+        ))
     })
     .await?;
-    // A new term is in no article yet: only the list of terms changes.
-    let touched = vec![K::FIELD.to_owned()];
-    Ok(invalidates(
-        respond::<K>(&saved, HttpResponse::Created()),
-        touched,
+    Ok(invalidated(
+        respond::<K>(&written.value, HttpResponse::Created()),
+        &written,
     ))
 }
 
@@ -128,17 +130,20 @@ pub async fn update<K: TermResource>(
     caller.require_editorial()?;
     let patch: TermPatch = body.0.into();
     let slug = slug.into_inner();
-    let (saved, before) = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let current = taxonomy::find::<K>(conn, &slug)?;
         if_match.check(current.version, false, || view_json::<K>(&current))?;
         let saved = taxonomy::update::<K>(conn, change, &current, patch)
             .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))?;
-        Ok((saved, current))
+        let mut touched = touched_by::<K>(&current);
+        touched.extend(touched_by::<K>(&saved));
+        Ok((saved, touched))
     })
     .await?;
-    let mut touched = touched_by::<K>(&before);
-    touched.extend(touched_by::<K>(&saved));
-    Ok(invalidates(respond::<K>(&saved, HttpResponse::Ok()), touched))
+    Ok(invalidated(
+        respond::<K>(&written.value, HttpResponse::Ok()),
+        &written,
+    ))
 }
 
 /// `DELETE /{kind}/{slug}` (editors and admins): only a term no article lists.
@@ -150,18 +155,15 @@ pub async fn delete<K: TermResource>(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    let deleted = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let current = taxonomy::find::<K>(conn, &slug)?;
         taxonomy::check_unused::<K>(conn, &current)?;
         if_match.check(current.version, false, || view_json::<K>(&current))?;
         taxonomy::delete::<K>(conn, change, &current)?;
-        Ok(current)
+        Ok(((), touched_by::<K>(&current)))
     })
     .await?;
-    Ok(invalidates(
-        HttpResponse::NoContent().finish(),
-        touched_by::<K>(&deleted),
-    ))
+    Ok(invalidated(HttpResponse::NoContent().finish(), &written))
 }
 
 /// Declares the five routes of a [`TermResource`] under the operation names and OpenAPI text of

@@ -19,3 +19,40 @@ where
     })
     .await
 }
+
+/// A write's result and the dependency keys of the public answers it changed, already recorded
+/// for the other instances and the purge endpoints (`row`, none when it changed nothing public).
+pub struct Touched<T> {
+    pub value: T,
+    pub keys: Vec<String>,
+    pub row: Option<i64>,
+}
+
+/// Like [`write_as`], for a write that also answers the keys it touched: they are written to
+/// `cache_invalidations` in the same transaction, so a change never commits without its
+/// invalidation (a process killed right after the commit loses nothing), and a rolled-back one
+/// invalidates nothing. Answer with [`crate::http_cache::invalidated`].
+pub async fn write_touching<T, F>(state: &AppState, caller: AuthUser, work: F) -> Result<Touched<T>, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, Change<'_>) -> Result<(T, Vec<String>), AppError> + Send + 'static,
+{
+    write_as(state, caller, move |conn, change| {
+        let (value, keys) = work(conn, change)?;
+        touched(conn, value, keys)
+    })
+    .await
+}
+
+/// Records `keys` (when there are any) in the caller's write transaction; for writes that take
+/// another path than [`write_touching`].
+pub fn touched<T>(conn: &mut DbConn, value: T, mut keys: Vec<String>) -> Result<Touched<T>, AppError> {
+    keys.sort_unstable();
+    keys.dedup();
+    let row = if keys.is_empty() {
+        None
+    } else {
+        Some(crate::http_cache::store::record(conn, Some(&keys))?)
+    };
+    Ok(Touched { value, keys, row })
+}

@@ -11,7 +11,7 @@ use validator::Validate;
 
 use crate::api::json::{BodySize, NameText, RequestBody, ValidJson, non_null, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
-use crate::api::transact::write_as;
+use crate::api::transact::{touched, write_touching};
 use crate::api::views::utc;
 use crate::auth::password::Lane;
 use crate::auth::{AuthUser, Role, password};
@@ -19,7 +19,7 @@ use crate::db::{self};
 use crate::domain::Change;
 use crate::domain::accounts::{self, AccountChanges, NewAccount};
 use crate::error::{AppError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys, public_unchanged};
+use crate::http_cache::{invalidated, keys as cache_keys, public_unchanged};
 use crate::models::user::{self, User};
 use crate::state::AppState;
 
@@ -273,16 +273,14 @@ pub async fn update_user(
             password_hash,
         };
         db::write(conn, |conn| {
-            accounts::update(conn, Change::by(&caller, now), id, edit)
+            let updated = accounts::update(conn, Change::by(&caller, now), id, edit)?;
+            touched(conn, updated, authored_by(id))
         })
     })
     .await;
-    let updated = updated?;
-    let touched = authored_by(id);
-    Ok(invalidates(
-        HttpResponse::Ok().json(UserView::from(updated)),
-        touched,
-    ))
+    let written = updated?;
+    let view = UserView::from(written.value.clone());
+    Ok(invalidated(HttpResponse::Ok().json(view), &written))
 }
 
 /// What a change to an account touches in public: the bylines of its articles.
@@ -310,9 +308,10 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let id = id.into_inner();
-    write_as(&state, caller, move |conn, change| {
-        accounts::delete(conn, change, id)
+    let written = write_touching(&state, caller, move |conn, change| {
+        accounts::delete(conn, change, id)?;
+        Ok(((), authored_by(id)))
     })
     .await?;
-    Ok(invalidates(HttpResponse::NoContent().finish(), authored_by(id)))
+    Ok(invalidated(HttpResponse::NoContent().finish(), &written))
 }

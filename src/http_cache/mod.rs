@@ -51,7 +51,11 @@ where
 /// may have changed. Set on the write's response by its handler, which alone knows; a write
 /// whose response carries none invalidates every cached answer (safe by default).
 #[derive(Debug, Clone, Default)]
-pub struct Invalidates(pub Vec<String>);
+pub struct Invalidates {
+    pub keys: Vec<String>,
+    /// The `cache_invalidations` row the write's transaction already recorded, if it did.
+    pub recorded: Option<i64>,
+}
 
 /// `response`, marked as changing no public answer (a login, a pending comment, a draft's edit):
 /// the response cache keeps its entries, here and on other instances.
@@ -63,17 +67,31 @@ pub fn public_unchanged(response: HttpResponse) -> HttpResponse {
 pub fn invalidates(mut response: HttpResponse, mut keys: Vec<String>) -> HttpResponse {
     keys.sort_unstable();
     keys.dedup();
-    response.extensions_mut().insert(Invalidates(keys));
+    response
+        .extensions_mut()
+        .insert(Invalidates { keys, recorded: None });
     response
 }
 
-/// The keys a successful write invalidates: `Some(empty)` for none, `None` for everything.
-fn invalidated_by(response: &ServiceResponse<impl MessageBody>) -> Option<Option<Vec<String>>> {
+/// `response`, marked with what a write made through `api::transact::write_touching` changed
+/// (its row already recorded in the write's transaction).
+pub fn invalidated<T>(
+    mut response: HttpResponse,
+    touched: &crate::api::transact::Touched<T>,
+) -> HttpResponse {
+    response.extensions_mut().insert(Invalidates {
+        keys: touched.keys.clone(),
+        recorded: touched.row,
+    });
+    response
+}
+
+/// What a successful write invalidates: `None` for everything, else the keys it named.
+fn invalidated_by(response: &ServiceResponse<impl MessageBody>) -> Option<Option<Invalidates>> {
     if !response.status().is_success() {
         return None;
     }
-    let named = response.response().extensions().get::<Invalidates>().cloned();
-    Some(named.map(|i| i.0))
+    Some(response.response().extensions().get::<Invalidates>().cloned())
 }
 
 fn is_public_read(req: &ServiceRequest) -> bool {
@@ -101,11 +119,17 @@ pub async fn layer(
         let method = req.method().clone();
         let response = next.call(req).await?;
         if is_write(&method)
-            && let Some(keys) = invalidated_by(&response)
-            && keys.as_ref().is_none_or(|keys| !keys.is_empty())
+            && let Some(named) = invalidated_by(&response)
+            && named.as_ref().is_none_or(|named| !named.keys.is_empty())
         {
-            state.metrics.cache_invalidation(keys.is_some());
-            state.cache.written(&state.pool, keys).await;
+            state.metrics.cache_invalidation(named.is_some());
+            match named {
+                Some(Invalidates {
+                    keys,
+                    recorded: Some(row),
+                }) => state.cache.written_recorded(&keys, row),
+                named => state.cache.written(&state.pool, named.map(|n| n.keys)).await,
+            }
         }
         return Ok(response.map_into_boxed_body());
     }

@@ -284,6 +284,16 @@ impl ResponseCache {
         }
     }
 
+    /// After a write through this instance whose transaction recorded its row `row`: forget what
+    /// it changed here at once (the other instances read the row).
+    pub fn written_recorded(&self, keys: &[String], row: i64) {
+        self.invalidate_keys(keys);
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        remote.recent_ids.insert(row);
+        drop(remote);
+        self.recorded.send_modify(|n| *n += 1);
+    }
+
     /// After a successful write through this instance: forget what it changed here at once,
     /// and tell the other instances through the database.
     pub async fn written(&self, pool: &Pool, keys: Option<Vec<String>>) {

@@ -127,6 +127,19 @@ fn cache_hits(app: &TestApp) -> u64 {
     counter(app, r#"dateline_response_cache_total{result="hit"}"#)
 }
 
+/// The keys of the invalidation rows recorded so far, oldest first.
+fn recorded(app: &TestApp) -> Vec<String> {
+    use dateline::db::schema::cache_invalidations;
+    use diesel::prelude::*;
+    app.with_conn(|conn| {
+        cache_invalidations::table
+            .order(cache_invalidations::id.asc())
+            .select(cache_invalidations::keys)
+            .load(conn)
+            .unwrap()
+    })
+}
+
 const TARGETED: &str = r#"dateline_response_cache_invalidations_total{scope="keys"}"#;
 const EVERYTHING: &str = r#"dateline_response_cache_invalidations_total{scope="everything"}"#;
 
@@ -254,6 +267,10 @@ async fn writes_that_change_nothing_public_invalidate_nothing() {
     assert_eq!(purge.status, 200);
     site.after_write("a purge of the trash", &all, &[]).await;
     assert_eq!((counter(app, TARGETED), counter(app, EVERYTHING)), (0, 0));
+    assert!(
+        recorded(app).is_empty(),
+        "nothing recorded for other instances or a CDN"
+    );
 }
 
 #[actix_web::test]
@@ -296,6 +313,14 @@ async fn an_article_change_invalidates_the_article_and_the_lists_it_is_or_was_in
     ];
     site.after_write("an edit of beta", &untouched, &touched).await;
     assert_eq!((counter(app, TARGETED), counter(app, EVERYTHING)), (1, 0));
+    // Recorded in the write's own transaction, once, with exactly what it touched.
+    let beta = app.get("/api/v1/articles/beta").await.json(200)["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        recorded(app),
+        [format!("article-{beta} articles-by-update articles-search")]
+    );
 
     // gamma moves from world-news to politics and loses its tag: both sides change.
     let edit = json!({"section": "politics", "tags": []});

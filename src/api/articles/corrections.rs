@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::json::{BodySize, RequestBody, ValidJson, rules};
-use crate::api::transact::write_as;
+use crate::api::transact::write_touching;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::domain::articles::{self, find_for_write};
 use crate::error::{AppError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys};
+use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::correction::Correction;
 use crate::state::AppState;
 
@@ -72,7 +72,7 @@ pub async fn add_correction(
     let text = body.0.text.unwrap_or_default().trim().to_owned();
     let slug = slug.into_inner();
     let writer = caller.clone();
-    let (saved, touched) = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let current = find_for_write(conn, &writer, &slug, change.at)?;
         // A correction changes the article's answer, not where it is listed.
         let listed = cache_keys::listed(conn, &current, change.at)?;
@@ -80,6 +80,6 @@ pub async fn add_correction(
         Ok((articles::correct(conn, change, &current, &text)?, touched))
     })
     .await?;
-    let response = HttpResponse::Created().json(CorrectionView::from(saved));
-    Ok(invalidates(response, touched))
+    let response = HttpResponse::Created().json(CorrectionView::from(written.value.clone()));
+    Ok(invalidated(response, &written))
 }

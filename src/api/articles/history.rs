@@ -11,13 +11,13 @@ use utoipa::ToSchema;
 use super::ArticleStatus;
 use super::write::{check_if_match, respond_with_detail, save_over, touched};
 use crate::api::preconditions::IfMatch;
-use crate::api::transact::write_as;
+use crate::api::transact::write_touching;
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::articles::{check_may_change, find_for_write};
 use crate::error::{AppError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys};
+use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::article::Article;
 use crate::models::revision::{self, Revision};
 use crate::state::AppState;
@@ -256,7 +256,7 @@ pub async fn restore_revision(
 ) -> Result<HttpResponse, AppError> {
     let (slug, number) = path.into_inner();
     let writer = caller.clone();
-    let saved = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let current = article_for_history(conn, &writer, &slug, change.at)?;
         check_may_change(&writer, &current)?;
         check_if_match(conn, &if_match, &current)?;
@@ -267,12 +267,10 @@ pub async fn restore_revision(
         let action = AuditAction::ArticleRestoreRevision;
         let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, change, &current, old.into(), action)?;
-        Ok((saved.clone(), touched(conn, before, &saved, change.at)?))
+        let keys = touched(conn, before, &saved, change.at)?;
+        Ok((saved, keys))
     })
     .await?;
-    let (saved, touched) = saved;
-    Ok(invalidates(
-        respond_with_detail(&state, saved.id, false).await?,
-        touched,
-    ))
+    let response = respond_with_detail(&state, written.value.id, false).await?;
+    Ok(invalidated(response, &written))
 }

@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 use super::write::respond_with_detail;
 use super::{ArticleSummary, summaries};
 use crate::api::params::{PageMeta, PageQuery, Params};
-use crate::api::transact::write_as;
+use crate::api::transact::{write_as, write_touching};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::trash;
 use crate::error::{AppError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys, public_unchanged};
+use crate::http_cache::{invalidated, keys as cache_keys, public_unchanged};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
 
@@ -90,7 +90,7 @@ pub async fn restore_from_trash(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
-    let (id, touched) = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let id = trash::restore(conn, change, &slug)?;
         let (restored, _, _) = article::find_with_section(conn, id)?.ok_or_else(super::article_not_found)?;
         Ok((
@@ -99,10 +99,8 @@ pub async fn restore_from_trash(
         ))
     })
     .await?;
-    Ok(invalidates(
-        respond_with_detail(&state, id, false).await?,
-        touched,
-    ))
+    let response = respond_with_detail(&state, written.value, false).await?;
+    Ok(invalidated(response, &written))
 }
 
 /// Purges the articles trashed longer than the retention period, for good (admins).

@@ -16,7 +16,7 @@ use super::input::{ArticleInput, ArticlePatch};
 use super::{ArticleDetail, article_not_found, detail};
 use crate::api::json::ValidJson;
 use crate::api::preconditions::{self, IfMatch};
-use crate::api::transact::write_as;
+use crate::api::transact::write_touching;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::Change;
@@ -24,7 +24,7 @@ use crate::domain::articles::{
     self as domain, ArticleFields, check_author_fields, check_may_change, find_for_write,
 };
 use crate::error::{AppError, Problem};
-use crate::http_cache::{invalidates, keys as cache_keys};
+use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::article::{self, Article};
 use crate::state::AppState;
 use crate::values::{ArticleStatus, AuditAction};
@@ -115,16 +115,17 @@ async fn write_over(
         action,
     } = target;
     let writer = caller.clone();
-    let (saved, touched) = write_as(state, caller, move |conn, change| {
+    let written = write_touching(state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
         let fields = fields(conn, &current)?;
         let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, change, &current, fields, action)?;
-        Ok((saved.clone(), touched(conn, before, &saved, change.at)?))
+        let keys = touched(conn, before, &saved, change.at)?;
+        Ok((saved, keys))
     })
     .await?;
-    let response = respond_with_detail(state, saved.id, false).await?;
-    Ok(invalidates(response, touched))
+    let response = respond_with_detail(state, written.value.id, false).await?;
+    Ok(invalidated(response, &written))
 }
 
 /// The public answers a change to an article touches, from where it stood in the lists before
@@ -210,13 +211,14 @@ pub async fn create_article(
 ) -> Result<HttpResponse, AppError> {
     let input = body.0;
     check_author_fields(&caller, input.editor_only())?;
-    let (saved, touched) = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let saved = domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)?;
-        Ok((saved.clone(), touched(conn, None, &saved, change.at)?))
+        let keys = touched(conn, None, &saved, change.at)?;
+        Ok((saved, keys))
     })
     .await?;
-    let response = respond_with_detail(&state, saved.id, true).await?;
-    Ok(invalidates(response, touched))
+    let response = respond_with_detail(&state, written.value.id, true).await?;
+    Ok(invalidated(response, &written))
 }
 
 /// Replaces an article with the body given: absent optional fields are cleared (the slug is
@@ -323,12 +325,12 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let writer = caller.clone();
-    let touched = write_as(&state, caller, move |conn, change| {
+    let written = write_touching(&state, caller, move |conn, change| {
         let current = writable(conn, &writer, &slug, &if_match, change.at)?;
         let before = cache_keys::listed(conn, &current, change.at)?;
         domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))?;
-        Ok(cache_keys::touched(before, None))
+        Ok(((), cache_keys::touched(before, None)))
     })
     .await?;
-    Ok(invalidates(HttpResponse::NoContent().finish(), touched))
+    Ok(invalidated(HttpResponse::NoContent().finish(), &written))
 }
