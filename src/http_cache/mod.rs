@@ -59,17 +59,8 @@ pub struct Invalidates {
 
 /// `response`, marked as changing no public answer (a login, a pending comment, a draft's edit):
 /// the response cache keeps its entries, here and on other instances.
-pub fn public_unchanged(response: HttpResponse) -> HttpResponse {
-    invalidates(response, Vec::new())
-}
-
-/// `response`, marked as changing only the public answers that depend on `keys`.
-pub fn invalidates(mut response: HttpResponse, mut keys: Vec<String>) -> HttpResponse {
-    keys.sort_unstable();
-    keys.dedup();
-    response
-        .extensions_mut()
-        .insert(Invalidates { keys, recorded: None });
+pub fn public_unchanged(mut response: HttpResponse) -> HttpResponse {
+    response.extensions_mut().insert(Invalidates::default());
     response
 }
 
@@ -124,11 +115,8 @@ pub async fn layer(
         {
             state.metrics.cache_invalidation(named.is_some());
             match named {
-                Some(Invalidates {
-                    keys,
-                    recorded: Some(row),
-                }) => state.cache.written_recorded(&keys, row),
-                named => state.cache.written(&state.pool, named.map(|n| n.keys)).await,
+                Some(Invalidates { keys, recorded }) => state.cache.written_recorded(&keys, recorded),
+                None => state.cache.written_everything(&state.pool).await,
             }
         }
         return Ok(response.map_into_boxed_body());

@@ -286,30 +286,25 @@ impl ResponseCache {
 
     /// After a write through this instance whose transaction recorded its row `row`: forget what
     /// it changed here at once (the other instances read the row).
-    pub fn written_recorded(&self, keys: &[String], row: i64) {
+    pub fn written_recorded(&self, keys: &[String], row: Option<i64>) {
         self.invalidate_keys(keys);
+        self.seen_own(row);
+    }
+
+    /// Our own row is no news to us; the purgers have something to send.
+    fn seen_own(&self, row: Option<i64>) {
         let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
-        remote.recent_ids.insert(row);
+        remote.recent_ids.extend(row);
         drop(remote);
         self.recorded.send_modify(|n| *n += 1);
     }
 
-    /// After a successful write through this instance: forget what it changed here at once,
-    /// and tell the other instances through the database.
-    pub async fn written(&self, pool: &Pool, keys: Option<Vec<String>>) {
-        match &keys {
-            Some(keys) => self.invalidate_keys(keys),
-            None => self.invalidate_all(),
-        }
-        let recorded = db::run(pool, move |conn| Ok(record(conn, keys.as_deref())?)).await;
-        match recorded {
-            Ok(id) => {
-                // Our own row is no news to us.
-                let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
-                remote.recent_ids.insert(id);
-                drop(remote);
-                self.recorded.send_modify(|n| *n += 1);
-            }
+    /// After a successful write through this instance that named nothing (a section change):
+    /// forget everything here at once, and tell the other instances through the database.
+    pub async fn written_everything(&self, pool: &Pool) {
+        self.invalidate_all();
+        match db::run(pool, |conn| Ok(record(conn, None)?)).await {
+            Ok(id) => self.seen_own(Some(id)),
             Err(e) => tracing::warn!(error = %e, "could not record the cache invalidation"),
         }
     }

@@ -8,7 +8,7 @@ use actix_web::test::TestRequest;
 use chrono::Duration;
 use serde_json::json;
 
-use crate::support::{TestApp, slugs};
+use crate::support::{TestApp, cache_hits, slugs};
 
 fn cached_app() -> TestApp {
     TestApp::with_config(|c| c.response_cache_bytes = 8 * 1_048_576)
@@ -335,12 +335,7 @@ async fn another_instance_sees_a_write_within_the_documented_second() {
         let body: serde_json::Value = actix_web::test::read_body_json(response).await;
         slugs(&body)
     };
-    let other_hits = || {
-        other.metrics.render(&other.pool).lines().find_map(|line| {
-            line.strip_prefix(r#"dateline_response_cache_total{result="hit"} "#)
-                .map(|n| n.parse::<u64>().unwrap())
-        })
-    };
+    let other_hits = || cache_hits(&other);
     let read_first_on_other = || async {
         let service = actix_web::test::init_service(dateline::server::app(other.clone())).await;
         let request = TestRequest::get().uri("/api/v1/articles/first").to_request();
@@ -508,15 +503,9 @@ async fn with_the_cache_off_everything_still_answers_fresh() {
 
 /// Reads `uri` anonymously and tells whether the response cache answered it.
 async fn served_from_cache(app: &TestApp, uri: &str) -> bool {
-    let hits = || {
-        app.state.metrics.render(app.pool()).lines().find_map(|line| {
-            line.strip_prefix(r#"dateline_response_cache_total{result="hit"} "#)
-                .map(|n| n.parse::<u64>().unwrap())
-        })
-    };
-    let before = hits().unwrap_or(0);
+    let before = cache_hits(&app.state);
     app.get(uri).await.json(200);
-    hits().unwrap_or(0) > before
+    cache_hits(&app.state) > before
 }
 
 #[actix_web::test]

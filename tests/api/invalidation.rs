@@ -12,7 +12,7 @@ use dateline::http_cache::store::ResponseCache;
 use dateline::state::AppState;
 use serde_json::json;
 
-use crate::support::{TestApp, read_response};
+use crate::support::{TestApp, cache_hits, counter, read_response};
 
 /// The public answers a reader site fetches over the fixture below.
 fn public_uris(author: i64) -> Vec<String> {
@@ -109,24 +109,6 @@ fn get(uri: &str) -> actix_web::test::TestRequest {
     TestRequest::get().uri(uri)
 }
 
-/// A counter of `/metrics`, 0 when it has no series yet.
-fn counter(app: &TestApp, series: &str) -> u64 {
-    app.state
-        .metrics
-        .render(app.pool())
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix(series)
-                .and_then(|rest| rest.strip_prefix(' '))
-                .map(|n| n.parse::<u64>().unwrap())
-        })
-        .unwrap_or(0)
-}
-
-fn cache_hits(app: &TestApp) -> u64 {
-    counter(app, r#"dateline_response_cache_total{result="hit"}"#)
-}
-
 /// The keys of the invalidation rows recorded so far, oldest first.
 fn recorded(app: &TestApp) -> Vec<String> {
     use dateline::db::schema::cache_invalidations;
@@ -155,9 +137,9 @@ impl Site {
         let fresh = test::init_service(dateline::server::app(uncached_state)).await;
         let mut hits = BTreeSet::new();
         for uri in &self.uris {
-            let before = cache_hits(&self.app);
+            let before = cache_hits(&self.app.state);
             let served = read_response(test::call_service(&cached, get(uri).to_request()).await).await;
-            if cache_hits(&self.app) > before {
+            if cache_hits(&self.app.state) > before {
                 hits.insert(uri.clone());
             }
             let expected = read_response(test::call_service(&fresh, get(uri).to_request()).await).await;
@@ -266,7 +248,10 @@ async fn writes_that_change_nothing_public_invalidate_nothing() {
         .await;
     assert_eq!(purge.status, 200);
     site.after_write("a purge of the trash", &all, &[]).await;
-    assert_eq!((counter(app, TARGETED), counter(app, EVERYTHING)), (0, 0));
+    assert_eq!(
+        (counter(&app.state, TARGETED), counter(&app.state, EVERYTHING)),
+        (0, 0)
+    );
     assert!(
         recorded(app).is_empty(),
         "nothing recorded for other instances or a CDN"
@@ -312,7 +297,10 @@ async fn an_article_change_invalidates_the_article_and_the_lists_it_is_or_was_in
         "/api/v1/articles/gamma/related",
     ];
     site.after_write("an edit of beta", &untouched, &touched).await;
-    assert_eq!((counter(app, TARGETED), counter(app, EVERYTHING)), (1, 0));
+    assert_eq!(
+        (counter(&app.state, TARGETED), counter(&app.state, EVERYTHING)),
+        (1, 0)
+    );
     // Recorded in the write's own transaction, once, with exactly what it touched.
     let beta = app.get("/api/v1/articles/beta").await.json(200)["id"]
         .as_i64()
@@ -560,5 +548,5 @@ async fn comments_terms_and_accounts_invalidate_what_shows_them() {
     .json(200);
     site.after_write("renaming a section", &[], &site.everything())
         .await;
-    assert_eq!(counter(app, EVERYTHING), 1);
+    assert_eq!(counter(&app.state, EVERYTHING), 1);
 }

@@ -255,6 +255,25 @@ impl Response {
 }
 
 /// The slugs of a list answer's `data`, in order.
+/// A counter of `state`'s `/metrics` (the whole series, labels included), 0 before its first use.
+pub fn counter(state: &AppState, series: &str) -> u64 {
+    state
+        .metrics
+        .render(&state.pool)
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(|n| n.parse::<u64>().unwrap())
+        })
+        .unwrap_or(0)
+}
+
+/// How many reads `state`'s response cache has answered.
+pub fn cache_hits(state: &AppState) -> u64 {
+    counter(state, r#"dateline_response_cache_total{result="hit"}"#)
+}
+
 pub fn slugs(list: &Value) -> Vec<String> {
     list["data"]
         .as_array()
