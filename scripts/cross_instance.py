@@ -39,12 +39,12 @@ class Client:
         return response.status, (json.loads(data) if data else None), response
 
 
-def save(editor: Client, token: str, summary: str) -> None:
+def save(editor: Client, token: str, summary: str, article: str = ARTICLE) -> None:
     auth = {"Authorization": f"Bearer {token}"}
-    status, _, response = editor.call("GET", ARTICLE, headers=auth)
+    status, _, response = editor.call("GET", article, headers=auth)
     assert status == 200, status
     etag = response.getheader("ETag")
-    status, body, _ = editor.call("PATCH", ARTICLE, {"summary": summary}, {**auth, "If-Match": etag})
+    status, body, _ = editor.call("PATCH", article, {"summary": summary}, {**auth, "If-Match": etag})
     if status != 200:
         raise RuntimeError(f"save answered {status}: {body}")
 

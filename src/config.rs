@@ -43,6 +43,20 @@ impl DatabaseUrl {
         }
     }
 
+    /// Where the database is, without credentials or options: `host:port/name`, or the file.
+    pub fn location(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => {
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+                let rest = rest.split(['?', '#']).next().unwrap_or_default();
+                let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+                let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+                format!("{host}/{database}")
+            }
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
@@ -151,6 +165,10 @@ impl std::fmt::Debug for BootstrapAdmin {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
+    /// PostgreSQL streaming replicas that serve anonymous public reads (`DATABASE_REPLICA_URLS`).
+    pub replica_urls: Vec<DatabaseUrl>,
+    /// A replica further behind its primary than this is skipped until it catches up.
+    pub replica_max_lag: Duration,
     pub bind: SocketAddr,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -340,6 +358,11 @@ impl Config {
             database_url: env
                 .parse_with("DATABASE_URL", DatabaseUrl::DEFAULT, DatabaseUrl::parse)
                 .map_err(ConfigError::with_url_redacted)?,
+            replica_urls: replica_urls(&env)?,
+            replica_max_lag: Duration::from_millis(
+                env.parse_range("DATELINE_REPLICA_MAX_LAG_MS", 5000, 1000, 600_000)?
+                    .into(),
+            ),
             bind: env.parse_with("DATELINE_BIND", "127.0.0.1:8080", |v| {
                 SocketAddr::from_str(v).map_err(|_| "is not a socket address like 127.0.0.1:8080".to_owned())
             })?,
@@ -364,6 +387,20 @@ impl Config {
                 256,
             )? as usize,
         })
+        .and_then(Self::replicas_need_postgres)
+    }
+
+    /// Replicas are PostgreSQL streaming replicas of a PostgreSQL primary.
+    fn replicas_need_postgres(self) -> Result<Self, ConfigError> {
+        if !self.replica_urls.is_empty() && matches!(self.database_url, DatabaseUrl::Sqlite(_)) {
+            return Err(ConfigError {
+                var: "DATABASE_REPLICA_URLS",
+                value: "<redacted>".to_owned(),
+                problem: "needs a PostgreSQL DATABASE_URL: replicas stream from a PostgreSQL primary"
+                    .to_owned(),
+            });
+        }
+        Ok(self)
     }
 
     /// The configuration used when nothing is set, with another database.
@@ -434,6 +471,25 @@ fn purge_target(env: &Env<'_>) -> Result<Option<PurgeTarget>, ConfigError> {
         });
     }
     Ok(Some(PurgeTarget { style, urls, token }))
+}
+
+/// `DATABASE_REPLICA_URLS`: comma-separated PostgreSQL URLs, none by default.
+fn replica_urls(env: &Env<'_>) -> Result<Vec<DatabaseUrl>, ConfigError> {
+    env.parse_with("DATABASE_REPLICA_URLS", "", |v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .enumerate()
+            .map(|(i, u)| match DatabaseUrl::parse(u) {
+                Ok(url @ DatabaseUrl::Postgres(_)) => Ok(url),
+                _ => Err(format!(
+                    "has an entry (number {}) that is no postgres:// URL",
+                    i + 1
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .map_err(ConfigError::with_url_redacted)
 }
 
 fn jwt_secret(env: &Env<'_>, environment: Environment) -> Result<Secret, ConfigError> {
@@ -642,6 +698,36 @@ mod tests {
         let prod = config(&[("DATELINE_ENV", "production"), ("DATELINE_JWT_SECRET", &long)]).unwrap();
         assert!(!prod.jwt_secret.generated);
         assert!(!format!("{prod:?}").contains(&long));
+    }
+
+    #[test]
+    fn a_database_location_carries_no_credentials_or_options() {
+        let url =
+            DatabaseUrl::parse("postgres://reader:s3cret@db-2.internal:5433/news?sslmode=require").unwrap();
+        assert_eq!(url.location(), "db-2.internal:5433/news");
+        let bare = DatabaseUrl::parse("postgresql://10.0.0.12/news").unwrap();
+        assert_eq!(bare.location(), "10.0.0.12/news");
+    }
+
+    #[test]
+    fn replicas_are_postgres_urls_and_their_lag_bound_is_checked() {
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("postgres://127.0.0.1/news".to_owned()),
+            "DATABASE_REPLICA_URLS" => {
+                Some(" postgres://127.0.0.1:5433/news ,postgres://127.0.0.1:5434/news,".to_owned())
+            }
+            "DATELINE_REPLICA_MAX_LAG_MS" => Some("2500".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.replica_urls.len(), 2);
+        assert_eq!(config.replica_max_lag, Duration::from_millis(2500));
+        let too_small = Config::from_lookup(|name| match name {
+            "DATELINE_REPLICA_MAX_LAG_MS" => Some("10".to_owned()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(too_small.var, "DATELINE_REPLICA_MAX_LAG_MS");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::auth::password::Hashing;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Pool;
+use crate::db::replicas::Replicas;
 use crate::http_cache::store::ResponseCache;
 use crate::observability::metrics::Metrics;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub hashing: Arc<Hashing>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<ResponseCache>,
+    /// Read replicas for anonymous public reads (none unless `DATABASE_REPLICA_URLS` is set).
+    pub replicas: Arc<Replicas>,
 }
 
 impl AppState {
@@ -58,6 +61,11 @@ impl AppState {
             hashing: Arc::new(Hashing::new()),
             metrics: Arc::new(Metrics::new()),
             cache: Arc::new(ResponseCache::new(config.response_cache_bytes)),
+            replicas: Arc::new(Replicas::connect(
+                &config.replica_urls,
+                config.db_pool_size,
+                config.replica_max_lag,
+            )),
             config: Arc::new(config),
             clock,
         }

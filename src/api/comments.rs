@@ -14,6 +14,7 @@ use validator::{Validate, ValidationError};
 use crate::api::articles::read::{Lookup, lookup, moved};
 use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson, rules};
 use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::reads::ReadFrom;
 use crate::api::transact::touched;
 use crate::api::views::utc;
 use crate::auth::client;
@@ -243,6 +244,7 @@ pub async fn submit_comment(
 #[get("/articles/{slug}/comments")]
 pub async fn list_comments(
     state: web::Data<AppState>,
+    from: ReadFrom,
     req: HttpRequest,
     slug: web::Path<String>,
     query: Params<PageQuery>,
@@ -250,21 +252,22 @@ pub async fn list_comments(
     let page = query.0.resolve(&state.config)?;
     let slug = slug.into_inner();
     let now = state.now();
-    let list = db::run(&state.pool, move |conn| {
-        let article = match lookup(conn, None, &slug, now)? {
-            Lookup::Found(article, _, _) => article,
-            Lookup::Moved(current) => return Ok(Err(current)),
-        };
-        let (roots, total) = comment::approved_threads(conn, article.id, page.offset(), page.limit())?;
-        let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
-        let replies = comment::approved_replies(conn, &root_ids)?;
-        let list = CommentList {
-            data: nest(roots, replies),
-            meta: page.meta(total),
-        };
-        Ok(Ok((article.id, list)))
-    })
-    .await?;
+    let list = from
+        .run(&state, move |conn| {
+            let article = match lookup(conn, None, &slug, now)? {
+                Lookup::Found(article, _, _) => article,
+                Lookup::Moved(current) => return Ok(Err(current)),
+            };
+            let (roots, total) = comment::approved_threads(conn, article.id, page.offset(), page.limit())?;
+            let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
+            let replies = comment::approved_replies(conn, &root_ids)?;
+            let list = CommentList {
+                data: nest(roots, replies),
+                meta: page.meta(total),
+            };
+            Ok(Ok((article.id, list)))
+        })
+        .await?;
     Ok(match list {
         Ok((id, list)) => {
             let keys = [cache_keys::comments(id), cache_keys::article(id)];

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod moderation;
 pub mod params;
 pub mod preconditions;
+pub mod reads;
 pub mod sections;
 pub mod sources;
 pub mod system;

@@ -12,6 +12,7 @@ use crate::api::json::{
 };
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
+use crate::api::reads::ReadFrom;
 use crate::api::transact::write_as;
 use crate::api::views::SectionRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
@@ -71,10 +72,11 @@ pub struct SectionDetail {
 #[get("/sections")]
 pub async fn list_sections(
     state: web::Data<AppState>,
+    from: ReadFrom,
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
+    let tree = from.run(&state, |conn| Ok(section::load_tree(conn)?)).await?;
     let ordered = tree.in_tree_order();
     let data = page
         .slice(&ordered)
@@ -112,10 +114,11 @@ pub async fn list_sections(
 #[get("/sections/{slug}")]
 pub async fn get_section(
     state: web::Data<AppState>,
+    from: ReadFrom,
     caller: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
+    let tree = from.run(&state, |conn| Ok(section::load_tree(conn)?)).await?;
     let section = tree.by_slug(&slug).ok_or_else(section_not_found)?;
     let mut response = HttpResponse::Ok();
     if caller.0.is_some() {

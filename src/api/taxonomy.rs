@@ -14,9 +14,9 @@ use crate::api::AppState;
 use crate::api::json::{RequestBody, ValidJson};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
+use crate::api::reads::ReadFrom;
 use crate::api::transact::write_touching;
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db;
 use crate::domain::taxonomy::{self, TermFields, TermKind, TermPatch};
 use crate::error::AppError;
 use crate::http_cache::{http_date, invalidated, keys as cache_keys, surrogate_keys};
@@ -58,13 +58,15 @@ fn touched_by<K: TermResource>(term: &Term) -> Vec<String> {
 /// `GET /{kind}`: a page of terms, alphabetical.
 pub async fn list<K: TermResource>(
     state: web::Data<AppState>,
+    from: ReadFrom,
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let (items, total) = db::run(&state.pool, move |conn| {
-        Ok(K::page(conn, page.offset(), page.limit())?)
-    })
-    .await?;
+    let (items, total) = from
+        .run(&state, move |conn| {
+            Ok(K::page(conn, page.offset(), page.limit())?)
+        })
+        .await?;
     let views = items.iter().map(K::View::from).collect();
     Ok(HttpResponse::Ok()
         .insert_header(surrogate_keys([K::FIELD]))
@@ -74,11 +76,14 @@ pub async fn list<K: TermResource>(
 /// `GET /{kind}/{slug}`: one term; its ETag for callers with a token.
 pub async fn get<K: TermResource>(
     state: web::Data<AppState>,
+    from: ReadFrom,
     caller: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let term = db::run(&state.pool, move |conn| taxonomy::find::<K>(conn, &slug)).await?;
+    let term = from
+        .run(&state, move |conn| taxonomy::find::<K>(conn, &slug))
+        .await?;
     let mut response = HttpResponse::Ok();
     if caller.0.is_some() {
         response.insert_header((header::ETAG, preconditions::etag(term.version)));
@@ -186,9 +191,10 @@ macro_rules! term_routes {
         #[get($collection)]
         pub async fn $list(
             state: actix_web::web::Data<crate::api::AppState>,
+            from: crate::api::reads::ReadFrom,
             query: crate::api::params::Params<crate::api::params::PageQuery>,
         ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
-            crate::api::taxonomy::list::<$kind>(state, query).await
+            crate::api::taxonomy::list::<$kind>(state, from, query).await
         }
 
         #[doc = $reads]
@@ -203,10 +209,11 @@ macro_rules! term_routes {
         #[get($item)]
         pub async fn $get(
             state: actix_web::web::Data<crate::api::AppState>,
+            from: crate::api::reads::ReadFrom,
             caller: crate::auth::MaybeAuthUser,
             slug: actix_web::web::Path<String>,
         ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
-            crate::api::taxonomy::get::<$kind>(state, caller, slug).await
+            crate::api::taxonomy::get::<$kind>(state, from, caller, slug).await
         }
 
         #[doc = $creates]

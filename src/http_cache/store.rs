@@ -92,6 +92,8 @@ pub struct ResponseCache {
     remote: Mutex<Remote>,
     /// Moves on when a write through this instance has been recorded: wakes the purgers.
     recorded: tokio::sync::watch::Sender<u64>,
+    /// Told after every invalidation (read replicas then wait for the primary's new position).
+    invalidated_signal: tokio::sync::Notify,
 }
 
 impl ResponseCache {
@@ -116,6 +118,7 @@ impl ResponseCache {
             invalidated: RwLock::new(Invalidated::default()),
             remote: Mutex::new(Remote::default()),
             recorded: tokio::sync::watch::Sender::new(0),
+            invalidated_signal: tokio::sync::Notify::new(),
         }
     }
 
@@ -137,9 +140,15 @@ impl ResponseCache {
         invalidated.everything = at;
         invalidated.keys.clear();
         drop(invalidated);
+        self.invalidated_signal.notify_one();
         if let Some(entries) = &self.entries {
             entries.invalidate_all();
         }
+    }
+
+    /// Wakes a waiter after each invalidation (several in a row may wake it once).
+    pub fn invalidated(&self) -> &tokio::sync::Notify {
+        &self.invalidated_signal
     }
 
     /// Forgets the answers that depend on any of `keys`.
@@ -153,6 +162,7 @@ impl ResponseCache {
             invalidated.everything = at;
             invalidated.keys.clear();
             drop(invalidated);
+            self.invalidated_signal.notify_one();
             if let Some(entries) = &self.entries {
                 entries.invalidate_all();
             }
@@ -161,6 +171,8 @@ impl ResponseCache {
         for key in keys {
             invalidated.keys.insert(key.as_ref().to_owned(), at);
         }
+        drop(invalidated);
+        self.invalidated_signal.notify_one();
     }
 
     /// Whether `entry` is still what a fresh read would answer.

@@ -27,6 +27,7 @@ pub struct Metrics {
     cache: IntCounterVec,
     invalidations: IntCounterVec,
     purges: IntCounterVec,
+    database_reads: IntCounterVec,
 }
 
 impl Metrics {
@@ -80,6 +81,14 @@ impl Metrics {
             &["result"],
         )
         .expect("valid metric");
+        let database_reads = IntCounterVec::new(
+            Opts::new(
+                "db_reads_total",
+                "Public reads by where they ran: `primary` or a replica's `host:port/database` (counted when replicas are configured).",
+            ),
+            &["target"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -90,6 +99,7 @@ impl Metrics {
             Box::new(cache.clone()),
             Box::new(invalidations.clone()),
             Box::new(purges.clone()),
+            Box::new(database_reads.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -104,6 +114,7 @@ impl Metrics {
             cache,
             invalidations,
             purges,
+            database_reads,
         }
     }
 
@@ -137,6 +148,11 @@ impl Metrics {
         self.purges
             .with_label_values(&[if sent { "sent" } else { "failed" }])
             .inc();
+    }
+
+    /// A public read ran on `target` (`primary`, or a replica's name from the configuration).
+    pub fn database_read(&self, target: &str) {
+        self.database_reads.with_label_values(&[target]).inc();
     }
 
     /// The exposition text, with the pool gauges read now.

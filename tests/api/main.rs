@@ -21,6 +21,7 @@ mod lookalikes;
 mod openapi;
 mod related;
 mod reliability;
+mod replicas;
 mod roles;
 mod schema_drift;
 mod sections;

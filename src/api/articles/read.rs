@@ -12,6 +12,7 @@ use crate::api::AppState;
 use crate::api::json::SlugText;
 use crate::api::params::{Page, Params};
 use crate::api::preconditions;
+use crate::api::reads::ReadFrom;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
@@ -162,6 +163,7 @@ pub const RELATED_MAX: u32 = 20;
 #[get("/articles")]
 pub async fn list_articles(
     state: web::Data<AppState>,
+    from: ReadFrom,
     caller: MaybeAuthUser,
     query: Params<ArticleListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -204,43 +206,44 @@ pub async fn list_articles(
     let count = query.total.unwrap_or(false);
     let mut keys = list_keys(&query);
     let now = state.now();
-    let list = db::run(&state.pool, move |conn| {
-        let filter = ArticleFilter {
-            scope,
-            restrict_to_author,
-            search: text
-                .as_deref()
-                .map(|terms| Search::new(terms, db::is_postgres(conn))),
-            nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
-            author_id: query.author,
-            sort,
-            after,
-            ..resolve_filters(conn, &query)?
-        };
-        let offset = if after.is_some() { 0 } else { page.offset() };
-        // One more than asked tells whether another page follows, without counting.
-        let (mut rows, total) = article::page(conn, &filter, now, offset, page.limit() + 1, count)?;
-        let has_more = rows.len() as i64 > page.limit();
-        rows.truncate(page.limit() as usize);
-        let next_cursor = rows.last().filter(|_| has_more).and_then(|last| {
-            let at = match sort {
-                ArticleSort::NewestFirst | ArticleSort::OldestFirst => last.published_at?,
-                ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated => last.updated_at,
+    let list = from
+        .run(&state, move |conn| {
+            let filter = ArticleFilter {
+                scope,
+                restrict_to_author,
+                search: text
+                    .as_deref()
+                    .map(|terms| Search::new(terms, db::is_postgres(conn))),
+                nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
+                author_id: query.author,
+                sort,
+                after,
+                ..resolve_filters(conn, &query)?
             };
-            Some(cursor::encode(sort, Keyset { at, id: last.id }))
-        });
-        Ok(ArticleList {
-            data: summaries(conn, rows)?,
-            meta: ArticleListMeta {
-                page: after.is_none().then_some(page.page),
-                per_page: page.per_page,
-                total,
-                has_more,
-                next_cursor,
-            },
+            let offset = if after.is_some() { 0 } else { page.offset() };
+            // One more than asked tells whether another page follows, without counting.
+            let (mut rows, total) = article::page(conn, &filter, now, offset, page.limit() + 1, count)?;
+            let has_more = rows.len() as i64 > page.limit();
+            rows.truncate(page.limit() as usize);
+            let next_cursor = rows.last().filter(|_| has_more).and_then(|last| {
+                let at = match sort {
+                    ArticleSort::NewestFirst | ArticleSort::OldestFirst => last.published_at?,
+                    ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated => last.updated_at,
+                };
+                Some(cursor::encode(sort, Keyset { at, id: last.id }))
+            });
+            Ok(ArticleList {
+                data: summaries(conn, rows)?,
+                meta: ArticleListMeta {
+                    page: after.is_none().then_some(page.page),
+                    per_page: page.per_page,
+                    total,
+                    has_more,
+                    next_cursor,
+                },
+            })
         })
-    })
-    .await?;
+        .await?;
     keys.extend(card_keys(&list.data));
     Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
 }
@@ -374,22 +377,24 @@ fn unknown_filter(param: &str) -> AppError {
 #[get("/articles/{slug}")]
 pub async fn get_article(
     state: web::Data<AppState>,
+    from: ReadFrom,
     caller: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.now();
     let editorial = caller.0.is_some();
-    let found = db::run(&state.pool, move |conn| {
-        match lookup(conn, caller.0.as_ref(), &slug, now)? {
-            Lookup::Found(article, section, author_name) => {
-                let version = article.version;
-                Ok(Ok((detail(conn, article, section, author_name)?, version)))
+    let found = from
+        .run(&state, move |conn| {
+            match lookup(conn, caller.0.as_ref(), &slug, now)? {
+                Lookup::Found(article, section, author_name) => {
+                    let version = article.version;
+                    Ok(Ok((detail(conn, article, section, author_name)?, version)))
+                }
+                Lookup::Moved(current) => Ok(Err(current)),
             }
-            Lookup::Moved(current) => Ok(Err(current)),
-        }
-    })
-    .await?;
+        })
+        .await?;
     match found {
         Ok((detail, version)) => {
             let mut response = HttpResponse::Ok();
@@ -525,6 +530,7 @@ pub fn find_for(
 #[get("/articles/{slug}/related")]
 pub async fn related_articles(
     state: web::Data<AppState>,
+    from: ReadFrom,
     req: HttpRequest,
     slug: web::Path<String>,
     query: Params<RelatedQuery>,
@@ -539,31 +545,32 @@ pub async fn related_articles(
     }
     let slug = slug.into_inner();
     let now = state.now();
-    let related = db::run(&state.pool, move |conn| {
-        let (article, section) = match lookup(conn, None, &slug, now)? {
-            Lookup::Found(article, section, _) => (article, section),
-            Lookup::Moved(current) => return Ok(Err(current)),
-        };
-        let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect();
-        let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
-        let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
-        let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
-        let related = RelatedArticles {
-            data: summaries(conn, rows)?,
-        };
-        // The candidates are the articles of its own section and of its tags.
-        let mut keys = vec![
-            cache_keys::article(article.id),
-            cache_keys::in_section(&section.slug),
-        ];
-        keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
-        keys.extend(card_keys(&related.data));
-        Ok(Ok((keys, related)))
-    })
-    .await?;
+    let related = from
+        .run(&state, move |conn| {
+            let (article, section) = match lookup(conn, None, &slug, now)? {
+                Lookup::Found(article, section, _) => (article, section),
+                Lookup::Moved(current) => return Ok(Err(current)),
+            };
+            let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect();
+            let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
+            let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
+            let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
+            let related = RelatedArticles {
+                data: summaries(conn, rows)?,
+            };
+            // The candidates are the articles of its own section and of its tags.
+            let mut keys = vec![
+                cache_keys::article(article.id),
+                cache_keys::in_section(&section.slug),
+            ];
+            keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
+            keys.extend(card_keys(&related.data));
+            Ok(Ok((keys, related)))
+        })
+        .await?;
     Ok(match related {
         Ok((keys, related)) => HttpResponse::Ok()
             .insert_header(surrogate_keys(keys))
