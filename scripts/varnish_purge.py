@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -48,13 +49,23 @@ def call(port: int, method: str, path: str, body=None, headers: dict | None = No
 
 
 class Varnish:
-    """varnishd in the foreground on loopback, with our VCL pointed at the server."""
+    """varnishd in the foreground on loopback, with our VCL pointed at the servers (one backend
+    each, in its round-robin director)."""
 
-    def __init__(self, backend_port: int):
+    def __init__(self, *backend_ports: int, memory: str = "64m"):
         self.port = free_port()
+        self.memory = memory
         self.dir = tempfile.mkdtemp(prefix="dateline-varnish-")
         vcl = (ROOT / "deploy" / "varnish" / "dateline.vcl").read_text()
-        vcl = vcl.replace('.port = "8080";', f'.port = "{backend_port}";')
+        first, *others = backend_ports
+        block = re.search(r"backend dateline1 \{.*?\n\}\n", vcl, re.S).group(0)
+        extra = "".join(
+            block.replace("dateline1", f"dateline{n}").replace('"8080"', f'"{port}"')
+            for n, port in enumerate(others, start=2)
+        )
+        vcl = vcl.replace(block, block.replace('"8080"', f'"{first}"') + extra)
+        adds = "".join(f"    instances.add_backend(dateline{n});\n" for n in range(2, len(backend_ports) + 1))
+        vcl = vcl.replace("    instances.add_backend(dateline1);\n", "    instances.add_backend(dateline1);\n" + adds)
         self.vcl = Path(self.dir) / "dateline.vcl"
         self.vcl.write_text(vcl)
         self.process: subprocess.Popen | None = None
@@ -63,7 +74,7 @@ class Varnish:
         log = open(Path(self.dir) / "varnishd.log", "ab")
         self.process = subprocess.Popen(
             ["varnishd", "-F", "-j", "none", "-a", f"127.0.0.1:{self.port}", "-f", str(self.vcl),
-             "-n", str(Path(self.dir) / "work"), "-s", "malloc,64m"],
+             "-n", str(Path(self.dir) / "work"), "-s", f"malloc,{self.memory}"],
             stdout=log, stderr=log,
         )
         deadline = time.monotonic() + 30

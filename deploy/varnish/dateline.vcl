@@ -6,11 +6,29 @@
 #   varnishd -a :6081 -f /etc/varnish/dateline.vcl -s malloc,1G
 vcl 4.1;
 
+import directors;
 import xkey;
 
-backend dateline {
+# Dateline's /healthz: a process that stops answering is taken out of rotation within seconds.
+probe dateline_alive {
+    .url = "/healthz";
+    .interval = 2s;
+    .timeout = 1s;
+    .window = 3;
+    .threshold = 2;
+}
+
+# One backend per Dateline instance (they are stateless: any of them answers any request). To
+# add one, copy the block with its own name and address and add it in vcl_init below.
+backend dateline1 {
     .host = "127.0.0.1";
     .port = "8080";
+    .probe = dateline_alive;
+}
+
+sub vcl_init {
+    new instances = directors.round_robin();
+    instances.add_backend(dateline1);
 }
 
 # Who may purge: the Dateline instances.
@@ -20,6 +38,7 @@ acl purgers {
 }
 
 sub vcl_recv {
+    set req.backend_hint = instances.backend();
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
