@@ -221,7 +221,7 @@ class Dataset:
 
 
 class Server:
-    def __init__(self, dataset: Dataset, cache: bool):
+    def __init__(self, dataset: Dataset, cache: bool, extra_env: dict[str, str] | None = None):
         self.port = free_port()
         env = {
             **dataset.env(),
@@ -234,6 +234,7 @@ class Server:
             "DATELINE_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
             # The response cache's hit and miss counters, for the mixed scenario.
             "DATELINE_METRICS_TOKEN": METRICS_TOKEN,
+            **(extra_env or {}),
         }
         self.process = subprocess.Popen([dataset.bin, "serve"], env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)

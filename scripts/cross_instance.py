@@ -28,13 +28,23 @@ class Client:
     """A keep-alive connection to one instance."""
 
     def __init__(self, port: int):
+        self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 
     def call(self, method: str, path: str, body=None, headers: dict | None = None):
         payload = json.dumps(body).encode() if body is not None else None
         all_headers = {"Content-Type": "application/json", **(headers or {})}
-        self.conn.request(method, path, body=payload, headers=all_headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=payload, headers=all_headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the idle keep-alive connection; a GET is safe to send again.
+            if method != "GET":
+                raise
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            self.conn.request(method, path, body=payload, headers=all_headers)
+            response = self.conn.getresponse()
         data = response.read()
         return response.status, (json.loads(data) if data else None), response
 

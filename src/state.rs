@@ -60,7 +60,10 @@ impl AppState {
             limits: Arc::new(limits),
             hashing: Arc::new(Hashing::new()),
             metrics: Arc::new(Metrics::new()),
-            cache: Arc::new(ResponseCache::new(config.response_cache_bytes)),
+            cache: Arc::new(
+                ResponseCache::new(config.response_cache_bytes)
+                    .following_writes(!config.replica_urls.is_empty()),
+            ),
             replicas: Arc::new(Replicas::connect(
                 &config.replica_urls,
                 config.db_pool_size,

@@ -36,7 +36,8 @@ impl ReadFrom {
     pub async fn run<T, F>(self, state: &AppState, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        // Clone: a read a replica failed is run again on the primary.
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Clone + Send + 'static,
     {
         let work = if self.replica_allowed && !state.replicas.is_empty() {
             match state.replicas.try_read(state.cache.begin(), work).await {

@@ -9,19 +9,21 @@
 //! - **It has replayed every write this instance knows of** (the fence). Whenever this instance
 //!   invalidates cached answers (its own write, or another instance's seen through LISTEN/NOTIFY
 //!   or the invalidation log), the primary's WAL flush position is read *after* the invalidation;
-//!   a replica serves reads only once it has replayed that far, checked on its own connection
-//!   before the read when the last known position is not enough. Until the position is known,
-//!   reads go to the primary. So a write is never followed by an older answer from a replica, and
+//!   a replica serves a read only once it has replayed that far, checked on the read's own
+//!   connection just before it (so a standby restarted behind where it was, or another server
+//!   behind the same address, is caught too). Until the position is known, reads go to the
+//!   primary. So a write is never followed by an older answer from a replica, and
 //!   no older answer gets into the response cache: read-your-writes for every caller of this
 //!   instance, the writer included.
 //! - **The request carries no token.** Editorial reads and a caller's own drafts always read the
 //!   primary (see `api::reads`).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use actix_web::ResponseError;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 
@@ -35,7 +37,7 @@ pub const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long a read waits for a replica connection before it goes to the primary instead (a
 /// replica that went away refuses connections at once; one that hangs is given this long).
-const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(250);
+const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long one health check of a replica may take before the replica counts as down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -81,8 +83,6 @@ pub struct Replica {
     name: String,
     pool: Pool,
     health: Mutex<Health>,
-    /// The furthest WAL position it is known to have replayed (only grows while it streams).
-    replayed: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +128,14 @@ pub struct Replicas {
     samples: Mutex<VecDeque<(Instant, u64)>>,
 }
 
+/// Why a replica did not run a read.
+enum Unfit {
+    Unreachable,
+    /// Not replayed as far as the fence yet.
+    Behind,
+    NotStandby,
+}
+
 /// Where a read ran.
 pub enum Served<T, F> {
     /// On the named replica, with this result.
@@ -154,7 +162,11 @@ impl Replicas {
                     .test_on_check_out(true)
                     // The checks report a replica's trouble; r2d2's own log would repeat it.
                     .error_handler(Box::new(r2d2::NopErrorHandler))
-                    .build_unchecked(ConnectionManager::new(url.clone()));
+                    // Keepalives find a replica whose machine went away; a connection attempt
+                    // gives up after a few seconds.
+                    .build_unchecked(ConnectionManager::new(
+                        crate::http_cache::listen::with_keepalives(url),
+                    ));
                 Replica {
                     name: url.location(),
                     pool: Pool {
@@ -165,7 +177,6 @@ impl Replicas {
                         status: ReplicaStatus::Unchecked,
                         lag: None,
                     }),
-                    replayed: Arc::new(AtomicU64::new(0)),
                 }
             })
             .collect();
@@ -220,11 +231,12 @@ impl Replicas {
     }
 
     /// Runs `work` on a replica fit for a read that starts at cache sequence `sequence`, or gives
-    /// it back for the primary.
+    /// it back for the primary: also when the replica fails it (a lost connection, a query
+    /// cancelled by recovery), so a replica's trouble never reaches the client.
     pub async fn try_read<T, F>(&self, sequence: u64, work: F) -> Served<T, F>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Clone + Send + 'static,
     {
         let Some((replica, fence)) = self.choose(sequence) else {
             return Served::Declined(work);
@@ -238,59 +250,77 @@ impl Replicas {
             return Served::Declined(work);
         };
         let connections = replica.pool.connections.clone();
-        let replayed = Arc::clone(&replica.replayed);
+        let retry = work.clone();
         let outcome = actix_web::web::block(move || {
             let _turn = turn;
             let Ok(mut conn) = connections.get() else {
-                return Err((work, true));
+                return Err(Unfit::Unreachable);
             };
-            if replayed.load(Ordering::Acquire) < fence {
-                match replay_position(&mut conn) {
-                    Ok(Some(at)) => {
-                        replayed.fetch_max(at, Ordering::AcqRel);
-                        if at < fence {
-                            return Err((work, false));
-                        }
-                    }
-                    _ => return Err((work, false)),
-                }
+            match standby_state(&mut conn) {
+                Ok((true, Some(replayed))) if replayed >= fence => Ok(work(&mut conn)),
+                Ok((true, _)) => Err(Unfit::Behind),
+                Ok((false, _)) => Err(Unfit::NotStandby),
+                Err(_) => Err(Unfit::Unreachable),
             }
-            Ok(work(&mut conn))
         })
         .await;
         match outcome {
-            Ok(Ok(result)) => Served::Replica(replica.name.clone(), result),
-            Ok(Err((work, unreachable))) => {
-                if unreachable {
-                    // Not worth another try until a check finds it back.
+            Ok(Ok(Ok(value))) => Served::Replica(replica.name.clone(), Ok(value)),
+            // The answer to the request (a 404 is one); only the server's own failures are retried.
+            Ok(Ok(Err(e))) if !e.status_code().is_server_error() => {
+                Served::Replica(replica.name.clone(), Err(e))
+            }
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(replica = %replica.name, error = %e, "a read failed on a replica; read again on the primary");
+                if matches!(e, AppError::Unavailable(_)) {
                     replica.set(ReplicaStatus::Down, None);
                 }
-                Served::Declined(work)
+                Served::Declined(retry)
             }
-            Err(e) => Served::Replica(replica.name.clone(), Err(e.into())),
+            Ok(Err(unfit)) => {
+                match unfit {
+                    // Not worth another try until a check finds it back.
+                    Unfit::Unreachable => replica.set(ReplicaStatus::Down, None),
+                    Unfit::NotStandby => replica.set(ReplicaStatus::NotStandby, None),
+                    Unfit::Behind => {}
+                }
+                Served::Declined(retry)
+            }
+            Err(_) => Served::Declined(retry),
         }
     }
 
-    /// Keeps the replicas' health and the fence current, for the life of the process: a check
-    /// every second, and the fence raised after every invalidation of `cache`.
+    /// Keeps the replicas' health and the fence current, for the life of the process: the fence
+    /// is raised after every invalidation of `cache` (and every second), the replicas checked
+    /// every second in a task of their own, so that a slow check never holds the fence back.
     pub async fn watch(self: Arc<Self>, primary: Pool, cache: Arc<ResponseCache>) {
         if self.members.is_empty() {
             return;
         }
+        actix_web::rt::spawn(Arc::clone(&self).check_every_second(primary.clone(), Arc::clone(&cache)));
+        loop {
+            tokio::select! {
+                () = cache.invalidated().notified() => {}
+                () = tokio::time::sleep(CHECK_INTERVAL) => {}
+            }
+            self.raise_fence(&primary, &cache).await;
+        }
+    }
+
+    async fn check_every_second(self: Arc<Self>, primary: Pool, cache: Arc<ResponseCache>) {
         let mut tick = tokio::time::interval(CHECK_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    if let Some(primary_at) = self.raise_fence(&primary, &cache).await {
-                        self.check_replicas(primary_at).await;
-                    }
-                }
-                () = cache.invalidated().notified() => {
-                    self.raise_fence(&primary, &cache).await;
-                }
-            }
+            tick.tick().await;
+            let primary_at = self.raise_fence(&primary, &cache).await;
+            self.check_replicas(primary_at.or_else(|| self.last_sample()))
+                .await;
         }
+    }
+
+    fn last_sample(&self) -> Option<u64> {
+        let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+        samples.back().map(|(_, lsn)| *lsn)
     }
 
     /// Reads the primary's position after the invalidations so far: they are all behind it.
@@ -299,7 +329,8 @@ impl Replicas {
         let covers = cache.begin();
         let lsn = super::run(primary, |conn| primary_position(conn).map_err(AppError::from))
             .await
-            .ok()?;
+            .ok()
+            .flatten()?;
         let mut fence = self.fence.lock().unwrap_or_else(PoisonError::into_inner);
         if covers >= fence.covers {
             *fence = Fence { covers, lsn };
@@ -314,7 +345,9 @@ impl Replicas {
         Some(lsn)
     }
 
-    async fn check_replicas(&self, primary_at: u64) {
+    /// Asks each replica how it is; `primary_at` is the primary's last known position (`None`:
+    /// never known, so no lag can be told).
+    async fn check_replicas(&self, primary_at: Option<u64>) {
         let checks = self.members.iter().map(|replica| async move {
             let pool = replica.pool.clone();
             let asked = tokio::time::timeout(
@@ -322,36 +355,31 @@ impl Replicas {
                 super::run(&pool, |conn| standby_state(conn).map_err(AppError::from)),
             )
             .await;
-            match asked {
-                Ok(Ok((true, Some(replayed)))) => {
-                    replica.replayed.fetch_max(replayed, Ordering::AcqRel);
-                    let lag = self.lag(replayed, primary_at);
-                    let status = if lag > self.max_lag {
-                        ReplicaStatus::Lagging
-                    } else {
-                        ReplicaStatus::Ok
-                    };
-                    replica.set(status, Some(lag));
-                }
-                Ok(Ok(_)) => replica.set(ReplicaStatus::NotStandby, None),
-                Ok(Err(_)) | Err(_) => replica.set(ReplicaStatus::Down, None),
+            match (asked, primary_at) {
+                (Ok(Ok((true, Some(replayed)))), Some(primary_at)) => match self.lag(replayed, primary_at) {
+                    Some(lag) if lag <= self.max_lag => replica.set(ReplicaStatus::Ok, Some(lag)),
+                    lag => replica.set(ReplicaStatus::Lagging, lag),
+                },
+                (Ok(Ok((true, _))), _) => replica.set(ReplicaStatus::Unchecked, None),
+                (Ok(Ok((false, _))), _) => replica.set(ReplicaStatus::NotStandby, None),
+                (Ok(Err(_)) | Err(_), _) => replica.set(ReplicaStatus::Down, None),
             }
         });
         futures_util::future::join_all(checks).await;
     }
 
     /// How long a replica that replayed up to `replayed` has been behind: nothing when it has
-    /// everything the primary had at the last sample, else the age of the oldest sample past it
-    /// (a lower bound when it is behind every sample kept, which reach back past the bound).
-    fn lag(&self, replayed: u64, primary_at: u64) -> Duration {
+    /// everything the primary had at the last sample, else the age of the oldest sample past it.
+    /// `None` when it is behind every sample and they do not reach back past the bound yet (just
+    /// started): it cannot be told to be close enough.
+    fn lag(&self, replayed: u64, primary_at: u64) -> Option<Duration> {
         if replayed >= primary_at {
-            return Duration::ZERO;
+            return Some(Duration::ZERO);
         }
         let samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
-        samples
-            .iter()
-            .find(|(_, lsn)| *lsn > replayed)
-            .map_or(Duration::ZERO, |(at, _)| at.elapsed())
+        let first_past = samples.iter().position(|(_, lsn)| *lsn > replayed)?;
+        let age = samples[first_past].0.elapsed();
+        (first_past > 0 || age > self.max_lag).then_some(age)
     }
 }
 
@@ -377,14 +405,20 @@ struct Standby {
     replayed: Option<String>,
 }
 
-/// The primary's WAL flush position: every transaction committed before the call ends before it.
-fn primary_position(conn: &mut DbConn) -> QueryResult<u64> {
+/// A WAL position of the primary that every transaction committed before the call ends before:
+/// the flush position, which a commit waits for; with `synchronous_commit = off` (on this pool's
+/// role or database, so on the writers' too) a commit does not wait, and the insert position is
+/// taken instead. `None` if the server says something else than a position.
+fn primary_position(conn: &mut DbConn) -> QueryResult<Option<u64>> {
     let DbConn::Postgresql(pg) = conn else {
-        return Ok(0);
+        return Ok(None);
     };
-    let position: Position =
-        diesel::sql_query("SELECT pg_current_wal_flush_lsn()::text AS lsn").get_result(pg)?;
-    Ok(parse_lsn(&position.lsn).unwrap_or(0))
+    let position: Position = diesel::sql_query(
+        "SELECT (CASE WHEN current_setting('synchronous_commit') = 'off' THEN pg_current_wal_insert_lsn() \
+         ELSE pg_current_wal_flush_lsn() END)::text AS lsn",
+    )
+    .get_result(pg)?;
+    Ok(parse_lsn(&position.lsn))
 }
 
 /// Whether the server is a standby, and how far it has replayed.
@@ -397,11 +431,6 @@ fn standby_state(conn: &mut DbConn) -> QueryResult<(bool, Option<u64>)> {
     )
     .get_result(pg)?;
     Ok((state.in_recovery, state.replayed.as_deref().and_then(parse_lsn)))
-}
-
-fn replay_position(conn: &mut DbConn) -> QueryResult<Option<u64>> {
-    let (in_recovery, replayed) = standby_state(conn)?;
-    Ok(replayed.filter(|_| in_recovery))
 }
 
 /// A PostgreSQL LSN (`16/B374D848`) as a number.
@@ -433,19 +462,38 @@ mod tests {
             samples.push_back((now - Duration::from_secs(2), 200));
             samples.push_back((now - Duration::from_secs(1), 300));
         }
-        assert_eq!(replicas.lag(300, 300), Duration::ZERO, "caught up");
-        let lag = replicas.lag(150, 300);
+        assert_eq!(replicas.lag(300, 300), Some(Duration::ZERO), "caught up");
+        let lag = replicas.lag(150, 300).unwrap();
         assert!(
             lag >= Duration::from_secs(2) && lag < Duration::from_secs(3),
             "{lag:?}"
         );
-        let behind_all = replicas.lag(50, 300);
-        assert!(behind_all >= Duration::from_secs(3), "{behind_all:?}");
+        // Behind every sample, which reach back 3 s only: more than 3 s, maybe not past 5 s.
+        assert_eq!(replicas.lag(50, 300), None);
+        replicas
+            .samples
+            .lock()
+            .unwrap()
+            .push_front((now - Duration::from_secs(6), 80));
+        let behind_all = replicas.lag(50, 300).unwrap();
+        assert!(behind_all >= Duration::from_secs(6), "{behind_all:?}");
     }
 
     #[test]
-    fn no_replica_is_chosen_before_the_fence_covers_the_read() {
-        let replicas = Replicas::none();
-        assert!(replicas.choose(1).is_none());
+    fn a_well_replica_is_chosen_only_for_reads_the_fence_covers() {
+        let url = DatabaseUrl::Postgres("postgres://127.0.0.1:1/nowhere".to_owned());
+        let replicas = Replicas::connect(&[url], 1, Duration::from_secs(5));
+        assert!(replicas.choose(1).is_none(), "unchecked");
+        replicas.members[0].set(ReplicaStatus::Ok, Some(Duration::ZERO));
+        assert!(
+            replicas.choose(1).is_none(),
+            "the fence covers no invalidation yet"
+        );
+        *replicas.fence.lock().unwrap() = Fence { covers: 3, lsn: 42 };
+        let (chosen, fence) = replicas.choose(3).expect("covered");
+        assert_eq!((chosen.name(), fence), ("127.0.0.1:1/nowhere", 42));
+        assert!(replicas.choose(4).is_none(), "an invalidation after the fence");
+        replicas.members[0].set(ReplicaStatus::Lagging, None);
+        assert!(replicas.choose(3).is_none(), "lagging");
     }
 }

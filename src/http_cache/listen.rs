@@ -58,9 +58,10 @@ impl Drop for Listener {
     }
 }
 
-/// Starts listening for `cache` when the database is PostgreSQL and the cache is on.
+/// Starts listening for `cache` when the database is PostgreSQL and the cache follows writes
+/// (it stores answers, or read replicas are configured).
 pub fn spawn(url: &DatabaseUrl, cache: Arc<ResponseCache>) -> Option<Listener> {
-    if !matches!(url, DatabaseUrl::Postgres(_)) || !cache.enabled() {
+    if !matches!(url, DatabaseUrl::Postgres(_)) || !cache.follows_writes() {
         return None;
     }
     let manager = ConnectionManager::new(with_keepalives(url));
@@ -89,7 +90,7 @@ struct Flags {
 
 /// `url` with TCP keepalives and a connect timeout, so that a connection to a vanished server
 /// is found dead within seconds (unless the URL sets them itself).
-fn with_keepalives(url: &DatabaseUrl) -> DatabaseUrl {
+pub(crate) fn with_keepalives(url: &DatabaseUrl) -> DatabaseUrl {
     match url {
         DatabaseUrl::Postgres(raw) if !raw.contains("keepalives") => {
             let joint = if raw.contains('?') { '&' } else { '?' };

@@ -94,6 +94,9 @@ pub struct ResponseCache {
     recorded: tokio::sync::watch::Sender<u64>,
     /// Told after every invalidation (read replicas then wait for the primary's new position).
     invalidated_signal: tokio::sync::Notify,
+    /// Follow other instances' writes even with storing off: read replicas need to know of
+    /// every write to stay behind none of them.
+    follow_without_storing: bool,
 }
 
 impl ResponseCache {
@@ -119,7 +122,20 @@ impl ResponseCache {
             remote: Mutex::new(Remote::default()),
             recorded: tokio::sync::watch::Sender::new(0),
             invalidated_signal: tokio::sync::Notify::new(),
+            follow_without_storing: false,
         }
+    }
+
+    /// Keeps following other instances' writes when storing is off (see `follows_writes`).
+    pub fn following_writes(mut self, follow: bool) -> Self {
+        self.follow_without_storing = follow;
+        self
+    }
+
+    /// Whether this instance learns of other instances' writes (listener, once-a-second check):
+    /// when it stores answers, or when read replicas need the news.
+    pub fn follows_writes(&self) -> bool {
+        self.entries.is_some() || self.follow_without_storing
     }
 
     pub fn enabled(&self) -> bool {
@@ -234,7 +250,7 @@ impl ResponseCache {
     /// Before serving from the cache: apply what the clock and (once a second) the database
     /// say. Errors reading the database only delay the check: they never fail a request.
     pub async fn refresh(&self, pool: &Pool, now: NaiveDateTime) {
-        if !self.enabled() {
+        if !self.follows_writes() {
             return;
         }
         self.check_schedule(now);

@@ -56,7 +56,7 @@ impl From<SortParam> for ArticleSort {
 pub const MAX_QUERY_TEXT: usize = 200;
 
 /// Filters, order and page of the public article list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
