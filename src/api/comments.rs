@@ -274,8 +274,9 @@ pub async fn list_comments(
             HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list)
         }
         Err(current) => moved(
-            &format!("/api/v1/articles/{current}/comments"),
+            &format!("/api/v1/articles/{}/comments", current.slug),
             req.query_string(),
+            &current,
             state.config.cache_max_age_secs,
         ),
     })

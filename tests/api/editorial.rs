@@ -408,6 +408,14 @@ async fn old_slugs_redirect_forever_and_are_never_given_away() {
             related.header("location").as_deref(),
             Some("/api/v1/articles/third/related?limit=3")
         );
+        // A proxy purges the redirects with the article's other answers.
+        let id = app.get("/api/v1/articles/third").await.json(200)["id"]
+            .as_i64()
+            .unwrap();
+        for redirect in [&article, &comments, &related] {
+            let keys = redirect.header("surrogate-key").unwrap_or_default();
+            assert!(keys.split(' ').any(|k| k == format!("article-{id}")), "{keys}");
+        }
     }
     app.get("/api/v1/articles/third").await.json(200);
 

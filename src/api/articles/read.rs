@@ -405,8 +405,9 @@ pub async fn get_article(
             Ok(response.json(detail))
         }
         Err(current) => Ok(moved(
-            &format!("/api/v1/articles/{current}"),
+            &format!("/api/v1/articles/{}", current.slug),
             "",
+            &current,
             state.config.cache_max_age_secs,
         )),
     }
@@ -426,12 +427,19 @@ pub fn article_keys(detail: &ArticleDetail) -> Vec<String> {
     keys
 }
 
+/// Where a former slug leads.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub slug: String,
+    pub article_id: i64,
+}
+
 /// Where a slug leads.
 #[allow(clippy::large_enum_variant)] // Short-lived, never stored in a collection.
 pub enum Lookup {
     Found(Article, Section, Option<String>),
-    /// A former slug: the article's current slug.
-    Moved(String),
+    /// A former slug: the article's current slug and id.
+    Moved(Moved),
 }
 
 /// Resolves `slug` for `caller`: the article, a redirect from a former slug to an article the
@@ -451,7 +459,10 @@ pub fn lookup(
     }
     if let Some(current) = article::find_by_old_slug(conn, slug)? {
         if find_for(conn, caller, &current.slug, now)?.is_some() {
-            return Ok(Lookup::Moved(current.slug));
+            return Ok(Lookup::Moved(Moved {
+                slug: current.slug,
+                article_id: current.id,
+            }));
         }
         // Not a redirect to an answer that only says "gone": gone at once.
         if current.status == ArticleStatus::Archived {
@@ -473,7 +484,7 @@ fn withdrawn() -> AppError {
 /// (then 410) or deleted. So it expires like the public answers it leads to. It depends on the
 /// token as they do (an editor is led to articles the public is not), hence `Vary`; with a token
 /// it is `private, no-store` like every authenticated answer (`server::response_policies`).
-pub fn moved(path: &str, query: &str, max_age_secs: u32) -> HttpResponse {
+pub fn moved(path: &str, query: &str, to: &Moved, max_age_secs: u32) -> HttpResponse {
     let location = if query.is_empty() {
         path.to_owned()
     } else {
@@ -483,6 +494,8 @@ pub fn moved(path: &str, query: &str, max_age_secs: u32) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age_secs}")))
         .insert_header((header::VARY, "Authorization"))
+        // A proxy drops it with the article's other answers: re-slugged, archived or deleted.
+        .insert_header(surrogate_keys([cache_keys::article(to.article_id)]))
         .finish()
 }
 
@@ -576,8 +589,9 @@ pub async fn related_articles(
             .insert_header(surrogate_keys(keys))
             .json(related),
         Err(current) => moved(
-            &format!("/api/v1/articles/{current}/related"),
+            &format!("/api/v1/articles/{}/related", current.slug),
             req.query_string(),
+            &current,
             state.config.cache_max_age_secs,
         ),
     })
