@@ -169,6 +169,7 @@ text_enum! {
         UserCreate = "user.create",
         UserUpdate = "user.update",
         UserDelete = "user.delete",
+        SiteUpdate = "site.update",
         AuthLogin = "auth.login",
         AuthLoginFailed = "auth.login_failed",
         AuthLogout = "auth.logout",

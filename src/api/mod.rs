@@ -11,6 +11,7 @@ pub mod params;
 pub mod preconditions;
 pub mod reads;
 pub mod sections;
+pub mod site;
 pub mod sources;
 pub mod system;
 pub mod tags;
@@ -73,7 +74,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::get_user)
             .service(users::create_user)
             .service(users::update_user)
-            .service(users::delete_user),
+            .service(users::delete_user)
+            .service(site::get_site)
+            .service(site::replace_site)
+            .service(site::update_site),
     )
     .service(system::healthz)
     .service(metrics::metrics)

@@ -212,6 +212,23 @@ diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 
+diesel::table! {
+    site_settings (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Nullable<Text>,
+        base_url -> Text,
+        language -> Text,
+        time_zone -> Text,
+        publisher_name -> Nullable<Text>,
+        social_links -> Text,
+        navigation -> Text,
+        permalink -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sections,
@@ -230,4 +247,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cache_invalidations,
     cache_purges,
     article_search,
+    site_settings,
 );

@@ -12,6 +12,7 @@ pub mod comments;
 pub mod moderation;
 pub mod sections;
 pub mod sessions;
+pub mod site;
 pub mod taxonomy;
 pub mod trash;
 

@@ -65,6 +65,8 @@ pub fn term(noun: &str, slug: &str) -> String {
 }
 
 pub const SEARCH: &str = "articles-search";
+/// The site settings: on every answer that embeds them.
+pub const SITE: &str = "site";
 pub const BY_UPDATE: &str = "articles-by-update";
 
 /// Where a public article stands in the lists: what its changes are compared by.

@@ -10,6 +10,7 @@ pub mod correction;
 pub mod revision;
 pub mod section;
 pub mod session;
+pub mod site;
 pub mod taxonomy;
 pub mod user;
 

@@ -26,6 +26,7 @@ mod roles;
 mod schema_drift;
 mod sections;
 mod security;
+mod site;
 mod sources;
 mod system;
 mod tags;

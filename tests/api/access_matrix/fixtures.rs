@@ -304,6 +304,9 @@ fn body_for(operation: &Operation, accounts: &Accounts, fx: &Fixtures, k: u64) -
         "create_user" => json!({"email": format!("new-{k}@example.com"), "display_name": "New",
             "role": "author", "password": "a long enough password"}),
         "update_user" => json!({"display_name": format!("Renamed {k}")}),
+        "replace_site" => json!({"name": format!("Site {k}"), "base_url": "https://news.example.com",
+            "language": "en", "time_zone": "UTC", "permalink": "/{section}/{slug}"}),
+        "update_site" => json!({"description": format!("Described {k}")}),
         _ => {
             return Err(format!(
                 "{}: the matrix has no valid body for this operation; add one in \
