@@ -82,9 +82,10 @@ pub struct ImportArticle {
     pub sources: Vec<ImportSource>,
     /// `published` (default), `draft` or `archived`.
     pub status: Option<String>,
-    /// RFC 3339. Defaults to `page_date` at midnight UTC, else to the time of import.
-    pub published_at: Option<DateTime<Utc>>,
-    /// `YYYY-MM-DD`.
+    /// RFC 3339, or a date (`YYYY-MM-DD`: midnight in the site's time zone). Defaults to
+    /// `page_date`, else to the time of import.
+    pub published_at: Option<ImportTime>,
+    /// `YYYY-MM-DD`: midnight in the site's time zone (`GET /api/v1/site`).
     pub page_date: Option<NaiveDate>,
     pub comments_enabled: Option<bool>,
     /// The e-mail of an existing user to credit as author.
@@ -196,16 +197,34 @@ pub fn parse(json: &str) -> Result<Vec<ImportArticle>, ImportError> {
         .collect()
 }
 
+/// A publication time as a file gives it: an instant, or a day in the site's time zone.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum ImportTime {
+    At(DateTime<Utc>),
+    Day(NaiveDate),
+}
+
+/// The instant midnight of `day` is in `zone`. Where a clock change skips midnight, the first
+/// instant of the day; where midnight happens twice, the first.
+pub fn midnight_in(day: NaiveDate, zone: chrono_tz::Tz) -> NaiveDateTime {
+    use chrono::TimeZone;
+    (0..24)
+        .find_map(|hour| zone.from_local_datetime(&day.and_hms_opt(hour, 0, 0)?).earliest())
+        .map_or_else(|| day.and_time(chrono::NaiveTime::MIN), |at| at.naive_utc())
+}
+
 /// Validates and writes `articles` in one write transaction.
 pub fn import(
     conn: &mut DbConn,
     articles: &[ImportArticle],
     now: NaiveDateTime,
 ) -> Result<ImportReport, ImportError> {
+    let zone = site_time_zone(conn)?;
     let prepared = articles
         .iter()
         .enumerate()
-        .map(|(i, a)| prepare(a, now).map_err(|e| ImportError::Invalid(format!("articles[{i}].{e}"))))
+        .map(|(i, a)| prepare(a, now, zone).map_err(|e| ImportError::Invalid(format!("articles[{i}].{e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let mut seen = std::collections::HashSet::new();
     for p in &prepared {
@@ -232,7 +251,13 @@ pub fn import(
     })
 }
 
-fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
+/// The site's time zone (validated when it was set; UTC should the stored one be unknown).
+fn site_time_zone(conn: &mut DbConn) -> Result<chrono_tz::Tz, ImportError> {
+    let settings = crate::models::site::load(conn)?;
+    Ok(settings.time_zone.parse().unwrap_or(chrono_tz::UTC))
+}
+
+fn prepare(a: &ImportArticle, now: NaiveDateTime, zone: chrono_tz::Tz) -> Result<Prepared, String> {
     let headline = required_text("headline", &a.headline, 300)?;
     let slug = match &a.slug {
         Some(s) => checked_slug("slug", s)?,
@@ -262,8 +287,11 @@ fn prepare(a: &ImportArticle, now: NaiveDateTime) -> Result<Prepared, String> {
     };
     let published_at = a
         .published_at
-        .map(|t| t.naive_utc())
-        .or_else(|| a.page_date.and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .map(|t| match t {
+            ImportTime::At(at) => at.naive_utc(),
+            ImportTime::Day(day) => midnight_in(day, zone),
+        })
+        .or_else(|| a.page_date.map(|day| midnight_in(day, zone)))
         .or((status != ArticleStatus::Draft).then_some(now));
     let tags = a
         .tags
@@ -440,5 +468,28 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
             articles::save(conn, change, None, fields, AuditAction::ArticleCreate)?;
             Ok(true)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn midnight_is_taken_in_the_zone_even_when_a_clock_change_skips_it() {
+        let day = NaiveDate::from_ymd_opt(2025, 11, 12).unwrap();
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(midnight_in(day, chrono_tz::UTC), at("2025-11-12 00:00"));
+        assert_eq!(midnight_in(day, chrono_tz::Asia::Karachi), at("2025-11-11 19:00"));
+        assert_eq!(
+            midnight_in(day, chrono_tz::America::New_York),
+            at("2025-11-12 05:00")
+        );
+        // Santiago moved its clocks from midnight to 01:00 on 2022-09-11: the day began at 01:00.
+        let skipped = NaiveDate::from_ymd_opt(2022, 9, 11).unwrap();
+        assert_eq!(
+            midnight_in(skipped, chrono_tz::America::Santiago),
+            at("2022-09-11 04:00")
+        );
     }
 }

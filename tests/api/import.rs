@@ -216,3 +216,59 @@ async fn an_import_cannot_take_a_slug_that_still_redirects_to_another_article() 
     // Nothing of the refused file was written, and the old slug still redirects.
     assert_eq!(app.get("/api/v1/articles/first").await.status.as_u16(), 301);
 }
+
+#[actix_web::test]
+async fn a_date_without_a_time_is_midnight_in_the_sites_time_zone() {
+    let app = TestApp::new();
+    let article = |slug: &str, extra: serde_json::Value| {
+        let mut a = json!({"headline": slug, "slug": slug, "section": {"name": "World News"}});
+        a.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        a
+    };
+    // The default time zone is UTC.
+    import_json(
+        &app,
+        &json!([article("in-utc", json!({"page_date": "2025-11-12"}))]).to_string(),
+    )
+    .expect("imports");
+    let (_, admin) = app.logged_in("admin").await;
+    app.patch_json("/api/v1/site", Some(&admin), json!({"time_zone": "Asia/Karachi"}))
+        .await
+        .json(200);
+    import_json(
+        &app,
+        &json!([
+            article("page-date", json!({"page_date": "2025-11-12"})),
+            article("date-only", json!({"published_at": "2025-11-12"})),
+            article("instant", json!({"published_at": "2025-11-12T08:30:00+05:00"})),
+        ])
+        .to_string(),
+    )
+    .expect("imports");
+    let published = |slug: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/articles/{slug}")).await.json(200)["published_at"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(published("in-utc").await, "2025-11-12T00:00:00Z");
+    // Karachi is UTC+5: its midnight is 19:00 UTC the day before.
+    assert_eq!(published("page-date").await, "2025-11-11T19:00:00Z");
+    assert_eq!(published("date-only").await, "2025-11-11T19:00:00Z");
+    assert_eq!(
+        published("instant").await,
+        "2025-11-12T03:30:00Z",
+        "an instant stays that instant"
+    );
+
+    let refused = import_json(
+        &app,
+        &json!([article("bad-date", json!({"published_at": "12/11/2025"}))]).to_string(),
+    );
+    assert!(refused.is_err(), "{refused:?}");
+}
