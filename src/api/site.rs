@@ -33,7 +33,11 @@ pub struct SocialLinkBody {
     #[schema(example = "Facebook", max_length = 80)]
     pub label: String,
     #[validate(length(max = 2000), custom(function = "rules::http_url"))]
-    #[schema(example = "https://www.facebook.com/dateline", max_length = 2000)]
+    #[schema(
+        example = "https://www.facebook.com/dateline",
+        max_length = 2000,
+        pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"
+    )]
     pub url: String,
 }
 
@@ -50,6 +54,7 @@ pub struct NavLinkBody {
     pub section: Option<String>,
     /// Any http(s) URL.
     #[validate(length(max = 2000), custom(function = "rules::http_url"))]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$")]
     pub url: Option<String>,
 }
 
@@ -118,7 +123,11 @@ pub struct SiteInput {
     #[schema(max_length = 500)]
     pub description: Option<String>,
     #[validate(length(max = 500))]
-    #[schema(max_length = 500, example = "https://news.example.com")]
+    #[schema(
+        max_length = 500,
+        example = "https://news.example.com",
+        pattern = r"^https?://[^/?#\s\x00-\x1f\x7f-\x9f][^?#\s\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub base_url: String,
     #[validate(length(min = 2, max = 35))]
     #[schema(min_length = 2, max_length = 35, example = "en-GB")]
@@ -138,7 +147,12 @@ pub struct SiteInput {
     #[schema(max_items = 30)]
     pub navigation: Vec<NavLinkBody>,
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "/{section}/{slug}")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        example = "/{section}/{slug}",
+        pattern = r"^/"
+    )]
     pub permalink: String,
 }
 
@@ -162,7 +176,7 @@ pub struct SitePatch {
     pub description: Option<Option<String>>,
     #[validate(length(max = 500))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 500)]
+    #[schema(value_type = String, nullable = false, max_length = 500, pattern = r"^https?://[^/?#\s\x00-\x1f\x7f-\x9f][^?#\s\x00-\x1f\x7f-\x9f]*$")]
     pub base_url: Option<String>,
     #[validate(length(min = 2, max = 35))]
     #[serde(default, deserialize_with = "non_null")]
@@ -186,7 +200,7 @@ pub struct SitePatch {
     pub navigation: Option<Vec<NavLinkBody>>,
     #[validate(length(min = 1, max = 200))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^/")]
     pub permalink: Option<String>,
 }
 

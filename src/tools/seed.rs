@@ -2,7 +2,8 @@
 //!
 //! Sections with sub-sections, hundreds of tags, a dozen sources, a few authors, and articles
 //! with 3-5 KB bodies, several tags and sources each, publication times spread over five years
-//! (a few drafts, scheduled and archived ones among them), and reader comments. Rows are
+//! (a few drafts, scheduled and archived ones among them), reader comments, and site settings
+//! (name, navigation of the top sections, "Stay Connected" links) unless an admin set them. Rows are
 //! streamed in batched multi-row inserts, one transaction per batch, so memory stays flat and
 //! 100,000 articles take seconds, not minutes. Deterministic for a given `--seed`.
 
@@ -14,8 +15,11 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::schema::{article_search, article_sources, article_tags, articles, comments};
 use crate::db::{self, DbConn};
+use crate::domain::Change;
+use crate::domain::site::{self as site_rules, NavLink, Settings, SocialLink};
 use crate::domain::taxonomy::{self, Sources, Tags, TermKind};
 use crate::models::section::{self, NewSection};
+use crate::models::site;
 use crate::models::user::{self, NewUser};
 use crate::values::{ArticleStatus, CommentStatus, Role};
 
@@ -269,6 +273,7 @@ pub fn seed(
         diesel::connection::SimpleConnection::batch_execute(conn, SEED_CACHE_PRAGMA)?;
     }
     let taxonomy = db::write(conn, |conn| Taxonomy::ensure(conn, now))?;
+    db::write(conn, |conn| seed_site(conn, now))?;
     // Continue numbering after what is there, so seeding twice adds instead of colliding.
     let first_number: i64 = articles::table
         .select(diesel::dsl::max(articles::id))
@@ -299,6 +304,53 @@ pub fn seed(
         )?;
     }
     Ok(report)
+}
+
+/// Fills the site settings as a news site would, if they are still the migration's defaults
+/// (version 1): seeding never overwrites what an admin set.
+fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
+    let current = site::load(conn)?;
+    if current.version != 1 {
+        return Ok(());
+    }
+    let tree = section::load_tree(conn)?;
+    let link = |network: &str, label: &str, url: &str| SocialLink {
+        network: network.to_owned(),
+        label: label.to_owned(),
+        url: url.to_owned(),
+    };
+    let navigation = SECTIONS
+        .iter()
+        .filter_map(|(name, _)| tree.by_slug(&crate::content::slug::slugify(name)))
+        .map(|s| NavLink {
+            label: s.name.clone(),
+            section: Some(s.slug.clone()),
+            url: None,
+        })
+        .collect();
+    let settings = Settings {
+        name: "The Dateline Daily".to_owned(),
+        description: Some("News from Pakistan and around the world, around the clock.".to_owned()),
+        base_url: "https://news.example.com".to_owned(),
+        language: "en".to_owned(),
+        time_zone: "Asia/Karachi".to_owned(),
+        publisher_name: Some("Dateline Media".to_owned()),
+        social_links: vec![
+            link("facebook", "Facebook", "https://www.facebook.com/datelinedaily"),
+            link("x", "X", "https://x.com/datelinedaily"),
+            link(
+                "instagram",
+                "Instagram",
+                "https://www.instagram.com/datelinedaily",
+            ),
+            link("youtube", "YouTube", "https://www.youtube.com/@datelinedaily"),
+        ],
+        navigation,
+        permalink: "/{section}/{slug}".to_owned(),
+    };
+    site_rules::update(conn, Change::by_operator(now), &current, &tree, settings)
+        .map(|_| ())
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))
 }
 
 /// The ids articles are filed under.

@@ -252,3 +252,35 @@ async fn a_change_drops_the_cached_settings_and_nothing_else() {
         "an answer that does not embed them stays"
     );
 }
+
+#[actix_web::test]
+async fn the_seed_fills_the_settings_but_never_overwrites_an_admins() {
+    use dateline::tools::seed::{SeedOptions, seed};
+    let app = TestApp::new();
+    let now = app.now();
+    let options = || SeedOptions {
+        articles: 3,
+        seed: 7,
+        batch_size: 3,
+    };
+    app.with_conn(|conn| seed(conn, options(), now, |_| {}))
+        .expect("seeded");
+    let site = app.get("/api/v1/site").await.json(200);
+    assert_eq!(site["name"], "The Dateline Daily");
+    assert_eq!(site["time_zone"], "Asia/Karachi");
+    assert_eq!(site["social_links"].as_array().unwrap().len(), 4);
+    let navigation = site["navigation"].as_array().unwrap();
+    assert!(navigation.len() >= 3, "{site}");
+    assert!(
+        navigation.iter().all(|entry| entry["section"].is_string()),
+        "{site}"
+    );
+
+    let (_, admin) = app.logged_in("admin").await;
+    app.patch_json("/api/v1/site", Some(&admin), json!({"name": "Ours"}))
+        .await
+        .json(200);
+    app.with_conn(|conn| seed(conn, options(), now, |_| {}))
+        .expect("seeded again");
+    assert_eq!(app.get("/api/v1/site").await.json(200)["name"], "Ours");
+}
