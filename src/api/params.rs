@@ -27,8 +27,38 @@ impl<T: DeserializeOwned> FromRequest for Params<T> {
     }
 }
 
-/// Parses a query string, turning serde's complaints into a 400 naming the parameter.
+/// Whether a query parameter is one every route ignores: campaign tracking (`utm_*`, added by
+/// newsletters and social networks to shared links) and a cache-buster (`_`, added by some HTTP
+/// clients). Refusing them would break shared links; they never change an answer.
+pub fn is_ignored_parameter(name: &str) -> bool {
+    name == "_" || name.starts_with("utm_")
+}
+
+/// `query` without the parameters every route ignores, otherwise as given (for parsing, and
+/// for the response cache's key, so that tracked links share one cached answer).
+pub fn without_ignored(query: &str) -> std::borrow::Cow<'_, str> {
+    let ignored = |pair: &&str| {
+        let raw = pair.split('=').next().unwrap_or_default();
+        form_urlencoded::parse(raw.as_bytes())
+            .next()
+            .is_some_and(|(name, _)| is_ignored_parameter(&name))
+    };
+    if !query.split('&').any(|pair| ignored(&pair)) {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    std::borrow::Cow::Owned(
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !ignored(pair))
+            .collect::<Vec<_>>()
+            .join("&"),
+    )
+}
+
+/// Parses a query string, turning serde's complaints into a 400 naming the parameter. The
+/// parameters every route ignores (`utm_*`, `_`) are left out first.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let query = without_ignored(query);
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -158,4 +188,29 @@ pub struct PageMeta {
     pub per_page: u32,
     /// How many items match, over all pages.
     pub total: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_parameters_and_cache_busters_are_left_out_and_nothing_else() {
+        assert_eq!(without_ignored("tag=iran&page=2"), "tag=iran&page=2");
+        assert_eq!(
+            without_ignored("utm_source=newsletter&tag=iran&_=1733140000&utm_medium=email"),
+            "tag=iran"
+        );
+        assert_eq!(
+            without_ignored("%75tm_campaign=x&page=2"),
+            "page=2",
+            "the name is decoded first"
+        );
+        assert_eq!(
+            without_ignored("utm=1&__=2&x_=3"),
+            "utm=1&__=2&x_=3",
+            "only `utm_*` and `_` itself"
+        );
+        assert_eq!(without_ignored("_"), "");
+    }
 }

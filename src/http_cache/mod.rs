@@ -122,7 +122,9 @@ pub async fn layer(
         return Ok(response.map_into_boxed_body());
     }
     let encoding = encoding::negotiate(req.headers());
-    let key = format!("{}?{}#{encoding:?}", req.path(), req.query_string());
+    // Tracked links (`utm_*`) and cache-busters (`_`) share the answer of the plain link.
+    let query = crate::api::params::without_ignored(req.query_string());
+    let key = format!("{}?{query}#{encoding:?}", req.path());
     state.cache.refresh(&state.pool, state.now()).await;
     if let Some(hit) = state.cache.get(&key) {
         state.metrics.cache_lookup(true);

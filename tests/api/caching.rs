@@ -627,3 +627,19 @@ async fn an_automatically_approved_comment_is_visible_at_once() {
     app.post_json(uri, None, comment).await.json(201);
     assert_eq!(app.get(uri).await.json(200)["meta"]["total"], 1);
 }
+
+#[actix_web::test]
+async fn tracked_links_share_the_cached_answer_of_the_plain_link() {
+    let app = cached_app();
+    app.article("shared").create();
+    app.get("/api/v1/articles/shared").await.json(200);
+    let hits = cache_hits(&app.state);
+    for uri in [
+        "/api/v1/articles/shared?utm_source=facebook",
+        "/api/v1/articles/shared?_=1733140000",
+        "/api/v1/articles/shared?utm_source=x&utm_medium=social&_=1",
+    ] {
+        app.get(uri).await.json(200);
+    }
+    assert_eq!(cache_hits(&app.state), hits + 3, "one cached answer for all");
+}

@@ -104,3 +104,28 @@ async fn undeclared_methods_on_known_paths_are_405_with_allow() {
         .await
         .problem(404);
 }
+
+#[actix_web::test]
+async fn tracking_parameters_and_cache_busters_are_ignored_and_other_unknown_ones_refused() {
+    let app = TestApp::new();
+    app.article("tracked").create();
+    let plain = app.get("/api/v1/articles?per_page=5").await.json(200);
+    let tracked = app
+        .get("/api/v1/articles?utm_source=newsletter&per_page=5&utm_medium=email&_=1733140000")
+        .await
+        .json(200);
+    assert_eq!(tracked, plain);
+    let article = app
+        .get("/api/v1/articles/tracked?utm_campaign=launch&utm_content=x")
+        .await
+        .json(200);
+    assert_eq!(article["slug"], "tracked");
+    for unknown in ["utm=1", "__=1", "tracking_id=7", "fbclid=abc"] {
+        let problem = app.get(&format!("/api/v1/articles?{unknown}")).await.problem(400);
+        assert_eq!(problem["errors"][0]["code"], "unknown_parameter", "{unknown}");
+    }
+    // Ignored does not mean anything goes: a real parameter is still checked.
+    app.get("/api/v1/articles?utm_source=x&per_page=0")
+        .await
+        .problem(400);
+}
