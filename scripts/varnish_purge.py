@@ -3,7 +3,7 @@
 
 Starts the server (DATELINE_PURGE_URLS pointing at Varnish) and Varnish on loopback with
 deploy/varnish/dateline.vcl, then proves through Varnish:
-1. repeated anonymous reads are hits;
+1. repeated anonymous reads are hits, and tracked links (`utm_*`, `_`) hit the plain link's answer;
 2. a write's purge makes the next read fresh within one second, and an answer the write did not
    touch stays a hit;
 3. an answer to a request with a token (a draft read by its editor) is never cached;
@@ -183,6 +183,12 @@ def run(backend: str) -> None:
             first = through(varnish, path)[2]
             second = through(varnish, path)[2]
             check((first, second) == ("MISS", "HIT"), f"{path}: a miss, then a hit")
+        for tracked in ("/api/v1/articles/one?utm_source=newsletter&utm_medium=email",
+                        "/api/v1/articles?_=1733140000", "/api/v1/articles?utm_campaign=x&_=2"):
+            status, _, cache = through(varnish, tracked)
+            check((status, cache) == (200, "HIT"), f"{tracked}: the plain link's cached answer")
+        check(through(varnish, "/api/v1/articles?per_page=3&utm_source=x")[2] == "MISS",
+              "a real parameter still makes its own answer")
 
         delays = []
         for n in range(10):

@@ -58,6 +58,12 @@ sub vcl_recv {
     }
     # Cookies play no part in Dateline's answers; they must not split or bypass the cache.
     unset req.http.Cookie;
+    # Campaign tracking (utm_*) and cache-busters (_) change no answer (Dateline ignores them):
+    # the plain and the tracked links share one cached copy, and a `_` cannot bust the cache.
+    if (req.url ~ "[?&](utm_[^=&]*|_)(=|&|$)") {
+        set req.url = regsuball(req.url, "(?<=[?&])(utm_[^=&]*|_)(=[^&]*)?(&|$)", "");
+        set req.url = regsub(req.url, "[?&]$", "");
+    }
     return (hash);
 }
 
