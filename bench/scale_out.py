@@ -36,14 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 from harness import free_port  # noqa: E402
-from replica import Standby  # noqa: E402
+from replica import Standby, reads_by_target  # noqa: E402
 from run import (  # noqa: E402
     METRICS_TOKEN, RESULTS, WARM_UP_SECONDS, Dataset, Server, build, editor_token, finish_writers, mixed_paths,
     rotate, start_writers, stored_comment_ids, targets, wait_ready, wrk,
 )
 from varnish_purge import Varnish  # noqa: E402
 
-import http.client  # noqa: E402
 
 
 def varnish_counters(varnish: Varnish) -> dict[str, int]:
@@ -53,17 +52,6 @@ def varnish_counters(varnish: Varnish) -> dict[str, int]:
         capture_output=True, text=True, check=True,
     ).stdout
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^MAIN\.(\w+)\s+(\d+)", out, re.M)}
-
-
-def reads_by_target(port: int) -> dict[str, int]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
-        text = conn.getresponse().read().decode()
-    finally:
-        conn.close()
-    return {m.group(1): int(m.group(2))
-            for m in re.finditer(r'^dateline_db_reads_total\{target="([^"]+)"\} (\d+)', text, re.M)}
 
 
 def line(name: str, r: dict, extra: str = "") -> str:
@@ -141,7 +129,7 @@ def two_instances(bin_: str, dataset: Dataset, connections: int, seconds: int) -
         proxy = f"http://127.0.0.1:{varnish.port}"
         wrk(proxy, script, connections, WARM_UP_SECONDS)
         alone = wrk(proxy, script, connections, seconds)
-        reads_before = [reads_by_target(s.port) for s in servers]
+        reads_before = [reads_by_target(s, METRICS_TOKEN) for s in servers]
         before = varnish_counters(varnish)
         writers = start_writers(varnish.port, seconds, t["slugs"], token)
         try:
@@ -149,7 +137,7 @@ def two_instances(bin_: str, dataset: Dataset, connections: int, seconds: int) -
         finally:
             written = finish_writers(writers, seconds)
         after = varnish_counters(varnish)
-        reads_after = [reads_by_target(s.port) for s in servers]
+        reads_after = [reads_by_target(s, METRICS_TOKEN) for s in servers]
         comments, saves = written["comments"], written["saves"]
         stored = stored_comment_ids(servers[0].port, token, comments["ids"])
         lost = sum(1 for i in comments["ids"] if i not in stored)

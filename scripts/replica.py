@@ -146,8 +146,9 @@ def replica_state(server: Server) -> dict:
     return replica
 
 
-def reads_by_target(server: Server) -> dict[str, int]:
-    status, text, _ = request(server.port, "GET", "/metrics", token=METRICS_TOKEN)
+def reads_by_target(server: Server, token: str = METRICS_TOKEN) -> dict[str, int]:
+    """Public reads by where they ran (`primary` or a replica's name), from /metrics."""
+    status, text, _ = request(server.port, "GET", "/metrics", token=token)
     assert status == 200, status
     counts = {}
     for match in re.finditer(r'^dateline_db_reads_total\{target="([^"]+)"\} (\d+)', text, re.M):

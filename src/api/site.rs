@@ -279,32 +279,30 @@ impl SitePatch {
     }
 }
 
-/// The answer for the stored settings.
+/// The answer for the stored settings: as a change would give them (navigation by section
+/// slug, deleted sections left out), with the public URL of each entry.
 fn view(row: &SiteRow, tree: &SectionTree) -> SiteView {
-    let navigation = site_rules::navigation(row)
+    let settings = site_rules::current(row, tree);
+    let navigation = settings
+        .navigation
         .into_iter()
-        .filter_map(|link| match (link.section_id, link.url) {
-            (Some(id), _) => tree.get(id).map(|s| NavLinkView {
-                label: link.label,
-                section: Some(s.slug.clone()),
-                url: format!("{}/{}", row.base_url, s.slug),
+        .map(|link| NavLinkView {
+            url: link.url.unwrap_or_else(|| {
+                format!("{}/{}", row.base_url, link.section.as_deref().unwrap_or_default())
             }),
-            (None, Some(url)) => Some(NavLinkView {
-                label: link.label,
-                section: None,
-                url,
-            }),
-            (None, None) => None,
+            label: link.label,
+            section: link.section,
         })
         .collect();
     SiteView {
-        name: row.name.clone(),
-        description: row.description.clone(),
-        base_url: row.base_url.clone(),
-        language: row.language.clone(),
-        time_zone: row.time_zone.clone(),
-        publisher_name: row.publisher_name.clone().unwrap_or_else(|| row.name.clone()),
-        social_links: site_rules::social_links(row)
+        publisher_name: settings.publisher_name.unwrap_or_else(|| settings.name.clone()),
+        name: settings.name,
+        description: settings.description,
+        base_url: settings.base_url,
+        language: settings.language,
+        time_zone: settings.time_zone,
+        social_links: settings
+            .social_links
             .into_iter()
             .map(|l| SocialLinkBody {
                 network: l.network,
@@ -313,7 +311,7 @@ fn view(row: &SiteRow, tree: &SectionTree) -> SiteView {
             })
             .collect(),
         navigation,
-        permalink: row.permalink.clone(),
+        permalink: settings.permalink,
         updated_at: utc(row.updated_at),
     }
 }

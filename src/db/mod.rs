@@ -172,6 +172,20 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// `url` with TCP keepalives and a connect timeout, so that a connection to a vanished server
+/// is found dead within seconds (unless the URL sets them itself).
+pub fn with_keepalives(url: &DatabaseUrl) -> DatabaseUrl {
+    match url {
+        DatabaseUrl::Postgres(raw) if !raw.contains("keepalives") => {
+            let joint = if raw.contains('?') { '&' } else { '?' };
+            DatabaseUrl::Postgres(format!(
+                "{raw}{joint}keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&connect_timeout=5"
+            ))
+        }
+        other => other.clone(),
+    }
+}
+
 /// Builds the pool. For SQLite, the database's folder is created if missing; an unwritable
 /// location is reported as such rather than as a driver message.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> anyhow::Result<Pool> {

@@ -145,11 +145,6 @@ pub enum Served<T, F> {
 }
 
 impl Replicas {
-    /// No replicas: every read goes to the primary.
-    pub fn none() -> Self {
-        Self::with_members(Vec::new(), Duration::from_secs(5))
-    }
-
     /// Pools for `urls`, opened lazily: a replica that is down at start is reported, not fatal.
     pub fn connect(urls: &[DatabaseUrl], pool_size: u32, max_lag: Duration) -> Self {
         let members = urls
@@ -164,9 +159,7 @@ impl Replicas {
                     .error_handler(Box::new(r2d2::NopErrorHandler))
                     // Keepalives find a replica whose machine went away; a connection attempt
                     // gives up after a few seconds.
-                    .build_unchecked(ConnectionManager::new(
-                        crate::http_cache::listen::with_keepalives(url),
-                    ));
+                    .build_unchecked(ConnectionManager::new(super::with_keepalives(url)));
                 Replica {
                     name: url.location(),
                     pool: Pool {
@@ -291,18 +284,15 @@ impl Replicas {
     }
 
     /// Keeps the replicas' health and the fence current, for the life of the process: the fence
-    /// is raised after every invalidation of `cache` (and every second), the replicas checked
-    /// every second in a task of their own, so that a slow check never holds the fence back.
+    /// is raised after every invalidation of `cache`, and every second with the replicas' checks,
+    /// which run in a task of their own so that a slow check never holds the fence back.
     pub async fn watch(self: Arc<Self>, primary: Pool, cache: Arc<ResponseCache>) {
         if self.members.is_empty() {
             return;
         }
         actix_web::rt::spawn(Arc::clone(&self).check_every_second(primary.clone(), Arc::clone(&cache)));
         loop {
-            tokio::select! {
-                () = cache.invalidated().notified() => {}
-                () = tokio::time::sleep(CHECK_INTERVAL) => {}
-            }
+            cache.invalidated().notified().await;
             self.raise_fence(&primary, &cache).await;
         }
     }

@@ -64,7 +64,7 @@ pub fn spawn(url: &DatabaseUrl, cache: Arc<ResponseCache>) -> Option<Listener> {
     if !matches!(url, DatabaseUrl::Postgres(_)) || !cache.follows_writes() {
         return None;
     }
-    let manager = ConnectionManager::new(with_keepalives(url));
+    let manager = ConnectionManager::new(crate::db::with_keepalives(url));
     let stop = Arc::new(AtomicBool::new(false));
     let listening = Arc::new(AtomicBool::new(false));
     let flags = Flags {
@@ -86,20 +86,6 @@ pub fn spawn(url: &DatabaseUrl, cache: Arc<ResponseCache>) -> Option<Listener> {
 struct Flags {
     stop: Arc<AtomicBool>,
     listening: Arc<AtomicBool>,
-}
-
-/// `url` with TCP keepalives and a connect timeout, so that a connection to a vanished server
-/// is found dead within seconds (unless the URL sets them itself).
-pub(crate) fn with_keepalives(url: &DatabaseUrl) -> DatabaseUrl {
-    match url {
-        DatabaseUrl::Postgres(raw) if !raw.contains("keepalives") => {
-            let joint = if raw.contains('?') { '&' } else { '?' };
-            DatabaseUrl::Postgres(format!(
-                "{raw}{joint}keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&connect_timeout=5"
-            ))
-        }
-        other => other.clone(),
-    }
 }
 
 /// Listens until stopped, connecting again whenever the connection is lost.
