@@ -377,6 +377,23 @@ pub struct AuthorName(#[allow(dead_code)] String);
 #[schema(value_type = String, max_length = 2000, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
 pub struct SummaryText(#[allow(dead_code)] String);
 
+/// A short line that may be blank (an SEO or social title): at most 300 characters, no control
+/// characters, no bidirectional controls or zero-width characters.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$")]
+pub struct TitleLineText(#[allow(dead_code)] String);
+
+/// A free-text byline ("By Agencies"): one line of at most 200 characters (blank means none),
+/// no control characters, no bidirectional controls or zero-width characters.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$", example = "By Agencies")]
+pub struct BylineText(#[allow(dead_code)] String);
+
+/// An absolute http(s) URL of at most 2000 characters (what `rules::http_url` checks).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", example = "https://news.example.com/world-news/story")]
+pub struct HttpUrl(#[allow(dead_code)] String);
+
 /// Validator rules shared by request types.
 pub mod rules {
     use validator::ValidationError;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::AppState;
-use crate::api::json::{BodySize, NameText, RequestBody, ValidJson, double_option, non_null, rules};
+use crate::api::json::{BodySize, HttpUrl, NameText, RequestBody, ValidJson, double_option, non_null, rules};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::reads::ReadFrom;
 use crate::api::transact::write_touching;
@@ -101,6 +101,12 @@ pub struct SiteView {
     /// `{mm}`, `{dd}` (publication date in the site's time zone) and `{id}`.
     #[schema(example = "/{section}/{slug}")]
     pub permalink: String,
+    /// The site's logo (also the publisher's logo in structured data).
+    #[schema(value_type = Option<HttpUrl>)]
+    pub logo_url: Option<String>,
+    /// The image shared on social networks for pages without one of their own.
+    #[schema(value_type = Option<HttpUrl>)]
+    pub social_image_url: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -154,6 +160,14 @@ pub struct SiteInput {
         pattern = r"^/"
     )]
     pub permalink: String,
+    /// The site's logo (also the publisher's logo in structured data): an http(s) URL.
+    #[validate(length(max = 2000), custom(function = "rules::http_url"))]
+    #[schema(value_type = Option<HttpUrl>)]
+    pub logo_url: Option<String>,
+    /// The default image for social sharing: an http(s) URL.
+    #[validate(length(max = 2000), custom(function = "rules::http_url"))]
+    #[schema(value_type = Option<HttpUrl>)]
+    pub social_image_url: Option<String>,
 }
 
 impl RequestBody for SiteInput {
@@ -202,6 +216,14 @@ pub struct SitePatch {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = String, nullable = false, min_length = 1, max_length = 200, pattern = r"^/")]
     pub permalink: Option<String>,
+    #[validate(length(max = 2000), custom(function = "rules::http_url"))]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<HttpUrl>)]
+    pub logo_url: Option<Option<String>>,
+    #[validate(length(max = 2000), custom(function = "rules::http_url"))]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<HttpUrl>)]
+    pub social_image_url: Option<Option<String>>,
 }
 
 impl RequestBody for SitePatch {
@@ -242,6 +264,8 @@ impl From<SiteInput> for Settings {
             social_links: social(input.social_links),
             navigation: nav(input.navigation),
             permalink: input.permalink,
+            logo_url: input.logo_url,
+            social_image_url: input.social_image_url,
         }
     }
 }
@@ -274,6 +298,12 @@ impl SitePatch {
         }
         if let Some(permalink) = self.permalink {
             settings.permalink = permalink;
+        }
+        if let Some(logo_url) = self.logo_url {
+            settings.logo_url = logo_url;
+        }
+        if let Some(social_image_url) = self.social_image_url {
+            settings.social_image_url = social_image_url;
         }
         settings
     }
@@ -312,6 +342,8 @@ fn view(row: &SiteRow, tree: &SectionTree) -> SiteView {
             .collect(),
         navigation,
         permalink: settings.permalink,
+        logo_url: settings.logo_url,
+        social_image_url: settings.social_image_url,
         updated_at: utc(row.updated_at),
     }
 }

@@ -140,6 +140,13 @@ pub fn search_text(
         text.push_str(part);
         text.push(' ');
     }
+    text.push_str(&plain_text(body_html));
+    fold(&text)
+}
+
+/// The text of a body: tags become spaces, common entities their characters.
+pub fn plain_text(body_html: &str) -> String {
+    let mut text = String::with_capacity(body_html.len());
     let mut in_tag = false;
     for c in body_html.chars() {
         match (in_tag, c) {
@@ -164,7 +171,22 @@ pub fn search_text(
             text = text.replace(entity, plain);
         }
     }
-    fold(&text)
+    text
+}
+
+/// How many words a body's text has: runs between spaces that hold a letter or a digit (a lone
+/// dash or bullet is no word).
+pub fn word_count(body_html: &str) -> i32 {
+    let words = plain_text(body_html)
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    i32::try_from(words).unwrap_or(i32::MAX)
+}
+
+/// Minutes a reader needs for `words` at 230 words a minute, rounded up; at least one.
+pub fn reading_minutes(words: i32) -> i32 {
+    ((words.max(0) + 229) / 230).max(1)
 }
 
 /// Lowercase ASCII ("Zürich" -> "zurich"): stored text and searched words are folded alike, so
@@ -200,6 +222,15 @@ pub fn paragraphs_to_html(paragraphs: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_counted_in_the_text_not_the_markup() {
+        assert_eq!(word_count("<p>Pakistan and <em>Iran</em> agree.</p><p>- &amp; 2024</p>"), 5);
+        assert_eq!(word_count(""), 0);
+        assert_eq!(reading_minutes(0), 1);
+        assert_eq!(reading_minutes(230), 1);
+        assert_eq!(reading_minutes(231), 2);
+    }
 
     #[test]
     fn hostile_markup_is_removed() {

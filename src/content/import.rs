@@ -90,6 +90,8 @@ pub struct ImportArticle {
     pub comments_enabled: Option<bool>,
     /// The e-mail of an existing user to credit as author.
     pub author_email: Option<String>,
+    /// The free-text byline; when absent, the first credited source's `byline`.
+    pub byline: Option<String>,
     /// Presentation-only fields of the page fixture; accepted and ignored.
     #[serde(default)]
     pub page_blocks: serde_json::Value,
@@ -124,7 +126,8 @@ impl ImportNamedOrText {
     }
 }
 
-/// A credited source. `byline` ("By Agencies") is presentation and is not stored.
+/// A credited source. Its `byline` ("By Agencies") becomes the article's byline when the
+/// article gives none.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImportSource {
@@ -156,6 +159,7 @@ struct Prepared {
     published_at: Option<NaiveDateTime>,
     comments_enabled: bool,
     author_email: Option<String>,
+    byline: Option<String>,
 }
 
 /// Parses the file's JSON.
@@ -330,7 +334,25 @@ fn prepare(a: &ImportArticle, now: NaiveDateTime, zone: chrono_tz::Tz) -> Result
         published_at,
         comments_enabled: a.comments_enabled.unwrap_or(true),
         author_email: a.author_email.clone(),
+        byline: byline(a)?,
     })
+}
+
+/// The article's byline, or the first source's; one line of at most 200 characters.
+fn byline(a: &ImportArticle) -> Result<Option<String>, String> {
+    let given = a
+        .byline
+        .iter()
+        .chain(a.sources.iter().filter_map(|s| s.byline.as_ref()))
+        .map(|b| b.trim())
+        .find(|b| !b.is_empty());
+    match given {
+        Some(b) if b.chars().count() > 200 || b.chars().any(char::is_control) => {
+            Err("byline: must be one line of at most 200 characters".to_owned())
+        }
+        Some(b) => Ok(Some(b.to_owned())),
+        None => Ok(None),
+    }
 }
 
 /// The section and its parents, root first, from `breadcrumb` (minus a leading "Home").
@@ -456,6 +478,10 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
         published_at: p.published_at.map(|at| at.and_utc()),
         comments_enabled: Some(p.comments_enabled),
         author_id,
+        // No byline authors on create (the operator is no author); kept on a re-import.
+        authors: None,
+        byline: p.byline.clone(),
+        seo: Default::default(),
         announce_update: false,
     };
     let change = Change::by_operator(now);

@@ -237,9 +237,30 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
         DbConn::Postgresql(_) => POSTGRES_MIGRATIONS,
         DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
     };
-    conn.run_pending_migrations(migrations)
+    let done = conn
+        .run_pending_migrations(migrations)
         .map(|done| done.len())
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    fill_word_counts(conn)?;
+    Ok(done)
+}
+
+/// Stores the word count of articles saved before word counts were stored (a migration cannot
+/// count words in HTML), in batches. Idempotent: there is nothing to do after the first start.
+fn fill_word_counts(conn: &mut DbConn) -> anyhow::Result<()> {
+    use crate::models::article;
+    loop {
+        let batch = article::missing_word_counts(conn, 500)?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        conn.transaction(|conn| {
+            for (id, body) in &batch {
+                article::set_word_count(conn, *id, crate::content::html::word_count(body))?;
+            }
+            diesel::QueryResult::Ok(())
+        })?;
+    }
 }
 
 /// Runs blocking database work on actix's blocking pool. The request first waits its turn in

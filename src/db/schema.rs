@@ -92,6 +92,37 @@ diesel::table! {
         version -> Integer,
         deleted_at -> Nullable<Timestamp>,
         public_updated_at -> Nullable<Timestamp>,
+        byline -> Nullable<Text>,
+        seo_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        noindex -> Bool,
+        social_title -> Nullable<Text>,
+        social_description -> Nullable<Text>,
+        social_image_url -> Nullable<Text>,
+        word_count -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    author_profiles (user_id) {
+        user_id -> BigInt,
+        slug -> Text,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        job_title -> Nullable<Text>,
+        social_links -> Text,
+        public -> Bool,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, user_id) {
+        article_id -> BigInt,
+        user_id -> BigInt,
+        position -> Integer,
     }
 }
 
@@ -209,6 +240,9 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_sources -> articles (article_id));
 diesel::joinable!(article_sources -> sources (source_id));
 diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(author_profiles -> users (user_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> author_profiles (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 
@@ -226,11 +260,15 @@ diesel::table! {
         permalink -> Text,
         version -> Integer,
         updated_at -> Timestamp,
+        logo_url -> Nullable<Text>,
+        social_image_url -> Nullable<Text>,
     }
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    author_profiles,
+    article_authors,
     sections,
     tags,
     sources,

@@ -13,7 +13,7 @@ use crate::domain::taxonomy::{Sources, Tags, TermKind};
 use crate::error::{AppError, FieldError};
 use crate::models::article::{self, Article, NewArticle};
 use crate::models::taxonomy::{Term, TermTable};
-use crate::models::{available_slug, revision, section, user};
+use crate::models::{author, available_slug, revision, section, user};
 use crate::values::{ArticleStatus, AuditAction};
 
 /// A whole article as a write gives it: relations by slug, in order. Absent optional fields are
@@ -34,6 +34,12 @@ pub struct ArticleFields {
     pub comments_enabled: Option<bool>,
     /// The author's user id; on create, the caller unless given.
     pub author_id: Option<i64>,
+    /// Byline authors by profile slug, in order. `None`: on create, the caller if they have a
+    /// profile; on replace, the current ones.
+    pub authors: Option<Vec<String>>,
+    /// A free-text byline ("By Agencies", "Staff reporter").
+    pub byline: Option<String>,
+    pub seo: Seo,
     /// A real update of a published story: sets `public_updated_at` to now.
     pub announce_update: bool,
 }
@@ -56,6 +62,70 @@ pub struct ArticleSnapshot {
     pub published_at: Option<DateTime<Utc>>,
     pub comments_enabled: bool,
     pub author_id: Option<i64>,
+    /// Byline authors' profile slugs, in order (absent in revisions older than bylines).
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default)]
+    pub byline: Option<String>,
+    #[serde(default)]
+    pub seo: Seo,
+}
+
+/// Search-engine and social-sharing overrides of an article. Each absent one falls back on the
+/// article's own (headline, summary, own URL, featured image).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, validator::Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Pakistan, Iran agree to de-escalate", "description": "The two neighbours agreed to de-escalate after cross-border strikes.",
+    "canonical_url": "https://www.reuters.com/world/pakistan-iran-de-escalate", "noindex": false}))]
+pub struct Seo {
+    /// The `<title>` for search engines, instead of the headline.
+    #[validate(length(max = 300), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::TitleLineText>)]
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The meta description, instead of the summary.
+    #[validate(length(max = 2000), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::SummaryText>)]
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Where the original lives (syndicated agency copy), instead of the article's own URL.
+    #[validate(length(max = 2000), custom(function = "crate::api::json::rules::http_url"))]
+    #[schema(value_type = Option<crate::api::json::HttpUrl>)]
+    #[serde(default)]
+    pub canonical_url: Option<String>,
+    /// `true` asks search engines not to index the article.
+    #[serde(default)]
+    pub noindex: bool,
+    /// The title when shared (Open Graph), instead of the headline.
+    #[validate(length(max = 300), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::TitleLineText>)]
+    #[serde(default)]
+    pub social_title: Option<String>,
+    /// The description when shared, instead of the summary.
+    #[validate(length(max = 2000), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::SummaryText>)]
+    #[serde(default)]
+    pub social_description: Option<String>,
+    /// The image when shared, instead of the site's default social image.
+    #[validate(length(max = 2000), custom(function = "crate::api::json::rules::http_url"))]
+    #[schema(value_type = Option<crate::api::json::HttpUrl>)]
+    #[serde(default)]
+    pub social_image_url: Option<String>,
+}
+
+impl Seo {
+    /// As stored on `article`.
+    pub fn of(article: &Article) -> Self {
+        Self {
+            title: article.seo_title.clone(),
+            description: article.meta_description.clone(),
+            canonical_url: article.canonical_url.clone(),
+            noindex: article.noindex,
+            social_title: article.social_title.clone(),
+            social_description: article.social_description.clone(),
+            social_image_url: article.social_image_url.clone(),
+        }
+    }
 }
 
 impl From<ArticleSnapshot> for ArticleFields {
@@ -73,6 +143,9 @@ impl From<ArticleSnapshot> for ArticleFields {
             published_at: s.published_at,
             comments_enabled: Some(s.comments_enabled),
             author_id: s.author_id,
+            authors: Some(s.authors),
+            byline: s.byline,
+            seo: s.seo,
             announce_update: false,
         }
     }
@@ -192,6 +265,7 @@ pub fn save(
     }
     let tag_ids = Tags::resolve_slugs(conn, &fields.tags, &mut invalid)?;
     let source_ids = Sources::resolve_slugs(conn, &fields.sources, &mut invalid)?;
+    let byline_ids = byline_authors(conn, change, existing, fields.authors.as_deref(), &mut invalid)?;
     let author_id = match fields.author_id {
         Some(id) if user::find(conn, id)?.is_none() => {
             invalid.push(FieldError::new("author_id", "not_found", "no user has this id"));
@@ -213,6 +287,7 @@ pub fn save(
     let headline = fields.headline.trim().to_owned();
     let slug = choose_slug(conn, change, existing, fields.slug.as_deref(), &headline)?;
     let body = html::sanitize_body(&fields.body);
+    let seo = &fields.seo;
     let row = NewArticle {
         slug: &slug,
         headline: &headline,
@@ -226,6 +301,15 @@ pub fn save(
         comments_enabled: fields.comments_enabled.unwrap_or(true),
         created_at: now,
         updated_at: now,
+        byline: trimmed(fields.byline.as_deref()),
+        seo_title: trimmed(seo.title.as_deref()),
+        meta_description: trimmed(seo.description.as_deref()),
+        canonical_url: trimmed(seo.canonical_url.as_deref()),
+        noindex: seo.noindex,
+        social_title: trimmed(seo.social_title.as_deref()),
+        social_description: trimmed(seo.social_description.as_deref()),
+        social_image_url: trimmed(seo.social_image_url.as_deref()),
+        word_count: Some(html::word_count(&body)),
     };
     let saved = match existing {
         Some(current) => {
@@ -239,6 +323,9 @@ pub fn save(
     };
     Tags::attach(conn, saved.id, &tag_ids)?;
     Sources::attach(conn, saved.id, &source_ids)?;
+    if let Some(ids) = byline_ids {
+        author::attach(conn, saved.id, &ids)?;
+    }
     index_for_search(conn, &saved)?;
     if fields.announce_update {
         article::set_public_updated_at(conn, saved.id, now)?;
@@ -284,6 +371,10 @@ pub fn snapshot(conn: &mut DbConn, article: &Article) -> Result<ArticleSnapshot,
     let slugs_of = |terms: Vec<(i64, Term)>| terms.into_iter().map(|(_, t)| t.slug).collect();
     let tags = slugs_of(Tags::for_articles(conn, &[article.id])?);
     let sources = slugs_of(Sources::for_articles(conn, &[article.id])?);
+    let authors = author::for_articles(conn, &[article.id])?
+        .into_iter()
+        .map(|(_, a)| a.profile.slug)
+        .collect();
     Ok(ArticleSnapshot {
         slug: article.slug.clone(),
         headline: article.headline.clone(),
@@ -297,6 +388,9 @@ pub fn snapshot(conn: &mut DbConn, article: &Article) -> Result<ArticleSnapshot,
         published_at: article.published_at.map(|at| at.and_utc()),
         comments_enabled: article.comments_enabled,
         author_id: article.author_id,
+        authors,
+        byline: article.byline.clone(),
+        seo: Seo::of(article),
     })
 }
 
@@ -310,6 +404,40 @@ fn record_revision(conn: &mut DbConn, change: Change<'_>, article: &Article) -> 
         &json,
         change.at,
     )?)
+}
+
+/// The byline authors a save stores, by user id: the profiles `slugs` names (each unknown one
+/// a field error), or when none are given, the caller's own profile on create (if they have
+/// one) and nothing to change on replace (`None`).
+fn byline_authors(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    existing: Option<&Article>,
+    slugs: Option<&[String]>,
+    invalid: &mut Vec<FieldError>,
+) -> Result<Option<Vec<i64>>, AppError> {
+    let Some(slugs) = slugs else {
+        if existing.is_some() {
+            return Ok(None);
+        }
+        let own = match change.user_id() {
+            Some(id) => author::find_by_user(conn, id)?.map(|_| id),
+            None => None,
+        };
+        return Ok(Some(own.into_iter().collect()));
+    };
+    let mut ids = Vec::with_capacity(slugs.len());
+    for (i, slug) in slugs.iter().enumerate() {
+        match author::user_with_slug(conn, slug)? {
+            Some(id) => ids.push(id),
+            None => invalid.push(FieldError::new(
+                format!("authors[{i}]"),
+                "not_found",
+                "no author profile has this slug",
+            )),
+        }
+    }
+    Ok(Some(ids))
 }
 
 fn trimmed(value: Option<&str>) -> Option<&str> {

@@ -54,6 +54,8 @@ pub struct Settings {
     pub social_links: Vec<SocialLink>,
     pub navigation: Vec<NavLink>,
     pub permalink: String,
+    pub logo_url: Option<String>,
+    pub social_image_url: Option<String>,
 }
 
 /// The stored lists, read back (they were validated when stored).
@@ -92,6 +94,8 @@ pub fn current(row: &SiteRow, tree: &SectionTree) -> Settings {
             })
             .collect(),
         permalink: row.permalink.clone(),
+        logo_url: row.logo_url.clone(),
+        social_image_url: row.social_image_url.clone(),
     }
 }
 
@@ -141,6 +145,8 @@ pub fn update(
         permalink: settings.permalink,
         version: current.version + 1,
         updated_at: change.at,
+        logo_url: settings.logo_url,
+        social_image_url: settings.social_image_url,
     };
     if !site::save(conn, &row, current.version)? {
         return Err(super::stale(current.version + 1));

@@ -10,7 +10,7 @@ use diesel::dsl;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    article_search, article_slugs, article_sources, article_tags, articles, sections, users,
+    article_authors, article_search, article_slugs, article_sources, article_tags, articles, sections, users,
 };
 use crate::db::{DbConn, MultiBackend};
 use crate::models::section::Section;
@@ -35,6 +35,16 @@ pub struct Article {
     pub version: i32,
     pub deleted_at: Option<NaiveDateTime>,
     pub public_updated_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub seo_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub noindex: bool,
+    pub social_title: Option<String>,
+    pub social_description: Option<String>,
+    pub social_image_url: Option<String>,
+    /// Words of the body's text; `None` only until the server fills it for older articles.
+    pub word_count: Option<i32>,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -52,6 +62,15 @@ pub struct NewArticle<'a> {
     pub comments_enabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub byline: Option<&'a str>,
+    pub seo_title: Option<&'a str>,
+    pub meta_description: Option<&'a str>,
+    pub canonical_url: Option<&'a str>,
+    pub noindex: bool,
+    pub social_title: Option<&'a str>,
+    pub social_description: Option<&'a str>,
+    pub social_image_url: Option<&'a str>,
+    pub word_count: Option<i32>,
 }
 
 /// The columns an article list needs (the section comes from the section tree).
@@ -65,6 +84,7 @@ pub struct SummaryRow {
     pub published_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub section_id: i64,
+    pub word_count: Option<i32>,
 }
 
 /// Public list order.
@@ -178,6 +198,7 @@ pub struct ArticleFilter {
     pub section_ids: Option<Vec<i64>>,
     pub tag_id: Option<i64>,
     pub source_id: Option<i64>,
+    /// Articles with this author in their byline.
     pub author_id: Option<i64>,
     /// Full-text search.
     pub search: Option<Search>,
@@ -326,7 +347,10 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
         query = filter_linked!(query, article_sources, source_id, source_id, filter, now, window);
     }
     if let Some(author_id) = filter.author_id {
-        query = query.filter(articles::author_id.eq(author_id));
+        let credited = article_authors::table
+            .filter(article_authors::user_id.eq(author_id))
+            .select(article_authors::article_id);
+        query = query.filter(articles::id.eq_any(credited));
     }
     if filter.nothing {
         query = query.filter(articles::id.lt(0));
@@ -648,6 +672,24 @@ pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryRe
 pub fn set_public_updated_at(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(articles::table.find(id))
         .set(articles::public_updated_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Up to `limit` articles (any status, the trash too) whose word count is not stored yet: their
+/// ids and bodies. Only articles saved before word counts were stored lack one.
+pub fn missing_word_counts(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    articles::table
+        .filter(articles::word_count.is_null())
+        .order(articles::id)
+        .select((articles::id, articles::body))
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn set_word_count(conn: &mut DbConn, id: i64, words: i32) -> QueryResult<()> {
+    diesel::update(articles::table.find(id))
+        .set(articles::word_count.eq(words))
         .execute(conn)
         .map(drop)
 }

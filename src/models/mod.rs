@@ -4,6 +4,7 @@
 //! their own: the caller owns the transaction boundary, so they compose.
 
 pub mod article;
+pub mod author;
 pub mod audit;
 pub mod comment;
 pub mod correction;

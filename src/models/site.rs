@@ -23,6 +23,8 @@ pub struct SiteRow {
     pub permalink: String,
     pub version: i32,
     pub updated_at: NaiveDateTime,
+    pub logo_url: Option<String>,
+    pub social_image_url: Option<String>,
 }
 
 /// The settings (the migration made the row).

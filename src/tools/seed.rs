@@ -347,6 +347,8 @@ fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
         ],
         navigation,
         permalink: "/{section}/{slug}".to_owned(),
+        logo_url: Some("https://news.example.com/static/logo.png".to_owned()),
+        social_image_url: Some("https://news.example.com/static/social.png".to_owned()),
     };
     site_rules::update(conn, Change::by_operator(now), &current, &tree, settings)
         .map(|_| ())

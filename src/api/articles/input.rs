@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::json::{
-    BodySize, HeadlineText, RequestBody, SlugText, SummaryText, double_option, non_null, rules,
+    BodySize, BylineText, HeadlineText, RequestBody, SlugText, SummaryText, double_option, non_null, rules,
 };
-use crate::domain::articles::{ArticleFields, ArticleSnapshot, EditorOnly};
+use crate::domain::articles::{ArticleFields, ArticleSnapshot, EditorOnly, Seo};
 use crate::values::ArticleStatus;
 
 /// A whole article, as created or replaced. Relations are given by slug, in order.
@@ -74,6 +74,21 @@ pub struct ArticleInput {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = i64, nullable = false, minimum = 1)]
     pub author_id: Option<i64>,
+    /// Byline authors by profile slug (`GET /authors`), in order: the co-bylines. On create,
+    /// the caller (if they have an author profile) unless given; on replace, kept unless given.
+    #[validate(length(max = 10), custom(function = "rules::slugs"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 10, example = json!(["jane-doe"]))]
+    pub authors: Option<Vec<String>>,
+    /// A free-text byline shown instead of, or beside, the authors ("By Agencies").
+    #[validate(length(max = 200), custom(function = "rules::line"))]
+    #[schema(value_type = Option<BylineText>)]
+    pub byline: Option<String>,
+    /// Search-engine and social overrides; absent ones fall back on the article's own fields.
+    #[validate(nested)]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Seo, nullable = false)]
+    pub seo: Option<Seo>,
     /// `true` marks a real update of a published story (not a typo fix): the public
     /// `public_updated_at` is set to now.
     #[serde(default, deserialize_with = "non_null")]
@@ -139,6 +154,21 @@ pub struct ArticlePatch {
     #[validate(range(min = 1))]
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub author_id: Option<Option<i64>>,
+    /// Byline authors by profile slug, in order (replaces the list).
+    #[validate(length(max = 10), custom(function = "rules::slugs"))]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 10)]
+    pub authors: Option<Vec<String>>,
+    /// `null` clears the free-text byline.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 200), custom(function = "rules::line"))]
+    #[schema(value_type = Option<BylineText>)]
+    pub byline: Option<Option<String>>,
+    /// Replaces all the SEO overrides (members left out are cleared).
+    #[validate(nested)]
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Seo, nullable = false)]
+    pub seo: Option<Seo>,
     /// `true` marks a real update of a published story (not a typo fix): the public
     /// `public_updated_at` is set to now.
     #[serde(default, deserialize_with = "non_null")]
@@ -174,8 +204,13 @@ impl ArticleInput {
             sources,
             status,
             comments_enabled,
-            announce_update
+            announce_update,
+            authors,
+            seo
         );
+        if let Some(value) = patch.byline {
+            self.byline = value;
+        }
         if let Some(value) = patch.alternative_headline {
             self.alternative_headline = value;
         }
@@ -218,6 +253,9 @@ impl From<ArticleInput> for ArticleFields {
             published_at: input.published_at,
             comments_enabled: input.comments_enabled,
             author_id: input.author_id,
+            authors: input.authors,
+            byline: input.byline,
+            seo: input.seo.unwrap_or_default(),
             announce_update: input.announce_update == Some(true),
         }
     }
@@ -238,6 +276,9 @@ impl From<ArticleSnapshot> for ArticleInput {
             published_at: s.published_at,
             comments_enabled: Some(s.comments_enabled),
             author_id: s.author_id,
+            authors: Some(s.authors),
+            byline: s.byline,
+            seo: Some(s.seo),
             announce_update: None,
         }
     }

@@ -1,0 +1,13 @@
+ALTER TABLE site_settings DROP COLUMN social_image_url;
+ALTER TABLE site_settings DROP COLUMN logo_url;
+ALTER TABLE articles DROP COLUMN word_count;
+ALTER TABLE articles DROP COLUMN social_image_url;
+ALTER TABLE articles DROP COLUMN social_description;
+ALTER TABLE articles DROP COLUMN social_title;
+ALTER TABLE articles DROP COLUMN noindex;
+ALTER TABLE articles DROP COLUMN canonical_url;
+ALTER TABLE articles DROP COLUMN meta_description;
+ALTER TABLE articles DROP COLUMN seo_title;
+ALTER TABLE articles DROP COLUMN byline;
+DROP TABLE article_authors;
+DROP TABLE author_profiles;

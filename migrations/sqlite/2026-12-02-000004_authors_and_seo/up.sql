@@ -1,0 +1,40 @@
+-- Public author profiles: what a byline links to. Kept apart from the account (e-mail, role,
+-- password) so that public reads never touch login data. A profile is shown only when public.
+CREATE TABLE author_profiles (
+    user_id      INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    slug         TEXT NOT NULL UNIQUE,
+    bio          TEXT,
+    avatar_url   TEXT,
+    job_title    TEXT,
+    social_links TEXT NOT NULL DEFAULT '[]',
+    public       BOOLEAN NOT NULL DEFAULT FALSE,
+    version      INTEGER NOT NULL DEFAULT 1,
+    updated_at   TIMESTAMP NOT NULL
+);
+
+-- The article's byline authors (co-bylines), in order. The account that owns the article
+-- (articles.author_id, for permissions) is a separate matter.
+CREATE TABLE article_authors (
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES author_profiles (user_id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (article_id, user_id)
+);
+CREATE INDEX article_authors_by_author ON article_authors (user_id, article_id);
+
+-- A free-text byline ("By Agencies", "Staff reporter"), per-article SEO overrides, and the word
+-- count (stored at save, so that lists show reading times without loading bodies; NULL until the
+-- server fills it for articles saved before this migration).
+ALTER TABLE articles ADD COLUMN byline TEXT;
+ALTER TABLE articles ADD COLUMN seo_title TEXT;
+ALTER TABLE articles ADD COLUMN meta_description TEXT;
+ALTER TABLE articles ADD COLUMN canonical_url TEXT;
+ALTER TABLE articles ADD COLUMN noindex BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE articles ADD COLUMN social_title TEXT;
+ALTER TABLE articles ADD COLUMN social_description TEXT;
+ALTER TABLE articles ADD COLUMN social_image_url TEXT;
+ALTER TABLE articles ADD COLUMN word_count INTEGER;
+
+-- The site's logo (also the publisher's logo in structured data) and the default social image.
+ALTER TABLE site_settings ADD COLUMN logo_url TEXT;
+ALTER TABLE site_settings ADD COLUMN social_image_url TEXT;
