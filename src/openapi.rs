@@ -40,6 +40,7 @@ pub fn spec_json() -> String {
         (name = "audit", description = "Who did what, when (admins)."),
         (name = "auth", description = "Log in, rotate refresh tokens, log out."),
         (name = "users", description = "Editorial accounts (admins only)."),
+        (name = "authors", description = "Public author profiles (bylines link to them), and each account's own profile."),
         (name = "site", description = "The site's settings: name, public address, language, time zone, navigation, \"Stay Connected\" links."),
         (name = "system", description = "Liveness and readiness."),
     ),

@@ -170,6 +170,7 @@ text_enum! {
         UserUpdate = "user.update",
         UserDelete = "user.delete",
         SiteUpdate = "site.update",
+        AuthorUpdate = "author.update",
         AuthLogin = "auth.login",
         AuthLoginFailed = "auth.login_failed",
         AuthLogout = "auth.logout",

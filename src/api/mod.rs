@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod audit;
 pub mod auth;
+pub mod authors;
 pub mod comments;
 pub mod json;
 pub mod metrics;
@@ -75,6 +76,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::create_user)
             .service(users::update_user)
             .service(users::delete_user)
+            .service(authors::list_authors)
+            .service(authors::get_author)
+            .service(authors::get_profile)
+            .service(authors::replace_profile)
             .service(site::get_site)
             .service(site::replace_site)
             .service(site::update_site),

@@ -283,9 +283,14 @@ pub async fn update_user(
     Ok(invalidated(HttpResponse::Ok().json(view), &written))
 }
 
-/// What a change to an account touches in public: the bylines of its articles.
+/// What a change to an account touches in public: the bylines of its articles, its author
+/// profile and the list of profiles (its display name shows there).
 fn authored_by(id: i64) -> Vec<String> {
-    vec![cache_keys::author(id), cache_keys::by_author(id)]
+    vec![
+        cache_keys::author(id),
+        cache_keys::by_author(id),
+        cache_keys::AUTHORS.to_owned(),
+    ]
 }
 
 /// Deletes an account. Their articles stay, without an author.

@@ -225,7 +225,10 @@ mod tests {
 
     #[test]
     fn words_are_counted_in_the_text_not_the_markup() {
-        assert_eq!(word_count("<p>Pakistan and <em>Iran</em> agree.</p><p>- &amp; 2024</p>"), 5);
+        assert_eq!(
+            word_count("<p>Pakistan and <em>Iran</em> agree.</p><p>- &amp; 2024</p>"),
+            5
+        );
         assert_eq!(word_count(""), 0);
         assert_eq!(reading_minutes(0), 1);
         assert_eq!(reading_minutes(230), 1);

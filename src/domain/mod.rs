@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod authors;
 pub mod comments;
 pub mod moderation;
 pub mod sections;

@@ -155,6 +155,55 @@ pub fn update(
     Ok(row)
 }
 
+/// How the public website's URLs are made from the settings: articles by the permalink pattern,
+/// sections at `{base_url}/{section}`, tags at `{base_url}/tag/{slug}`, sources at
+/// `{base_url}/source/{slug}` and authors at `{base_url}/author/{slug}`.
+#[derive(Debug, Clone)]
+pub struct SiteUrls {
+    base: String,
+    permalink: String,
+    time_zone: chrono_tz::Tz,
+}
+
+impl SiteUrls {
+    pub fn new(row: &SiteRow) -> Self {
+        Self {
+            base: row.base_url.trim_end_matches('/').to_owned(),
+            permalink: row.permalink.clone(),
+            time_zone: chrono_tz::Tz::from_str(&row.time_zone).unwrap_or(chrono_tz::UTC),
+        }
+    }
+
+    /// The home page.
+    pub fn home(&self) -> String {
+        format!("{}/", self.base)
+    }
+
+    /// An article's canonical URL. The date placeholders take the publication date in the
+    /// site's time zone (the creation date for a draft without one).
+    pub fn article(&self, slug: &str, section: &str, id: i64, dated: chrono::NaiveDateTime) -> String {
+        let local = dated.and_utc().with_timezone(&self.time_zone);
+        let path = self
+            .permalink
+            .replace("{section}", section)
+            .replace("{slug}", slug)
+            .replace("{yyyy}", &local.format("%Y").to_string())
+            .replace("{mm}", &local.format("%m").to_string())
+            .replace("{dd}", &local.format("%d").to_string())
+            .replace("{id}", &id.to_string());
+        format!("{}{path}", self.base)
+    }
+
+    pub fn section(&self, slug: &str) -> String {
+        format!("{}/{slug}", self.base)
+    }
+
+    /// A tag's, source's or author's page: `{base_url}/{kind}/{slug}`.
+    pub fn page(&self, kind: &str, slug: &str) -> String {
+        format!("{}/{kind}/{slug}", self.base)
+    }
+}
+
 /// The public website's origin (and path prefix, if the site lives under one): http(s), no
 /// query or fragment, since article URLs are built by appending paths to it.
 fn check_base_url(url: &str, invalid: &mut Vec<FieldError>) {
@@ -246,6 +295,40 @@ fn stored_navigation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_urls_follow_the_pattern_with_dates_in_the_site_time_zone() {
+        let row = SiteRow {
+            id: 1,
+            name: "Dateline".into(),
+            description: None,
+            base_url: "https://news.example.com".into(),
+            language: "en".into(),
+            time_zone: "Asia/Karachi".into(),
+            publisher_name: None,
+            social_links: "[]".into(),
+            navigation: "[]".into(),
+            permalink: "/{yyyy}/{mm}/{dd}/{section}/{id}-{slug}".into(),
+            version: 1,
+            updated_at: chrono::NaiveDateTime::default(),
+            logo_url: None,
+            social_image_url: None,
+        };
+        // 21:30 UTC on 31 December is already 1 January in Karachi (UTC+5).
+        let at = chrono::NaiveDate::from_ymd_opt(2023, 12, 31)
+            .and_then(|d| d.and_hms_opt(21, 30, 0))
+            .expect("a date");
+        let urls = SiteUrls::new(&row);
+        assert_eq!(
+            urls.article("talks", "world-news", 7, at),
+            "https://news.example.com/2024/01/01/world-news/7-talks"
+        );
+        assert_eq!(urls.section("world-news"), "https://news.example.com/world-news");
+        assert_eq!(
+            urls.page("author", "jane"),
+            "https://news.example.com/author/jane"
+        );
+    }
 
     #[test]
     fn permalink_patterns_are_paths_with_known_placeholders_and_a_unique_part() {

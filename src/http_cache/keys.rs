@@ -1,7 +1,8 @@
 //! The dependency keys of public answers (sent as `Surrogate-Key`, and used by the response
 //! cache): what each answer depends on, and what each write changed.
 //!
-//! Resources: `article-{id}`, `section-{slug}`, `tag-{slug}`, `source-{slug}`, `author-{id}`,
+//! Resources: `article-{id}`, `section-{slug}`, `tag-{slug}`, `source-{slug}`, `author-{id}` (an
+//! account's name and public profile), `authors` (the list of public profiles), `site`,
 //! `comments-article-{id}` (its approved comments and their count), and the lists of terms
 //! `sections`, `tags`, `sources`; and `dateline` on every answer. Membership of article lists: `articles` (lists with no
 //! filter), `articles-in-section-{slug}` (a section page, sub-sections included),
@@ -21,8 +22,8 @@ use diesel::QueryResult;
 
 use crate::db::DbConn;
 use crate::models::article::{self, Article};
-use crate::models::section;
 use crate::models::taxonomy::{Sources, Tags, TermTable};
+use crate::models::{author, section};
 
 pub const ALL_ARTICLES: &str = "articles";
 
@@ -65,6 +66,8 @@ pub fn term(noun: &str, slug: &str) -> String {
 }
 
 pub const SEARCH: &str = "articles-search";
+/// The list of public author profiles.
+pub const AUTHORS: &str = "authors";
 /// The site settings: on every answer that embeds them.
 pub const SITE: &str = "site";
 pub const BY_UPDATE: &str = "articles-by-update";
@@ -102,7 +105,12 @@ pub fn listed(conn: &mut DbConn, article: &Article, now: NaiveDateTime) -> Query
             .iter()
             .map(|(_, s)| in_term("source", &s.slug)),
     );
-    membership.extend(article.author_id.map(by_author));
+    // The `author` filter lists articles by their byline authors.
+    membership.extend(
+        author::ids_for_article(conn, article.id)?
+            .into_iter()
+            .map(by_author),
+    );
     membership.sort_unstable();
     Ok(Some(Listed {
         id: article.id,

@@ -35,7 +35,10 @@ pub struct Byline {
 type BylineRow = (Profile, String);
 
 fn byline((profile, display_name): BylineRow) -> Byline {
-    Byline { profile, display_name }
+    Byline {
+        profile,
+        display_name,
+    }
 }
 
 /// The profile of account `user_id`, public or not.
@@ -134,7 +137,8 @@ pub fn ids_for_article(conn: &mut DbConn, article_id: i64) -> QueryResult<Vec<i6
 
 /// Replaces the byline authors of `article_id` with `user_ids`, in that order.
 pub fn attach(conn: &mut DbConn, article_id: i64, user_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article_id))).execute(conn)?;
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article_id)))
+        .execute(conn)?;
     let rows: Vec<_> = user_ids
         .iter()
         .enumerate()

@@ -83,6 +83,19 @@ pub fn approved_count(conn: &mut DbConn, article_id: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// The number of approved comments of each of `article_ids` that has any: one grouped query.
+pub fn approved_counts(conn: &mut DbConn, article_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .filter(comments::article_id.eq_any(article_ids))
+        .filter(comments::status.eq(CommentStatus::Approved))
+        .group_by(comments::article_id)
+        .select((comments::article_id, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// True when the same name posted the same text on the article since `since`.
 pub fn is_duplicate(
     conn: &mut DbConn,

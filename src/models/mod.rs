@@ -4,8 +4,8 @@
 //! their own: the caller owns the transaction boundary, so they compose.
 
 pub mod article;
-pub mod author;
 pub mod audit;
+pub mod author;
 pub mod comment;
 pub mod correction;
 pub mod revision;

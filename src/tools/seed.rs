@@ -13,11 +13,12 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
-use crate::db::schema::{article_search, article_sources, article_tags, articles, comments};
+use crate::db::schema::{article_authors, article_search, article_sources, article_tags, articles, comments};
 use crate::db::{self, DbConn};
 use crate::domain::Change;
 use crate::domain::site::{self as site_rules, NavLink, Settings, SocialLink};
 use crate::domain::taxonomy::{self, Sources, Tags, TermKind};
+use crate::models::author::{self, Profile};
 use crate::models::section::{self, NewSection};
 use crate::models::site;
 use crate::models::user::{self, NewUser};
@@ -407,6 +408,7 @@ impl Taxonomy {
                     user::insert(conn, &new)?.id
                 }
             };
+            ensure_profile(conn, id, first, last, i, now)?;
             author_ids.push(id);
         }
         Ok(Self {
@@ -416,6 +418,48 @@ impl Taxonomy {
             author_ids,
         })
     }
+}
+
+/// A public author profile for a seeded author, unless it has one.
+fn ensure_profile(
+    conn: &mut DbConn,
+    user_id: i64,
+    first: &str,
+    last: &str,
+    i: usize,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if author::find_by_user(conn, user_id)?.is_some() {
+        return Ok(());
+    }
+    let slug = crate::content::slug::slugify(&format!("{first} {last}"));
+    let beat = PLACES[i % PLACES.len()];
+    let title = [
+        "Staff reporter",
+        "Correspondent",
+        "Senior editor",
+        "Political editor",
+    ][i % 4];
+    let handle = slug.replace('-', "");
+    let links = [SocialLink {
+        network: "x".to_owned(),
+        label: "X".to_owned(),
+        url: format!("https://x.com/{handle}"),
+    }];
+    let profile = Profile {
+        user_id,
+        slug,
+        bio: Some(format!(
+            "{first} {last} reports on {beat} for the Dateline Daily."
+        )),
+        avatar_url: Some(format!("https://news.example.com/static/authors/{handle}.jpg")),
+        job_title: Some(title.to_owned()),
+        social_links: serde_json::to_string(&links).unwrap_or_else(|_| "[]".to_owned()),
+        public: true,
+        version: 1,
+        updated_at: now,
+    };
+    author::upsert(conn, &profile, false).map(drop)
 }
 
 /// Places, topics, and "place topic" pairs: a few hundred tags.
@@ -474,6 +518,10 @@ struct GeneratedArticle {
     updated_at: NaiveDateTime,
     tag_ids: Vec<i64>,
     source_ids: Vec<i64>,
+    /// Agency copy (no author account) gets a free-text byline instead.
+    byline: Option<&'static str>,
+    seo_title: Option<String>,
+    word_count: i32,
 }
 
 impl GeneratedArticle {
@@ -506,7 +554,13 @@ impl GeneratedArticle {
         let mut source_ids = taxonomy.source_ids.clone();
         let source_count = rng.random_range(1..=2);
         let (sources, _) = source_ids.partial_shuffle(rng, source_count);
+        let agency_copy = rng.random_range(0..5) == 0;
+        let seo_title = (rng.random_range(0..4) == 0).then(|| crate::content::shorten(&headline, 60));
+        let word_count = crate::content::html::word_count(&body);
         Self {
+            byline: agency_copy.then_some("By Agencies"),
+            seo_title,
+            word_count,
             slug,
             headline,
             summary,
@@ -575,6 +629,9 @@ fn insert_batch(
                 articles::comments_enabled.eq(true),
                 articles::created_at.eq(a.updated_at),
                 articles::updated_at.eq(a.updated_at),
+                articles::byline.eq(a.byline),
+                articles::seo_title.eq(a.seo_title.as_deref()),
+                articles::word_count.eq(Some(a.word_count)),
             )
         })
         .collect();
@@ -604,6 +661,7 @@ fn insert_batch(
     }
     let mut tag_rows = Vec::new();
     let mut source_rows = Vec::new();
+    let mut byline_rows = Vec::new();
     let mut comment_rows = Vec::new();
     for a in batch {
         let id = id_of[a.slug.as_str()];
@@ -612,6 +670,13 @@ fn insert_batch(
                 article_tags::article_id.eq(id),
                 article_tags::tag_id.eq(*tag_id),
                 article_tags::position.eq(position as i32),
+            ));
+        }
+        if a.byline.is_none() {
+            byline_rows.push((
+                article_authors::article_id.eq(id),
+                article_authors::user_id.eq(a.author_id),
+                article_authors::position.eq(0),
             ));
         }
         for (position, source_id) in a.source_ids.iter().enumerate() {
@@ -652,6 +717,11 @@ fn insert_batch(
     }
     for chunk in source_rows.chunks(2000) {
         db::on_backend!(conn, |c| diesel::insert_into(article_sources::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    for chunk in byline_rows.chunks(2000) {
+        db::on_backend!(conn, |c| diesel::insert_into(article_authors::table)
             .values(chunk)
             .execute(c))?;
     }

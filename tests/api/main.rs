@@ -7,6 +7,7 @@ mod support;
 mod access_matrix;
 mod articles;
 mod auth;
+mod authors;
 mod caching;
 mod cli;
 mod comments;

@@ -231,6 +231,7 @@ async fn a_change_drops_the_cached_settings_and_nothing_else() {
     let (_, admin) = app.logged_in("admin").await;
     app.get("/api/v1/site").await.json(200);
     app.get("/api/v1/articles/unrelated").await.json(200);
+    app.get("/api/v1/tags").await.json(200);
     let hits = cache_hits(&app.state);
     app.get("/api/v1/site").await.json(200);
     assert_eq!(cache_hits(&app.state), hits + 1, "the settings are cached");
@@ -245,12 +246,16 @@ async fn a_change_drops_the_cached_settings_and_nothing_else() {
         hits,
         "the change dropped the cached settings"
     );
-    app.get("/api/v1/articles/unrelated").await.json(200);
+    app.get("/api/v1/tags").await.json(200);
     assert_eq!(
         cache_hits(&app.state),
         hits + 1,
         "an answer that does not embed them stays"
     );
+    // An article embeds them (its URL, its structured data): dropped too.
+    let article = app.get("/api/v1/articles/unrelated").await.json(200);
+    assert_eq!(cache_hits(&app.state), hits + 1, "the article was read afresh");
+    assert_eq!(article["structured_data"][0]["publisher"]["name"], "Renamed");
 }
 
 #[actix_web::test]

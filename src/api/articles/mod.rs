@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod history;
 pub mod input;
 pub mod read;
+pub mod seo;
 pub mod trash;
 pub mod write;
 
@@ -16,12 +17,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
+use crate::content::html;
 use crate::db::DbConn;
+use crate::domain::articles::Seo;
+use crate::domain::site::SiteUrls;
 use crate::error::AppError;
 use crate::models::article::{Article, SummaryRow};
 use crate::models::section::{self, Section};
 use crate::models::taxonomy::{Sources, Tags, TermTable};
-use crate::models::{comment, correction};
+use crate::models::{author, comment, correction, site};
 
 pub use crate::values::ArticleStatus;
 
@@ -41,6 +45,20 @@ pub struct ArticleSummary {
     /// Always set on public answers; `null` only for drafts without a planned time (editorial lists).
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The article's canonical URL on the public website (site `base_url` and `permalink`).
+    #[schema(
+        example = "https://news.example.com/world-news/pakistan-and-iran-announce-de-escalation-agreement"
+    )]
+    pub url: String,
+    /// Words in the body.
+    #[schema(example = 512)]
+    pub word_count: i32,
+    /// At 230 words a minute, rounded up; at least 1.
+    #[schema(example = 3)]
+    pub reading_time_minutes: i32,
+    /// Approved comments.
+    #[schema(example = 3)]
+    pub comment_count: i64,
 }
 
 /// A page of article summaries.
@@ -78,7 +96,56 @@ pub struct ArticleSection {
     pub breadcrumb: Vec<SectionRef>,
 }
 
-/// The byline.
+/// A credited author (co-byline). Only a public profile shows more than the name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BylineAuthor {
+    /// For the answer's cache keys only; never sent.
+    #[serde(skip)]
+    pub user_id: i64,
+    #[schema(example = "Jane Doe")]
+    pub display_name: String,
+    /// The profile's slug (`GET /authors/{slug}`); `null` when the profile is not public.
+    #[schema(example = "jane-doe")]
+    pub slug: Option<String>,
+    /// `null` when not set or the profile is not public.
+    #[schema(example = "Foreign correspondent")]
+    pub job_title: Option<String>,
+    /// `null` when not set or the profile is not public.
+    #[schema(example = "https://news.example.com/media/jane.jpg")]
+    pub avatar_url: Option<String>,
+    /// The author's page on the public website; `null` when the profile is not public.
+    #[schema(example = "https://news.example.com/author/jane-doe")]
+    pub url: Option<String>,
+}
+
+impl BylineAuthor {
+    pub fn new(byline: crate::models::author::Byline, urls: &SiteUrls) -> Self {
+        let crate::models::author::Byline {
+            profile,
+            display_name,
+        } = byline;
+        if !profile.public {
+            return Self {
+                user_id: profile.user_id,
+                display_name,
+                slug: None,
+                job_title: None,
+                avatar_url: None,
+                url: None,
+            };
+        }
+        Self {
+            user_id: profile.user_id,
+            display_name,
+            url: Some(urls.page("author", &profile.slug)),
+            slug: Some(profile.slug),
+            job_title: profile.job_title,
+            avatar_url: profile.avatar_url,
+        }
+    }
+}
+
+/// The account that owns the article (its writer, for editorial permissions).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Author {
     /// The author's user id (the `author` filter of the article list takes it).
@@ -108,8 +175,14 @@ pub struct ArticleDetail {
     pub tags: Vec<TagRef>,
     /// Credited sources in order: the "Sources: By Agencies" line.
     pub sources: Vec<SourceRef>,
-    /// `null` when the article has no author account (imported agency copy).
+    /// The account that owns the article; `null` when it has none (imported agency copy).
+    /// For the byline, use `authors` and `byline`.
     pub author: Option<Author>,
+    /// The credited authors, in order (co-bylines).
+    pub authors: Vec<BylineAuthor>,
+    /// A free-text byline ("By Agencies"), shown instead of or beside `authors`.
+    #[schema(example = "By Agencies")]
+    pub byline: Option<String>,
     pub status: ArticleStatus,
     /// Always set on public answers; `null` only for drafts without a planned time.
     pub published_at: Option<DateTime<Utc>>,
@@ -124,12 +197,34 @@ pub struct ArticleDetail {
     pub public_updated_at: Option<DateTime<Utc>>,
     /// Public correction notes, oldest first.
     pub corrections: Vec<corrections::CorrectionView>,
+    /// The article's canonical URL on the public website (site `base_url` and `permalink`).
+    #[schema(
+        example = "https://news.example.com/world-news/pakistan-and-iran-announce-de-escalation-agreement"
+    )]
+    pub url: String,
+    /// Words in the body.
+    #[schema(example = 512)]
+    pub word_count: i32,
+    /// At 230 words a minute, rounded up; at least 1.
+    #[schema(example = 3)]
+    pub reading_time_minutes: i32,
+    /// The SEO and social overrides as stored (what an editor set); `null` members fall back.
+    pub seo: Seo,
+    /// What the page's `<head>` shows: the overrides applied over the article's own fields.
+    pub head: seo::ArticleHead,
+    /// schema.org JSON-LD: a `NewsArticle` and a `BreadcrumbList`, each ready for its own
+    /// `<script type="application/ld+json">`.
+    #[schema(value_type = Vec<Object>)]
+    pub structured_data: Vec<serde_json::Value>,
 }
 
-/// Attaches sections and tags to summary rows: two queries for the whole page, whatever its size.
+/// Attaches sections, tags, URLs and comment counts to summary rows: four queries for the whole
+/// page (sections, tags, site settings, counts), whatever its size.
 pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<ArticleSummary>, AppError> {
     let tree = section::load_tree(conn)?;
+    let urls = SiteUrls::new(&site::load(conn)?);
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let counts: HashMap<i64, i64> = comment::approved_counts(conn, &ids)?.into_iter().collect();
     let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
     for (article_id, tag) in Tags::for_articles(conn, &ids)? {
         tags_by_article
@@ -139,26 +234,40 @@ pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<Article
     }
     Ok(rows
         .into_iter()
-        .map(|row| ArticleSummary {
-            id: row.id,
-            tags: tags_by_article.remove(&row.id).unwrap_or_default(),
-            section: tree
+        .map(|row| {
+            let section = tree
                 .get(row.section_id)
                 .map(SectionRef::from)
                 .unwrap_or_else(|| SectionRef {
                     slug: String::new(),
                     name: String::new(),
-                }),
-            slug: row.slug,
-            headline: row.headline,
-            summary: row.summary,
-            published_at: row.published_at.map(utc),
-            updated_at: utc(row.updated_at),
+                });
+            let words = row.word_count.unwrap_or(0);
+            ArticleSummary {
+                id: row.id,
+                tags: tags_by_article.remove(&row.id).unwrap_or_default(),
+                url: urls.article(
+                    &row.slug,
+                    &section.slug,
+                    row.id,
+                    row.published_at.unwrap_or(row.updated_at),
+                ),
+                comment_count: counts.get(&row.id).copied().unwrap_or(0),
+                word_count: words,
+                reading_time_minutes: html::reading_minutes(words),
+                section,
+                slug: row.slug,
+                headline: row.headline,
+                summary: row.summary,
+                published_at: row.published_at.map(utc),
+                updated_at: utc(row.updated_at),
+            }
         })
         .collect())
 }
 
-/// The whole article: a constant number of queries (sections, tags, sources, comment count).
+/// The whole article: a constant number of queries (sections, tags, sources, bylines, site
+/// settings, comment count, corrections).
 pub fn detail(
     conn: &mut DbConn,
     article: Article,
@@ -166,11 +275,31 @@ pub fn detail(
     author_name: Option<String>,
 ) -> Result<ArticleDetail, AppError> {
     let tree = section::load_tree(conn)?;
+    let site = site::load(conn)?;
+    let urls = SiteUrls::new(&site);
+    let authors = author::for_articles(conn, &[article.id])?
+        .into_iter()
+        .map(|(_, byline)| BylineAuthor::new(byline, &urls))
+        .collect();
+    let words = article.word_count.unwrap_or(0);
+    let seo = Seo::of(&article);
+    let url = urls.article(
+        &article.slug,
+        &section.slug,
+        article.id,
+        article.published_at.unwrap_or(article.created_at),
+    );
+    let own = seo::OwnFields {
+        headline: &article.headline,
+        summary: article.summary.as_deref(),
+        url: &url,
+    };
+    let head = seo::head(&seo, own, &site);
     let tags = Tags::for_articles(conn, &[article.id])?;
     let sources = Sources::for_articles(conn, &[article.id])?;
     let comment_count = comment::approved_count(conn, article.id)?;
     let corrections = correction::for_article(conn, article.id)?;
-    Ok(ArticleDetail {
+    let mut detail = ArticleDetail {
         id: article.id,
         slug: article.slug,
         headline: article.headline,
@@ -203,7 +332,18 @@ pub fn detail(
             .into_iter()
             .map(corrections::CorrectionView::from)
             .collect(),
-    })
+        authors,
+        byline: article.byline,
+        url,
+        word_count: words,
+        reading_time_minutes: html::reading_minutes(words),
+        seo,
+        head,
+        structured_data: Vec::new(),
+    };
+    // Built from the finished answer, so that it says exactly what the answer says.
+    detail.structured_data = seo::structured_data(&detail, &site, &urls.home());
+    Ok(detail)
 }
 
 pub use crate::domain::articles::not_found as article_not_found;

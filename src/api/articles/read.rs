@@ -18,9 +18,9 @@ use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldError, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search};
-use crate::models::section;
 use crate::models::section::Section;
 use crate::models::taxonomy::{Sources, Tags, TermTable};
+use crate::models::{author, section};
 use crate::values::ArticleStatus;
 
 /// The order of an article list. A leading `-` means descending.
@@ -69,9 +69,10 @@ pub struct ArticleListQuery {
     /// Only articles crediting this source (by slug).
     #[param(value_type = Option<SlugText>, example = "agencies")]
     pub source: Option<String>,
-    /// Only articles by this author (user id).
-    #[param(minimum = 1, example = 1)]
-    pub author: Option<i64>,
+    /// Only articles crediting this author (a public profile's slug, `GET /authors`) in their
+    /// byline.
+    #[param(value_type = Option<SlugText>, example = "jane-doe")]
+    pub author: Option<String>,
     /// Full-text search in the headline, alternative headline, summary and body: every word must
     /// appear (case and accents ignored), the last one as a prefix (`diplo` finds "diplomacy").
     #[param(min_length = 1, max_length = 200, pattern = r"[^\s\x85]", example = "border")]
@@ -156,7 +157,7 @@ pub const RELATED_MAX: u32 = 20;
         (status = 200, description = "A page of article summaries.", body = ArticleList),
         (status = 401, description = "`status` was given without a valid bearer token, or the token is invalid.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The `section`, `tag` or `source` filter names no such resource.",
+        (status = 404, description = "The `section`, `tag`, `source` or `author` filter names no such resource (or no public author profile).",
             body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -170,13 +171,6 @@ pub async fn list_articles(
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
     let text = query.q.as_deref().map(check_search_text).transpose()?;
-    if query.author.is_some_and(|id| id < 1) {
-        return Err(AppError::bad_param(
-            "author",
-            "out_of_range",
-            "must be a user id (1 or more)",
-        ));
-    }
     let (scope, restrict_to_author) = match (query.status, caller.0) {
         (None, _) => (Scope::Public, None),
         (Some(_), None) => {
@@ -215,7 +209,6 @@ pub async fn list_articles(
                     .as_deref()
                     .map(|terms| Search::new(terms, db::is_postgres(conn))),
                 nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
-                author_id: query.author,
                 sort,
                 after,
                 ..resolve_filters(conn, &query)?
@@ -232,18 +225,26 @@ pub async fn list_articles(
                 };
                 Some(cursor::encode(sort, Keyset { at, id: last.id }))
             });
-            Ok(ArticleList {
-                data: summaries(conn, rows)?,
-                meta: ArticleListMeta {
-                    page: after.is_none().then_some(page.page),
-                    per_page: page.per_page,
-                    total,
-                    has_more,
-                    next_cursor,
+            let author_keys = filter
+                .author_id
+                .map(|id| [cache_keys::by_author(id), cache_keys::author(id)]);
+            Ok((
+                author_keys,
+                ArticleList {
+                    data: summaries(conn, rows)?,
+                    meta: ArticleListMeta {
+                        page: after.is_none().then_some(page.page),
+                        per_page: page.per_page,
+                        total,
+                        has_more,
+                        next_cursor,
+                    },
                 },
-            })
+            ))
         })
         .await?;
+    let (author_keys, list) = list;
+    keys.extend(author_keys.into_iter().flatten());
     keys.extend(card_keys(&list.data));
     Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
 }
@@ -269,9 +270,9 @@ fn list_keys(query: &ArticleListQuery) -> Vec<String> {
             keys.extend([cache_keys::in_term(noun, slug), cache_keys::term(noun, slug)]);
         }
     }
+    // An author's list carries its keys once the slug is resolved (`list_articles`).
     let filtered =
         query.section.is_some() || query.tag.is_some() || query.source.is_some() || query.author.is_some();
-    keys.extend(query.author.map(cache_keys::by_author));
     if !filtered {
         keys.push(cache_keys::ALL_ARTICLES.to_owned());
     }
@@ -281,7 +282,12 @@ fn list_keys(query: &ArticleListQuery) -> Vec<String> {
 /// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
 fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
-    let mut keys: Vec<String> = cards.iter().map(|card| cache_keys::article(card.id)).collect();
+    // Each card shows its comment count, and a URL made from the site settings.
+    let mut keys: Vec<String> = cards
+        .iter()
+        .flat_map(|card| [cache_keys::article(card.id), cache_keys::comments(card.id)])
+        .collect();
+    keys.push(cache_keys::SITE.to_owned());
     let mut tags: Vec<String> = cards
         .iter()
         .flat_map(|card| card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)))
@@ -334,6 +340,10 @@ fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<Articl
     if let Some(slug) = &query.source {
         let source = Sources::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("source"))?;
         filter.source_id = Some(source.id);
+    }
+    if let Some(slug) = &query.author {
+        let author = author::find_public_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("author"))?;
+        filter.author_id = Some(author.profile.user_id);
     }
     Ok(filter)
 }
@@ -413,8 +423,8 @@ pub async fn get_article(
     }
 }
 
-/// What an article's answer depends on: itself, its section, tags, sources, author and
-/// approved comments (their count).
+/// What an article's answer depends on: itself, its section, tags, sources, owner and byline
+/// authors, approved comments (their count) and the site settings (its URL, structured data).
 pub fn article_keys(detail: &ArticleDetail) -> Vec<String> {
     let mut keys = vec![
         cache_keys::article(detail.id),
@@ -423,7 +433,9 @@ pub fn article_keys(detail: &ArticleDetail) -> Vec<String> {
     ];
     keys.extend(detail.tags.iter().map(|t| format!("tag-{}", t.slug)));
     keys.extend(detail.sources.iter().map(|s| format!("source-{}", s.slug)));
-    keys.extend(detail.author.iter().map(|a| format!("author-{}", a.id)));
+    keys.extend(detail.author.iter().map(|a| cache_keys::author(a.id)));
+    keys.extend(detail.authors.iter().map(|a| cache_keys::author(a.user_id)));
+    keys.push(cache_keys::SITE.to_owned());
     keys
 }
 

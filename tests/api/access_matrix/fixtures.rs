@@ -78,6 +78,10 @@ pub struct Fixtures {
     source: String,
     comment: i64,
     user: i64,
+    /// The user ids of the author, the editor and the admin (each has an author profile).
+    own: BTreeMap<Caller, i64>,
+    /// The slug of the author's public profile.
+    profile: String,
     /// Access tokens of the author, the editor and the admin.
     tokens: BTreeMap<&'static str, String>,
     /// An unused refresh token.
@@ -234,7 +238,18 @@ pub async fn fixtures(app: &TestApp, client: &Client<'_>, accounts: &Accounts) -
     let source = format!("source-{n}");
     app.source(&source, &format!("Source {n}"), None);
     let user = app.user(&format!("user-{n}@example.com"), "User", "author");
+    let own = BTreeMap::from([
+        (Caller::Author, accounts.author),
+        (Caller::Editor, accounts.editor),
+        (Caller::Admin, accounts.admin),
+    ]);
+    for (caller, id) in &own {
+        app.profile(*id, &format!("matrix-{caller:?}").to_lowercase());
+    }
+    let profile = "matrix-author".to_owned();
     Fixtures {
+        own,
+        profile,
         article,
         draft,
         trashed,
@@ -266,7 +281,12 @@ fn fill_path(operation: &Operation, caller: Caller, fx: &Fixtures) -> Result<Str
             ("sources", "slug") => fx.source.clone(),
             ("trash", "slug") => fx.trashed.clone(),
             ("comments", "id") => fx.comment.to_string(),
+            // A profile is its own account's (or any, for an admin).
+            ("users", "id") if operation.path.ends_with("/profile") => {
+                fx.own.get(&caller).copied().unwrap_or(fx.user).to_string()
+            }
             ("users", "id") => fx.user.to_string(),
+            ("authors", "slug") => fx.profile.clone(),
             // Every fixture article has revisions 1 and 2.
             ("revisions", "number") | ("revisions", "from") => "1".to_owned(),
             ("diff", "to") => "2".to_owned(),
@@ -307,6 +327,7 @@ fn body_for(operation: &Operation, accounts: &Accounts, fx: &Fixtures, k: u64) -
         "replace_site" => json!({"name": format!("Site {k}"), "base_url": "https://news.example.com",
             "language": "en", "time_zone": "UTC", "permalink": "/{section}/{slug}"}),
         "update_site" => json!({"description": format!("Described {k}")}),
+        "replace_profile" => json!({"slug": format!("profile-{k}"), "public": true}),
         _ => {
             return Err(format!(
                 "{}: the matrix has no valid body for this operation; add one in \

@@ -4,7 +4,7 @@ use actix_web::http::Method;
 use serde_json::Value;
 
 /// Who calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Caller {
     Anonymous,
     Author,

@@ -58,6 +58,41 @@ impl TestApp {
     }
 
     /// Starts an article; `.create()` writes it.
+    /// Gives account `user_id` a public author profile with `slug`, unless it has one.
+    pub fn profile(&self, user_id: i64, slug: &str) {
+        use dateline::models::author::{self, Profile};
+        let now = self.now();
+        self.with_conn(|conn| {
+            if author::find_by_user(conn, user_id).expect("query").is_some() {
+                return;
+            }
+            let profile = Profile {
+                user_id,
+                slug: slug.to_owned(),
+                bio: None,
+                avatar_url: None,
+                job_title: None,
+                social_links: "[]".to_owned(),
+                public: true,
+                version: 1,
+                updated_at: now,
+            };
+            author::upsert(conn, &profile, false).expect("profile");
+        });
+    }
+
+    /// Credits account `user_id` on `article_id`'s byline, with a public profile `slug` if it
+    /// has none yet.
+    pub fn credit(&self, article_id: i64, user_id: i64, slug: &str) {
+        use dateline::models::author;
+        self.profile(user_id, slug);
+        self.with_conn(|conn| {
+            let mut ids = author::ids_for_article(conn, article_id).expect("query");
+            ids.push(user_id);
+            author::attach(conn, article_id, &ids).expect("byline");
+        });
+    }
+
     pub fn article(&self, slug: &str) -> ArticleBuilder<'_> {
         ArticleBuilder {
             app: self,
@@ -207,6 +242,15 @@ impl ArticleBuilder<'_> {
                     comments_enabled: self.comments_enabled,
                     created_at: now,
                     updated_at: self.published_at.map_or(now, |p| p.min(now)),
+                    byline: None,
+                    seo_title: None,
+                    meta_description: None,
+                    canonical_url: None,
+                    noindex: false,
+                    social_title: None,
+                    social_description: None,
+                    social_image_url: None,
+                    word_count: Some(dateline::content::html::word_count(&self.body)),
                 },
             )
             .expect("insert article");
