@@ -16,11 +16,14 @@ use crate::api::reads::ReadFrom;
 use crate::api::transact::write_as;
 use crate::api::views::SectionRef;
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::DbConn;
 use crate::db::{self};
 use crate::domain::sections::{self, SectionFields, not_found as section_not_found};
+use crate::domain::site::SiteUrls;
 use crate::error::{AppError, Problem};
-use crate::http_cache::surrogate_keys;
+use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::section::{self, Section, SectionTree};
+use crate::models::site;
 
 /// A section as listed in the tree.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -36,6 +39,9 @@ pub struct SectionItem {
     pub depth: u32,
     /// Order among its siblings.
     pub position: i32,
+    /// The section's page on the public website (`{base_url}/{slug}`), for a navigation menu.
+    #[schema(example = "https://news.example.com/world-news")]
+    pub url: String,
 }
 
 /// A page of the section tree, in depth-first order (parents before their children).
@@ -58,6 +64,9 @@ pub struct SectionDetail {
     pub breadcrumb: Vec<SectionRef>,
     /// Direct sub-sections, in order.
     pub children: Vec<SectionRef>,
+    /// The section's page on the public website (`{base_url}/{slug}`).
+    #[schema(example = "https://news.example.com/world-news")]
+    pub url: String,
 }
 
 /// Lists sections as a tree: depth-first, siblings by position then name, each with its parent
@@ -76,7 +85,7 @@ pub async fn list_sections(
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let tree = from.run(&state, |conn| Ok(section::load_tree(conn)?)).await?;
+    let (tree, urls) = from.run(&state, |conn| tree_and_urls(conn)).await?;
     let ordered = tree.in_tree_order();
     let data = page
         .slice(&ordered)
@@ -88,10 +97,11 @@ pub async fn list_sections(
             parent: s.parent_id.and_then(|p| tree.get(p)).map(|p| p.slug.clone()),
             depth: *depth as u32,
             position: s.position,
+            url: urls.section(&s.slug),
         })
         .collect();
     Ok(HttpResponse::Ok()
-        .insert_header(surrogate_keys(["sections"]))
+        .insert_header(surrogate_keys(["sections", cache_keys::SITE]))
         .json(SectionList {
             data,
             meta: page.meta(ordered.len() as i64),
@@ -118,7 +128,7 @@ pub async fn get_section(
     caller: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let tree = from.run(&state, |conn| Ok(section::load_tree(conn)?)).await?;
+    let (tree, urls) = from.run(&state, |conn| tree_and_urls(conn)).await?;
     let section = tree.by_slug(&slug).ok_or_else(section_not_found)?;
     let mut response = HttpResponse::Ok();
     if caller.0.is_some() {
@@ -128,21 +138,37 @@ pub async fn get_section(
     response.insert_header(surrogate_keys([
         "sections".to_owned(),
         format!("section-{}", section.slug),
+        cache_keys::SITE.to_owned(),
     ]));
-    Ok(response.json(section_detail(&tree, section)))
+    Ok(response.json(section_detail(&tree, &urls, section)))
 }
 
 /// `If-Match`, when given, must name the current version (412 with the current section if not).
-fn check_version(if_match: &IfMatch, tree: &SectionTree, current: &Section) -> Result<(), AppError> {
-    if_match.check(current.version, false, || detail_json(tree, current))
+fn check_version(
+    if_match: &IfMatch,
+    tree: &SectionTree,
+    urls: &SiteUrls,
+    current: &Section,
+) -> Result<(), AppError> {
+    if_match.check(current.version, false, || detail_json(tree, urls, current))
 }
 
-fn detail_json(tree: &SectionTree, current: &Section) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(section_detail(tree, current)).map_err(AppError::internal)
+fn detail_json(
+    tree: &SectionTree,
+    urls: &SiteUrls,
+    current: &Section,
+) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(section_detail(tree, urls, current)).map_err(AppError::internal)
 }
 
-fn section_detail(tree: &SectionTree, section: &Section) -> SectionDetail {
+/// The section tree and how the public site's URLs are made (a section's page, its articles').
+fn tree_and_urls(conn: &mut DbConn) -> Result<(SectionTree, SiteUrls), AppError> {
+    Ok((section::load_tree(conn)?, SiteUrls::new(&site::load(conn)?)))
+}
+
+fn section_detail(tree: &SectionTree, urls: &SiteUrls, section: &Section) -> SectionDetail {
     SectionDetail {
+        url: urls.section(&section.slug),
         slug: section.slug.clone(),
         name: section.name.clone(),
         description: section.description.clone(),
@@ -225,7 +251,7 @@ impl RequestBody for SectionPatch {
 }
 
 async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
-    let tree = db::run(&state.pool, |conn| Ok(section::load_tree(conn)?)).await?;
+    let (tree, urls) = db::run(&state.pool, tree_and_urls).await?;
     let section = tree.get(id).ok_or_else(section_not_found)?;
     let mut response = if created {
         HttpResponse::Created()
@@ -235,7 +261,7 @@ async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpRespons
     Ok(response
         .insert_header(("Location", format!("/api/v1/sections/{}", section.slug)))
         .insert_header((header::ETAG, preconditions::etag(section.version)))
-        .json(section_detail(&tree, section)))
+        .json(section_detail(&tree, &urls, section)))
 }
 
 /// Creates a section (editors and admins).
@@ -305,11 +331,11 @@ pub async fn update_section(
         position: patch.position,
     };
     let id = write_as(&state, caller, move |conn, change| {
-        let tree = section::load_tree(conn)?;
+        let (tree, urls) = tree_and_urls(conn)?;
         let current = sections::find(&tree, &slug)?;
-        check_version(&if_match, &tree, current)?;
+        check_version(&if_match, &tree, &urls, current)?;
         let saved = sections::update(conn, change, &tree, current, patch)
-            .map_err(|e| preconditions::with_current(e, || detail_json(&tree, current)))?;
+            .map_err(|e| preconditions::with_current(e, || detail_json(&tree, &urls, current)))?;
         Ok(saved.id)
     })
     .await?;
@@ -341,9 +367,9 @@ pub async fn delete_section(
     caller.require_editorial()?;
     let slug = slug.into_inner();
     write_as(&state, caller, move |conn, change| {
-        let tree = section::load_tree(conn)?;
+        let (tree, urls) = tree_and_urls(conn)?;
         let current = sections::find(&tree, &slug)?;
-        check_version(&if_match, &tree, current)?;
+        check_version(&if_match, &tree, &urls, current)?;
         sections::check_unused(conn, &tree, current)?;
         sections::delete(conn, change, current)
     })

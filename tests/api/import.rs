@@ -61,6 +61,19 @@ async fn the_seed_page_can_be_built_from_the_api_after_import() {
     assert_eq!(article["published_at"], "2024-07-14T00:00:00Z");
     assert_eq!(article["comments_enabled"], true);
     assert_eq!(article["comment_count"], 0);
+    assert_eq!(
+        article["byline"], "By Agencies",
+        "the source's byline is the article's"
+    );
+    assert_eq!(article["authors"], json!([]), "agency copy credits no account");
+    let words = fixture["body_paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().split_whitespace().count())
+        .sum::<usize>();
+    assert_eq!(article["word_count"], words);
+    assert_eq!(article["reading_time_minutes"], words.div_ceil(230));
 
     let body = article["body"].as_str().unwrap();
     let paragraphs = fixture["body_paragraphs"].as_array().unwrap();

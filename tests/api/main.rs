@@ -27,6 +27,7 @@ mod roles;
 mod schema_drift;
 mod sections;
 mod security;
+mod seo;
 mod site;
 mod sources;
 mod system;
