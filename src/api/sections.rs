@@ -64,6 +64,11 @@ pub struct SectionDetail {
     pub breadcrumb: Vec<SectionRef>,
     /// Direct sub-sections, in order.
     pub children: Vec<SectionRef>,
+    /// The page's `<title>` override; `null`: use the name.
+    pub seo_title: Option<String>,
+    /// The page's meta description override; `null`: use the description.
+    pub meta_description: Option<String>,
+
     /// The section's page on the public website (`{base_url}/{slug}`).
     #[schema(example = "https://news.example.com/world-news")]
     pub url: String,
@@ -85,7 +90,7 @@ pub async fn list_sections(
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let (tree, urls) = from.run(&state, |conn| tree_and_urls(conn)).await?;
+    let (tree, urls) = from.run(&state, tree_and_urls).await?;
     let ordered = tree.in_tree_order();
     let data = page
         .slice(&ordered)
@@ -128,7 +133,7 @@ pub async fn get_section(
     caller: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (tree, urls) = from.run(&state, |conn| tree_and_urls(conn)).await?;
+    let (tree, urls) = from.run(&state, tree_and_urls).await?;
     let section = tree.by_slug(&slug).ok_or_else(section_not_found)?;
     let mut response = HttpResponse::Ok();
     if caller.0.is_some() {
@@ -172,6 +177,8 @@ fn section_detail(tree: &SectionTree, urls: &SiteUrls, section: &Section) -> Sec
         slug: section.slug.clone(),
         name: section.name.clone(),
         description: section.description.clone(),
+        seo_title: section.seo_title.clone(),
+        meta_description: section.meta_description.clone(),
         parent: section.parent_id.and_then(|p| tree.get(p)).map(SectionRef::from),
         breadcrumb: tree
             .breadcrumb(section.id)
@@ -211,6 +218,14 @@ pub struct SectionInput {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = i32, nullable = false, minimum = -100000, maximum = 100000)]
     pub position: Option<i32>,
+    /// The page's `<title>` for search engines, instead of the name.
+    #[validate(length(max = 300), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::TitleLineText>)]
+    pub seo_title: Option<String>,
+    /// The page's meta description, instead of the description.
+    #[validate(length(max = 2000), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::SummaryText>)]
+    pub meta_description: Option<String>,
 }
 
 impl RequestBody for SectionInput {
@@ -244,6 +259,16 @@ pub struct SectionPatch {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = i32, nullable = false, minimum = -100000, maximum = 100000)]
     pub position: Option<i32>,
+    /// `null` clears: the name is the page's title again.
+    #[serde(default, deserialize_with = "crate::api::json::double_option")]
+    #[validate(length(max = 300), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::TitleLineText>)]
+    pub seo_title: Option<Option<String>>,
+    /// `null` clears: the description is the page's meta description again.
+    #[serde(default, deserialize_with = "crate::api::json::double_option")]
+    #[validate(length(max = 2000), custom(function = "crate::api::json::rules::line"))]
+    #[schema(value_type = Option<crate::api::json::SummaryText>)]
+    pub meta_description: Option<Option<String>>,
 }
 
 impl RequestBody for SectionPatch {
@@ -288,6 +313,8 @@ pub async fn create_section(
         description: input.description,
         parent: input.parent,
         position: input.position,
+        seo_title: input.seo_title,
+        meta_description: input.meta_description,
     };
     let id = write_as(&state, caller, move |conn, change| {
         Ok(sections::create(conn, change, fields)?.id)
@@ -329,6 +356,8 @@ pub async fn update_section(
         description: patch.description,
         parent: patch.parent,
         position: patch.position,
+        seo_title: patch.seo_title,
+        meta_description: patch.meta_description,
     };
     let id = write_as(&state, caller, move |conn, change| {
         let (tree, urls) = tree_and_urls(conn)?;

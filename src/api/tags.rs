@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::taxonomy::{term_bodies, term_routes};
+use crate::domain::site::SiteUrls;
 use crate::domain::taxonomy::Tags;
 use crate::models::taxonomy::Term;
 
@@ -17,15 +18,24 @@ pub struct TagDetail {
     #[schema(example = "Pakistan")]
     pub name: String,
     pub description: Option<String>,
+    /// The page's `<title>` override; `null`: use the name.
+    pub seo_title: Option<String>,
+    /// The page's meta description override; `null`: use the description.
+    pub meta_description: Option<String>,
+    /// The tag's page on the public website (`{base_url}/tag/{slug}`).
+    #[schema(example = "https://news.example.com/tag/pakistan")]
+    pub url: String,
 }
 
-impl From<&Term> for TagDetail {
-    fn from(t: &Term) -> Self {
-        let (slug, name, description) = (t.slug.clone(), t.name.clone(), t.extra.clone());
+impl From<(&Term, &SiteUrls)> for TagDetail {
+    fn from((t, urls): (&Term, &SiteUrls)) -> Self {
         Self {
-            slug,
-            name,
-            description,
+            url: urls.page("tag", &t.slug),
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            description: t.extra.clone(),
+            seo_title: t.seo_title.clone(),
+            meta_description: t.meta_description.clone(),
         }
     }
 }

@@ -17,15 +17,18 @@ use crate::api::preconditions::{self, IfMatch};
 use crate::api::reads::ReadFrom;
 use crate::api::transact::write_touching;
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::DbConn;
+use crate::domain::site::SiteUrls;
 use crate::domain::taxonomy::{self, TermFields, TermKind, TermPatch};
 use crate::error::AppError;
 use crate::http_cache::{http_date, invalidated, keys as cache_keys, surrogate_keys};
+use crate::models::site;
 use crate::models::taxonomy::Term;
 
 /// A taxonomy as the API shows it.
 pub trait TermResource: TermKind {
-    /// One term on the wire.
-    type View: Serialize + for<'a> From<&'a Term>;
+    /// One term on the wire, made from the row and the site's URLs.
+    type View: Serialize + for<'a> From<(&'a Term, &'a SiteUrls)>;
     /// A page of terms on the wire.
     type List: Serialize + From<(Vec<Self::View>, PageMeta)>;
     /// The body of a create.
@@ -36,8 +39,12 @@ pub trait TermResource: TermKind {
     const PATH: &'static str;
 }
 
-fn view_json<K: TermResource>(term: &Term) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(K::View::from(term)).map_err(AppError::internal)
+fn view_json<K: TermResource>(term: &Term, urls: &SiteUrls) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(K::View::from((term, urls))).map_err(AppError::internal)
+}
+
+fn site_urls(conn: &mut DbConn) -> Result<SiteUrls, AppError> {
+    Ok(SiteUrls::new(&site::load(conn)?))
 }
 
 /// The Surrogate-Key of one term's answers (`tag-pakistan`).
@@ -62,14 +69,15 @@ pub async fn list<K: TermResource>(
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
-    let (items, total) = from
+    let (items, total, urls) = from
         .run(&state, move |conn| {
-            Ok(K::page(conn, page.offset(), page.limit())?)
+            let (items, total) = K::page(conn, page.offset(), page.limit())?;
+            Ok((items, total, site_urls(conn)?))
         })
         .await?;
-    let views = items.iter().map(K::View::from).collect();
+    let views = items.iter().map(|t| K::View::from((t, &urls))).collect();
     Ok(HttpResponse::Ok()
-        .insert_header(surrogate_keys([K::FIELD]))
+        .insert_header(surrogate_keys([K::FIELD, cache_keys::SITE]))
         .json(K::List::from((views, page.meta(total)))))
 }
 
@@ -81,25 +89,36 @@ pub async fn get<K: TermResource>(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let term = from
-        .run(&state, move |conn| taxonomy::find::<K>(conn, &slug))
+    let (term, settings) = from
+        .run(&state, move |conn| {
+            Ok((taxonomy::find::<K>(conn, &slug)?, site::load(conn)?))
+        })
         .await?;
+    let urls = SiteUrls::new(&settings);
     let mut response = HttpResponse::Ok();
     if caller.0.is_some() {
         response.insert_header((header::ETAG, preconditions::etag(term.version)));
     }
-    // The answer is this one row: its update time is a sound Last-Modified.
-    response.insert_header((header::LAST_MODIFIED, http_date(term.updated_at.and_utc())));
-    response.insert_header(surrogate_keys([term_key::<K>(&term)]));
-    Ok(response.json(K::View::from(&term)))
+    // The answer is this row and the site's URLs: the later of their update times is a sound
+    // Last-Modified.
+    let modified = term.updated_at.max(settings.updated_at);
+    response.insert_header((header::LAST_MODIFIED, http_date(modified.and_utc())));
+    response.insert_header(surrogate_keys([
+        term_key::<K>(&term),
+        cache_keys::SITE.to_owned(),
+    ]));
+    Ok(response.json(K::View::from((&term, &urls))))
 }
 
 /// The term as saved, with its URL and version.
-fn respond<K: TermResource>(saved: &Term, mut response: actix_web::HttpResponseBuilder) -> HttpResponse {
+fn respond<K: TermResource>(
+    (saved, urls): &(Term, SiteUrls),
+    mut response: actix_web::HttpResponseBuilder,
+) -> HttpResponse {
     response
         .insert_header(("Location", format!("/api/v1{}/{}", K::PATH, saved.slug)))
         .insert_header((header::ETAG, preconditions::etag(saved.version)))
-        .json(K::View::from(saved))
+        .json(K::View::from((saved, urls)))
 }
 
 /// `POST /{kind}` (editors and admins).
@@ -113,7 +132,7 @@ pub async fn create<K: TermResource>(
     let written = write_touching(&state, caller, move |conn, change| {
         // A new term is in no article yet: only the list of terms changes.
         Ok((
-            taxonomy::create::<K>(conn, change, fields)?,
+            (taxonomy::create::<K>(conn, change, fields)?, site_urls(conn)?),
             vec![K::FIELD.to_owned()],
         ))
     })
@@ -137,12 +156,13 @@ pub async fn update<K: TermResource>(
     let slug = slug.into_inner();
     let written = write_touching(&state, caller, move |conn, change| {
         let current = taxonomy::find::<K>(conn, &slug)?;
-        if_match.check(current.version, false, || view_json::<K>(&current))?;
+        let urls = site_urls(conn)?;
+        if_match.check(current.version, false, || view_json::<K>(&current, &urls))?;
         let saved = taxonomy::update::<K>(conn, change, &current, patch)
-            .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current)))?;
+            .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current, &urls)))?;
         let mut touched = touched_by::<K>(&current);
         touched.extend(touched_by::<K>(&saved));
-        Ok((saved, touched))
+        Ok(((saved, urls), touched))
     })
     .await?;
     Ok(invalidated(
@@ -163,7 +183,8 @@ pub async fn delete<K: TermResource>(
     let written = write_touching(&state, caller, move |conn, change| {
         let current = taxonomy::find::<K>(conn, &slug)?;
         taxonomy::check_unused::<K>(conn, &current)?;
-        if_match.check(current.version, false, || view_json::<K>(&current))?;
+        let urls = site_urls(conn)?;
+        if_match.check(current.version, false, || view_json::<K>(&current, &urls))?;
         taxonomy::delete::<K>(conn, change, &current)?;
         Ok(((), touched_by::<K>(&current)))
     })
@@ -318,6 +339,14 @@ macro_rules! term_bodies {
             #[validate($($rules)*)]
             #[schema($($schema)*)]
             pub $extra: Option<String>,
+            /// The page's `<title>` for search engines, instead of the name.
+            #[validate(length(max = 300), custom(function = "crate::api::json::rules::line"))]
+            #[schema(value_type = Option<crate::api::json::TitleLineText>)]
+            pub seo_title: Option<String>,
+            /// The page's meta description, instead of the description.
+            #[validate(length(max = 2000), custom(function = "crate::api::json::rules::line"))]
+            #[schema(value_type = Option<crate::api::json::SummaryText>)]
+            pub meta_description: Option<String>,
         }
 
         #[doc = $patch_doc]
@@ -338,6 +367,16 @@ macro_rules! term_bodies {
             #[validate($($rules)*)]
             #[schema(value_type = Option<String>, $($schema)*)]
             pub $extra: Option<Option<String>>,
+            /// `null` clears: the name is the page's title again.
+            #[serde(default, deserialize_with = "crate::api::json::double_option")]
+            #[validate(length(max = 300), custom(function = "crate::api::json::rules::line"))]
+            #[schema(value_type = Option<crate::api::json::TitleLineText>)]
+            pub seo_title: Option<Option<String>>,
+            /// `null` clears.
+            #[serde(default, deserialize_with = "crate::api::json::double_option")]
+            #[validate(length(max = 2000), custom(function = "crate::api::json::rules::line"))]
+            #[schema(value_type = Option<crate::api::json::SummaryText>)]
+            pub meta_description: Option<Option<String>>,
         }
 
         impl crate::api::json::RequestBody for $input {
@@ -350,13 +389,25 @@ macro_rules! term_bodies {
 
         impl From<$input> for crate::domain::taxonomy::TermFields {
             fn from(input: $input) -> Self {
-                Self { slug: input.slug, name: input.name.unwrap_or_default(), extra: input.$extra }
+                Self {
+                    slug: input.slug,
+                    name: input.name.unwrap_or_default(),
+                    extra: input.$extra,
+                    seo_title: input.seo_title,
+                    meta_description: input.meta_description,
+                }
             }
         }
 
         impl From<$patch> for crate::domain::taxonomy::TermPatch {
             fn from(patch: $patch) -> Self {
-                Self { slug: patch.slug, name: patch.name, extra: patch.$extra }
+                Self {
+                    slug: patch.slug,
+                    name: patch.name,
+                    extra: patch.$extra,
+                    seo_title: patch.seo_title,
+                    meta_description: patch.meta_description,
+                }
             }
         }
 

@@ -47,6 +47,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        seo_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
     }
 }
 
@@ -59,6 +61,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        seo_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
     }
 }
 
@@ -71,6 +75,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        seo_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
     }
 }
 

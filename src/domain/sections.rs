@@ -2,7 +2,7 @@
 //! sub-sections or articles depend on a section.
 
 use super::Change;
-use super::taxonomy::{NAMED_IN_CONFLICT, choose_slug, still_used_by_articles};
+use super::taxonomy::{NAMED_IN_CONFLICT, blank_is_none, choose_slug, still_used_by_articles};
 use crate::content::text;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
@@ -18,6 +18,8 @@ pub struct SectionFields {
     pub description: Option<String>,
     pub parent: Option<String>,
     pub position: Option<i32>,
+    pub seo_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 /// Changes to a section: absent fields stay; `Some(None)` clears (`parent`: moves to the top).
@@ -28,6 +30,8 @@ pub struct SectionPatch {
     pub description: Option<Option<String>>,
     pub parent: Option<Option<String>>,
     pub position: Option<i32>,
+    pub seo_title: Option<Option<String>>,
+    pub meta_description: Option<Option<String>>,
 }
 
 pub fn not_found() -> AppError {
@@ -64,6 +68,8 @@ pub fn create(conn: &mut DbConn, change: Change<'_>, fields: SectionFields) -> R
         position: fields.position.unwrap_or(0),
         created_at: change.at,
         updated_at: change.at,
+        seo_title: blank_is_none(fields.seo_title.as_deref()),
+        meta_description: blank_is_none(fields.meta_description.as_deref()),
     };
     let saved = section::insert(conn, &new)?;
     change.audit(
@@ -105,6 +111,12 @@ pub fn update(
         position: patch.position,
         updated_at: Some(change.at),
         version: Some(current.version + 1),
+        seo_title: patch
+            .seo_title
+            .map(|v| blank_is_none(v.as_deref()).map(str::to_owned)),
+        meta_description: patch
+            .meta_description
+            .map(|v| blank_is_none(v.as_deref()).map(str::to_owned)),
     };
     let saved = section::update(conn, current.id, current.version, &changes).map_err(|e| match e {
         diesel::result::Error::NotFound => super::stale(current.version + 1),
@@ -197,6 +209,8 @@ pub fn ensure_path(
                         position: 0,
                         created_at: now,
                         updated_at: now,
+                        seo_title: None,
+                        meta_description: None,
                     },
                 )?
                 .id

@@ -55,6 +55,8 @@ pub struct TermFields {
     pub slug: Option<String>,
     pub name: String,
     pub extra: Option<String>,
+    pub seo_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 /// Changes to a term: absent fields stay; `extra: Some(None)` clears.
@@ -63,6 +65,13 @@ pub struct TermPatch {
     pub slug: Option<String>,
     pub name: Option<String>,
     pub extra: Option<Option<String>>,
+    pub seo_title: Option<Option<String>>,
+    pub meta_description: Option<Option<String>>,
+}
+
+/// A blank SEO override is none: the page falls back on its own name or description.
+pub fn blank_is_none(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The term `slug` of kind `K`, or 404.
@@ -86,6 +95,8 @@ pub fn create<K: TermKind>(
         slug: &slug,
         name: &name,
         extra: fields.extra.as_deref(),
+        seo_title: blank_is_none(fields.seo_title.as_deref()),
+        meta_description: blank_is_none(fields.meta_description.as_deref()),
         at: change.at,
     };
     let saved = K::insert(conn, &new)?;
@@ -115,6 +126,12 @@ pub fn update<K: TermKind>(
         extra: patch.extra,
         updated_at: Some(change.at),
         version: Some(current.version + 1),
+        seo_title: patch
+            .seo_title
+            .map(|v| blank_is_none(v.as_deref()).map(str::to_owned)),
+        meta_description: patch
+            .meta_description
+            .map(|v| blank_is_none(v.as_deref()).map(str::to_owned)),
     };
     let saved = K::update(conn, current.id, current.version, &changes).map_err(|e| match e {
         diesel::result::Error::NotFound => super::stale(current.version + 1),
@@ -157,6 +174,8 @@ pub fn ensure<K: TermKind>(
         slug,
         name: &text::name(name),
         extra,
+        seo_title: None,
+        meta_description: None,
         at,
     };
     Ok(K::insert(conn, &new)?.id)

@@ -20,6 +20,8 @@ pub struct Section {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    pub seo_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,6 +34,8 @@ pub struct NewSection<'a> {
     pub position: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub seo_title: Option<&'a str>,
+    pub meta_description: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewSection<'_>) -> QueryResult<Section> {
@@ -75,6 +79,8 @@ pub struct SectionChanges {
     pub position: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
     pub version: Option<i32>,
+    pub seo_title: Option<Option<String>>,
+    pub meta_description: Option<Option<String>>,
 }
 
 /// Applies `changes` if the stored version is still `expected`; `NotFound` when another write

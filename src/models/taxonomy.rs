@@ -28,6 +28,8 @@ pub struct Term {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    pub seo_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 /// A term to insert.
@@ -36,6 +38,8 @@ pub struct NewTerm<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub extra: Option<&'a str>,
+    pub seo_title: Option<&'a str>,
+    pub meta_description: Option<&'a str>,
     pub at: NaiveDateTime,
 }
 
@@ -47,6 +51,8 @@ pub struct TermChanges {
     pub extra: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
     pub version: Option<i32>,
+    pub seo_title: Option<Option<String>>,
+    pub meta_description: Option<Option<String>>,
 }
 
 /// The queries of one taxonomy table.
@@ -88,6 +94,8 @@ macro_rules! term_table {
                         $table::slug.eq(new.slug),
                         $table::name.eq(new.name),
                         $table::$extra.eq(new.extra),
+                        $table::seo_title.eq(new.seo_title),
+                        $table::meta_description.eq(new.meta_description),
                         $table::created_at.eq(new.at),
                         $table::updated_at.eq(new.at),
                     ))
@@ -124,6 +132,14 @@ macro_rules! term_table {
                         .map(|v| $table::$extra.eq(v.as_deref())),
                     changes.updated_at.map(|v| $table::updated_at.eq(v)),
                     changes.version.map(|v| $table::version.eq(v)),
+                    changes
+                        .seo_title
+                        .as_ref()
+                        .map(|v| $table::seo_title.eq(v.as_deref())),
+                    changes
+                        .meta_description
+                        .as_ref()
+                        .map(|v| $table::meta_description.eq(v.as_deref())),
                 ))
                 .returning($table::all_columns)
                 .get_result(conn)

@@ -492,6 +492,10 @@ fn ensure_section(
         position,
         created_at: now,
         updated_at: now,
+        seo_title: Some(&format!("{name}: latest news and analysis")),
+        meta_description: Some(&format!(
+            "Breaking {name} news, analysis and updates from the Dateline Daily."
+        )),
     };
     Ok(section::insert(conn, &new)?.id)
 }

@@ -107,6 +107,11 @@ async fn the_etag_changes_when_the_content_does_even_without_an_edit() {
 async fn single_row_answers_have_last_modified_and_honour_if_modified_since() {
     let app = TestApp::new();
     app.tag("iran", "Iran");
+    // The answer shows the tag's page URL, so the site's settings date it too: set them now.
+    let (_, admin) = app.logged_in("admin").await;
+    app.patch_json("/api/v1/site", Some(&admin), json!({"name": "Dated"}))
+        .await
+        .json(200);
     let first = app.get("/api/v1/tags/iran").await;
     assert_eq!(
         first.header("last-modified").as_deref(),

@@ -310,3 +310,62 @@ async fn structured_data_has_googles_recommended_news_article_properties() {
         json!([{"@type": "Organization", "name": "Agencies"}])
     );
 }
+
+#[actix_web::test]
+async fn section_tag_and_source_pages_have_urls_and_seo_overrides() {
+    let app = TestApp::new();
+    let token = editor_with_site(&app).await;
+    let section = app
+        .post_json(
+            "/api/v1/sections",
+            Some(&token),
+            json!({"name": "Sport", "seo_title": "Sport: scores and news", "meta_description": "All the sport."}),
+        )
+        .await
+        .json(201);
+    assert_eq!(section["url"], "https://news.example.com/sport");
+    assert_eq!(section["seo_title"], "Sport: scores and news");
+    assert_eq!(section["meta_description"], "All the sport.");
+    let cleared = app
+        .patch_json("/api/v1/sections/sport", Some(&token), json!({"seo_title": null}))
+        .await
+        .json(200);
+    assert_eq!(cleared["seo_title"], Value::Null);
+    assert_eq!(cleared["meta_description"], "All the sport.", "untouched");
+
+    let tag = app
+        .post_json(
+            "/api/v1/tags",
+            Some(&token),
+            json!({"name": "Diplomacy", "seo_title": "Diplomacy news"}),
+        )
+        .await
+        .json(201);
+    assert_eq!(tag["url"], "https://news.example.com/tag/diplomacy");
+    assert_eq!(tag["seo_title"], "Diplomacy news");
+    assert_eq!(tag["meta_description"], Value::Null);
+    let public = app.get("/api/v1/tags/diplomacy").await.json(200);
+    assert_eq!(public, tag);
+    let listed = app.get("/api/v1/tags").await.json(200);
+    assert_eq!(listed["data"][0]["url"], "https://news.example.com/tag/diplomacy");
+
+    let source = app
+        .post_json(
+            "/api/v1/sources",
+            Some(&token),
+            json!({"name": "Reuters", "url": "https://www.reuters.com", "meta_description": "Reuters copy."}),
+        )
+        .await
+        .json(201);
+    assert_eq!(source["url"], "https://www.reuters.com", "the source's own site");
+    assert_eq!(source["page_url"], "https://news.example.com/source/reuters");
+    assert_eq!(source["meta_description"], "Reuters copy.");
+
+    // Lengths are checked, field by field, on every kind.
+    for uri in ["/api/v1/sections", "/api/v1/tags", "/api/v1/sources"] {
+        let body =
+            json!({"name": "Long", "seo_title": "t".repeat(301), "meta_description": "d".repeat(2001)});
+        let fields = app.post_json(uri, Some(&token), body).await.error_fields(422);
+        assert_eq!(fields, ["meta_description", "seo_title"], "{uri}");
+    }
+}

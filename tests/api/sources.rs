@@ -24,7 +24,9 @@ async fn a_source_is_read_by_slug() {
     let source = app.get("/api/v1/sources/reuters").await.json(200);
     assert_eq!(
         source,
-        json!({"slug": "reuters", "name": "Reuters", "url": "https://www.reuters.com"})
+        json!({"slug": "reuters", "name": "Reuters", "url": "https://www.reuters.com",
+            "seo_title": null, "meta_description": null,
+            "page_url": "http://localhost:3000/source/reuters"})
     );
     app.get("/api/v1/sources/nobody").await.problem(404);
     assert_eq!(

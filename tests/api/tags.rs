@@ -22,7 +22,11 @@ async fn a_tag_is_read_by_slug() {
     let app = TestApp::new();
     app.tag("iran", "Iran");
     let tag = app.get("/api/v1/tags/iran").await.json(200);
-    assert_eq!(tag, json!({"slug": "iran", "name": "Iran", "description": null}));
+    assert_eq!(
+        tag,
+        json!({"slug": "iran", "name": "Iran", "description": null, "seo_title": null,
+            "meta_description": null, "url": "http://localhost:3000/tag/iran"})
+    );
     app.get("/api/v1/tags/none").await.problem(404);
 }
 

@@ -1,5 +1,11 @@
 ALTER TABLE site_settings DROP COLUMN social_image_url;
 ALTER TABLE site_settings DROP COLUMN logo_url;
+ALTER TABLE sources DROP COLUMN meta_description;
+ALTER TABLE sources DROP COLUMN seo_title;
+ALTER TABLE tags DROP COLUMN meta_description;
+ALTER TABLE tags DROP COLUMN seo_title;
+ALTER TABLE sections DROP COLUMN meta_description;
+ALTER TABLE sections DROP COLUMN seo_title;
 ALTER TABLE articles DROP COLUMN word_count;
 ALTER TABLE articles DROP COLUMN social_image_url;
 ALTER TABLE articles DROP COLUMN social_description;

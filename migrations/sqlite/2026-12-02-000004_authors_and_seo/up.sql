@@ -35,6 +35,14 @@ ALTER TABLE articles ADD COLUMN social_description TEXT;
 ALTER TABLE articles ADD COLUMN social_image_url TEXT;
 ALTER TABLE articles ADD COLUMN word_count INTEGER;
 
+-- Search-engine overrides of section, tag and source pages (their own title and description).
+ALTER TABLE sections ADD COLUMN seo_title TEXT;
+ALTER TABLE sections ADD COLUMN meta_description TEXT;
+ALTER TABLE tags ADD COLUMN seo_title TEXT;
+ALTER TABLE tags ADD COLUMN meta_description TEXT;
+ALTER TABLE sources ADD COLUMN seo_title TEXT;
+ALTER TABLE sources ADD COLUMN meta_description TEXT;
+
 -- The site's logo (also the publisher's logo in structured data) and the default social image.
 ALTER TABLE site_settings ADD COLUMN logo_url TEXT;
 ALTER TABLE site_settings ADD COLUMN social_image_url TEXT;

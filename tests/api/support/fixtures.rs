@@ -318,6 +318,8 @@ fn ensure_section(
             position,
             created_at: now,
             updated_at: now,
+            seo_title: None,
+            meta_description: None,
         },
     )
     .expect("insert section")
