@@ -9,13 +9,25 @@ type Article = components["schemas"]["ArticleDetail"];
 type Summary = components["schemas"]["ArticleSummary"];
 type Comment = components["schemas"]["PublicComment"];
 type Problem = components["schemas"]["Problem"];
+type Site = components["schemas"]["SiteView"];
+type Head = components["schemas"]["ArticleHead"];
 
 export interface StoryPage {
   article: Article;
+  /** Site name, logo, main navigation and the "Stay Connected" links: nothing hard-coded. */
+  site: Site;
+  /** `<title>`, description, canonical URL, robots and Open Graph values for the `<head>`. */
+  head: Head;
+  /** One `<script type="application/ld+json">` each (NewsArticle, BreadcrumbList). */
+  jsonLd: string[];
+  /** "By Agencies", or the credited authors' names. */
+  bylineLine: string;
   /** "Home > World News" */
   breadcrumb: string[];
   /** "Sources: By Agencies" */
   sourcesLine: string;
+  /** "3 min read" */
+  readingTime: string;
   related: Summary[];
   latest: Summary[];
   comments: Comment[];
@@ -27,8 +39,9 @@ export function client(baseUrl: string) {
 
 export async function loadStoryPage(baseUrl: string, slug: string): Promise<StoryPage> {
   const api = client(baseUrl);
-  const [article, related, latest, comments] = await Promise.all([
+  const [article, site, related, latest, comments] = await Promise.all([
     api.GET("/api/v1/articles/{slug}", { params: { path: { slug } } }),
+    api.GET("/api/v1/site"),
     api.GET("/api/v1/articles/{slug}/related", { params: { path: { slug }, query: { limit: 4 } } }),
     api.GET("/api/v1/articles", { params: { query: { per_page: 5, sort: "-published_at" } } }),
     api.GET("/api/v1/articles/{slug}/comments", { params: { path: { slug }, query: { page: 1 } } }),
@@ -36,8 +49,18 @@ export async function loadStoryPage(baseUrl: string, slug: string): Promise<Stor
   if (!article.data) {
     throw new Error(`article ${slug}: ${describe(article.error)}`);
   }
+  if (!site.data) {
+    throw new Error(`site settings: ${describe(site.error)}`);
+  }
+  const story = article.data;
+  const authors = story.authors.map((author) => author.display_name).join(" and ");
   return {
-    article: article.data,
+    article: story,
+    site: site.data,
+    head: story.head,
+    jsonLd: story.structured_data.map((item) => JSON.stringify(item)),
+    bylineLine: story.byline ?? (authors ? `By ${authors}` : ""),
+    readingTime: `${story.reading_time_minutes} min read`,
     breadcrumb: ["Home", ...article.data.section.breadcrumb.map((crumb) => crumb.name)],
     sourcesLine: `Sources: ${article.data.sources.map((source) => `By ${source.name}`).join(", ")}`,
     related: related.data?.data ?? [],
