@@ -196,10 +196,22 @@ pub struct ArticleFilter {
     pub restrict_to_author: Option<i64>,
     /// A section and all its sub-sections.
     pub section_ids: Option<Vec<i64>>,
-    pub tag_id: Option<i64>,
-    pub source_id: Option<i64>,
-    /// Articles with this author in their byline.
-    pub author_id: Option<i64>,
+    /// Articles with any of these tags.
+    pub tag_ids: Vec<i64>,
+    /// Articles with every one of these tags.
+    pub all_tag_ids: Vec<i64>,
+    /// Articles crediting any of these sources.
+    pub source_ids: Vec<i64>,
+    /// Articles with any of these authors in their byline.
+    pub author_ids: Vec<i64>,
+    /// Never these articles (by slug).
+    pub exclude_slugs: Vec<String>,
+    /// Only these articles (by slug): the batch form.
+    pub slugs: Option<Vec<String>>,
+    /// Published at or after this time.
+    pub published_from: Option<NaiveDateTime>,
+    /// Published before this time.
+    pub published_before: Option<NaiveDateTime>,
     /// Full-text search.
     pub search: Option<Search>,
     /// Match nothing (a search without a single word).
@@ -236,15 +248,22 @@ type ListQuery<'a> = articles::BoxedQuery<'a, MultiBackend>;
 /// keyset on), so it stops at the page. A macro because the two link tables are distinct types
 /// to diesel, and the subqueries stay unboxed, as MultiConnection needs.
 macro_rules! filter_linked {
-    ($query:expr, $table:ident, $key:ident, $id:expr, $filter:expr, $now:expr, $window:expr) => {{
-        let links = $table::table
-            .filter($table::$key.eq($id))
-            .select($table::article_id);
+    ($query:expr, $table:ident, $key:ident, $ids:expr, $filter:expr, $now:expr, $window:expr) => {{
+        let ids: &[i64] = $ids;
         match $window {
-            None => $query.filter(articles::id.eq_any(links)),
+            // Any of several: one subquery over the link table's term index.
+            None => $query.filter(
+                articles::id.eq_any(
+                    $table::table
+                        .filter($table::$key.eq_any(ids))
+                        .select($table::article_id),
+                ),
+            ),
             Some(window) if $filter.sort == ArticleSort::OldestFirst => {
                 let k = $filter.after.unwrap_or_else(Keyset::start);
-                let listed = links
+                let listed = $table::table
+                    .filter($table::$key.eq(ids[0]))
+                    .select($table::article_id)
                     .filter($table::listed_at.le($now))
                     .filter($table::listed_at.ge(k.at))
                     .filter(
@@ -262,7 +281,9 @@ macro_rules! filter_linked {
                     Some(k) if k.at <= $now => k,
                     _ => Keyset::end_at($now),
                 };
-                let listed = links
+                let listed = $table::table
+                    .filter($table::$key.eq(ids[0]))
+                    .select($table::article_id)
                     .filter($table::listed_at.le(k.at))
                     .filter(
                         $table::listed_at
@@ -340,17 +361,43 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
         query = query.filter(articles::section_id.eq_any(ids));
     }
     let window = window.filter(|_| reads_one_listing(filter));
-    if let Some(tag_id) = filter.tag_id {
-        query = filter_linked!(query, article_tags, tag_id, tag_id, filter, now, window);
+    if !filter.tag_ids.is_empty() {
+        query = filter_linked!(query, article_tags, tag_id, &filter.tag_ids, filter, now, window);
     }
-    if let Some(source_id) = filter.source_id {
-        query = filter_linked!(query, article_sources, source_id, source_id, filter, now, window);
+    for &tag_id in &filter.all_tag_ids {
+        let tagged = article_tags::table
+            .filter(article_tags::tag_id.eq(tag_id))
+            .select(article_tags::article_id);
+        query = query.filter(articles::id.eq_any(tagged));
     }
-    if let Some(author_id) = filter.author_id {
+    if !filter.source_ids.is_empty() {
+        query = filter_linked!(
+            query,
+            article_sources,
+            source_id,
+            &filter.source_ids,
+            filter,
+            now,
+            window
+        );
+    }
+    if !filter.author_ids.is_empty() {
         let credited = article_authors::table
-            .filter(article_authors::user_id.eq(author_id))
+            .filter(article_authors::user_id.eq_any(&filter.author_ids))
             .select(article_authors::article_id);
         query = query.filter(articles::id.eq_any(credited));
+    }
+    if !filter.exclude_slugs.is_empty() {
+        query = query.filter(articles::slug.ne_all(&filter.exclude_slugs));
+    }
+    if let Some(slugs) = &filter.slugs {
+        query = query.filter(articles::slug.eq_any(slugs));
+    }
+    if let Some(from) = filter.published_from {
+        query = query.filter(articles::published_at.ge(from));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(articles::published_at.lt(before));
     }
     if filter.nothing {
         query = query.filter(articles::id.lt(0));
@@ -372,9 +419,14 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
 fn reads_one_listing(filter: &ArticleFilter) -> bool {
     filter.scope == Scope::Public
         && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
-        && filter.tag_id.is_some() != filter.source_id.is_some()
+        && filter.tag_ids.len() + filter.source_ids.len() == 1
+        && filter.all_tag_ids.is_empty()
         && filter.section_ids.is_none()
-        && filter.author_id.is_none()
+        && filter.author_ids.is_empty()
+        && filter.exclude_slugs.is_empty()
+        && filter.slugs.is_none()
+        && filter.published_from.is_none()
+        && filter.published_before.is_none()
         && filter.restrict_to_author.is_none()
         && filter.search.is_none()
         && !filter.nothing

@@ -64,6 +64,18 @@ pub fn find_public_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<
         .map(|found| found.map(byline))
 }
 
+/// The account ids of the public profiles among `slugs`, by slug: one query.
+pub fn public_ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    author_profiles::table
+        .filter(author_profiles::slug.eq_any(slugs))
+        .filter(author_profiles::public.eq(true))
+        .select((author_profiles::slug, author_profiles::user_id))
+        .load(conn)
+}
+
 /// Any profile with `slug`: who it belongs to, for the rules of a write.
 pub fn user_with_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<i64>> {
     author_profiles::table

@@ -64,6 +64,8 @@ pub trait TermTable: Copy + Send + Sync + 'static {
 
     fn insert(conn: &mut DbConn, new: &NewTerm<'_>) -> QueryResult<Term>;
     fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Term>>;
+    /// The terms among `slugs` that exist, in no particular order: one query.
+    fn find_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec<Term>>;
     fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool>;
     /// Applies `changes` if the stored version is still `expected`; `NotFound` when another
     /// write moved it on first.
@@ -108,6 +110,13 @@ macro_rules! term_table {
                     .filter($table::slug.eq(slug))
                     .first(conn)
                     .optional()
+            }
+
+            fn find_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec<Term>> {
+                if slugs.is_empty() {
+                    return Ok(Vec::new());
+                }
+                $table::table.filter($table::slug.eq_any(slugs)).load(conn)
             }
 
             fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {

@@ -18,8 +18,9 @@ use crate::db::{self, ConnectionManager, DbConn};
 use crate::state::AppState;
 
 /// Tables that grow with the archive: scanning one whole is what the check forbids.
-const LARGE_TABLES: [&str; 6] = [
+const LARGE_TABLES: [&str; 7] = [
     "articles",
+    "article_authors",
     "article_tags",
     "article_sources",
     "comments",
@@ -47,12 +48,13 @@ struct Samples {
     parent_section: String,
     leaf_section: String,
     tag: String,
+    second_tag: String,
     source: String,
-    author: i64,
+    author: String,
 }
 
 fn samples(conn: &mut DbConn) -> QueryResult<Samples> {
-    use crate::db::schema::{articles, sections, sources, tags};
+    use crate::db::schema::{article_authors, articles, author_profiles, sections, sources, tags};
     let article = articles::table
         .filter(articles::status.eq(crate::values::ArticleStatus::Published))
         .order(articles::id.desc())
@@ -69,19 +71,27 @@ fn samples(conn: &mut DbConn) -> QueryResult<Samples> {
         .select(sections::slug)
         .first(conn)?;
     let tag = tags::table.order(tags::id).select(tags::slug).first(conn)?;
+    let second_tag = tags::table
+        .order(tags::id)
+        .select(tags::slug)
+        .offset(1)
+        .first(conn)?;
     let source = sources::table
         .order(sources::id)
         .select(sources::slug)
         .first(conn)?;
-    let author = articles::table
-        .filter(articles::author_id.is_not_null())
-        .select(articles::author_id.assume_not_null())
+    // A public profile credited in a byline: what the `author` filter takes.
+    let author = article_authors::table
+        .inner_join(author_profiles::table)
+        .filter(author_profiles::public.eq(true))
+        .select(author_profiles::slug)
         .first(conn)?;
     Ok(Samples {
         article,
         parent_section,
         leaf_section,
         tag,
+        second_tag,
         source,
         author,
     })
@@ -177,6 +187,16 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
         format!("/api/v1/articles?tag={}", s.tag),
         format!("/api/v1/articles?source={}", s.source),
         format!("/api/v1/articles?author={}", s.author),
+        // The richer forms: any of several values, all of several tags, exclusions, time
+        // bounds and the batch form.
+        format!("/api/v1/articles?tag={},{}", s.tag, s.second_tag),
+        format!("/api/v1/articles?all_tags={},{}", s.tag, s.second_tag),
+        format!("/api/v1/articles?section={},{}", s.parent_section, s.leaf_section),
+        format!("/api/v1/articles?source={}&exclude={}", s.source, s.article),
+        format!("/api/v1/articles?exclude={}", s.article),
+        "/api/v1/articles?published_after=2024-01-01&published_before=2024-02-01".to_owned(),
+        format!("/api/v1/articles?slug={},{}", s.article, s.leaf_section),
+        "/api/v1/authors".to_owned(),
         "/api/v1/articles?q=border".to_owned(),
         format!("/api/v1/articles/{}", s.article),
         format!("/api/v1/articles/{}/related", s.article),

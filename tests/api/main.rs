@@ -14,6 +14,7 @@ mod comments;
 mod edges;
 mod editorial;
 mod errors;
+mod filters;
 mod import;
 mod invalidation;
 mod leaks;

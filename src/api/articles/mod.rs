@@ -3,6 +3,7 @@
 
 pub mod corrections;
 pub mod cursor;
+pub mod filters;
 pub mod history;
 pub mod input;
 pub mod read;
@@ -83,6 +84,10 @@ pub struct ArticleListMeta {
     /// Pass as `cursor` for the next page; stable while new articles arrive. Absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+    /// The batch form (`slug=a,b,c`) only: the slugs asked for that no public article has, in
+    /// the order asked (empty when all were found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<String>>,
 }
 
 /// An article's section with its path from the root.

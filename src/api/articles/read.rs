@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, article_not_found, cursor, detail, summaries,
+    ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, article_not_found, cursor, detail, filters,
+    summaries,
 };
 use crate::api::AppState;
 use crate::api::json::SlugText;
@@ -15,12 +16,11 @@ use crate::api::preconditions;
 use crate::api::reads::ReadFrom;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
-use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search};
+use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search, SummaryRow};
 use crate::models::section::Section;
-use crate::models::taxonomy::{Sources, Tags, TermTable};
-use crate::models::{author, section};
+use crate::models::taxonomy::{Tags, TermTable};
 use crate::values::ArticleStatus;
 
 /// The order of an article list. A leading `-` means descending.
@@ -60,19 +60,42 @@ pub const MAX_QUERY_TEXT: usize = 200;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
-    /// Only articles in this section (by slug) or any of its sub-sections.
-    #[param(value_type = Option<SlugText>, example = "world-news")]
+    /// Only articles in this section or any of its sub-sections; several slugs, separated by
+    /// commas, match any of them (at most 20).
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["world-news"]))]
     pub section: Option<String>,
-    /// Only articles with this tag (by slug).
-    #[param(value_type = Option<SlugText>, example = "pakistan")]
+    /// Only articles with this tag; several slugs, separated by commas, match any of them (at
+    /// most 20).
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "iran"]))]
     pub tag: Option<String>,
-    /// Only articles crediting this source (by slug).
-    #[param(value_type = Option<SlugText>, example = "agencies")]
+    /// Only articles with every one of these tags (slugs separated by commas, at most 20).
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "diplomacy"]))]
+    pub all_tags: Option<String>,
+    /// Only articles crediting this source; several slugs, separated by commas, match any of
+    /// them (at most 20).
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["agencies"]))]
     pub source: Option<String>,
-    /// Only articles crediting this author (a public profile's slug, `GET /authors`) in their
-    /// byline.
-    #[param(value_type = Option<SlugText>, example = "jane-doe")]
+    /// Only articles crediting this author in their byline (a public profile's slug,
+    /// `GET /authors`); several, separated by commas, match any of them (at most 20).
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["jane-doe"]))]
     pub author: Option<String>,
+    /// Never these articles (slugs separated by commas, at most 100): "latest posts except
+    /// this one".
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 100, example = json!(["pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"]))]
+    pub exclude: Option<String>,
+    /// The batch form: exactly these articles (slugs separated by commas, at most 100), in the
+    /// order asked; the slugs of those not found (or not public) are listed in `meta.missing`.
+    /// Not with `page`, `per_page`, `cursor` or `sort`.
+    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 100, example = json!(["first-story", "second-story"]))]
+    pub slug: Option<String>,
+    /// Only articles published at or after this time: RFC 3339, or a date (its midnight in
+    /// the site's time zone).
+    #[param(value_type = Option<String>, max_length = 64, example = "2024-01-01")]
+    pub published_after: Option<String>,
+    /// Only articles published before this time: RFC 3339, or a date (its midnight in the
+    /// site's time zone, so `2024-02-01` ends January).
+    #[param(value_type = Option<String>, max_length = 64, example = "2024-02-01T00:00:00Z")]
+    pub published_before: Option<String>,
     /// Full-text search in the headline, alternative headline, summary and body: every word must
     /// appear (case and accents ignored), the last one as a prefix (`diplo` finds "diplomacy").
     #[param(min_length = 1, max_length = 200, pattern = r"[^\s\x85]", example = "border")]
@@ -198,10 +221,12 @@ pub async fn list_articles(
         None => None,
     };
     let count = query.total.unwrap_or(false);
-    let mut keys = list_keys(&query);
+    let given = filters::Given::check(&query)?;
+    let mut keys = list_keys(&query, &given);
     let now = state.now();
     let list = from
         .run(&state, move |conn| {
+            let (resolved, author_keys) = given.resolve(conn)?;
             let filter = ArticleFilter {
                 scope,
                 restrict_to_author,
@@ -211,8 +236,12 @@ pub async fn list_articles(
                 nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
                 sort,
                 after,
-                ..resolve_filters(conn, &query)?
+                ..resolved
             };
+            if let Some(asked) = &given.slugs {
+                let rows = article::page(conn, &filter, now, 0, asked.len() as i64, count)?.0;
+                return Ok((author_keys, batch(conn, asked, rows)?));
+            }
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than asked tells whether another page follows, without counting.
             let (mut rows, total) = article::page(conn, &filter, now, offset, page.limit() + 1, count)?;
@@ -225,9 +254,6 @@ pub async fn list_articles(
                 };
                 Some(cursor::encode(sort, Keyset { at, id: last.id }))
             });
-            let author_keys = filter
-                .author_id
-                .map(|id| [cache_keys::by_author(id), cache_keys::author(id)]);
             Ok((
                 author_keys,
                 ArticleList {
@@ -238,20 +264,22 @@ pub async fn list_articles(
                         total,
                         has_more,
                         next_cursor,
+                        missing: None,
                     },
                 },
             ))
         })
         .await?;
     let (author_keys, list) = list;
-    keys.extend(author_keys.into_iter().flatten());
+    keys.extend(author_keys);
     keys.extend(card_keys(&list.data));
     Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
 }
 
-/// What a list's membership depends on: the filters' memberships (and the terms they name), or
-/// every public article for an unfiltered list (search included).
-fn list_keys(query: &ArticleListQuery) -> Vec<String> {
+/// What a list depends on beyond its cards: the filters' memberships (and the terms they name),
+/// or every public article for an unfiltered list (search included); search and update order,
+/// which any edit may change.
+fn list_keys(query: &ArticleListQuery, given: &filters::Given) -> Vec<String> {
     let mut keys = Vec::new();
     if query.q.is_some() {
         keys.push(cache_keys::SEARCH.to_owned());
@@ -262,21 +290,33 @@ fn list_keys(query: &ArticleListQuery) -> Vec<String> {
     ) {
         keys.push(cache_keys::BY_UPDATE.to_owned());
     }
-    if let Some(slug) = &query.section {
-        keys.extend([cache_keys::in_section(slug), cache_keys::section(slug)]);
-    }
-    for (noun, slug) in [("tag", &query.tag), ("source", &query.source)] {
-        if let Some(slug) = slug {
-            keys.extend([cache_keys::in_term(noun, slug), cache_keys::term(noun, slug)]);
+    keys.extend(given.keys());
+    keys
+}
+
+/// The batch form's answer: the articles found, in the order asked, and the slugs of the others.
+fn batch(conn: &mut DbConn, asked: &[String], rows: Vec<SummaryRow>) -> Result<ArticleList, AppError> {
+    let mut by_slug: std::collections::HashMap<String, SummaryRow> =
+        rows.into_iter().map(|row| (row.slug.clone(), row)).collect();
+    let mut ordered = Vec::with_capacity(asked.len());
+    let mut missing = Vec::new();
+    for slug in asked {
+        match by_slug.remove(slug) {
+            Some(row) => ordered.push(row),
+            None => missing.push(slug.clone()),
         }
     }
-    // An author's list carries its keys once the slug is resolved (`list_articles`).
-    let filtered =
-        query.section.is_some() || query.tag.is_some() || query.source.is_some() || query.author.is_some();
-    if !filtered {
-        keys.push(cache_keys::ALL_ARTICLES.to_owned());
-    }
-    keys
+    Ok(ArticleList {
+        meta: ArticleListMeta {
+            page: None,
+            per_page: asked.len() as u32,
+            total: None,
+            has_more: false,
+            next_cursor: None,
+            missing: Some(missing),
+        },
+        data: summaries(conn, ordered)?,
+    })
 }
 
 /// What the cards of a list show: their articles and their tags' names (a section's name
@@ -324,40 +364,6 @@ fn check_search_text(q: &str) -> Result<Vec<String>, AppError> {
 
 /// The most words a search uses.
 pub const MAX_SEARCH_WORDS: usize = 8;
-
-/// Turns the slug filters into ids; a slug that names nothing is a 404 naming the parameter.
-fn resolve_filters(conn: &mut DbConn, query: &ArticleListQuery) -> Result<ArticleFilter, AppError> {
-    let mut filter = ArticleFilter::default();
-    if let Some(slug) = &query.section {
-        let tree = section::load_tree(conn)?;
-        let section = tree.by_slug(slug).ok_or_else(|| unknown_filter("section"))?;
-        filter.section_ids = Some(tree.subtree_ids(section.id));
-    }
-    if let Some(slug) = &query.tag {
-        let tag = Tags::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("tag"))?;
-        filter.tag_id = Some(tag.id);
-    }
-    if let Some(slug) = &query.source {
-        let source = Sources::find_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("source"))?;
-        filter.source_id = Some(source.id);
-    }
-    if let Some(slug) = &query.author {
-        let author = author::find_public_by_slug(conn, slug)?.ok_or_else(|| unknown_filter("author"))?;
-        filter.author_id = Some(author.profile.user_id);
-    }
-    Ok(filter)
-}
-
-fn unknown_filter(param: &str) -> AppError {
-    AppError::NotFound {
-        detail: format!("No {param} has the slug given in `{param}`."),
-        errors: vec![FieldError::new(
-            param,
-            "not_found",
-            format!("no {param} has this slug"),
-        )],
-    }
-}
 
 /// Reads one published article by slug: body, section breadcrumb, tags, sources, byline,
 /// the number of approved comments and correction notes.

@@ -1,0 +1,235 @@
+//! The filters of the article list, checked before any query and resolved to ids inside it:
+//! comma-separated slug lists (any of them), all-of tags, publication-time bounds, exclusions
+//! and the batch form (`slug=a,b,c`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+use super::read::ArticleListQuery;
+use crate::db::DbConn;
+use crate::error::{AppError, FieldError};
+use crate::http_cache::keys as cache_keys;
+use crate::models::article::ArticleFilter;
+use crate::models::taxonomy::{Sources, Tags, TermTable};
+use crate::models::{author, section, site};
+
+/// The most values a filter list takes (`tag=a,b,...`).
+pub const MAX_FILTER_VALUES: usize = 20;
+/// The most slugs `exclude` and the batch form (`slug`) take.
+pub const MAX_SLUGS: usize = 100;
+
+/// A publication-time bound as given: an instant, or a day in the site's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    At(NaiveDateTime),
+    Day(NaiveDate),
+}
+
+impl Bound {
+    /// The instant in UTC: a day starts at midnight in the site's time zone.
+    fn resolve(self, zone: chrono_tz::Tz) -> NaiveDateTime {
+        match self {
+            Self::At(at) => at,
+            Self::Day(day) => crate::content::import::midnight_in(day, zone),
+        }
+    }
+}
+
+/// The list's filters as given, each checked for form (not yet for existence).
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub sections: Vec<String>,
+    pub tags: Vec<String>,
+    pub all_tags: Vec<String>,
+    pub sources: Vec<String>,
+    pub authors: Vec<String>,
+    pub exclude: Vec<String>,
+    pub slugs: Option<Vec<String>>,
+    pub published_after: Option<Bound>,
+    pub published_before: Option<Bound>,
+}
+
+impl Given {
+    /// Checks the form of every filter of `query`: 400 naming the parameter at the first fault.
+    pub fn check(query: &ArticleListQuery) -> Result<Self, AppError> {
+        let given = Self {
+            sections: slug_list("section", query.section.as_deref(), MAX_FILTER_VALUES)?,
+            tags: slug_list("tag", query.tag.as_deref(), MAX_FILTER_VALUES)?,
+            all_tags: slug_list("all_tags", query.all_tags.as_deref(), MAX_FILTER_VALUES)?,
+            sources: slug_list("source", query.source.as_deref(), MAX_FILTER_VALUES)?,
+            authors: slug_list("author", query.author.as_deref(), MAX_FILTER_VALUES)?,
+            exclude: slug_list("exclude", query.exclude.as_deref(), MAX_SLUGS)?,
+            slugs: query
+                .slug
+                .as_deref()
+                .map(|s| slug_list("slug", Some(s), MAX_SLUGS))
+                .transpose()?,
+            published_after: query
+                .published_after
+                .as_deref()
+                .map(|v| bound("published_after", v))
+                .transpose()?,
+            published_before: query
+                .published_before
+                .as_deref()
+                .map(|v| bound("published_before", v))
+                .transpose()?,
+        };
+        let paged = query.page.is_some() || query.per_page.is_some() || query.cursor.is_some();
+        if given.slugs.is_some() && (paged || query.sort.is_some()) {
+            return Err(AppError::bad_param(
+                "slug",
+                "conflict",
+                "the batch form answers every article asked, in the order asked: give no `page`, \
+                 `per_page`, `cursor` or `sort`",
+            ));
+        }
+        Ok(given)
+    }
+
+    /// Whether anything narrows the list's membership (else it depends on every article).
+    fn narrows_membership(&self) -> bool {
+        !(self.sections.is_empty()
+            && self.tags.is_empty()
+            && self.all_tags.is_empty()
+            && self.sources.is_empty()
+            && self.authors.is_empty())
+    }
+
+    /// What the list's membership depends on, before anything is resolved: each named section
+    /// or term (its membership and its own answer), or every public article.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for slug in &self.sections {
+            keys.extend([cache_keys::in_section(slug), cache_keys::section(slug)]);
+        }
+        for slug in self.tags.iter().chain(&self.all_tags) {
+            keys.extend([cache_keys::in_term("tag", slug), cache_keys::term("tag", slug)]);
+        }
+        for slug in &self.sources {
+            keys.extend([
+                cache_keys::in_term("source", slug),
+                cache_keys::term("source", slug),
+            ]);
+        }
+        // An author's list carries its keys once the slug is resolved (`resolve`); a batch may
+        // name an article that is published later, which every list of all articles hears of.
+        if !self.narrows_membership() {
+            keys.push(cache_keys::ALL_ARTICLES.to_owned());
+        }
+        keys
+    }
+
+    /// Turns slugs into ids (a slug that names nothing is 404 naming the parameter) and days
+    /// into instants; answers the filter and the keys learnt on the way (the authors').
+    pub fn resolve(&self, conn: &mut DbConn) -> Result<(ArticleFilter, Vec<String>), AppError> {
+        let mut filter = ArticleFilter::default();
+        let mut keys = Vec::new();
+        if !self.sections.is_empty() {
+            let tree = section::load_tree(conn)?;
+            let mut ids = Vec::new();
+            for slug in &self.sections {
+                let found = tree.by_slug(slug).ok_or_else(|| unknown("section", slug))?;
+                ids.extend(tree.subtree_ids(found.id));
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            filter.section_ids = Some(ids);
+        }
+        filter.tag_ids = term_ids::<Tags>(conn, "tag", &self.tags)?;
+        filter.all_tag_ids = term_ids::<Tags>(conn, "all_tags", &self.all_tags)?;
+        filter.source_ids = term_ids::<Sources>(conn, "source", &self.sources)?;
+        let found: HashMap<String, i64> = author::public_ids_by_slugs(conn, &self.authors)?
+            .into_iter()
+            .collect();
+        for slug in &self.authors {
+            let id = *found.get(slug).ok_or_else(|| unknown("author", slug))?;
+            filter.author_ids.push(id);
+            keys.extend([cache_keys::by_author(id), cache_keys::author(id)]);
+        }
+        filter.exclude_slugs = self.exclude.clone();
+        filter.slugs = self.slugs.clone();
+        if self.published_after.is_some() || self.published_before.is_some() {
+            let zone = site::load(conn)?
+                .time_zone
+                .parse::<chrono_tz::Tz>()
+                .unwrap_or(chrono_tz::UTC);
+            filter.published_from = self.published_after.map(|b| b.resolve(zone));
+            filter.published_before = self.published_before.map(|b| b.resolve(zone));
+        }
+        Ok((filter, keys))
+    }
+}
+
+/// A comma-separated list of slugs: each well-formed, none twice, at most `max`.
+fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>, AppError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let slugs: Vec<String> = value.split(',').map(str::to_owned).collect();
+    if slugs.len() > max {
+        return Err(AppError::bad_param(
+            param,
+            "too_many",
+            format!("takes at most {max} slugs"),
+        ));
+    }
+    for slug in &slugs {
+        if let Some(problem) = crate::content::slug::problem(slug) {
+            let shown: String = slug.chars().take(40).collect();
+            return Err(AppError::bad_param(
+                param,
+                "invalid_slug",
+                format!("`{shown}`: {problem}"),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = slugs.iter().find(|s| !seen.insert(s.as_str())) {
+        return Err(AppError::bad_param(
+            param,
+            "duplicate",
+            format!("`{twice}` is listed twice"),
+        ));
+    }
+    Ok(slugs)
+}
+
+/// An RFC 3339 time, or a `YYYY-MM-DD` date (a day in the site's time zone).
+fn bound(param: &str, value: &str) -> Result<Bound, AppError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Ok(Bound::At(at.naive_utc()));
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(Bound::Day(day));
+    }
+    Err(AppError::bad_param(
+        param,
+        "invalid_time",
+        "must be an RFC 3339 time (2024-01-22T10:00:00Z) or a date (2024-01-22)",
+    ))
+}
+
+/// The ids of the terms `slugs` names, in one query; the first slug that names nothing is 404.
+fn term_ids<K: TermTable>(conn: &mut DbConn, param: &str, slugs: &[String]) -> Result<Vec<i64>, AppError> {
+    let found: HashMap<String, i64> = K::find_by_slugs(conn, slugs)?
+        .into_iter()
+        .map(|t| (t.slug, t.id))
+        .collect();
+    slugs
+        .iter()
+        .map(|slug| found.get(slug).copied().ok_or_else(|| unknown(param, slug)))
+        .collect()
+}
+
+fn unknown(param: &str, slug: &str) -> AppError {
+    AppError::NotFound {
+        detail: format!("Nothing has the slug `{slug}` given in `{param}`."),
+        errors: vec![FieldError::new(
+            param,
+            "not_found",
+            format!("nothing has the slug `{slug}`"),
+        )],
+    }
+}

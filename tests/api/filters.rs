@@ -1,0 +1,220 @@
+//! The article list's richer filters: several values (any of them), all-of tags, exclusions,
+//! publication-time bounds (dates in the site's time zone), the batch form in the order asked
+//! with the missing slugs reported, and clear 400s and 404s for every malformed or unknown value.
+
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, slugs};
+
+/// Five public articles an hour apart (newest first: a, b, c, d, e), a draft, two authors.
+fn newsroom() -> TestApp {
+    let app = TestApp::new();
+    app.section("news", "News", None);
+    app.section("world-news", "World News", Some("news"));
+    app.section("sport", "Sport", None);
+    app.section("business", "Business", None);
+    let jane = app.user("jane@example.com", "Jane", "author");
+    let omar = app.user("omar@example.com", "Omar", "author");
+    let a = app
+        .article("a")
+        .tags(&["iran", "pakistan"])
+        .sources(&["agencies"])
+        .published_hours_ago(1)
+        .create();
+    let b = app
+        .article("b")
+        .section("sport")
+        .tags(&["iran"])
+        .sources(&["reuters"])
+        .published_hours_ago(2)
+        .create();
+    app.article("c")
+        .section("business")
+        .tags(&["pakistan"])
+        .published_hours_ago(3)
+        .create();
+    let d = app
+        .article("d")
+        .tags(&["economy"])
+        .published_hours_ago(4)
+        .create();
+    app.article("e")
+        .section("sport")
+        .tags(&["iran", "pakistan", "economy"])
+        .published_hours_ago(5)
+        .create();
+    app.article("draft").tags(&["iran"]).draft().create();
+    app.credit(a, jane, "jane");
+    app.credit(b, omar, "omar");
+    app.credit(d, jane, "jane");
+    app
+}
+
+async fn list(app: &TestApp, query: &str) -> Vec<String> {
+    slugs(&app.get(&format!("/api/v1/articles?{query}")).await.json(200))
+}
+
+#[actix_web::test]
+async fn several_values_match_any_of_them() {
+    let app = newsroom();
+    assert_eq!(list(&app, "tag=economy,pakistan").await, ["a", "c", "d", "e"]);
+    assert_eq!(list(&app, "section=sport,business").await, ["b", "c", "e"]);
+    // A parent section still includes its sub-sections.
+    assert_eq!(list(&app, "section=news,business").await, ["a", "c", "d"]);
+    assert_eq!(list(&app, "source=agencies,reuters").await, ["a", "b"]);
+    assert_eq!(list(&app, "author=jane,omar").await, ["a", "b", "d"]);
+    assert_eq!(
+        list(&app, "tag=iran&section=sport").await,
+        ["b", "e"],
+        "filters combine"
+    );
+    // Paging and cursors work over any-of lists as over one value.
+    let first = app
+        .get("/api/v1/articles?tag=iran,economy&per_page=2")
+        .await
+        .json(200);
+    assert_eq!(slugs(&first), ["a", "b"]);
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap();
+    let next = list(&app, &format!("tag=iran,economy&per_page=2&cursor={cursor}")).await;
+    assert_eq!(next, ["d", "e"]);
+}
+
+#[actix_web::test]
+async fn all_tags_needs_every_one() {
+    let app = newsroom();
+    assert_eq!(list(&app, "all_tags=iran,pakistan").await, ["a", "e"]);
+    assert_eq!(list(&app, "all_tags=iran,pakistan,economy").await, ["e"]);
+    assert_eq!(list(&app, "all_tags=iran&tag=economy,pakistan").await, ["a", "e"]);
+}
+
+#[actix_web::test]
+async fn exclude_leaves_out_the_articles_named() {
+    let app = newsroom();
+    assert_eq!(
+        list(&app, "exclude=a&per_page=2").await,
+        ["b", "c"],
+        "latest except this one"
+    );
+    assert_eq!(list(&app, "tag=iran&exclude=a,e,no-such-slug").await, ["b"]);
+}
+
+#[actix_web::test]
+async fn publication_bounds_take_times_and_site_days() {
+    let app = newsroom();
+    let now = app.now().and_utc();
+    let at = |hours: i64| (now - chrono::Duration::hours(hours)).to_rfc3339();
+    // After is inclusive, before exclusive.
+    let between = format!(
+        "published_after={}&published_before={}",
+        urlencode(&at(3)),
+        urlencode(&at(1))
+    );
+    assert_eq!(list(&app, &between).await, ["b", "c"]);
+    // A date is its midnight in the site's time zone.
+    let today = now.date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    assert_eq!(
+        list(&app, &format!("published_after={tomorrow}")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(list(&app, &format!("published_before={tomorrow}")).await.len(), 5);
+    for bad in ["yesterday", "2024-13-01", "2024-01-01T25:00:00Z"] {
+        let problem = app.get(&format!("/api/v1/articles?published_after={bad}")).await;
+        assert_eq!(problem.error_fields(400), ["published_after"], "{bad}");
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[actix_web::test]
+async fn the_batch_form_answers_in_the_order_asked_and_reports_the_missing() {
+    let app = newsroom();
+    let batch = app
+        .get("/api/v1/articles?slug=d,nothing-here,a,draft,b")
+        .await
+        .json(200);
+    assert_eq!(slugs(&batch), ["d", "a", "b"]);
+    assert_eq!(
+        batch["meta"]["missing"],
+        json!(["nothing-here", "draft"]),
+        "a draft is not public"
+    );
+    assert_eq!(batch["meta"]["has_more"], false);
+    let all_found = app.get("/api/v1/articles?slug=a").await.json(200);
+    assert_eq!(all_found["meta"]["missing"], json!([]));
+    // Other lists say nothing of `missing`.
+    assert_eq!(
+        app.get("/api/v1/articles").await.json(200)["meta"].get("missing"),
+        None
+    );
+    // Filters still narrow a batch.
+    let narrowed = app.get("/api/v1/articles?slug=a,b&tag=pakistan").await.json(200);
+    assert_eq!(slugs(&narrowed), ["a"]);
+    assert_eq!(narrowed["meta"]["missing"], json!(["b"]));
+
+    let hundred: Vec<String> = (0..101).map(|n| format!("s{n}")).collect();
+    let too_many = app
+        .get(&format!("/api/v1/articles?slug={}", hundred.join(",")))
+        .await;
+    assert_eq!(too_many.error_fields(400), ["slug"]);
+    let ok = app
+        .get(&format!("/api/v1/articles?slug={}", hundred[..100].join(",")))
+        .await
+        .json(200);
+    assert_eq!(ok["meta"]["missing"].as_array().unwrap().len(), 100);
+    for conflicting in ["page=1", "per_page=5", "sort=published_at"] {
+        let problem = app.get(&format!("/api/v1/articles?slug=a&{conflicting}")).await;
+        assert_eq!(problem.error_fields(400), ["slug"], "{conflicting}");
+    }
+}
+
+#[actix_web::test]
+async fn malformed_and_unknown_values_are_named() {
+    let app = newsroom();
+    for (query, field, code) in [
+        ("tag=iran,,pakistan", "tag", "invalid_slug"),
+        ("tag=iran,Iran", "tag", "invalid_slug"),
+        ("section=news,news", "section", "duplicate"),
+        ("exclude=a,a", "exclude", "duplicate"),
+        ("all_tags=", "all_tags", "invalid_slug"),
+    ] {
+        let problem = app.get(&format!("/api/v1/articles?{query}")).await.problem(400);
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+        assert_eq!(problem["errors"][0]["code"], code, "{query}");
+    }
+    let many: Vec<String> = (0..21).map(|n| format!("t{n}")).collect();
+    let problem = app
+        .get(&format!("/api/v1/articles?tag={}", many.join(",")))
+        .await
+        .problem(400);
+    assert_eq!(problem["errors"][0]["code"], "too_many");
+    for (query, field) in [
+        ("tag=iran,nope", "tag"),
+        ("all_tags=iran,nope", "all_tags"),
+        ("section=sport,nope", "section"),
+        ("source=agencies,nope", "source"),
+        ("author=jane,nope", "author"),
+    ] {
+        let problem = app.get(&format!("/api/v1/articles?{query}")).await.problem(404);
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+        let message: &Value = &problem["errors"][0]["message"];
+        assert!(message.as_str().unwrap().contains("nope"), "{query}: {message}");
+    }
+}
+
+#[actix_web::test]
+async fn a_filter_list_costs_the_same_queries_for_one_value_as_for_many() {
+    let app = newsroom();
+    let before = app.queries.get();
+    app.get("/api/v1/articles?tag=iran&author=jane").await.json(200);
+    let one = app.queries.get() - before;
+    let before = app.queries.get();
+    app.get("/api/v1/articles?tag=iran,pakistan,economy&all_tags=iran,pakistan&author=jane,omar&exclude=b,c")
+        .await
+        .json(200);
+    let many = app.queries.get() - before;
+    // all_tags adds its own lookup; the number of values adds nothing.
+    assert!(many <= one + 1, "one value: {one} queries, many: {many}");
+}
