@@ -129,6 +129,7 @@ diesel::table! {
         article_id -> BigInt,
         user_id -> BigInt,
         position -> Integer,
+        listed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -212,6 +212,9 @@ pub struct ArticleFilter {
     pub published_from: Option<NaiveDateTime>,
     /// Published before this time.
     pub published_before: Option<NaiveDateTime>,
+    /// Only articles among these ids: the candidates of several listing windows
+    /// ([`linked_candidates`]), which then stand for the term filters.
+    pub only_ids: Option<Vec<i64>>,
     /// Full-text search.
     pub search: Option<Search>,
     /// Match nothing (a search without a single word).
@@ -242,60 +245,125 @@ pub fn is_visible(article: &Article, now: NaiveDateTime) -> bool {
 // and sort every match, instead of reading the index in order and stopping at the page.
 type ListQuery<'a> = articles::BoxedQuery<'a, MultiBackend>;
 
-/// Keeps the articles linked to one tag or source (`$table` is `article_tags` or
-/// `article_sources`, `$key` its tag or source column). With a window, the link query itself
-/// reads only the first `window` visible links in list order from the listing index (from the
-/// keyset on), so it stops at the page. A macro because the two link tables are distinct types
-/// to diesel, and the subqueries stay unboxed, as MultiConnection needs.
+/// Evaluates `$body` with `$listed` bound to the first `window` visible links of one term in
+/// list order, read from the link table's listing index from the keyset on (`$table` is
+/// `article_tags`, `article_sources` or `article_authors`, `$key` its term column): a statement
+/// selecting article ids. A macro because the link tables are distinct types to diesel, and the
+/// statements stay unboxed, as MultiConnection needs.
+macro_rules! with_window_links {
+    ($table:ident, $key:ident, $id:expr, $filter:expr, $now:expr, $window:expr, |$listed:ident| $body:expr) => {{
+        let links = $table::table
+            .filter($table::$key.eq($id))
+            .select($table::article_id);
+        if $filter.sort == ArticleSort::OldestFirst {
+            let k = $filter.after.unwrap_or_else(Keyset::start);
+            let $listed = links
+                .filter($table::listed_at.le($now))
+                .filter($table::listed_at.ge(k.at))
+                .filter(
+                    $table::listed_at
+                        .gt(k.at)
+                        .or($table::listed_at.eq(k.at).and($table::article_id.gt(k.id))),
+                )
+                .order(($table::listed_at.asc(), $table::article_id.asc()))
+                .limit($window);
+            $body
+        } else {
+            // A cursor past now (only a forged one can be) starts from the top.
+            let k = match $filter.after {
+                Some(k) if k.at <= $now => k,
+                _ => Keyset::end_at($now),
+            };
+            let $listed = links
+                .filter($table::listed_at.le(k.at))
+                .filter(
+                    $table::listed_at
+                        .lt(k.at)
+                        .or($table::listed_at.eq(k.at).and($table::article_id.lt(k.id))),
+                )
+                .order(($table::listed_at.desc(), $table::article_id.desc()))
+                .limit($window);
+            $body
+        }
+    }};
+}
+
+/// Keeps the articles linked to any of several terms of one kind. With a window (one term, see
+/// [`reads_one_listing`]) the link query stops at the page; without, one subquery over the link
+/// table's term index.
 macro_rules! filter_linked {
     ($query:expr, $table:ident, $key:ident, $ids:expr, $filter:expr, $now:expr, $window:expr) => {{
         let ids: &[i64] = $ids;
         match $window {
-            // Any of several: one subquery over the link table's term index.
-            None => $query.filter(
+            Some(window) if ids.len() == 1 => {
+                with_window_links!($table, $key, ids[0], $filter, $now, window, |listed| {
+                    $query.filter(articles::id.eq_any(listed))
+                })
+            }
+            _ => $query.filter(
                 articles::id.eq_any(
                     $table::table
                         .filter($table::$key.eq_any(ids))
                         .select($table::article_id),
                 ),
             ),
-            Some(window) if $filter.sort == ArticleSort::OldestFirst => {
-                let k = $filter.after.unwrap_or_else(Keyset::start);
-                let listed = $table::table
-                    .filter($table::$key.eq(ids[0]))
-                    .select($table::article_id)
-                    .filter($table::listed_at.le($now))
-                    .filter($table::listed_at.ge(k.at))
-                    .filter(
-                        $table::listed_at
-                            .gt(k.at)
-                            .or($table::listed_at.eq(k.at).and($table::article_id.gt(k.id))),
-                    )
-                    .order(($table::listed_at.asc(), $table::article_id.asc()))
-                    .limit(window);
-                $query.filter(articles::id.eq_any(listed))
-            }
-            Some(window) => {
-                // A cursor past now (only a forged one can be) starts from the top.
-                let k = match $filter.after {
-                    Some(k) if k.at <= $now => k,
-                    _ => Keyset::end_at($now),
-                };
-                let listed = $table::table
-                    .filter($table::$key.eq(ids[0]))
-                    .select($table::article_id)
-                    .filter($table::listed_at.le(k.at))
-                    .filter(
-                        $table::listed_at
-                            .lt(k.at)
-                            .or($table::listed_at.eq(k.at).and($table::article_id.lt(k.id))),
-                    )
-                    .order(($table::listed_at.desc(), $table::article_id.desc()))
-                    .limit(window);
-                $query.filter(articles::id.eq_any(listed))
-            }
         }
     }};
+}
+
+/// For a public list narrowed only by several terms of one kind (`tag=a,b`), the ids the page
+/// can hold: each term's first `window` listed articles, read from its listing index (one
+/// bounded read per term, at most [`crate::api::articles::filters::MAX_FILTER_VALUES`]). The
+/// page is among them: each term's top `window` holds every article of that term that can be on
+/// it. Then the page is read by id: a constant cost whatever the archive's size, where one
+/// query over all the terms' links would read and sort every article they ever had. `None`
+/// when the list is not of that shape.
+fn linked_candidates(
+    conn: &mut DbConn,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    window: i64,
+) -> QueryResult<Option<Vec<i64>>> {
+    if !reads_listings(filter) || reads_one_listing(filter) {
+        return Ok(None);
+    }
+    let mut ids = Vec::new();
+    for &id in &filter.tag_ids {
+        ids.extend(with_window_links!(
+            article_tags,
+            tag_id,
+            id,
+            filter,
+            now,
+            window,
+            |listed| listed.load::<i64>(conn)?
+        ));
+    }
+    for &id in &filter.source_ids {
+        ids.extend(with_window_links!(
+            article_sources,
+            source_id,
+            id,
+            filter,
+            now,
+            window,
+            |listed| listed.load::<i64>(conn)?
+        ));
+    }
+    for &id in &filter.author_ids {
+        ids.extend(with_window_links!(
+            article_authors,
+            user_id,
+            id,
+            filter,
+            now,
+            window,
+            |listed| listed.load::<i64>(conn)?
+        ));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Some(ids))
 }
 
 /// The latest publication time a public list can reach: now, or a newest-first cursor's time.
@@ -382,13 +450,21 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
         );
     }
     if !filter.author_ids.is_empty() {
-        let credited = article_authors::table
-            .filter(article_authors::user_id.eq_any(&filter.author_ids))
-            .select(article_authors::article_id);
-        query = query.filter(articles::id.eq_any(credited));
+        query = filter_linked!(
+            query,
+            article_authors,
+            user_id,
+            &filter.author_ids,
+            filter,
+            now,
+            window
+        );
     }
     if !filter.exclude_slugs.is_empty() {
         query = query.filter(articles::slug.ne_all(&filter.exclude_slugs));
+    }
+    if let Some(ids) = &filter.only_ids {
+        query = query.filter(articles::id.eq_any(ids));
     }
     if let Some(slugs) = &filter.slugs {
         query = query.filter(articles::slug.eq_any(slugs));
@@ -413,23 +489,33 @@ fn list_query<'a>(filter: &'a ArticleFilter, now: NaiveDateTime, window: Window)
     query
 }
 
-/// True when a tag or a source is the only thing narrowing a public list in publication order:
-/// then the page is the top of that link's listing index (`listed_at` mirrors visibility and the
-/// publication time), so the link query can stop at the page instead of returning every match.
-fn reads_one_listing(filter: &ArticleFilter) -> bool {
+/// True when terms of one kind (tags, sources or authors; any of several) are the only thing
+/// narrowing a public list in publication order: then the page is among the tops of those
+/// terms' listing indexes (`listed_at` mirrors visibility and the publication time), so each
+/// link query can stop at the page instead of returning every match.
+fn reads_listings(filter: &ArticleFilter) -> bool {
     filter.scope == Scope::Public
         && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
-        && filter.tag_ids.len() + filter.source_ids.len() == 1
+        && [&filter.tag_ids, &filter.source_ids, &filter.author_ids]
+            .iter()
+            .filter(|ids| !ids.is_empty())
+            .count()
+            == 1
         && filter.all_tag_ids.is_empty()
         && filter.section_ids.is_none()
-        && filter.author_ids.is_empty()
+        && filter.restrict_to_author.is_none()
+        && filter.search.is_none()
+        && !filter.nothing
         && filter.exclude_slugs.is_empty()
         && filter.slugs.is_none()
         && filter.published_from.is_none()
         && filter.published_before.is_none()
-        && filter.restrict_to_author.is_none()
-        && filter.search.is_none()
-        && !filter.nothing
+        && filter.only_ids.is_none()
+}
+
+/// [`reads_listings`] with a single term: its window goes into the list query itself.
+fn reads_one_listing(filter: &ArticleFilter) -> bool {
+    reads_listings(filter) && filter.tag_ids.len() + filter.source_ids.len() + filter.author_ids.len() == 1
 }
 
 /// One page of the list, and the number of matching articles when `count` asks for it (counting
@@ -442,7 +528,21 @@ pub fn page(
     limit: i64,
     count: bool,
 ) -> QueryResult<(Vec<SummaryRow>, Option<i64>)> {
-    let mut query = list_query(filter, now, Some(offset + limit));
+    let narrowed;
+    let paged = match linked_candidates(conn, filter, now, offset + limit)? {
+        Some(ids) => {
+            narrowed = ArticleFilter {
+                tag_ids: Vec::new(),
+                source_ids: Vec::new(),
+                author_ids: Vec::new(),
+                only_ids: Some(ids),
+                ..filter.clone()
+            };
+            &narrowed
+        }
+        None => filter,
+    };
+    let mut query = list_query(paged, now, Some(offset + limit));
     query = match filter.sort {
         ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
         ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),

@@ -274,7 +274,10 @@ async fn tag_source_and_author_filters_narrow_the_list() {
     // The filter takes the byline's public profile; the owning account alone is not a byline.
     let two = app.get("/api/v1/articles/two").await.json(200);
     assert_eq!(two["authors"], serde_json::json!([]));
-    app.get("/api/v1/articles?author=999999").await.problem(404);
+    // A user id (the old form) is refused clearly: the filter takes profile slugs.
+    let by_id = app.get("/api/v1/articles?author=999999").await;
+    assert_eq!(by_id.error_fields(400), ["author"]);
+    app.get("/api/v1/articles?author=nobody-here").await.problem(404);
 }
 
 #[actix_web::test]

@@ -77,6 +77,20 @@ async fn several_values_match_any_of_them() {
     let cursor = first["meta"]["next_cursor"].as_str().unwrap();
     let next = list(&app, &format!("tag=iran,economy&per_page=2&cursor={cursor}")).await;
     assert_eq!(next, ["d", "e"]);
+    // Articles with several of the tags appear once; both orders page through every match.
+    let mut seen = Vec::new();
+    let mut query = "tag=iran,pakistan&per_page=2&sort=published_at".to_owned();
+    loop {
+        let page = app.get(&format!("/api/v1/articles?{query}")).await.json(200);
+        seen.extend(slugs(&page));
+        let Some(cursor) = page["meta"]["next_cursor"].as_str() else {
+            break;
+        };
+        query = format!("tag=iran,pakistan&per_page=2&sort=published_at&cursor={cursor}");
+    }
+    assert_eq!(seen, ["e", "c", "b", "a"]);
+    assert_eq!(list(&app, "tag=iran,pakistan&per_page=3").await, ["a", "b", "c"]);
+    assert_eq!(list(&app, "tag=iran,pakistan&page=2&per_page=3").await, ["e"]);
 }
 
 #[actix_web::test]
@@ -217,4 +231,49 @@ async fn a_filter_list_costs_the_same_queries_for_one_value_as_for_many() {
     let many = app.queries.get() - before;
     // all_tags adds its own lookup; the number of values adds nothing.
     assert!(many <= one + 1, "one value: {one} queries, many: {many}");
+}
+
+#[actix_web::test]
+async fn author_pages_follow_publication_as_tag_pages_do() {
+    let app = newsroom();
+    let draft = app.with_conn(|conn| {
+        dateline::models::article::find_by_slug(conn, "draft")
+            .expect("query")
+            .expect("the draft")
+            .id
+    });
+    let jane = app.with_conn(|conn| {
+        dateline::models::user::find_by_email(conn, "jane@example.com")
+            .expect("query")
+            .expect("jane")
+            .id
+    });
+    app.credit(draft, jane, "jane");
+    assert_eq!(
+        list(&app, "author=jane").await,
+        ["a", "d"],
+        "a draft is not listed"
+    );
+    let (_, editor) = app.logged_in("editor").await;
+    let publish = json!({"status": "published"});
+    app.write_current(
+        actix_web::http::Method::PATCH,
+        "/api/v1/articles/draft",
+        &editor,
+        Some(publish),
+    )
+    .await
+    .json(200);
+    assert_eq!(list(&app, "author=jane").await, ["draft", "a", "d"]);
+    assert_eq!(list(&app, "author=jane,omar&per_page=2").await, ["draft", "a"]);
+    let archive = json!({"status": "archived"});
+    app.write_current(
+        actix_web::http::Method::PATCH,
+        "/api/v1/articles/draft",
+        &editor,
+        Some(archive),
+    )
+    .await
+    .json(200);
+    assert_eq!(list(&app, "author=jane").await, ["a", "d"]);
 }

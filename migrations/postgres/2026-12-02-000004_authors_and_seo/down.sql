@@ -1,3 +1,14 @@
+CREATE OR REPLACE FUNCTION article_listing_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    listed TIMESTAMP := article_listed_at(NEW.status, NEW.published_at, NEW.deleted_at);
+BEGIN
+    UPDATE article_tags SET listed_at = listed
+    WHERE article_id = NEW.id AND listed_at IS DISTINCT FROM listed;
+    UPDATE article_sources SET listed_at = listed
+    WHERE article_id = NEW.id AND listed_at IS DISTINCT FROM listed;
+    RETURN NULL;
+END
+$$;
 ALTER TABLE site_settings DROP COLUMN social_image_url;
 ALTER TABLE site_settings DROP COLUMN logo_url;
 ALTER TABLE sources DROP COLUMN meta_description;

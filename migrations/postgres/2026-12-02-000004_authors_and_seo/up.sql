@@ -22,6 +22,26 @@ CREATE TABLE article_authors (
 );
 CREATE INDEX article_authors_by_author ON article_authors (user_id, article_id);
 
+-- Author pages at any archive size, as tag and source pages: `listed_at` copies the article's
+-- `published_at` while it is published and not in the trash (see 2026-11-28-000007).
+ALTER TABLE article_authors ADD COLUMN listed_at TIMESTAMP;
+CREATE INDEX article_authors_listing ON article_authors (user_id, listed_at, article_id);
+CREATE TRIGGER article_authors_listing_insert BEFORE INSERT ON article_authors
+    FOR EACH ROW EXECUTE FUNCTION link_listing_fill();
+CREATE OR REPLACE FUNCTION article_listing_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    listed TIMESTAMP := article_listed_at(NEW.status, NEW.published_at, NEW.deleted_at);
+BEGIN
+    UPDATE article_tags SET listed_at = listed
+    WHERE article_id = NEW.id AND listed_at IS DISTINCT FROM listed;
+    UPDATE article_sources SET listed_at = listed
+    WHERE article_id = NEW.id AND listed_at IS DISTINCT FROM listed;
+    UPDATE article_authors SET listed_at = listed
+    WHERE article_id = NEW.id AND listed_at IS DISTINCT FROM listed;
+    RETURN NULL;
+END
+$$;
+
 -- A free-text byline ("By Agencies", "Staff reporter"), per-article SEO overrides, and the word
 -- count (stored at save, so that lists show reading times without loading bodies; NULL until the
 -- server fills it for articles saved before this migration).

@@ -1,3 +1,14 @@
+DROP TRIGGER articles_listing_update;
+CREATE TRIGGER articles_listing_update AFTER UPDATE OF status, published_at, deleted_at ON articles BEGIN
+    UPDATE article_tags
+    SET listed_at = CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END
+    WHERE article_id = new.id
+      AND listed_at IS NOT (CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END);
+    UPDATE article_sources
+    SET listed_at = CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END
+    WHERE article_id = new.id
+      AND listed_at IS NOT (CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END);
+END;
 ALTER TABLE site_settings DROP COLUMN social_image_url;
 ALTER TABLE site_settings DROP COLUMN logo_url;
 ALTER TABLE sources DROP COLUMN meta_description;

@@ -22,6 +22,32 @@ CREATE TABLE article_authors (
 );
 CREATE INDEX article_authors_by_author ON article_authors (user_id, article_id);
 
+-- Author pages at any archive size, as tag and source pages: `listed_at` copies the article's
+-- `published_at` while it is published and not in the trash (see 2026-11-28-000007).
+ALTER TABLE article_authors ADD COLUMN listed_at TIMESTAMP;
+CREATE INDEX article_authors_listing ON article_authors (user_id, listed_at, article_id);
+CREATE TRIGGER article_authors_listing_insert AFTER INSERT ON article_authors BEGIN
+    UPDATE article_authors SET listed_at = (
+        SELECT CASE WHEN a.status = 'published' AND a.deleted_at IS NULL THEN a.published_at END
+        FROM articles a WHERE a.id = new.article_id)
+    WHERE article_id = new.article_id AND user_id = new.user_id;
+END;
+DROP TRIGGER articles_listing_update;
+CREATE TRIGGER articles_listing_update AFTER UPDATE OF status, published_at, deleted_at ON articles BEGIN
+    UPDATE article_tags
+    SET listed_at = CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END
+    WHERE article_id = new.id
+      AND listed_at IS NOT (CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END);
+    UPDATE article_sources
+    SET listed_at = CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END
+    WHERE article_id = new.id
+      AND listed_at IS NOT (CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END);
+    UPDATE article_authors
+    SET listed_at = CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END
+    WHERE article_id = new.id
+      AND listed_at IS NOT (CASE WHEN new.status = 'published' AND new.deleted_at IS NULL THEN new.published_at END);
+END;
+
 -- A free-text byline ("By Agencies", "Staff reporter"), per-article SEO overrides, and the word
 -- count (stored at save, so that lists show reading times without loading bodies; NULL until the
 -- server fills it for articles saved before this migration).
