@@ -76,6 +76,7 @@ pub fn complete(mut spec: OpenApi) -> OpenApi {
         if let Some(get) = item.get.as_mut() {
             let conditional = not_modified(path, get);
             add_missing(get, conditional);
+            document_paging_links(get);
         }
         for operation in operations_mut(item) {
             let shared = shared_responses(path, operation, &components);
@@ -83,6 +84,26 @@ pub fn complete(mut spec: OpenApi) -> OpenApi {
         }
     }
     spec
+}
+
+/// A paged list (one that takes `page`) answers an RFC 8288 `Link` header (`api::links`).
+fn document_paging_links(get: &mut Operation) {
+    let paged = get.parameters.iter().flatten().any(|parameter| {
+        matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query) && p.name == "page")
+    });
+    if !paged {
+        return;
+    }
+    if let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") {
+        let header = utoipa::openapi::header::HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .description(Some(
+                "RFC 8288 links to the `first`, `prev` (from page 2 on) and `next` (when another page \
+                 follows) pages: this request's path and query with `page` (or `cursor`) changed.",
+            ))
+            .build();
+        ok.headers.entry("Link".to_owned()).or_insert(header.into());
+    }
 }
 
 /// Every operation of a path.

@@ -1,11 +1,12 @@
 //! The audit log, paged through by admins. Writes record their entries in their own
 //! transaction through `domain::Change::audit`.
 
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
@@ -87,9 +88,10 @@ pub struct AuditQuery {
 #[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     query: Params<AuditQuery>,
-) -> Result<web::Json<AuditList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
@@ -103,8 +105,10 @@ pub async fn list_audit(
         Ok(audit::page(conn, &filter, page.offset(), page.limit())?)
     })
     .await?;
-    Ok(web::Json(AuditList {
-        data: entries.into_iter().map(AuditView::from).collect(),
-        meta: page.meta(total),
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
+        .json(AuditList {
+            data: entries.into_iter().map(AuditView::from).collect(),
+            meta: page.meta(total),
+        }))
 }

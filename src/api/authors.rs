@@ -3,7 +3,7 @@
 //! itself or an admin.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,6 +13,7 @@ use crate::api::AppState;
 use crate::api::json::{
     BodySize, HttpUrl, NameText, RequestBody, SlugText, SummaryText, ValidJson, non_null, rules,
 };
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::reads::ReadFrom;
@@ -155,6 +156,7 @@ fn no_profile() -> AppError {
 pub async fn list_authors(
     state: web::Data<AppState>,
     from: ReadFrom,
+    req: HttpRequest,
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
@@ -170,7 +172,10 @@ pub async fn list_authors(
         data: authors.into_iter().map(|a| AuthorView::new(a, &urls)).collect(),
         meta: page.meta(total),
     };
-    Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
+    Ok(HttpResponse::Ok()
+        .insert_header(surrogate_keys(keys))
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
+        .json(list))
 }
 
 /// Reads one public author profile. A profile that is not public answers 404, like an unknown

@@ -13,6 +13,7 @@ use validator::{Validate, ValidationError};
 
 use crate::api::articles::read::{Lookup, lookup, moved};
 use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson, rules};
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::reads::ReadFrom;
 use crate::api::transact::touched;
@@ -271,7 +272,10 @@ pub async fn list_comments(
     Ok(match list {
         Ok((id, list)) => {
             let keys = [cache_keys::comments(id), cache_keys::article(id)];
-            HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list)
+            HttpResponse::Ok()
+                .insert_header(surrogate_keys(keys))
+                .insert_header(link_header(&req, Nav::numbered(&page, list.meta.total)))
+                .json(list)
         }
         Err(current) => moved(
             &format!("/api/v1/articles/{}/comments", current.slug),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod authors;
 pub mod comments;
 pub mod json;
+pub mod links;
 pub mod metrics;
 pub mod moderation;
 pub mod params;

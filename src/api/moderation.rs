@@ -1,13 +1,14 @@
 //! Comment moderation, for editors and admins: the queue, status changes, edits, deletion, and
 //! moderating many comments in one all-or-nothing request.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::json::{AuthorName, BodySize, RequestBody, SlugText, ValidJson, non_null, rules};
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{Page, PageMeta, Params};
 use crate::api::transact::write_touching;
 use crate::api::views::utc;
@@ -140,9 +141,10 @@ pub struct BulkResult {
 #[get("/comments")]
 pub async fn moderation_queue(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     query: Params<QueueQuery>,
-) -> Result<web::Json<ModerationList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
@@ -173,7 +175,10 @@ pub async fn moderation_queue(
         })
     })
     .await?;
-    Ok(web::Json(list))
+    let total = list.meta.total;
+    Ok(HttpResponse::Ok()
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
+        .json(list))
 }
 
 /// Changes a comment's status, or edits its name or text (editors and admins).

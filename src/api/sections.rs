@@ -1,7 +1,7 @@
 //! Public section routes: the navigation tree and one section with its breadcrumb.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -10,6 +10,7 @@ use crate::api::AppState;
 use crate::api::json::{
     BodySize, NameText, RequestBody, SlugText, ValidJson, double_option, non_null, rules,
 };
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::reads::ReadFrom;
@@ -87,6 +88,7 @@ pub struct SectionDetail {
 pub async fn list_sections(
     state: web::Data<AppState>,
     from: ReadFrom,
+    req: HttpRequest,
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
@@ -105,8 +107,10 @@ pub async fn list_sections(
             url: urls.section(&s.slug),
         })
         .collect();
+    let total = ordered.len() as i64;
     Ok(HttpResponse::Ok()
         .insert_header(surrogate_keys(["sections", cache_keys::SITE]))
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
         .json(SectionList {
             data,
             meta: page.meta(ordered.len() as i64),

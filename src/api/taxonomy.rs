@@ -5,13 +5,14 @@
 //! the OpenAPI text of that kind; everything else (errors, caching headers, versions) is here.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
 use crate::api::AppState;
 use crate::api::json::{RequestBody, ValidJson};
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::reads::ReadFrom;
@@ -66,6 +67,7 @@ fn touched_by<K: TermResource>(term: &Term) -> Vec<String> {
 pub async fn list<K: TermResource>(
     state: web::Data<AppState>,
     from: ReadFrom,
+    req: HttpRequest,
     query: Params<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.0.resolve(&state.config)?;
@@ -78,6 +80,7 @@ pub async fn list<K: TermResource>(
     let views = items.iter().map(|t| K::View::from((t, &urls))).collect();
     Ok(HttpResponse::Ok()
         .insert_header(surrogate_keys([K::FIELD, cache_keys::SITE]))
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
         .json(K::List::from((views, page.meta(total)))))
 }
 
@@ -213,9 +216,10 @@ macro_rules! term_routes {
         pub async fn $list(
             state: actix_web::web::Data<crate::api::AppState>,
             from: crate::api::reads::ReadFrom,
+            req: actix_web::HttpRequest,
             query: crate::api::params::Params<crate::api::params::PageQuery>,
         ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
-            crate::api::taxonomy::list::<$kind>(state, from, query).await
+            crate::api::taxonomy::list::<$kind>(state, from, req, query).await
         }
 
         #[doc = $reads]

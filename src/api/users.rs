@@ -3,13 +3,14 @@
 //! Changing a user's role, password or active flag, or deleting them, ends all their sessions:
 //! their access and refresh tokens stop working at once, not at expiry.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::json::{BodySize, NameText, RequestBody, ValidJson, non_null, rules};
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::transact::{touched, write_touching};
 use crate::api::views::utc;
@@ -143,19 +144,22 @@ use crate::domain::accounts::not_found as user_not_found;
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     query: Params<PageQuery>,
-) -> Result<web::Json<UserList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let page = query.0.resolve(&state.config)?;
     let (users, total) = db::run(&state.pool, move |conn| {
         Ok(user::page(conn, page.offset(), page.limit())?)
     })
     .await?;
-    Ok(web::Json(UserList {
-        data: users.into_iter().map(UserView::from).collect(),
-        meta: page.meta(total),
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
+        .json(UserList {
+            data: users.into_iter().map(UserView::from).collect(),
+            meta: page.meta(total),
+        }))
 }
 
 /// Reads one account.

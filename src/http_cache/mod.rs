@@ -27,7 +27,12 @@ use store::CachedResponse;
 pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 
 /// Headers of the handler's answer kept with a cached one.
-const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, SURROGATE_KEY, header::LAST_MODIFIED];
+const KEPT_HEADERS: [HeaderName; 4] = [
+    header::CONTENT_TYPE,
+    SURROGATE_KEY,
+    header::LAST_MODIFIED,
+    header::LINK,
+];
 
 /// `Surrogate-Key: a b c dateline`, for handlers: each key once, in the order first given, then
 /// the key of every answer.

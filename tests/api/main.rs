@@ -18,6 +18,7 @@ mod filters;
 mod import;
 mod invalidation;
 mod leaks;
+mod links;
 mod listings;
 mod lookalikes;
 mod openapi;

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::api::AppState;
 use crate::api::json::SlugText;
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{Page, Params};
 use crate::api::preconditions;
 use crate::api::reads::ReadFrom;
@@ -188,6 +189,7 @@ pub const RELATED_MAX: u32 = 20;
 pub async fn list_articles(
     state: web::Data<AppState>,
     from: ReadFrom,
+    req: HttpRequest,
     caller: MaybeAuthUser,
     query: Params<ArticleListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -273,7 +275,23 @@ pub async fn list_articles(
     let (author_keys, list) = list;
     keys.extend(author_keys);
     keys.extend(card_keys(&list.data));
-    Ok(HttpResponse::Ok().insert_header(surrogate_keys(keys)).json(list))
+    let mut response = HttpResponse::Ok();
+    response.insert_header(surrogate_keys(keys));
+    let meta = &list.meta;
+    let nav = match meta.page {
+        _ if meta.missing.is_some() => None,
+        Some(page) => Some(Nav::Numbered {
+            page,
+            has_next: meta.has_more,
+        }),
+        None => Some(Nav::Cursor {
+            next: meta.next_cursor.as_deref(),
+        }),
+    };
+    if let Some(nav) = nav {
+        response.insert_header(link_header(&req, nav));
+    }
+    Ok(response.json(list))
 }
 
 /// What a list depends on beyond its cards: the filters' memberships (and the terms they name),

@@ -1,13 +1,14 @@
 //! The trash: deleted articles wait here, invisible everywhere, until an editor restores them
 //! or they are purged for good (`DATELINE_TRASH_RETENTION_DAYS` after deletion).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::write::respond_with_detail;
 use super::{ArticleSummary, summaries};
+use crate::api::links::{Nav, link_header};
 use crate::api::params::{PageMeta, PageQuery, Params};
 use crate::api::transact::{write_as, write_touching};
 use crate::api::views::utc;
@@ -48,9 +49,10 @@ pub struct PurgeResult {
 #[get("/trash")]
 pub async fn list_trash(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: AuthUser,
     query: Params<PageQuery>,
-) -> Result<web::Json<TrashList>, AppError> {
+) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let page = query.0.resolve(&state.config)?;
     let now = state.now();
@@ -69,7 +71,10 @@ pub async fn list_trash(
         })
     })
     .await?;
-    Ok(web::Json(list))
+    let total = list.meta.total;
+    Ok(HttpResponse::Ok()
+        .insert_header(link_header(&req, Nav::numbered(&page, total)))
+        .json(list))
 }
 
 /// Takes an article out of the trash, as it was (editors and admins).
