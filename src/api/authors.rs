@@ -298,12 +298,15 @@ pub async fn replace_profile(
     let written = write_touching(&state, caller, move |conn, change| {
         let current = author::find_by_user(conn, id)?;
         let urls = SiteUrls::new(&site::load(conn)?);
+        let current_json = || match &current {
+            Some(c) => serde_json::to_value(profile_view(c.clone(), &urls)).map_err(AppError::internal),
+            None => Ok(serde_json::Value::Null),
+        };
         if let Some(c) = &current {
-            if_match.check(c.profile.version, false, || {
-                serde_json::to_value(profile_view(c.clone(), &urls)).map_err(AppError::internal)
-            })?;
+            if_match.check(c.profile.version, false, current_json)?;
         }
-        author_rules::save(conn, change, id, current.as_ref().map(|c| &c.profile), fields)?;
+        author_rules::save(conn, change, id, current.as_ref().map(|c| &c.profile), fields)
+            .map_err(|e| preconditions::with_current(e, current_json))?;
         let saved = author::find_by_user(conn, id)?.ok_or_else(|| AppError::internal("profile vanished"))?;
         // Its bylines, its page, the author list and the `author` filter's lists.
         let keys = vec![

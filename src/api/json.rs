@@ -538,15 +538,21 @@ mod tests {
             ("HeadlineText", pattern::<HeadlineText>()),
             ("AuthorName", pattern::<AuthorName>()),
         ];
-        let summary = pattern::<SummaryText>();
+        let lines = [
+            ("SummaryText", pattern::<SummaryText>()),
+            ("TitleLineText", pattern::<TitleLineText>()),
+            ("BylineText", pattern::<BylineText>()),
+        ];
         for c in code_points() {
             for text in [c.to_string(), format!("a{c}b"), format!(" {c} ")] {
                 for (schema, name) in &names {
                     let ok = rules::name(&text).is_ok();
                     assert_eq!(name.is_match(&text), ok, "{schema}: {text:?}");
                 }
-                let ok = rules::line(&text).is_ok();
-                assert_eq!(summary.is_match(&text), ok, "SummaryText: {text:?}");
+                for (schema, line) in &lines {
+                    let ok = rules::line(&text).is_ok();
+                    assert_eq!(line.is_match(&text), ok, "{schema}: {text:?}");
+                }
             }
         }
     }

@@ -26,11 +26,20 @@ use crate::models::site::{self, SiteRow};
 pub struct SocialLinkBody {
     /// The network, for an icon: a slug such as `facebook`, `x`, `instagram`, `youtube`, `rss`.
     #[validate(length(max = 40), custom(function = "rules::slug"))]
-    #[schema(example = "facebook")]
+    #[schema(
+        example = "facebook",
+        max_length = 40,
+        pattern = r"^(?=[a-z0-9-]*[a-z])[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub network: String,
-    /// The text shown.
+    /// The text shown: one line, not blank.
     #[validate(length(max = 80), custom(function = "rules::name"))]
-    #[schema(example = "Facebook", max_length = 80)]
+    #[schema(
+        example = "Facebook",
+        min_length = 1,
+        max_length = 80,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff][^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$"
+    )]
     pub label: String,
     #[validate(length(max = 2000), custom(function = "rules::http_url"))]
     #[schema(

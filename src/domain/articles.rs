@@ -62,9 +62,10 @@ pub struct ArticleSnapshot {
     pub published_at: Option<DateTime<Utc>>,
     pub comments_enabled: bool,
     pub author_id: Option<i64>,
-    /// Byline authors' profile slugs, in order (absent in revisions older than bylines).
+    /// Byline authors' profile slugs, in order; `null` in revisions older than bylines (a
+    /// restore of one keeps the current byline authors).
     #[serde(default)]
-    pub authors: Vec<String>,
+    pub authors: Option<Vec<String>>,
     #[serde(default)]
     pub byline: Option<String>,
     #[serde(default)]
@@ -143,7 +144,7 @@ impl From<ArticleSnapshot> for ArticleFields {
             published_at: s.published_at,
             comments_enabled: Some(s.comments_enabled),
             author_id: s.author_id,
-            authors: Some(s.authors),
+            authors: s.authors,
             byline: s.byline,
             seo: s.seo,
             announce_update: false,
@@ -157,6 +158,8 @@ pub struct EditorOnly {
     pub status: Option<ArticleStatus>,
     pub sets_published_at: bool,
     pub sets_author: bool,
+    /// Byline authors given (`authors`).
+    pub sets_bylines: bool,
 }
 
 /// Fields an author gave that only editors may set: 403 naming each.
@@ -168,6 +171,7 @@ pub fn check_author_fields(caller: &AuthUser, given: EditorOnly) -> Result<(), A
         status,
         sets_published_at,
         sets_author,
+        sets_bylines,
     } = given;
     let mut fields = Vec::new();
     if status.is_some_and(|s| s != ArticleStatus::Draft) {
@@ -189,6 +193,13 @@ pub fn check_author_fields(caller: &AuthUser, given: EditorOnly) -> Result<(), A
             "author_id",
             "forbidden",
             "only editors set the author",
+        ));
+    }
+    if sets_bylines {
+        fields.push(FieldError::new(
+            "authors",
+            "forbidden",
+            "only editors set the byline authors",
         ));
     }
     if fields.is_empty() {
@@ -265,7 +276,7 @@ pub fn save(
     }
     let tag_ids = Tags::resolve_slugs(conn, &fields.tags, &mut invalid)?;
     let source_ids = Sources::resolve_slugs(conn, &fields.sources, &mut invalid)?;
-    let byline_ids = byline_authors(conn, change, existing, fields.authors.as_deref(), &mut invalid)?;
+    let byline_ids = byline_authors(conn, change, existing, &fields, &mut invalid)?;
     let author_id = match fields.author_id {
         Some(id) if user::find(conn, id)?.is_none() => {
             invalid.push(FieldError::new("author_id", "not_found", "no user has this id"));
@@ -371,10 +382,12 @@ pub fn snapshot(conn: &mut DbConn, article: &Article) -> Result<ArticleSnapshot,
     let slugs_of = |terms: Vec<(i64, Term)>| terms.into_iter().map(|(_, t)| t.slug).collect();
     let tags = slugs_of(Tags::for_articles(conn, &[article.id])?);
     let sources = slugs_of(Sources::for_articles(conn, &[article.id])?);
-    let authors = author::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, a)| a.profile.slug)
-        .collect();
+    let authors = Some(
+        author::for_articles(conn, &[article.id])?
+            .into_iter()
+            .map(|(_, a)| a.profile.slug)
+            .collect(),
+    );
     Ok(ArticleSnapshot {
         slug: article.slug.clone(),
         headline: article.headline.clone(),
@@ -406,30 +419,33 @@ fn record_revision(conn: &mut DbConn, change: Change<'_>, article: &Article) -> 
     )?)
 }
 
-/// The byline authors a save stores, by user id: the profiles `slugs` names (each unknown one
-/// a field error), or when none are given, the caller's own profile on create (if they have
-/// one) and nothing to change on replace (`None`).
+/// The byline authors a save stores, by user id: the profiles `fields.authors` names (each
+/// unknown one a field error), or when none are given, on create the profile of the article's
+/// author (the given `author_id`, else the caller) if they have one, and on replace nothing to
+/// change (`None`).
 fn byline_authors(
     conn: &mut DbConn,
     change: Change<'_>,
     existing: Option<&Article>,
-    slugs: Option<&[String]>,
+    fields: &ArticleFields,
     invalid: &mut Vec<FieldError>,
 ) -> Result<Option<Vec<i64>>, AppError> {
-    let Some(slugs) = slugs else {
+    let Some(slugs) = fields.authors.as_deref() else {
         if existing.is_some() {
             return Ok(None);
         }
-        let own = match change.user_id() {
+        let own = match fields.author_id.or(change.user_id()) {
             Some(id) => author::find_by_user(conn, id)?.map(|_| id),
             None => None,
         };
         return Ok(Some(own.into_iter().collect()));
     };
+    let found: std::collections::HashMap<String, i64> =
+        author::ids_by_slugs(conn, slugs)?.into_iter().collect();
     let mut ids = Vec::with_capacity(slugs.len());
     for (i, slug) in slugs.iter().enumerate() {
-        match author::user_with_slug(conn, slug)? {
-            Some(id) => ids.push(id),
+        match found.get(slug) {
+            Some(&id) => ids.push(id),
             None => invalid.push(FieldError::new(
                 format!("authors[{i}]"),
                 "not_found",

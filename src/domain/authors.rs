@@ -66,7 +66,9 @@ pub fn save(
         version: current.map_or(1, |p| p.version + 1),
         updated_at: change.at,
     };
-    let saved = author::upsert(conn, &profile, current.is_some())?;
+    // A concurrent write that read the same version loses here (412), as with If-Match.
+    let saved = author::upsert(conn, &profile, current.map(|p| p.version))?
+        .ok_or_else(|| super::stale(profile.version))?;
     change.audit(conn, AuditAction::AuthorUpdate, user_id, Some(saved.slug.clone()))?;
     Ok(saved)
 }

@@ -311,6 +311,10 @@ macro_rules! filter_linked {
     }};
 }
 
+/// The most candidate ids [`linked_candidates`] gathers (pages up to 2,000 deep at 20 terms of
+/// 100 articles a page, far deeper at fewer).
+const MAX_CANDIDATES: i64 = 20_000;
+
 /// For a public list narrowed only by several terms of one kind (`tag=a,b`), the ids the page
 /// can hold: each term's first `window` listed articles, read from its listing index (one
 /// bounded read per term, at most [`crate::api::articles::filters::MAX_FILTER_VALUES`]). The
@@ -324,7 +328,10 @@ fn linked_candidates(
     now: NaiveDateTime,
     window: i64,
 ) -> QueryResult<Option<Vec<i64>>> {
-    if !reads_listings(filter) || reads_one_listing(filter) {
+    let terms = filter.tag_ids.len() + filter.source_ids.len() + filter.author_ids.len();
+    // Deep pages would bind more ids than a statement takes (SQLite: 32,766): they read the
+    // links whole instead, as a single query.
+    if !reads_listings(filter) || reads_one_listing(filter) || window * terms as i64 > MAX_CANDIDATES {
         return Ok(None);
     }
     let mut ids = Vec::new();

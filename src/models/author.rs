@@ -64,6 +64,17 @@ pub fn find_public_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<
         .map(|found| found.map(byline))
 }
 
+/// The account ids of the profiles (public or not) among `slugs`, by slug: one query.
+pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    author_profiles::table
+        .filter(author_profiles::slug.eq_any(slugs))
+        .select((author_profiles::slug, author_profiles::user_id))
+        .load(conn)
+}
+
 /// The account ids of the public profiles among `slugs`, by slug: one query.
 pub fn public_ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec<(String, i64)>> {
     if slugs.is_empty() {
@@ -102,18 +113,24 @@ pub fn public_page(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<(V
     Ok((rows.into_iter().map(byline).collect(), total))
 }
 
-/// Creates or replaces the profile of `profile.user_id`.
-pub fn upsert(conn: &mut DbConn, profile: &Profile, exists: bool) -> QueryResult<Profile> {
-    if exists {
-        diesel::update(author_profiles::table.find(profile.user_id))
-            .set(profile)
-            .returning(author_profiles::all_columns)
-            .get_result(conn)
-    } else {
-        diesel::insert_into(author_profiles::table)
+/// Creates the profile of `profile.user_id` (`replacing` is `None`), or replaces it if its
+/// stored version is still `replacing`; `None` when another write moved it on first.
+pub fn upsert(conn: &mut DbConn, profile: &Profile, replacing: Option<i32>) -> QueryResult<Option<Profile>> {
+    match replacing {
+        Some(expected) => diesel::update(
+            author_profiles::table
+                .find(profile.user_id)
+                .filter(author_profiles::version.eq(expected)),
+        )
+        .set(profile)
+        .returning(author_profiles::all_columns)
+        .get_result(conn)
+        .optional(),
+        None => diesel::insert_into(author_profiles::table)
             .values(profile)
             .returning(author_profiles::all_columns)
             .get_result(conn)
+            .map(Some),
     }
 }
 

@@ -459,7 +459,7 @@ fn ensure_profile(
         version: 1,
         updated_at: now,
     };
-    author::upsert(conn, &profile, false).map(drop)
+    author::upsert(conn, &profile, None).map(drop)
 }
 
 /// Places, topics, and "place topic" pairs: a few hundred tags.

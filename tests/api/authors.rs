@@ -320,3 +320,32 @@ async fn a_profile_change_drops_the_cached_answers_that_show_it() {
         Value::Null
     );
 }
+
+#[actix_web::test]
+async fn only_editors_set_byline_authors_and_a_new_article_credits_its_author() {
+    let app = TestApp::new();
+    app.section("world-news", "World News", None);
+    let (writer, writer_token) = author_with_profile(&app, "author", "writer", true).await;
+    let (_, editor) = author_with_profile(&app, "editor", "desk", true).await;
+
+    // An author may not credit anyone (403 naming the field), but is credited by default.
+    let mut body = article_body("Own draft");
+    body["authors"] = json!(["desk"]);
+    let refused = app.post_json("/api/v1/articles", Some(&writer_token), body).await;
+    assert_eq!(refused.error_fields(403), ["authors"]);
+    let own = app
+        .post_json("/api/v1/articles", Some(&writer_token), article_body("Own draft"))
+        .await
+        .json(201);
+    assert_eq!(own["authors"][0]["slug"], "writer");
+
+    // An editor filing for a writer (`author_id`) credits the writer, not the editor.
+    let mut body = article_body("Filed for the writer");
+    body["author_id"] = json!(writer);
+    let filed = app
+        .post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
+    assert_eq!(filed["authors"][0]["slug"], "writer");
+    assert_eq!(filed["authors"].as_array().unwrap().len(), 1);
+}

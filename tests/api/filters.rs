@@ -132,7 +132,13 @@ async fn publication_bounds_take_times_and_site_days() {
         Vec::<String>::new()
     );
     assert_eq!(list(&app, &format!("published_before={tomorrow}")).await.len(), 5);
-    for bad in ["yesterday", "2024-13-01", "2024-01-01T25:00:00Z"] {
+    for bad in [
+        "yesterday",
+        "2024-13-01",
+        "2024-01-01T25:00:00Z",
+        "-5000-01-01",
+        "10000-01-01",
+    ] {
         let problem = app.get(&format!("/api/v1/articles?published_after={bad}")).await;
         assert_eq!(problem.error_fields(400), ["published_after"], "{bad}");
     }
@@ -276,4 +282,43 @@ async fn author_pages_follow_publication_as_tag_pages_do() {
     .await
     .json(200);
     assert_eq!(list(&app, "author=jane").await, ["a", "d"]);
+}
+
+#[actix_web::test]
+async fn deep_pages_of_several_terms_are_answered_too() {
+    let app = newsroom();
+    let deep = app
+        .get("/api/v1/articles?tag=iran,pakistan&page=5000&per_page=100")
+        .await
+        .json(200);
+    assert_eq!(slugs(&deep), Vec::<String>::new());
+    assert_eq!(deep["meta"]["has_more"], false);
+}
+
+#[actix_web::test]
+async fn cached_batch_and_exclude_answers_follow_a_rename() {
+    let app = TestApp::with_config(|c| c.response_cache_bytes = 8 * 1_048_576);
+    app.section("world-news", "World News", None);
+    app.article("a").published_hours_ago(1).create();
+    app.article("b").published_hours_ago(2).create();
+    let batch = "/api/v1/articles?slug=renamed,b";
+    let except = "/api/v1/articles?exclude=renamed";
+    assert_eq!(
+        app.get(batch).await.json(200)["meta"]["missing"],
+        json!(["renamed"])
+    );
+    assert_eq!(slugs(&app.get(except).await.json(200)), ["a", "b"]);
+    let (_, editor) = app.logged_in("editor").await;
+    app.write_current(
+        actix_web::http::Method::PATCH,
+        "/api/v1/articles/a",
+        &editor,
+        Some(json!({"slug": "renamed"})),
+    )
+    .await
+    .json(200);
+    let after = app.get(batch).await.json(200);
+    assert_eq!(slugs(&after), ["renamed", "b"]);
+    assert_eq!(after["meta"]["missing"], json!([]));
+    assert_eq!(slugs(&app.get(except).await.json(200)), ["b"]);
 }

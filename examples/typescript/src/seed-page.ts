@@ -58,7 +58,8 @@ export async function loadStoryPage(baseUrl: string, slug: string): Promise<Stor
     article: story,
     site: site.data,
     head: story.head,
-    jsonLd: story.structured_data.map((item) => JSON.stringify(item)),
+    // `<` escaped, so that no text in the data (a headline with "</script>") can end the tag.
+    jsonLd: story.structured_data.map((item) => JSON.stringify(item).replaceAll("<", "\\u003c")),
     bylineLine: story.byline ?? (authors ? `By ${authors}` : ""),
     readingTime: `${story.reading_time_minutes} min read`,
     breadcrumb: ["Home", ...article.data.section.breadcrumb.map((crumb) => crumb.name)],

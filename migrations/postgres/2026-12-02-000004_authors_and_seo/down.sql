@@ -17,6 +17,7 @@ ALTER TABLE tags DROP COLUMN meta_description;
 ALTER TABLE tags DROP COLUMN seo_title;
 ALTER TABLE sections DROP COLUMN meta_description;
 ALTER TABLE sections DROP COLUMN seo_title;
+DROP INDEX articles_word_count_missing;
 ALTER TABLE articles DROP COLUMN word_count;
 ALTER TABLE articles DROP COLUMN social_image_url;
 ALTER TABLE articles DROP COLUMN social_description;

@@ -54,6 +54,8 @@ ALTER TABLE articles ADD COLUMN social_title TEXT;
 ALTER TABLE articles ADD COLUMN social_description TEXT;
 ALTER TABLE articles ADD COLUMN social_image_url TEXT;
 ALTER TABLE articles ADD COLUMN word_count INTEGER;
+-- Finds the articles still to count at start without reading the table (empty once filled).
+CREATE INDEX articles_word_count_missing ON articles (id) WHERE word_count IS NULL;
 
 -- Search-engine overrides of section, tag and source pages (their own title and description).
 ALTER TABLE sections ADD COLUMN seo_title TEXT;

@@ -113,10 +113,15 @@ impl Given {
                 cache_keys::term("source", slug),
             ]);
         }
-        // An author's list carries its keys once the slug is resolved (`resolve`); a batch may
-        // name an article that is published later, which every list of all articles hears of.
+        // An author's list carries its keys once the slug is resolved (`resolve`).
         if !self.narrows_membership() {
             keys.push(cache_keys::ALL_ARTICLES.to_owned());
+        }
+        // Naming articles by slug (the batch form, `exclude`) depends on every public article's
+        // slug: a rename or a newly published one may change the answer, and every public edit
+        // invalidates `articles-search`.
+        if self.slugs.is_some() || !self.exclude.is_empty() {
+            keys.push(cache_keys::SEARCH.to_owned());
         }
         keys
     }
@@ -197,18 +202,27 @@ fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>
 }
 
 /// An RFC 3339 time, or a `YYYY-MM-DD` date (a day in the site's time zone).
+/// Years 0 to 9999 only: what RFC 3339 can write, and within both databases' range.
 fn bound(param: &str, value: &str) -> Result<Bound, AppError> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-        return Ok(Bound::At(at.naive_utc()));
+    use chrono::Datelike;
+    let parsed = if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        Some(Bound::At(at.naive_utc()))
+    } else {
+        NaiveDate::parse_from_str(value, "%Y-%m-%d").ok().map(Bound::Day)
+    };
+    let year = match parsed {
+        Some(Bound::At(at)) => at.year(),
+        Some(Bound::Day(day)) => day.year(),
+        None => -1,
+    };
+    match parsed {
+        Some(bound) if (0..=9999).contains(&year) => Ok(bound),
+        _ => Err(AppError::bad_param(
+            param,
+            "invalid_time",
+            "must be an RFC 3339 time (2024-01-22T10:00:00Z) or a date (2024-01-22), years 0 to 9999",
+        )),
     }
-    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        return Ok(Bound::Day(day));
-    }
-    Err(AppError::bad_param(
-        param,
-        "invalid_time",
-        "must be an RFC 3339 time (2024-01-22T10:00:00Z) or a date (2024-01-22)",
-    ))
 }
 
 /// The ids of the terms `slugs` names, in one query; the first slug that names nothing is 404.

@@ -74,8 +74,9 @@ pub struct ArticleInput {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = i64, nullable = false, minimum = 1)]
     pub author_id: Option<i64>,
-    /// Byline authors by profile slug (`GET /authors`), in order: the co-bylines. On create,
-    /// the caller (if they have an author profile) unless given; on replace, kept unless given.
+    /// Byline authors by profile slug (`GET /authors`), in order: the co-bylines. Editors only.
+    /// On create, the article's author (`author_id`, else the caller) if they have an author
+    /// profile, unless given; on replace, kept unless given.
     #[validate(length(max = 10), custom(function = "rules::slugs"))]
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = Vec<SlugText>, nullable = false, max_items = 10, example = json!(["jane-doe"]))]
@@ -187,6 +188,7 @@ impl ArticleInput {
             status: self.status,
             sets_published_at: self.published_at.is_some(),
             sets_author: self.author_id.is_some(),
+            sets_bylines: self.authors.is_some(),
         }
     }
 
@@ -234,6 +236,7 @@ impl ArticlePatch {
             status: self.status,
             sets_published_at: self.published_at.is_some(),
             sets_author: self.author_id.is_some(),
+            sets_bylines: self.authors.is_some(),
         }
     }
 }
@@ -276,7 +279,7 @@ impl From<ArticleSnapshot> for ArticleInput {
             published_at: s.published_at,
             comments_enabled: Some(s.comments_enabled),
             author_id: s.author_id,
-            authors: Some(s.authors),
+            authors: s.authors,
             byline: s.byline,
             seo: Some(s.seo),
             announce_update: None,

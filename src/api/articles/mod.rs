@@ -153,7 +153,8 @@ impl BylineAuthor {
 /// The account that owns the article (its writer, for editorial permissions).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Author {
-    /// The author's user id (the `author` filter of the article list takes it).
+    /// The owning account's user id (the article list's `author` filter takes byline authors'
+    /// profile slugs instead).
     #[schema(example = 7)]
     pub id: i64,
     #[schema(example = "Jane Doe")]
@@ -292,7 +293,8 @@ pub fn detail(
         &article.slug,
         &section.slug,
         article.id,
-        article.published_at.unwrap_or(article.created_at),
+        // As on summaries: a draft without a planned time is dated by its last change.
+        article.published_at.unwrap_or(article.updated_at),
     );
     let own = seo::OwnFields {
         headline: &article.headline,

@@ -241,7 +241,7 @@ pub async fn list_articles(
                 ..resolved
             };
             if let Some(asked) = &given.slugs {
-                let rows = article::page(conn, &filter, now, 0, asked.len() as i64, count)?.0;
+                let rows = article::page(conn, &filter, now, 0, asked.len() as i64, false)?.0;
                 return Ok((author_keys, batch(conn, asked, rows)?));
             }
             let offset = if after.is_some() { 0 } else { page.offset() };

@@ -77,7 +77,7 @@ impl TestApp {
                 version: 1,
                 updated_at: now,
             };
-            author::upsert(conn, &profile, false).expect("profile");
+            author::upsert(conn, &profile, None).expect("profile");
         });
     }
 
