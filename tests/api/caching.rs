@@ -17,12 +17,19 @@ fn cached_app() -> TestApp {
 #[actix_web::test]
 async fn public_reads_carry_a_strong_etag_and_revalidate_to_304() {
     let app = TestApp::new();
-    app.article("story")
+    let story = app
+        .article("story")
         .tags(&["iran"])
         .sources(&["agencies"])
         .create();
+    let jane = app.user("jane@example.com", "Jane", "author");
+    app.credit(story, jane, "jane");
     for uri in [
         "/api/v1/articles",
+        "/api/v1/articles?slug=story",
+        "/api/v1/authors",
+        "/api/v1/authors/jane",
+        "/api/v1/site",
         "/api/v1/articles/story",
         "/api/v1/articles/story/related",
         "/api/v1/articles/story/comments",
