@@ -156,6 +156,14 @@ fn shared_responses(
     if let Some(description) = bad_request(body.is_some(), has_query(operation)) {
         shared.push(("400", problem(description)));
     }
+    if has_query(operation) {
+        // Each parameter within its own limits, several together can still exceed the request
+        // target's (`reject_malformed` in `server`).
+        shared.push((
+            "414",
+            problem("The request target (path and query) is longer than `DATELINE_MAX_URI_BYTES` (8,192 bytes by default)."),
+        ));
+    }
     if let Some(bearer) = Bearer::of(operation) {
         shared.push(("401", problem(bearer.unauthorized())));
         if let Some(forbidden) = bearer.forbidden() {

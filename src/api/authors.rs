@@ -222,6 +222,7 @@ pub async fn get_author(
     responses(
         (status = 200, description = "The profile.", body = ProfileView,
             headers(("ETag" = String, description = "The version, for If-Match."))),
+        (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Another account's profile, and the caller is not an admin.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account has no author profile yet (or there is no such account).",
@@ -259,6 +260,7 @@ pub async fn get_profile(
     request_body = ProfileInput,
     responses(
         (status = 200, description = "Saved.", body = ProfileView),
+        (status = 400, description = "The id is not a number, or the body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Another account's profile, and the caller is not an admin.",
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No user has this id.", body = Problem, content_type = "application/problem+json"),
