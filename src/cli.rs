@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `import`, `seed`, `openapi`,
-//! `query-plans`, `purge` and `user create`: one small function per command.
+//! `query-plans`, `purge`, `media gc` and `user create`: one small function per command.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,6 +72,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Maintain the media library's files.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MediaCommand {
+    /// Remove stored files no library item names (failed or interrupted uploads) that are older
+    /// than DATELINE_MEDIA_GC_GRACE_SECS (an hour by default).
+    Gc,
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +174,9 @@ fn run(command: Command) -> anyhow::Result<()> {
             command: UserCommand::Create { email, name, role },
         } => create_user_command(setup, &email, &name, &role),
         Command::Purge { all } => purge(setup, all),
+        Command::Media {
+            command: MediaCommand::Gc,
+        } => media_gc(setup),
         Command::QueryPlans => query_plans(setup),
         Command::Openapi => unreachable!("handled before configuration is read"),
     }
@@ -177,7 +192,7 @@ fn serve(mut setup: Setup) -> anyhow::Result<()> {
         );
     }
     drop(setup.conn);
-    let state = AppState::new(setup.pool, setup.config, Arc::new(SystemClock));
+    let state = AppState::new(setup.pool, setup.config, Arc::new(SystemClock))?;
     // Kept for the life of the server: other instances' writes reach this one's cache at once.
     let _listener = crate::http_cache::listen::spawn(&state.config.database_url, Arc::clone(&state.cache));
     actix_web::rt::System::new()
@@ -253,6 +268,25 @@ fn purge(mut setup: Setup, all: bool) -> anyhow::Result<()> {
     println!(
         "purged {purged} article(s) trashed before {}",
         cutoff.and_utc().to_rfc3339()
+    );
+    Ok(())
+}
+
+fn media_gc(mut setup: Setup) -> anyhow::Result<()> {
+    let store = crate::media::storage::MediaStore::open(&setup.config.media)?;
+    let grace = setup.config.media.gc_grace;
+    let pool = setup.pool.clone();
+    let report = actix_web::rt::System::new()
+        .block_on(crate::media::gc::collect(&store, &pool, grace))
+        .map_err(|e| anyhow::anyhow!("media gc failed: {e}"))?;
+    let details = format!("{} files, {} bytes", report.files_removed, report.bytes_removed);
+    db::write(&mut setup.conn, |conn| {
+        Change::by_operator(setup.now).audit(conn, crate::values::AuditAction::MediaGc, "gc", Some(details))
+    })
+    .context("cannot record the gc in the audit log")?;
+    println!(
+        "removed {} file(s), {} bytes; {} unnamed file(s) are younger than the grace period and stay",
+        report.files_removed, report.bytes_removed, report.files_too_recent
     );
     Ok(())
 }

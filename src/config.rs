@@ -230,6 +230,8 @@ pub struct Config {
     pub max_uri_bytes: usize,
     /// The most header bytes a request may carry (431 beyond).
     pub max_header_bytes: usize,
+    /// The media library: storage, limits and renditions.
+    pub media: MediaConfig,
 }
 
 /// A variable with a value the process cannot run with.
@@ -339,6 +341,7 @@ impl Config {
             compress_min_bytes: env.parse_range("DATELINE_COMPRESS_MIN_BYTES", 1024, 0, 1_048_576)? as usize,
             max_uri_bytes: env.parse_range("DATELINE_MAX_URI_BYTES", 8192, 256, 65_536)? as usize,
             max_header_bytes: env.parse_range("DATELINE_MAX_HEADER_BYTES", 16_384, 1024, 65_536)? as usize,
+            media: media_config(&env)?,
             shutdown_timeout: Duration::from_secs(
                 env.parse_range("DATELINE_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?
                     .into(),
@@ -471,6 +474,157 @@ fn purge_target(env: &Env<'_>) -> Result<Option<PurgeTarget>, ConfigError> {
         });
     }
     Ok(Some(PurgeTarget { style, urls, token }))
+}
+
+/// Where media files are stored.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MediaStorage {
+    /// A folder on the local disk (`DATELINE_MEDIA_DIR`); the binary serves it under `/media`.
+    Local(PathBuf),
+    /// An S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, ...).
+    S3(S3Target),
+}
+
+impl std::fmt::Debug for MediaStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Local(dir) => f.debug_tuple("Local").field(dir).finish(),
+            Self::S3(target) => f
+                .debug_struct("S3")
+                .field("bucket", &target.bucket)
+                .field("endpoint", &target.endpoint)
+                .field("region", &target.region)
+                .field("credentials", &target.credentials.as_ref().map(|_| "<redacted>"))
+                .finish(),
+        }
+    }
+}
+
+/// An S3-compatible bucket. Without `credentials`, the standard `AWS_*` variables (or the
+/// instance's role) are used.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Target {
+    pub bucket: String,
+    /// The endpoint of a store other than AWS (`http://127.0.0.1:9000` for a local MinIO).
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Access key id and secret.
+    pub credentials: Option<(String, String)>,
+}
+
+/// The media library's settings.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    pub storage: MediaStorage,
+    /// The URL files are served from, without a trailing slash: `/media` (this binary) for the
+    /// local disk unless a CDN is named; the bucket's URL for S3 unless a CDN is named.
+    pub public_url: String,
+    /// Largest accepted upload, in bytes (413 beyond).
+    pub max_bytes: usize,
+    /// Largest accepted image, in pixels, read from the header before decoding (422 beyond).
+    pub max_pixels: u64,
+    /// Widths of the resized renditions, ascending; an image is never enlarged.
+    pub widths: Vec<u32>,
+    /// Uploads processed at once; more wait their turn.
+    pub concurrency: usize,
+    /// How long an upload's body may take to arrive.
+    pub upload_timeout: Duration,
+    /// Files no row names are removed by gc only once older than this (an upload in progress
+    /// has stored its files but not yet its row).
+    pub gc_grace: Duration,
+}
+
+fn media_config(env: &Env<'_>) -> Result<MediaConfig, ConfigError> {
+    let storage = match env
+        .get("DATELINE_MEDIA_S3_BUCKET")
+        .filter(|b| !b.trim().is_empty())
+    {
+        Some(bucket) => MediaStorage::S3(S3Target {
+            bucket: bucket.trim().to_owned(),
+            endpoint: env.parse_with("DATELINE_MEDIA_S3_ENDPOINT", "", |v| match v {
+                "" => Ok(None),
+                v if v.starts_with("http://") || v.starts_with("https://") => {
+                    Ok(Some(v.trim_end_matches('/').to_owned()))
+                }
+                _ => Err("is no http:// or https:// URL".to_owned()),
+            })?,
+            region: env.parse_with("DATELINE_MEDIA_S3_REGION", "us-east-1", |v| Ok(v.to_owned()))?,
+            credentials: match (
+                env.get("DATELINE_MEDIA_S3_ACCESS_KEY_ID"),
+                env.get("DATELINE_MEDIA_S3_SECRET_ACCESS_KEY"),
+            ) {
+                (Some(id), Some(secret)) => Some((id, secret)),
+                (None, None) => None,
+                (Some(_), None) | (None, Some(_)) => {
+                    return Err(ConfigError {
+                        var: "DATELINE_MEDIA_S3_SECRET_ACCESS_KEY",
+                        value: String::new(),
+                        problem: "and DATELINE_MEDIA_S3_ACCESS_KEY_ID are set together or not at all"
+                            .to_owned(),
+                    });
+                }
+            },
+        }),
+        None => MediaStorage::Local(PathBuf::from(env.parse_with(
+            "DATELINE_MEDIA_DIR",
+            "data/media",
+            |v| Ok(v.to_owned()),
+        )?)),
+    };
+    let default_public_url = match &storage {
+        MediaStorage::Local(_) => "/media".to_owned(),
+        MediaStorage::S3(S3Target {
+            endpoint: Some(endpoint),
+            bucket,
+            ..
+        }) => format!("{endpoint}/{bucket}"),
+        MediaStorage::S3(S3Target { bucket, region, .. }) => {
+            format!("https://{bucket}.s3.{region}.amazonaws.com")
+        }
+    };
+    let public_url = env.parse_with("DATELINE_MEDIA_PUBLIC_URL", "", |v| match v {
+        "" => Ok(default_public_url.clone()),
+        v if v.starts_with("http://") || v.starts_with("https://") || v.starts_with('/') => {
+            Ok(v.trim_end_matches('/').to_owned())
+        }
+        _ => Err("must be an http(s):// URL or a path starting with /".to_owned()),
+    })?;
+    Ok(MediaConfig {
+        storage,
+        public_url,
+        max_bytes: env.parse_range("DATELINE_MEDIA_MAX_BYTES", 20 * 1_048_576, 1024, 1024 * 1_048_576)?
+            as usize,
+        max_pixels: u64::from(env.parse_range("DATELINE_MEDIA_MAX_PIXELS", 50_000_000, 1, 1_000_000_000)?),
+        widths: env.parse_with("DATELINE_MEDIA_WIDTHS", "320,640,960,1280,1920", parse_widths)?,
+        concurrency: env.parse_range("DATELINE_MEDIA_CONCURRENCY", 2, 1, 64)? as usize,
+        upload_timeout: Duration::from_secs(
+            env.parse_range("DATELINE_MEDIA_UPLOAD_TIMEOUT_SECS", 120, 1, 3600)?
+                .into(),
+        ),
+        gc_grace: Duration::from_secs(
+            env.parse_range("DATELINE_MEDIA_GC_GRACE_SECS", 3600, 0, 30 * 86_400)?
+                .into(),
+        ),
+    })
+}
+
+/// Comma-separated widths between 16 and 8192 pixels, at least one; sorted, duplicates dropped.
+fn parse_widths(value: &str) -> Result<Vec<u32>, String> {
+    let mut widths = value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| match v.parse::<u32>() {
+            Ok(w) if (16..=8192).contains(&w) => Ok(w),
+            _ => Err(format!("contains `{v}`, which is no width between 16 and 8192")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if widths.is_empty() {
+        return Err("names no width".to_owned());
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    Ok(widths)
 }
 
 /// `DATABASE_REPLICA_URLS`: comma-separated PostgreSQL URLs, none by default.

@@ -13,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http_cache;
+pub mod media;
 pub mod models;
 pub mod observability;
 pub mod openapi;

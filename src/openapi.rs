@@ -41,6 +41,7 @@ pub fn spec_json() -> String {
         (name = "auth", description = "Log in, rotate refresh tokens, log out."),
         (name = "users", description = "Editorial accounts (admins only)."),
         (name = "authors", description = "Public author profiles (bylines link to them), and each account's own profile."),
+        (name = "media", description = "The media library: uploaded images with alt text, caption, credit and focal point, rendered to WebP and JPEG/PNG variants for `srcset` (editorial)."),
         (name = "site", description = "The site's settings: name, public address, language, time zone, navigation, \"Stay Connected\" links."),
         (name = "system", description = "Liveness and readiness."),
     ),

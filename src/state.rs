@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::db::Pool;
 use crate::db::replicas::Replicas;
 use crate::http_cache::store::ResponseCache;
+use crate::media::storage::MediaStore;
 use crate::observability::metrics::Metrics;
 
 /// Per-process abuse limits.
@@ -39,10 +40,16 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// Read replicas for anonymous public reads (none unless `DATABASE_REPLICA_URLS` is set).
     pub replicas: Arc<Replicas>,
+    /// Where media files are stored and served from.
+    pub media: Arc<MediaStore>,
+    /// Turns to render uploads (`DATELINE_MEDIA_CONCURRENCY`): decoding a large photograph takes
+    /// memory and a core, so at most this many run at once and the rest wait.
+    pub media_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, config: Config, clock: Arc<dyn Clock>) -> Self {
+    /// The state of a process. Fails when the media store cannot be opened.
+    pub fn new(pool: Pool, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let limits = Limits {
             login: LoginLimits::new(LoginPolicy {
                 per_account: config.login_max_failures_per_account,
@@ -54,8 +61,11 @@ impl AppState {
             comments_per_address: (config.comments_per_minute > 0)
                 .then(|| WindowLimiter::new(config.comments_per_minute, std::time::Duration::from_secs(60))),
         };
-        Self {
+        let media = Arc::new(MediaStore::open(&config.media)?);
+        Ok(Self {
             pool,
+            media,
+            media_turns: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency)),
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
             limits: Arc::new(limits),
             hashing: Arc::new(Hashing::new()),
@@ -71,7 +81,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             clock,
-        }
+        })
     }
 
     /// Now, at the precision the database stores.

@@ -171,6 +171,11 @@ text_enum! {
         UserDelete = "user.delete",
         SiteUpdate = "site.update",
         AuthorUpdate = "author.update",
+        MediaUpload = "media.upload",
+        MediaUpdate = "media.update",
+        MediaDelete = "media.delete",
+        /// Files no row named were removed.
+        MediaGc = "media.gc",
         AuthLogin = "auth.login",
         AuthLoginFailed = "auth.login_failed",
         AuthLogout = "auth.logout",

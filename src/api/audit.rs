@@ -63,7 +63,7 @@ pub struct AuditQuery {
     #[param(minimum = 1)]
     pub user: Option<i64>,
     /// Only entries about this kind of resource (`article`, `section`, `tag`, `source`,
-    /// `comment`, `user`, `session`, `site`).
+    /// `comment`, `user`, `session`, `site`, `author`, `media`).
     #[param(min_length = 1, max_length = 50)]
     pub resource: Option<String>,
     /// Entries at or after this time (RFC 3339).

@@ -7,6 +7,8 @@ pub mod authors;
 pub mod comments;
 pub mod json;
 pub mod links;
+pub mod media;
+pub mod media_files;
 pub mod metrics;
 pub mod moderation;
 pub mod params;
@@ -83,8 +85,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(authors::replace_profile)
             .service(site::get_site)
             .service(site::replace_site)
-            .service(site::update_site),
+            .service(site::update_site)
+            // Before `/media/{id}`: the literal path must win.
+            .service(media::collect_garbage)
+            .service(media::upload_media)
+            .service(media::list_media)
+            .service(media::get_media)
+            .service(media::update_media)
+            .service(media::delete_media),
     )
+    .service(media_files::serve_media_file)
     .service(system::healthz)
     .service(metrics::metrics)
     .service(system::readyz);

@@ -482,10 +482,17 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
         authors: None,
         byline: p.byline.clone(),
         seo: Default::default(),
+        featured_media: None,
         announce_update: false,
     };
     let change = Change::by_operator(now);
-    match article::find_by_slug(conn, &p.slug)? {
+    let existing = article::find_by_slug(conn, &p.slug)?;
+    // A re-import keeps the featured image an editor chose.
+    let fields = ArticleFields {
+        featured_media: existing.as_ref().and_then(|a| a.featured_media_id),
+        ..fields
+    };
+    match existing {
         Some(existing) => {
             articles::save(conn, change, Some(&existing), fields, AuditAction::ArticleReplace)?;
             Ok(false)

@@ -107,6 +107,31 @@ diesel::table! {
         social_description -> Nullable<Text>,
         social_image_url -> Nullable<Text>,
         word_count -> Nullable<Integer>,
+        featured_media_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        folder -> Text,
+        kind -> Text,
+        format -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        files -> Text,
+        alt -> Nullable<Text>,
+        decorative -> Bool,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        source_id -> Nullable<BigInt>,
+        focal_x -> Double,
+        focal_y -> Double,
+        uploaded_by -> Nullable<BigInt>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -251,6 +276,8 @@ diesel::joinable!(author_profiles -> users (user_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> author_profiles (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(media -> sources (source_id));
+diesel::joinable!(media -> users (uploaded_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 
 diesel::table! {
@@ -293,4 +320,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cache_purges,
     article_search,
     site_settings,
+    media,
 );

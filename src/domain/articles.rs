@@ -40,6 +40,8 @@ pub struct ArticleFields {
     /// A free-text byline ("By Agencies", "Staff reporter").
     pub byline: Option<String>,
     pub seo: Seo,
+    /// The featured image: a media library item's id.
+    pub featured_media: Option<i64>,
     /// A real update of a published story: sets `public_updated_at` to now.
     pub announce_update: bool,
 }
@@ -70,6 +72,9 @@ pub struct ArticleSnapshot {
     pub byline: Option<String>,
     #[serde(default)]
     pub seo: Seo,
+    /// The featured image's media id.
+    #[serde(default)]
+    pub featured_media: Option<i64>,
 }
 
 /// Search-engine and social-sharing overrides of an article. Each absent one falls back on the
@@ -147,6 +152,7 @@ impl From<ArticleSnapshot> for ArticleFields {
             authors: s.authors,
             byline: s.byline,
             seo: s.seo,
+            featured_media: s.featured_media,
             announce_update: false,
         }
     }
@@ -277,6 +283,15 @@ pub fn save(
     let tag_ids = Tags::resolve_slugs(conn, &fields.tags, &mut invalid)?;
     let source_ids = Sources::resolve_slugs(conn, &fields.sources, &mut invalid)?;
     let byline_ids = byline_authors(conn, change, existing, &fields, &mut invalid)?;
+    if let Some(id) = fields.featured_media
+        && crate::models::media::find(conn, id)?.is_none()
+    {
+        invalid.push(FieldError::new(
+            "featured_media",
+            "not_found",
+            "no media item has this id",
+        ));
+    }
     let author_id = match fields.author_id {
         Some(id) if user::find(conn, id)?.is_none() => {
             invalid.push(FieldError::new("author_id", "not_found", "no user has this id"));
@@ -321,6 +336,7 @@ pub fn save(
         social_description: trimmed(seo.social_description.as_deref()),
         social_image_url: trimmed(seo.social_image_url.as_deref()),
         word_count: Some(html::word_count(&body)),
+        featured_media_id: fields.featured_media,
     };
     let saved = match existing {
         Some(current) => {
@@ -404,6 +420,7 @@ pub fn snapshot(conn: &mut DbConn, article: &Article) -> Result<ArticleSnapshot,
         authors,
         byline: article.byline.clone(),
         seo: Seo::of(article),
+        featured_media: article.featured_media_id,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod articles;
 pub mod authors;
 pub mod comments;
+pub mod media;
 pub mod moderation;
 pub mod sections;
 pub mod sessions;

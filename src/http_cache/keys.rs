@@ -2,7 +2,7 @@
 //! cache): what each answer depends on, and what each write changed.
 //!
 //! Resources: `article-{id}`, `section-{slug}`, `tag-{slug}`, `source-{slug}`, `author-{id}` (an
-//! account's name and public profile), `authors` (the list of public profiles), `site`,
+//! account's name and public profile), `media-{id}` (a featured image), `authors` (the list of public profiles), `site`,
 //! `comments-article-{id}` (its approved comments and their count), and the lists of terms
 //! `sections`, `tags`, `sources`; and `dateline` on every answer. Membership of article lists: `articles` (lists with no
 //! filter), `articles-in-section-{slug}` (a section page, sub-sections included),
@@ -41,6 +41,11 @@ pub fn comments(article_id: i64) -> String {
 
 pub fn section(slug: &str) -> String {
     format!("section-{slug}")
+}
+
+/// A media item: on every answer that shows it (an article's featured image).
+pub fn media(id: i64) -> String {
+    format!("media-{id}")
 }
 
 pub fn author(id: i64) -> String {

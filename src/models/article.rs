@@ -45,6 +45,8 @@ pub struct Article {
     pub social_image_url: Option<String>,
     /// Words of the body's text; `None` only until the server fills it for older articles.
     pub word_count: Option<i32>,
+    /// The featured image (a media library item).
+    pub featured_media_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -71,6 +73,7 @@ pub struct NewArticle<'a> {
     pub social_description: Option<&'a str>,
     pub social_image_url: Option<&'a str>,
     pub word_count: Option<i32>,
+    pub featured_media_id: Option<i64>,
 }
 
 /// The columns an article list needs (the section comes from the section tree).
@@ -85,6 +88,7 @@ pub struct SummaryRow {
     pub updated_at: NaiveDateTime,
     pub section_id: i64,
     pub word_count: Option<i32>,
+    pub featured_media_id: Option<i64>,
 }
 
 /// Public list order.

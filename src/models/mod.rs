@@ -8,6 +8,7 @@ pub mod audit;
 pub mod author;
 pub mod comment;
 pub mod correction;
+pub mod media;
 pub mod revision;
 pub mod section;
 pub mod session;

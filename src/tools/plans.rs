@@ -161,7 +161,7 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
     let s = samples(&mut conn).context("the database needs data (run `dateline seed`)")?;
     let mut app_config = config.clone();
     app_config.response_cache_bytes = 0;
-    let state = AppState::new(pool.clone(), app_config, Arc::new(SystemClock));
+    let state = AppState::new(pool.clone(), app_config, Arc::new(SystemClock))?;
     let service = test::init_service(crate::server::app(state)).await;
 
     let first = test::call_service(

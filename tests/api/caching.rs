@@ -342,7 +342,8 @@ async fn another_instance_sees_a_write_within_the_documented_second() {
         app.state.pool.clone(),
         (*app.state.config).clone(),
         app.state.clock.clone(),
-    );
+    )
+    .expect("state");
     let read_other = || async {
         let service = actix_web::test::init_service(dateline::server::app(other.clone())).await;
         let response =
@@ -437,7 +438,8 @@ async fn on_postgresql_another_instance_sees_a_write_at_once_and_after_a_lost_co
         app.state.pool.clone(),
         (*app.state.config).clone(),
         app.state.clock.clone(),
-    );
+    )
+    .expect("state");
     let Some(listener) = listen::spawn(&other.config.database_url, other.cache.clone()) else {
         assert_eq!(app.db.backend(), "sqlite", "PostgreSQL instances listen");
         return;

@@ -21,6 +21,7 @@ mod leaks;
 mod links;
 mod listings;
 mod lookalikes;
+mod media;
 mod openapi;
 mod related;
 mod reliability;

@@ -256,17 +256,18 @@ pub async fn restore_revision(
 ) -> Result<HttpResponse, AppError> {
     let (slug, number) = path.into_inner();
     let writer = caller.clone();
+    let media = state.media.clone();
     let written = write_touching(&state, caller, move |conn, change| {
         let current = article_for_history(conn, &writer, &slug, change.at)?;
         check_may_change(&writer, &current)?;
-        check_if_match(conn, &if_match, &current)?;
+        check_if_match(conn, &media, &if_match, &current)?;
         let old = find_revision(conn, current.id, number)?.snapshot;
         if !writer.role.is_editorial() && old.status != ArticleStatus::Draft {
             return Err(AppError::forbidden("Authors can only restore draft revisions."));
         }
         let action = AuditAction::ArticleRestoreRevision;
         let before = cache_keys::listed(conn, &current, change.at)?;
-        let saved = save_over(conn, change, &current, old.into(), action)?;
+        let saved = save_over(conn, &media, change, &current, old.into(), action)?;
         let keys = touched(conn, before, &saved, change.at)?;
         Ok((saved, keys))
     })

@@ -90,6 +90,11 @@ pub struct ArticleInput {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = Seo, nullable = false)]
     pub seo: Option<Seo>,
+    /// The featured image: the id of a media library item (`POST /media`). Answers show it as
+    /// `featured_image`, with its variants.
+    #[validate(range(min = 1))]
+    #[schema(minimum = 1, example = 12)]
+    pub featured_media: Option<i64>,
     /// `true` marks a real update of a published story (not a typo fix): the public
     /// `public_updated_at` is set to now.
     #[serde(default, deserialize_with = "non_null")]
@@ -170,6 +175,11 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(value_type = Seo, nullable = false)]
     pub seo: Option<Seo>,
+    /// A media library item's id; `null` removes the featured image.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = 1))]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub featured_media: Option<Option<i64>>,
     /// `true` marks a real update of a published story (not a typo fix): the public
     /// `public_updated_at` is set to now.
     #[serde(default, deserialize_with = "non_null")]
@@ -225,6 +235,9 @@ impl ArticleInput {
         if let Some(value) = patch.author_id {
             self.author_id = value;
         }
+        if let Some(value) = patch.featured_media {
+            self.featured_media = value;
+        }
         self
     }
 }
@@ -259,6 +272,7 @@ impl From<ArticleInput> for ArticleFields {
             authors: input.authors,
             byline: input.byline,
             seo: input.seo.unwrap_or_default(),
+            featured_media: input.featured_media,
             announce_update: input.announce_update == Some(true),
         }
     }
@@ -282,6 +296,7 @@ impl From<ArticleSnapshot> for ArticleInput {
             authors: s.authors,
             byline: s.byline,
             seo: Some(s.seo),
+            featured_media: s.featured_media,
             announce_update: None,
         }
     }

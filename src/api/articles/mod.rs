@@ -17,16 +17,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::media::FeaturedImage;
 use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
 use crate::content::html;
 use crate::db::DbConn;
 use crate::domain::articles::Seo;
 use crate::domain::site::SiteUrls;
 use crate::error::AppError;
+use crate::media::storage::MediaStore;
 use crate::models::article::{Article, SummaryRow};
 use crate::models::section::{self, Section};
 use crate::models::taxonomy::{Sources, Tags, TermTable};
-use crate::models::{author, comment, correction, site};
+use crate::models::{author, comment, correction, media as media_rows, site};
 
 pub use crate::values::ArticleStatus;
 
@@ -60,6 +62,8 @@ pub struct ArticleSummary {
     /// Approved comments.
     #[schema(example = 3)]
     pub comment_count: i64,
+    /// The featured image, for the card's thumbnail (`srcset` from `variants`).
+    pub featured_image: Option<FeaturedImage>,
 }
 
 /// A page of article summaries.
@@ -214,6 +218,9 @@ pub struct ArticleDetail {
     /// At 230 words a minute, rounded up; at least 1.
     #[schema(example = 3)]
     pub reading_time_minutes: i32,
+    /// The featured image: URLs, size, alt text, caption, credit, focal point and the
+    /// variants a `srcset` or `<picture>` is written from.
+    pub featured_image: Option<FeaturedImage>,
     /// The SEO and social overrides as stored (what an editor set); `null` members fall back.
     pub seo: Seo,
     /// What the page's `<head>` shows: the overrides applied over the article's own fields.
@@ -224,12 +231,17 @@ pub struct ArticleDetail {
     pub structured_data: Vec<serde_json::Value>,
 }
 
-/// Attaches sections, tags, URLs and comment counts to summary rows: four queries for the whole
-/// page (sections, tags, site settings, counts), whatever its size.
-pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<ArticleSummary>, AppError> {
+/// Attaches sections, tags, URLs, comment counts and featured images to summary rows: five
+/// queries for the whole page (sections, tags, site settings, counts, images), whatever its size.
+pub fn summaries(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    rows: Vec<SummaryRow>,
+) -> Result<Vec<ArticleSummary>, AppError> {
     let tree = section::load_tree(conn)?;
     let urls = SiteUrls::new(&site::load(conn)?);
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let images = featured_images(conn, media, rows.iter().filter_map(|row| row.featured_media_id))?;
     let counts: HashMap<i64, i64> = comment::approved_counts(conn, &ids)?.into_iter().collect();
     let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
     for (article_id, tag) in Tags::for_articles(conn, &ids)? {
@@ -259,6 +271,7 @@ pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<Article
                     row.published_at.unwrap_or(row.updated_at),
                 ),
                 comment_count: counts.get(&row.id).copied().unwrap_or(0),
+                featured_image: row.featured_media_id.and_then(|id| images.get(&id).cloned()),
                 word_count: words,
                 reading_time_minutes: html::reading_minutes(words),
                 section,
@@ -272,10 +285,26 @@ pub fn summaries(conn: &mut DbConn, rows: Vec<SummaryRow>) -> Result<Vec<Article
         .collect())
 }
 
+/// The featured images `ids`, by media id (one query).
+fn featured_images(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, FeaturedImage>, AppError> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(media_rows::by_ids(conn, &ids)?
+        .into_iter()
+        .map(|(id, item)| (id, FeaturedImage::new(media, &item)))
+        .collect())
+}
+
 /// The whole article: a constant number of queries (sections, tags, sources, bylines, site
-/// settings, comment count, corrections).
+/// settings, comment count, corrections, featured image).
 pub fn detail(
     conn: &mut DbConn,
+    media: &MediaStore,
     article: Article,
     section: Section,
     author_name: Option<String>,
@@ -301,7 +330,10 @@ pub fn detail(
         summary: article.summary.as_deref(),
         url: &url,
     };
-    let head = seo::head(&seo, own, &site);
+    let featured_image = featured_images(conn, media, article.featured_media_id.into_iter())?
+        .into_values()
+        .next();
+    let head = seo::head(&seo, own, featured_image.as_ref(), &site);
     let tags = Tags::for_articles(conn, &[article.id])?;
     let sources = Sources::for_articles(conn, &[article.id])?;
     let comment_count = comment::approved_count(conn, article.id)?;
@@ -344,6 +376,7 @@ pub fn detail(
         url,
         word_count: words,
         reading_time_minutes: html::reading_minutes(words),
+        featured_image,
         seo,
         head,
         structured_data: Vec::new(),

@@ -19,6 +19,7 @@ use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
+use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search, SummaryRow};
 use crate::models::section::Section;
 use crate::models::taxonomy::{Tags, TermTable};
@@ -226,6 +227,7 @@ pub async fn list_articles(
     let given = filters::Given::check(&query)?;
     let mut keys = list_keys(&query, &given);
     let now = state.now();
+    let media = state.media.clone();
     let list = from
         .run(&state, move |conn| {
             let (resolved, author_keys) = given.resolve(conn)?;
@@ -242,7 +244,7 @@ pub async fn list_articles(
             };
             if let Some(asked) = &given.slugs {
                 let rows = article::page(conn, &filter, now, 0, asked.len() as i64, false)?.0;
-                return Ok((author_keys, batch(conn, asked, rows)?));
+                return Ok((author_keys, batch(conn, &media, asked, rows)?));
             }
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than asked tells whether another page follows, without counting.
@@ -259,7 +261,7 @@ pub async fn list_articles(
             Ok((
                 author_keys,
                 ArticleList {
-                    data: summaries(conn, rows)?,
+                    data: summaries(conn, &media, rows)?,
                     meta: ArticleListMeta {
                         page: after.is_none().then_some(page.page),
                         per_page: page.per_page,
@@ -313,7 +315,12 @@ fn list_keys(query: &ArticleListQuery, given: &filters::Given) -> Vec<String> {
 }
 
 /// The batch form's answer: the articles found, in the order asked, and the slugs of the others.
-fn batch(conn: &mut DbConn, asked: &[String], rows: Vec<SummaryRow>) -> Result<ArticleList, AppError> {
+fn batch(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    asked: &[String],
+    rows: Vec<SummaryRow>,
+) -> Result<ArticleList, AppError> {
     let mut by_slug: std::collections::HashMap<String, SummaryRow> =
         rows.into_iter().map(|row| (row.slug.clone(), row)).collect();
     let mut ordered = Vec::with_capacity(asked.len());
@@ -333,7 +340,7 @@ fn batch(conn: &mut DbConn, asked: &[String], rows: Vec<SummaryRow>) -> Result<A
             next_cursor: None,
             missing: Some(missing),
         },
-        data: summaries(conn, ordered)?,
+        data: summaries(conn, media, ordered)?,
     })
 }
 
@@ -346,6 +353,12 @@ fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
         .flat_map(|card| [cache_keys::article(card.id), cache_keys::comments(card.id)])
         .collect();
     keys.push(cache_keys::SITE.to_owned());
+    keys.extend(
+        cards
+            .iter()
+            .filter_map(|card| card.featured_image.as_ref())
+            .map(|image| cache_keys::media(image.id)),
+    );
     let mut tags: Vec<String> = cards
         .iter()
         .flat_map(|card| card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)))
@@ -418,12 +431,16 @@ pub async fn get_article(
     let slug = slug.into_inner();
     let now = state.now();
     let editorial = caller.0.is_some();
+    let media = state.media.clone();
     let found = from
         .run(&state, move |conn| {
             match lookup(conn, caller.0.as_ref(), &slug, now)? {
                 Lookup::Found(article, section, author_name) => {
                     let version = article.version;
-                    Ok(Ok((detail(conn, article, section, author_name)?, version)))
+                    Ok(Ok((
+                        detail(conn, &media, article, section, author_name)?,
+                        version,
+                    )))
                 }
                 Lookup::Moved(current) => Ok(Err(current)),
             }
@@ -460,6 +477,12 @@ pub fn article_keys(detail: &ArticleDetail) -> Vec<String> {
     keys.extend(detail.author.iter().map(|a| cache_keys::author(a.id)));
     keys.extend(detail.authors.iter().map(|a| cache_keys::author(a.user_id)));
     keys.push(cache_keys::SITE.to_owned());
+    keys.extend(
+        detail
+            .featured_image
+            .iter()
+            .map(|image| cache_keys::media(image.id)),
+    );
     keys
 }
 
@@ -594,6 +617,7 @@ pub async fn related_articles(
     }
     let slug = slug.into_inner();
     let now = state.now();
+    let media = state.media.clone();
     let related = from
         .run(&state, move |conn| {
             let (article, section) = match lookup(conn, None, &slug, now)? {
@@ -608,7 +632,7 @@ pub async fn related_articles(
             let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
             let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
             let related = RelatedArticles {
-                data: summaries(conn, rows)?,
+                data: summaries(conn, &media, rows)?,
             };
             // The candidates are the articles of its own section and of its tags.
             let mut keys = vec![

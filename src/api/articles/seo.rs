@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{ArticleDetail, BylineAuthor};
+use crate::api::media::FeaturedImage;
 use crate::domain::articles::Seo;
+use crate::media::process::OutputFormat;
 use crate::models::site::SiteRow;
 
 /// The values to put in the page's `<head>`, overrides applied over the article's own fields.
@@ -42,7 +44,7 @@ pub struct OwnFields<'a> {
 }
 
 /// Resolves the head: each override in `seo`, or the article's own value.
-pub fn head(seo: &Seo, own: OwnFields<'_>, site: &SiteRow) -> ArticleHead {
+pub fn head(seo: &Seo, own: OwnFields<'_>, featured: Option<&FeaturedImage>, site: &SiteRow) -> ArticleHead {
     let description = seo.description.clone().or_else(|| own.summary.map(str::to_owned));
     ArticleHead {
         title: seo.title.clone().unwrap_or_else(|| own.headline.to_owned()),
@@ -61,9 +63,40 @@ pub fn head(seo: &Seo, own: OwnFields<'_>, site: &SiteRow) -> ArticleHead {
         social_image_url: seo
             .social_image_url
             .clone()
+            .or_else(|| featured.map(share_image))
             .or_else(|| site.social_image_url.clone()),
         description,
     }
+}
+
+/// The rendition a link preview shows: the widest JPEG or PNG variant up to 1280 pixels (what
+/// social networks fetch best), else the full-size image.
+fn share_image(image: &FeaturedImage) -> String {
+    image
+        .variants
+        .iter()
+        .filter(|v| v.format != OutputFormat::Webp && v.width <= 1280)
+        .max_by_key(|v| v.width)
+        .map_or_else(|| image.url.clone(), |v| v.url.clone())
+}
+
+/// schema.org ImageObjects of the featured image: the full size and each JPEG/PNG variant
+/// (crawlers do not all read WebP).
+fn image_objects(image: &FeaturedImage) -> Value {
+    let mut objects =
+        vec![json!({"@type": "ImageObject", "url": image.url, "width": image.width, "height": image.height})];
+    objects.extend(
+        image
+            .variants
+            .iter()
+            .filter(|v| v.format != OutputFormat::Webp && v.width != image.width)
+            .rev()
+            .map(|v| json!({"@type": "ImageObject", "url": v.url, "width": v.width, "height": v.height})),
+    );
+    if let (Some(first), Some(credit)) = (objects.first_mut(), &image.credit) {
+        first["creditText"] = Value::from(credit.as_str());
+    }
+    Value::from(objects)
 }
 
 /// The schema.org NewsArticle of `detail` and the BreadcrumbList of its section, for one
@@ -100,7 +133,13 @@ fn news_article(detail: &ArticleDetail, site: &SiteRow) -> Value {
             detail.alternative_headline.clone().map(Value::from),
         ),
         ("description", head.description.clone().map(Value::from)),
-        ("image", head.social_image_url.clone().map(|url| json!([url]))),
+        (
+            "image",
+            match (&detail.seo.social_image_url, &detail.featured_image) {
+                (None, Some(image)) => Some(image_objects(image)),
+                _ => head.social_image_url.clone().map(|url| json!([url])),
+            },
+        ),
         (
             "datePublished",
             detail.published_at.map(|at| Value::from(at.to_rfc3339())),

@@ -57,6 +57,7 @@ pub async fn list_trash(
     let page = query.0.resolve(&state.config)?;
     let now = state.now();
     let purge_before = now - Duration::days(i64::from(state.config.trash_retention_days));
+    let media = state.media.clone();
     let list = db::run(&state.pool, move |conn| {
         let filter = ArticleFilter {
             scope: Scope::Trashed,
@@ -65,7 +66,7 @@ pub async fn list_trash(
         };
         let (rows, total) = article::page(conn, &filter, now, page.offset(), page.limit(), true)?;
         Ok(TrashList {
-            data: summaries(conn, rows)?,
+            data: summaries(conn, &media, rows)?,
             meta: page.meta(total.unwrap_or_default()),
             purge_before: utc(purge_before),
         })

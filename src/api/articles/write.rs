@@ -25,32 +25,39 @@ use crate::domain::articles::{
 };
 use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
+use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article};
 use crate::state::AppState;
 use crate::values::{ArticleStatus, AuditAction};
 
 /// Checks `If-Match` (required for article writes) against the stored version; a stale one is
 /// 412 with the current article in the body.
-pub fn check_if_match(conn: &mut DbConn, if_match: &IfMatch, article: &Article) -> Result<(), AppError> {
-    if_match.check(article.version, true, || current_json(conn, article.id))
+pub fn check_if_match(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    if_match: &IfMatch,
+    article: &Article,
+) -> Result<(), AppError> {
+    if_match.check(article.version, true, || current_json(conn, media, article.id))
 }
 
-fn current_json(conn: &mut DbConn, id: i64) -> Result<serde_json::Value, AppError> {
+fn current_json(conn: &mut DbConn, media: &MediaStore, id: i64) -> Result<serde_json::Value, AppError> {
     let (article, section, author) = article::find_with_section(conn, id)?.ok_or_else(article_not_found)?;
-    serde_json::to_value(detail(conn, article, section, author)?).map_err(AppError::internal)
+    serde_json::to_value(detail(conn, media, article, section, author)?).map_err(AppError::internal)
 }
 
 /// Saves `fields` over `current` and answers a lost race (412) with the article as it now
 /// stands.
 pub fn save_over(
     conn: &mut DbConn,
+    media: &MediaStore,
     change: Change<'_>,
     current: &Article,
     fields: ArticleFields,
     action: AuditAction,
 ) -> Result<Article, AppError> {
     domain::save(conn, change, Some(current), fields, action)
-        .map_err(|e| stale_with_current(conn, e, current))
+        .map_err(|e| stale_with_current(conn, media, e, current))
 }
 
 /// What a write over an existing article (replace, patch) may answer besides its own answers.
@@ -115,11 +122,12 @@ async fn write_over(
         action,
     } = target;
     let writer = caller.clone();
+    let media = state.media.clone();
     let written = write_touching(state, caller, move |conn, change| {
-        let current = writable(conn, &writer, &slug, &if_match, change.at)?;
+        let current = writable(conn, &media, &writer, &slug, &if_match, change.at)?;
         let fields = fields(conn, &current)?;
         let before = cache_keys::listed(conn, &current, change.at)?;
-        let saved = save_over(conn, change, &current, fields, action)?;
+        let saved = save_over(conn, &media, change, &current, fields, action)?;
         let keys = touched(conn, before, &saved, change.at)?;
         Ok((saved, keys))
     })
@@ -144,6 +152,7 @@ pub fn touched(
 /// their drafts), and at the version `If-Match` names.
 fn writable(
     conn: &mut DbConn,
+    media: &MediaStore,
     caller: &AuthUser,
     slug: &str,
     if_match: &IfMatch,
@@ -151,17 +160,17 @@ fn writable(
 ) -> Result<Article, AppError> {
     let current = find_for_write(conn, caller, slug, now)?;
     check_may_change(caller, &current)?;
-    check_if_match(conn, if_match, &current)?;
+    check_if_match(conn, media, if_match, &current)?;
     Ok(current)
 }
 
 /// A 412 from the domain layer, completed with the latest version and its representation.
-fn stale_with_current(conn: &mut DbConn, err: AppError, article: &Article) -> AppError {
+fn stale_with_current(conn: &mut DbConn, media: &MediaStore, err: AppError, article: &Article) -> AppError {
     if !matches!(&err, AppError::PreconditionFailed { current, .. } if current.is_null()) {
         return err;
     }
     match article::find_with_section(conn, article.id) {
-        Ok(Some((latest, ..))) => match current_json(conn, article.id) {
+        Ok(Some((latest, ..))) => match current_json(conn, media, article.id) {
             Ok(json) => preconditions::stale(latest.version, json),
             Err(e) => e,
         },
@@ -172,11 +181,12 @@ fn stale_with_current(conn: &mut DbConn, err: AppError, article: &Article) -> Ap
 
 /// The article as stored, answered with its ETag (and `Location` on create).
 pub async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
+    let media = state.media.clone();
     let (body, version): (ArticleDetail, i32) = db::run(&state.pool, move |conn| {
         let (article, section, author) =
             article::find_with_section(conn, id)?.ok_or_else(article_not_found)?;
         let version = article.version;
-        Ok((detail(conn, article, section, author)?, version))
+        Ok((detail(conn, &media, article, section, author)?, version))
     })
     .await?;
     let mut response = if created {
@@ -325,10 +335,11 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let writer = caller.clone();
+    let media = state.media.clone();
     let written = write_touching(&state, caller, move |conn, change| {
-        let current = writable(conn, &writer, &slug, &if_match, change.at)?;
+        let current = writable(conn, &media, &writer, &slug, &if_match, change.at)?;
         let before = cache_keys::listed(conn, &current, change.at)?;
-        domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, e, &current))?;
+        domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, &media, e, &current))?;
         Ok(((), cache_keys::touched(before, None)))
     })
     .await?;

@@ -86,6 +86,10 @@ pub struct Fixtures {
     tokens: BTreeMap<&'static str, String>,
     /// An unused refresh token.
     refresh: String,
+    /// A library item uploaded by the author (so every role may see and change it).
+    media: i64,
+    /// A stored media file: its folder and name.
+    media_file: (String, String),
 }
 
 /// Opens a session for `user_id` without a password check (argon2 per cell would dominate the
@@ -247,7 +251,17 @@ pub async fn fixtures(app: &TestApp, client: &Client<'_>, accounts: &Accounts) -
         app.profile(*id, &format!("matrix-{caller:?}").to_lowercase());
     }
     let profile = "matrix-author".to_owned();
+    let (media, folder) = app.media_item(accounts.author);
+    let file = "0123456789abcdef01234567-40.jpg".to_owned();
+    let (_, upload) = crate::support::fixtures::image_upload("unused");
+    app.state
+        .media
+        .put(&format!("{folder}/{file}"), upload, "image/jpeg")
+        .await
+        .expect("store a media file");
     Fixtures {
+        media,
+        media_file: (folder, file),
         own,
         profile,
         article,
@@ -281,6 +295,9 @@ fn fill_path(operation: &Operation, caller: Caller, fx: &Fixtures) -> Result<Str
             ("sources", "slug") => fx.source.clone(),
             ("trash", "slug") => fx.trashed.clone(),
             ("comments", "id") => fx.comment.to_string(),
+            ("media", "id") => fx.media.to_string(),
+            ("media", "folder") => fx.media_file.0.clone(),
+            (_, "file") => fx.media_file.1.clone(),
             // A profile is its own account's (or any, for an admin).
             ("users", "id") if operation.path.ends_with("/profile") => {
                 fx.own.get(&caller).copied().unwrap_or(fx.user).to_string()
@@ -328,6 +345,7 @@ fn body_for(operation: &Operation, accounts: &Accounts, fx: &Fixtures, k: u64) -
             "language": "en", "time_zone": "UTC", "permalink": "/{section}/{slug}"}),
         "update_site" => json!({"description": format!("Described {k}")}),
         "replace_profile" => json!({"slug": format!("profile-{k}"), "public": true}),
+        "update_media" => json!({"caption": format!("Caption {k}")}),
         _ => {
             return Err(format!(
                 "{}: the matrix has no valid body for this operation; add one in \
@@ -377,6 +395,12 @@ pub fn request_for(
         }
     }
     if let Some(media_types) = &operation.body {
+        if media_types.iter().any(|m| m == "multipart/form-data") {
+            let (content_type, body) = crate::support::fixtures::image_upload(&format!("Matrix {k}"));
+            return Ok(request
+                .insert_header((header::CONTENT_TYPE, content_type))
+                .set_payload(body));
+        }
         if !media_types.iter().any(|m| m == "application/json") {
             return Err(format!(
                 "{}: the matrix only sends JSON bodies, the operation takes {media_types:?}",

@@ -251,6 +251,7 @@ impl ArticleBuilder<'_> {
                     social_description: None,
                     social_image_url: None,
                     word_count: Some(dateline::content::html::word_count(&self.body)),
+                    featured_media_id: None,
                 },
             )
             .expect("insert article");
@@ -332,4 +333,60 @@ fn ensure_tag(conn: &mut DbConn, slug: &str, name: &str, now: NaiveDateTime) -> 
 
 fn ensure_source(conn: &mut DbConn, slug: &str, name: &str, url: Option<&str>, now: NaiveDateTime) -> i64 {
     taxonomy::ensure::<Sources>(conn, slug, name, url, now).expect("source")
+}
+
+impl TestApp {
+    /// A library item owned by `uploaded_by`, written straight to the database (its files are
+    /// not stored: for tests of access, not of files): its id and folder.
+    pub fn media_item(&self, uploaded_by: i64) -> (i64, String) {
+        let now = self.now();
+        let folder = format!("{:020}", self.next_number());
+        let files = r#"{"full":null,"variants":[]}"#;
+        let id = self.with_conn(|conn| {
+            dateline::models::media::insert(
+                conn,
+                &dateline::models::media::NewMedia {
+                    folder: &folder,
+                    kind: "image",
+                    format: "jpeg",
+                    width: 40,
+                    height: 30,
+                    bytes: 1000,
+                    files,
+                    alt: Some("A fixture image"),
+                    decorative: false,
+                    caption: None,
+                    credit: None,
+                    source_id: None,
+                    focal_x: 0.5,
+                    focal_y: 0.5,
+                    uploaded_by: Some(uploaded_by),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .expect("insert media")
+            .id
+        });
+        (id, folder)
+    }
+}
+
+/// A multipart upload of a small real JPEG with `alt`: its Content-Type and body.
+pub fn image_upload(alt: &str) -> (String, Vec<u8>) {
+    let image = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 90]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .expect("encode");
+    let boundary = "dateline-fixture-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\n{alt}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&jpeg);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod fixtures;
+pub mod s3;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +14,7 @@ use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, TimeZone, Utc};
 use dateline::api::AppState;
 use dateline::clock::ManualClock;
-use dateline::config::{Config, DatabaseUrl};
+use dateline::config::{Config, DatabaseUrl, MediaStorage};
 use dateline::db::{self, ConnectionManager, DbConn, Pool, QueryCounter};
 use diesel::Connection;
 use diesel::RunQueryDsl;
@@ -107,6 +108,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub queries: QueryCounter,
     numbers: AtomicU64,
+    /// The media folder (local storage), removed with the app.
+    pub media_dir: tempfile::TempDir,
     // Dropped last: the database outlives the pool that uses it.
     pub db: TestDb,
 }
@@ -124,7 +127,10 @@ impl TestApp {
     /// A test app whose configuration `adjust` may change (page sizes, origins, ...).
     pub fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let db = TestDb::new();
+        let media_dir = tempfile::tempdir().expect("media dir");
         let mut config = Config::with_database(db.url.clone());
+        config.media.storage = MediaStorage::Local(media_dir.path().to_owned());
+        config.media.public_url = "/media".to_owned();
         config.db_pool_size = 4;
         config.db_pool_timeout = Duration::from_secs(5);
         // Fixtures write straight to the database, past the API that invalidates the response
@@ -136,12 +142,13 @@ impl TestApp {
         let pool = db::build_pool_with(manager, config.db_pool_size, config.db_pool_timeout).expect("pool");
         db::migrate(&mut pool.get().expect("connection")).expect("migrations");
         let clock = ManualClock::new(test_epoch());
-        let state = AppState::new(pool, config, Arc::new(clock.clone()));
+        let state = AppState::new(pool, config, Arc::new(clock.clone())).expect("state");
         Self {
             state,
             clock,
             queries,
             numbers: AtomicU64::new(1),
+            media_dir,
             db,
         }
     }
