@@ -37,6 +37,7 @@ echo "== openapi-spec-validator openapi/openapi.json"
 "$venv/bin/openapi-spec-validator" openapi/openapi.json
 
 export DATABASE_URL="sqlite://$work/contract.db"
+export DATELINE_MEDIA_DIR="$work/media"
 export DATELINE_BIND="127.0.0.1:$port"
 export DATELINE_LOG="${DATELINE_LOG:-warn}"
 export DATELINE_JWT_SECRET="contract-test-secret-of-at-least-32-bytes"

@@ -80,6 +80,8 @@ class Server:
         self.env = {
             **os.environ,
             "DATABASE_URL": db.url,
+            # Media files beside the database, never in the working tree.
+            "DATELINE_MEDIA_DIR": str(Path(db.dir.name) / "media"),
             "DATELINE_BIND": f"127.0.0.1:{self.port}",
             "DATELINE_LOG": os.environ.get("DATELINE_LOG", "warn"),
             "DATELINE_JWT_SECRET": "reliability-secret-of-at-least-32-bytes!",

@@ -203,7 +203,25 @@ fn serve(mut setup: Setup) -> anyhow::Result<()> {
 fn import_file(mut setup: Setup, file: &Path) -> anyhow::Result<()> {
     let json = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let articles = import::parse(&json)?;
-    let report = import::import(&mut setup.conn, &articles, setup.now)?;
+    let store = crate::media::storage::MediaStore::open(&setup.config.media)?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let images =
+        actix_web::rt::System::new().block_on(store_images(&store, &setup.config, base, &articles))?;
+    let body_images = crate::domain::articles::BodyImages::new(&setup.config.media);
+    let imported = import::import_with_images(&mut setup.conn, &articles, &images, &body_images, setup.now);
+    // Files the import does not use (it failed, or the library held the image) go now.
+    let unused: Vec<String> = match &imported {
+        Ok(report) => report.redundant_files.clone(),
+        Err(_) => images
+            .iter()
+            .flatten()
+            .flat_map(|i| i.ingested.files.keys())
+            .collect(),
+    };
+    if !unused.is_empty() {
+        let _ = actix_web::rt::System::new().block_on(store.delete(&unused));
+    }
+    let report = imported?;
     announce_write(&mut setup.conn);
     println!(
         "imported {} article(s) from {}: {} created, {} updated",
@@ -213,6 +231,48 @@ fn import_file(mut setup: Setup, file: &Path) -> anyhow::Result<()> {
         report.updated
     );
     Ok(())
+}
+
+/// Stores the featured images `articles` name (paths relative to `base`), in the media library's
+/// store; their rows are written by the import itself.
+async fn store_images(
+    store: &crate::media::storage::MediaStore,
+    config: &Config,
+    base: &Path,
+    articles: &[import::ImportArticle],
+) -> anyhow::Result<Vec<Option<import::StoredImage>>> {
+    let turns = tokio::sync::Semaphore::new(1);
+    let mut stored = Vec::with_capacity(articles.len());
+    for (i, article) in articles.iter().enumerate() {
+        let Some(image) = &article.featured_image else {
+            stored.push(None);
+            continue;
+        };
+        let path = base.join(&image.file);
+        let ingested = match std::fs::read(&path) {
+            Ok(bytes) => crate::media::ingest::ingest(store, &turns, &config.media, bytes)
+                .await
+                .map_err(|e| e.problem().detail),
+            Err(e) => Err(format!("cannot read it: {e}")),
+        };
+        let ingested = match ingested {
+            Ok(ingested) => ingested,
+            Err(why) => {
+                let stored_keys: Vec<String> = stored
+                    .iter()
+                    .flatten()
+                    .flat_map(|i: &import::StoredImage| i.ingested.files.keys())
+                    .collect();
+                let _ = store.delete(&stored_keys).await;
+                bail!("articles[{i}].featured_image ({}): {why}", path.display());
+            }
+        };
+        stored.push(Some(import::StoredImage {
+            ingested,
+            fields: image.fields(),
+        }));
+    }
+    Ok(stored)
 }
 
 fn seed_data(mut setup: Setup, articles: u64, random_seed: u64, batch_size: u64) -> anyhow::Result<()> {

@@ -529,6 +529,9 @@ pub struct MediaConfig {
     pub concurrency: usize,
     /// How long an upload's body may take to arrive.
     pub upload_timeout: Duration,
+    /// Whether an article body's `<img>` must name a library item (`data-media-id`): otherwise
+    /// one pointing elsewhere is kept as written.
+    pub refuse_foreign_images: bool,
     /// Files no row names are removed by gc only once older than this (an upload in progress
     /// has stored its files but not yet its row).
     pub gc_grace: Duration,
@@ -597,6 +600,11 @@ fn media_config(env: &Env<'_>) -> Result<MediaConfig, ConfigError> {
         max_pixels: u64::from(env.parse_range("DATELINE_MEDIA_MAX_PIXELS", 50_000_000, 1, 1_000_000_000)?),
         widths: env.parse_with("DATELINE_MEDIA_WIDTHS", "320,640,960,1280,1920", parse_widths)?,
         concurrency: env.parse_range("DATELINE_MEDIA_CONCURRENCY", 2, 1, 64)? as usize,
+        refuse_foreign_images: env.parse_with("DATELINE_MEDIA_FOREIGN_IMAGES", "keep", |v| match v {
+            "keep" => Ok(false),
+            "refuse" => Ok(true),
+            _ => Err("must be `keep` or `refuse`".to_owned()),
+        })?,
         upload_timeout: Duration::from_secs(
             env.parse_range("DATELINE_MEDIA_UPLOAD_TIMEOUT_SECS", 120, 1, 3600)?
                 .into(),

@@ -21,13 +21,14 @@ use crate::api::transact::{write_as, write_touching};
 use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
-use crate::domain::media::{self as media_rules, MediaFields, Upload};
+use crate::domain::media::{self as media_rules, MediaFields};
 use crate::error::{AppError, FieldError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::media::gc::{self, GcReport};
-use crate::media::process::{self, OutputFormat, Processed, Refusal, Rendition};
+use crate::media::ingest::ingest;
+use crate::media::process::OutputFormat;
 use crate::media::storage::MediaStore;
-use crate::models::media::{self as media_rows, Files, Media, MediaFilter, StoredRendition};
+use crate::models::media::{self as media_rows, Files, Media, MediaFilter};
 use crate::models::taxonomy::{Sources, TermTable};
 
 /// A point of the image, from its top left corner, each coordinate in 0..=1.
@@ -320,23 +321,8 @@ pub async fn upload_media(
     })?;
     let checked = fields.clone();
     db::run(&state.pool, move |conn| media_rules::check_upload(conn, &checked)).await?;
-    let format = process::sniff(&file).map_err(|detected| {
-        AppError::UnsupportedMediaType(format!(
-            "The file is {detected}; JPEG, PNG, WebP and GIF images are accepted."
-        ))
-    })?;
-    let bytes = file.len() as u64;
-    let processed = render(&state, file, format).await?;
-    let folder = MediaStore::new_folder();
-    let files = store_files(&state.media, &folder, &processed).await?;
-    let upload = Upload {
-        folder,
-        format: format.as_str(),
-        width: processed.width,
-        height: processed.height,
-        bytes,
-        files: serde_json::to_string(&files).map_err(AppError::internal)?,
-    };
+    let ingested = ingest(&state.media, &state.media_turns, config, file).await?;
+    let (upload, files) = (ingested.upload, ingested.files);
     let store = state.media.clone();
     let saved = write_touching(&state, caller, move |conn, change| {
         let item = media_rules::create(conn, change, &upload, &fields)?;
@@ -492,60 +478,6 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
         source: given("source"),
         focal_point,
     })
-}
-
-/// Renders the upload on the blocking pool, waiting for a turn first.
-async fn render(
-    state: &AppState,
-    file: Vec<u8>,
-    format: process::SourceFormat,
-) -> Result<Processed, AppError> {
-    let _turn = state.media_turns.acquire().await.map_err(AppError::internal)?;
-    let (max_pixels, widths) = (state.config.media.max_pixels, state.config.media.widths.clone());
-    web::block(move || process::process(&file, format, max_pixels, &widths))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|refusal| match refusal {
-            Refusal::TooManyPixels { .. } | Refusal::Unreadable { .. } => {
-                AppError::Validation(vec![FieldError::new("file", "unusable", refusal.to_string())])
-            }
-            Refusal::Encoding(cause) => AppError::internal(cause),
-        })
-}
-
-/// Stores every rendition under `folder`; on a failure, removes what was stored and answers 503.
-async fn store_files(store: &MediaStore, folder: &str, processed: &Processed) -> Result<Files, AppError> {
-    let stored = |r: &Rendition| StoredRendition {
-        key: format!("{folder}/{}", r.file_name()),
-        width: r.width,
-        height: r.height,
-        format: r.format,
-        bytes: r.bytes.len() as u64,
-    };
-    let files = Files {
-        full: Some(stored(&processed.full)),
-        variants: processed.variants.iter().map(stored).collect(),
-    };
-    let mut written = Vec::new();
-    for rendition in std::iter::once(&processed.full).chain(&processed.variants) {
-        let key = format!("{folder}/{}", rendition.file_name());
-        if written.contains(&key) {
-            continue;
-        }
-        if let Err(e) = store
-            .put(&key, rendition.bytes.clone(), rendition.format.content_type())
-            .await
-        {
-            tracing::error!(error = %e, "the media store refused a file");
-            written.push(key);
-            let _ = store.delete(&written).await;
-            return Err(AppError::Unavailable(
-                "The media store did not accept the file; nothing was saved. Try again later.".to_owned(),
-            ));
-        }
-        written.push(key);
-    }
-    Ok(files)
 }
 
 /// Filters of the library.

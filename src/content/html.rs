@@ -67,7 +67,9 @@ static BODY_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
                 ("a", ["href", "title"].into_iter().collect::<HashSet<_>>()),
                 (
                     "img",
-                    ["src", "alt", "title", "width", "height"].into_iter().collect(),
+                    ["src", "alt", "title", "width", "height", "data-media-id"]
+                        .into_iter()
+                        .collect(),
                 ),
                 ("blockquote", ["cite"].into_iter().collect()),
                 ("q", ["cite"].into_iter().collect()),
@@ -113,6 +115,11 @@ fn relative_url(url: &str) -> Option<Cow<'_, str>> {
 /// Attributes ammonia does not treat as URLs but readers may follow: `cite` gets the same rules.
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match (element, attribute) {
+        // A library item's id, or nothing.
+        ("img", "data-media-id") => {
+            (!value.is_empty() && value.len() <= 18 && value.bytes().all(|b| b.is_ascii_digit()))
+                .then_some(Cow::Borrowed(value))
+        }
         ("blockquote" | "q", "cite") => match Url::parse(value) {
             Ok(url) if URL_SCHEMES.contains(&url.scheme()) => Some(Cow::Borrowed(value)),
             Err(ParseError::RelativeUrlWithoutBase) => relative_url(value),
@@ -120,6 +127,71 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
         },
         _ => Some(Cow::Borrowed(value)),
     }
+}
+
+/// An `<img>` of a (sanitized) body: the library item it names, or where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyImage {
+    Library(i64),
+    Foreign(String),
+}
+
+/// The images of a sanitized body, in order.
+pub fn body_images(html: &str) -> Vec<BodyImage> {
+    let mut found = Vec::new();
+    let settings = lol_html::RewriteStrSettings {
+        element_content_handlers: vec![lol_html::element!("img", |el| {
+            let library = el.get_attribute("data-media-id").and_then(|id| id.parse().ok());
+            found.push(match library {
+                Some(id) => BodyImage::Library(id),
+                None => BodyImage::Foreign(el.get_attribute("src").unwrap_or_default()),
+            });
+            Ok(())
+        })],
+        ..lol_html::RewriteStrSettings::new()
+    };
+    // A sanitized body is well-formed HTML: the rewriter does not fail on it.
+    let _ = lol_html::rewrite_str(html, settings);
+    found
+}
+
+/// What an `<img>` naming a library item is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryImage {
+    pub src: String,
+    /// `url 320w, url 640w, ...`
+    pub srcset: String,
+    pub width: u32,
+    pub height: u32,
+    /// The item's alt text, used when the `<img>` has none of its own.
+    pub alt: String,
+}
+
+/// `html` with every `<img data-media-id>` of `images` given its `src`, `srcset`, `sizes`,
+/// `width`, `height` and (unless it has its own) `alt`.
+pub fn fill_library_images(html: &str, images: &std::collections::HashMap<i64, LibraryImage>) -> String {
+    let settings = lol_html::RewriteStrSettings {
+        element_content_handlers: vec![lol_html::element!("img[data-media-id]", |el| {
+            let id = el
+                .get_attribute("data-media-id")
+                .and_then(|id| id.parse::<i64>().ok());
+            if let Some(image) = id.and_then(|id| images.get(&id)) {
+                el.set_attribute("src", &image.src)?;
+                if !image.srcset.is_empty() {
+                    el.set_attribute("srcset", &image.srcset)?;
+                    el.set_attribute("sizes", "(max-width: 800px) 100vw, 800px")?;
+                }
+                el.set_attribute("width", &image.width.to_string())?;
+                el.set_attribute("height", &image.height.to_string())?;
+                if el.get_attribute("alt").is_none_or(|alt| alt.trim().is_empty()) {
+                    el.set_attribute("alt", &image.alt)?;
+                }
+            }
+            Ok(())
+        })],
+        ..lol_html::RewriteStrSettings::new()
+    };
+    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())
 }
 
 /// The body with everything outside the allow-list removed.

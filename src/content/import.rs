@@ -5,6 +5,10 @@
 //! otherwise it is created. Sections, tags and sources are found by slug or created. The whole
 //! file is validated first and written in one transaction: all of it lands, or none.
 //!
+//! An article's `featured_image` names an image file relative to the import file; `dateline
+//! import` stores it in the media library first (see [`ImportImage`]), and a re-import of the
+//! same image keeps the item it made the first time.
+//!
 //! The shape of `shared/fixtures/seed-article.json` imports as is: `body_paragraphs`,
 //! `suggested_tags`, `page_date` and a `breadcrumb` whose leading "Home" is the site root.
 
@@ -14,10 +18,12 @@ use serde::Deserialize;
 use crate::content::{html, slug};
 use crate::db::{self, DbConn};
 use crate::domain::Change;
-use crate::domain::articles::{self, ArticleFields};
+use crate::domain::articles::{self, ArticleFields, BodyImages};
+use crate::domain::media::MediaFields;
 use crate::domain::sections;
 use crate::domain::taxonomy::{self, Sources, Tags};
 use crate::error::AppError;
+use crate::media::ingest::Ingested;
 use crate::models::article;
 use crate::models::user;
 use crate::values::{ArticleStatus, AuditAction};
@@ -92,11 +98,50 @@ pub struct ImportArticle {
     pub author_email: Option<String>,
     /// The free-text byline; when absent, the first credited source's `byline`.
     pub byline: Option<String>,
+    /// The featured image: a file beside the import file, with its editorial fields.
+    pub featured_image: Option<ImportImage>,
     /// Presentation-only fields of the page fixture; accepted and ignored.
     #[serde(default)]
     pub page_blocks: serde_json::Value,
     #[serde(default)]
     pub comment_form_messages: serde_json::Value,
+}
+
+/// A featured image to import: a JPEG, PNG, WebP or GIF file, its path relative to the import
+/// file, and the fields an upload takes (`alt` unless `decorative`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportImage {
+    pub file: std::path::PathBuf,
+    pub alt: Option<String>,
+    #[serde(default)]
+    pub decorative: bool,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// An agency source's slug (it must exist, or be credited by an article of the file).
+    pub source: Option<String>,
+    /// `[x, y]`, each 0 to 1 from the top left; the centre by default.
+    pub focal_point: Option<(f64, f64)>,
+}
+
+impl ImportImage {
+    pub fn fields(&self) -> MediaFields {
+        MediaFields {
+            alt: self.alt.clone(),
+            decorative: self.decorative,
+            caption: self.caption.clone(),
+            credit: self.credit.clone(),
+            source: self.source.clone(),
+            focal_point: self.focal_point.unwrap_or((0.5, 0.5)),
+        }
+    }
+}
+
+/// A featured image whose files are stored, for the article of the same index.
+#[derive(Debug, Clone)]
+pub struct StoredImage {
+    pub ingested: Ingested,
+    pub fields: MediaFields,
 }
 
 /// A section, tag or source given by name (and optionally slug).
@@ -142,6 +187,8 @@ pub struct ImportSource {
 pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
+    /// Files of images that the library already held (a re-import): the caller removes them.
+    pub redundant_files: Vec<String>,
 }
 
 /// An article checked and normalised, ready to write.
@@ -218,10 +265,26 @@ pub fn midnight_in(day: NaiveDate, zone: chrono_tz::Tz) -> NaiveDateTime {
         .map_or_else(|| day.and_time(chrono::NaiveTime::MIN), |at| at.naive_utc())
 }
 
-/// Validates and writes `articles` in one write transaction.
+/// Validates and writes `articles` in one write transaction (no featured images; library
+/// images in bodies get URLs under `/media`, the local store's default).
 pub fn import(
     conn: &mut DbConn,
     articles: &[ImportArticle],
+    now: NaiveDateTime,
+) -> Result<ImportReport, ImportError> {
+    let images = BodyImages {
+        public_url: "/media".to_owned(),
+        refuse_foreign: false,
+    };
+    import_with_images(conn, articles, &vec![None; articles.len()], &images, now)
+}
+
+/// [`import`], with the stored featured image of each article (`images[i]` for `articles[i]`).
+pub fn import_with_images(
+    conn: &mut DbConn,
+    articles: &[ImportArticle],
+    featured: &[Option<StoredImage>],
+    images: &BodyImages,
     now: NaiveDateTime,
 ) -> Result<ImportReport, ImportError> {
     let zone = site_time_zone(conn)?;
@@ -242,7 +305,10 @@ pub fn import(
     db::write(conn, |conn| {
         let mut report = ImportReport::default();
         for (done, p) in prepared.iter().enumerate() {
-            if write_one(conn, p, now).map_err(|e| ImportError::rejected(done, e))? {
+            let image = featured.get(done).and_then(Option::as_ref);
+            let created = write_one(conn, p, image, images, now, &mut report.redundant_files)
+                .map_err(|e| ImportError::rejected(done, e))?;
+            if created {
                 report.created += 1;
             } else {
                 report.updated += 1;
@@ -443,7 +509,43 @@ fn dedup_sources(items: Vec<(String, String, Option<String>)>) -> Vec<(String, S
 
 /// Writes one article through the domain's save path (the operator's change: a revision and an
 /// audit entry by no user); true when it was created, false when an existing one was replaced.
-fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool, AppError> {
+/// The media item for an imported image: the one the article already shows when its files are
+/// the same (a re-import; the new copies are then redundant), else a new one.
+fn featured_media(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    existing: Option<&crate::models::article::Article>,
+    image: &StoredImage,
+    redundant: &mut Vec<String>,
+) -> Result<i64, AppError> {
+    let name = |files: &crate::models::media::Files| {
+        files
+            .full
+            .as_ref()
+            .and_then(|f| f.key.rsplit_once('/').map(|(_, name)| name.to_owned()))
+    };
+    let current = match existing.and_then(|a| a.featured_media_id) {
+        Some(id) => crate::models::media::find(conn, id)?,
+        None => None,
+    };
+    if let Some(current) = current
+        && name(&current.files()).is_some()
+        && name(&current.files()) == name(&image.ingested.files)
+    {
+        redundant.extend(image.ingested.files.keys());
+        return Ok(current.id);
+    }
+    Ok(crate::domain::media::create(conn, change, &image.ingested.upload, &image.fields)?.id)
+}
+
+fn write_one(
+    conn: &mut DbConn,
+    p: &Prepared,
+    image: Option<&StoredImage>,
+    images: &BodyImages,
+    now: NaiveDateTime,
+    redundant: &mut Vec<String>,
+) -> Result<bool, AppError> {
     let section = sections::ensure_path(conn, &p.section_path, now)?;
     let author_id = match &p.author_email {
         Some(email) => Some(
@@ -487,18 +589,29 @@ fn write_one(conn: &mut DbConn, p: &Prepared, now: NaiveDateTime) -> Result<bool
     };
     let change = Change::by_operator(now);
     let existing = article::find_by_slug(conn, &p.slug)?;
-    // A re-import keeps the featured image an editor chose.
+    // The file's image, else (a re-import) the featured image an editor chose.
+    let featured_media = match image {
+        Some(image) => Some(featured_media(conn, change, existing.as_ref(), image, redundant)?),
+        None => existing.as_ref().and_then(|a| a.featured_media_id),
+    };
     let fields = ArticleFields {
-        featured_media: existing.as_ref().and_then(|a| a.featured_media_id),
+        featured_media,
         ..fields
     };
     match existing {
         Some(existing) => {
-            articles::save(conn, change, Some(&existing), fields, AuditAction::ArticleReplace)?;
+            articles::save(
+                conn,
+                change,
+                Some(&existing),
+                fields,
+                images,
+                AuditAction::ArticleReplace,
+            )?;
             Ok(false)
         }
         None => {
-            articles::save(conn, change, None, fields, AuditAction::ArticleCreate)?;
+            articles::save(conn, change, None, fields, images, AuditAction::ArticleCreate)?;
             Ok(true)
         }
     }

@@ -261,6 +261,81 @@ fn claim_version(conn: &mut DbConn, current: &Article) -> Result<(), AppError> {
     Err(super::stale(current.version + 1))
 }
 
+/// How the `<img>` elements of a body are completed on save: one that names a library item
+/// (`data-media-id`) gets its URLs from `public_url` (the media store's), its size and alt text;
+/// one pointing elsewhere is kept, or refused (422) when `refuse_foreign`.
+#[derive(Debug, Clone)]
+pub struct BodyImages {
+    pub public_url: String,
+    pub refuse_foreign: bool,
+}
+
+impl BodyImages {
+    pub fn new(config: &crate::config::MediaConfig) -> Self {
+        Self {
+            public_url: config.public_url.clone(),
+            refuse_foreign: config.refuse_foreign_images,
+        }
+    }
+}
+
+/// `body` with its library images completed; an unknown item, or a foreign image where those
+/// are refused, is a field error on `body`.
+fn complete_images(
+    conn: &mut DbConn,
+    rules: &BodyImages,
+    body: String,
+    invalid: &mut Vec<FieldError>,
+) -> Result<String, AppError> {
+    let mut ids = Vec::new();
+    for image in html::body_images(&body) {
+        match image {
+            html::BodyImage::Library(id) => ids.push(id),
+            html::BodyImage::Foreign(src) if rules.refuse_foreign => invalid.push(FieldError::new(
+                "body",
+                "foreign_image",
+                format!("images must come from the media library (`data-media-id`), not `{src}`"),
+            )),
+            html::BodyImage::Foreign(_) => {}
+        }
+    }
+    if ids.is_empty() {
+        return Ok(body);
+    }
+    let found = crate::models::media::by_ids(conn, &ids)?;
+    for id in &ids {
+        if !found.contains_key(id) {
+            invalid.push(FieldError::new(
+                "body",
+                "not_found",
+                format!("an image names media item {id}, which does not exist"),
+            ));
+        }
+    }
+    let url = |key: &str| format!("{}/{key}", rules.public_url);
+    let images = found
+        .into_iter()
+        .map(|(id, item)| {
+            let files = item.files();
+            let family: Vec<_> = files
+                .variants
+                .iter()
+                .filter(|v| v.format != crate::media::process::OutputFormat::Webp)
+                .map(|v| format!("{} {}w", url(&v.key), v.width))
+                .collect();
+            let image = html::LibraryImage {
+                src: files.full.as_ref().map(|f| url(&f.key)).unwrap_or_default(),
+                srcset: family.join(", "),
+                width: item.width.unsigned_abs(),
+                height: item.height.unsigned_abs(),
+                alt: item.alt.clone().unwrap_or_default(),
+            };
+            (id, image)
+        })
+        .collect();
+    Ok(html::fill_library_images(&body, &images))
+}
+
 /// Writes `fields` as a new article (`existing` is `None`) or over `existing`, then records a
 /// revision and an audit entry. The one path of every article write.
 pub fn save(
@@ -268,6 +343,7 @@ pub fn save(
     change: Change<'_>,
     existing: Option<&Article>,
     fields: ArticleFields,
+    images: &BodyImages,
     action: AuditAction,
 ) -> Result<Article, AppError> {
     let now = change.at;
@@ -301,6 +377,7 @@ pub fn save(
         None if existing.is_none() => change.user_id(),
         None => None,
     };
+    let body = complete_images(conn, images, html::sanitize_body(&fields.body), &mut invalid)?;
     let status = fields.status.unwrap_or(ArticleStatus::Draft);
     let published_at = match (status, fields.published_at) {
         (_, Some(at)) => Some(at.naive_utc()),
@@ -312,7 +389,6 @@ pub fn save(
     }
     let headline = fields.headline.trim().to_owned();
     let slug = choose_slug(conn, change, existing, fields.slug.as_deref(), &headline)?;
-    let body = html::sanitize_body(&fields.body);
     let seo = &fields.seo;
     let row = NewArticle {
         slug: &slug,

@@ -2,5 +2,6 @@
 //! local disk or an S3-compatible bucket (`storage`), and removing files no row names (`gc`).
 
 pub mod gc;
+pub mod ingest;
 pub mod process;
 pub mod storage;

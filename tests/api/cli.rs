@@ -114,6 +114,86 @@ fn import_is_idempotent_from_the_command_line() {
 }
 
 #[test]
+fn import_stores_a_featured_image_from_a_file_beside_it_once() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/photo.jpg"),
+        dir.path().join("photo.jpg"),
+    )
+    .unwrap();
+    let article = |image: &str| {
+        serde_json::json!({"headline": "Floods in Sindh", "slug": "floods-in-sindh",
+            "section": {"name": "World News"}, "body": "<p>Text</p>",
+            "featured_image": {"file": image, "alt": "A flooded street", "credit": "AFP", "focal_point": [0.5, 0.4]}})
+    };
+    let file = dir.path().join("articles.json");
+    std::fs::write(&file, article("photo.jpg").to_string()).unwrap();
+    let media = dir.path().join("media");
+    let import = || run(dateline(&db, &["import", file.to_str().unwrap()]).env("DATELINE_MEDIA_DIR", &media));
+    let files_stored = || walk(&media).len();
+    let first = import();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let stored = files_stored();
+    assert!(stored >= 3, "the full size and its variants: {stored}");
+    // Again: the same image is the same library item; no file is added.
+    let second = import();
+    assert!(
+        stdout(&second).contains("0 created, 1 updated"),
+        "{}",
+        stdout(&second)
+    );
+    assert_eq!(files_stored(), stored);
+    let mut conn = dateline::db::ConnectionManager::new(db.url.clone())
+        .connect_one()
+        .unwrap();
+    let (items, featured): (i64, Option<i64>) = {
+        use dateline::db::schema::{articles, media};
+        use diesel::prelude::*;
+        (
+            media::table.count().get_result(&mut conn).unwrap(),
+            articles::table
+                .select(articles::featured_media_id)
+                .first(&mut conn)
+                .unwrap(),
+        )
+    };
+    assert_eq!((items, featured.is_some()), (1, true));
+    // A missing image or a file that is no image: nothing is imported, nothing is left stored.
+    std::fs::write(dir.path().join("notes.txt"), "not a picture").unwrap();
+    for (image, said) in [
+        ("missing.jpg", "cannot read"),
+        ("notes.txt", "JPEG, PNG, WebP and GIF"),
+    ] {
+        std::fs::write(&file, article(image).to_string()).unwrap();
+        let refused = import();
+        assert!(!refused.status.success());
+        assert!(
+            stderr(&refused).contains("articles[0].featured_image") && stderr(&refused).contains(said),
+            "{}",
+            stderr(&refused)
+        );
+        assert_eq!(files_stored(), stored);
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files
+}
+
+#[test]
 fn seed_generates_the_requested_articles() {
     let db = TestDb::new();
     let output = run(&mut dateline(
@@ -412,4 +492,137 @@ fn an_unreachable_database_is_a_clear_error_and_a_non_zero_exit() {
         stderr(&output)
     );
     assert!(started.elapsed() < Duration::from_secs(20), "no retry loop");
+}
+
+/// A large photograph-like JPEG (noise compresses badly: megabytes to send and to decode).
+fn large_jpeg() -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    let image = image::RgbImage::from_fn(3000, 2000, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        image::Rgb([
+            (x / 12) as u8 ^ (state as u8 & 0x3f),
+            (y / 8) as u8,
+            (state >> 8) as u8,
+        ])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Jpeg)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn a_server_killed_during_uploads_leaves_no_row_without_its_files() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    let created = run(dateline(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "desk@example.com",
+            "--name",
+            "Desk",
+            "--role",
+            "editor",
+        ],
+    )
+    .env("DATELINE_PASSWORD", "a long enough passphrase"));
+    assert!(created.status.success(), "{}", stderr(&created));
+    let photo = large_jpeg();
+    // Killed while a body arrives, then (after a whole body) while it is rendered or stored.
+    for (sent, wait) in [
+        (photo.len() / 2, Duration::ZERO),
+        (photo.len(), Duration::from_millis(300)),
+    ] {
+        let port = free_port();
+        let mut child = dateline(&db, &[])
+            .env("DATELINE_BIND", format!("127.0.0.1:{port}"))
+            .env("DATELINE_MEDIA_DIR", &media)
+            .env(
+                "DATELINE_JWT_SECRET",
+                "a-test-secret-that-is-long-enough-0123456789",
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http_get(port, "/healthz").is_none() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let login = http_post_json(
+            port,
+            "/api/v1/auth/login",
+            r#"{"email": "desk@example.com", "password": "a long enough passphrase"}"#,
+        )
+        .unwrap_or_default();
+        let token = login
+            .split("\"access_token\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no token: {login}"))
+            .to_owned();
+        let boundary = "kill-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nA photo\r\n--{boundary}\r\n\
+             Content-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        )
+        .into_bytes();
+        let head_len = body.len();
+        body.extend_from_slice(&photo);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "POST /api/v1/media HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        let cut = if sent < photo.len() {
+            head_len + sent
+        } else {
+            body.len()
+        };
+        stream.write_all(&body[..cut]).unwrap();
+        std::thread::sleep(wait);
+        let killed = Command::new("kill")
+            .args(["-KILL", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let _ = child.wait();
+    }
+    // Every row the kills left names files that all exist; gc (no grace) leaves only those.
+    let mut conn = dateline::db::ConnectionManager::new(db.url.clone())
+        .connect_one()
+        .unwrap();
+    let rows: Vec<String> = {
+        use dateline::db::schema::media;
+        use diesel::prelude::*;
+        media::table.select(media::files).load(&mut conn).unwrap()
+    };
+    let mut named = Vec::new();
+    for files in &rows {
+        let files: dateline::models::media::Files = serde_json::from_str(files).unwrap();
+        for key in files.keys() {
+            assert!(media.join(&key).is_file(), "a row names {key}, which is missing");
+            named.push(media.join(key));
+        }
+    }
+    let gc = run(dateline(&db, &["media", "gc"])
+        .env("DATELINE_MEDIA_DIR", &media)
+        .env("DATELINE_MEDIA_GC_GRACE_SECS", "0"));
+    assert!(gc.status.success(), "{}", stderr(&gc));
+    let mut left = walk(&media);
+    left.sort();
+    named.sort();
+    assert_eq!(left, named, "gc removes every file no row names");
 }

@@ -238,6 +238,7 @@ on_both_storages!(
     an_article_shows_its_featured_image_in_detail_and_lists,
     an_image_in_use_is_not_deleted_and_a_deleted_one_takes_its_files,
     gc_removes_only_old_files_no_row_names,
+    body_images_naming_library_items_are_completed_at_write_time,
 );
 
 async fn a_photo_is_stored_upright_without_metadata_with_variants(storage: Storage) {
@@ -997,4 +998,86 @@ async fn local_files_are_served_immutable_with_etag_304_and_range() {
     ] {
         assert_eq!(app.get(bad).await.status.as_u16(), 404, "{bad}");
     }
+}
+
+async fn body_images_naming_library_items_are_completed_at_write_time(storage: Storage) {
+    let Some(app) = app_on(storage, |_| {}) else {
+        return;
+    };
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    let image = upload(&app, &editor, &jpeg(300, 200)).await.json(201);
+    let id = image["id"].as_i64().unwrap();
+    let mut body = crate::support::auth::article_body("Pictures");
+    body["body"] = json!(format!(
+        "<p>Before</p><img data-media-id=\"{id}\" src=\"x.jpg\" srcset=\"javascript:alert(1) 1x\">\
+         <img data-media-id=\"{id}\" alt=\"Own words\"><img src=\"https://images.example.org/a.jpg\" alt=\"Elsewhere\">"
+    ));
+    let article = app
+        .post_json("/api/v1/articles", Some(&editor), body.clone())
+        .await
+        .json(201);
+    let html = article["body"].as_str().unwrap();
+    let full = image["url"].as_str().unwrap();
+    assert!(html.contains(&format!("src=\"{full}\"")), "{html}");
+    assert!(!html.contains("x.jpg") && !html.contains("javascript"), "{html}");
+    let srcset: Vec<String> = image["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["format"] == "jpeg")
+        .map(|v| format!("{} {}w", v["url"].as_str().unwrap(), v["width"]))
+        .collect();
+    assert!(
+        html.contains(&format!("srcset=\"{}\"", srcset.join(", "))),
+        "{html}"
+    );
+    assert!(
+        html.contains("width=\"300\"") && html.contains("height=\"200\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("alt=\"Officials shake hands\""),
+        "the item's alt text: {html}"
+    );
+    assert!(
+        html.contains("alt=\"Own words\""),
+        "an img's own alt text stays: {html}"
+    );
+    assert!(
+        html.contains("https://images.example.org/a.jpg"),
+        "foreign images are kept by default"
+    );
+    body["body"] = json!("<img data-media-id=\"999999\">");
+    assert_eq!(
+        app.post_json("/api/v1/articles", Some(&editor), body)
+            .await
+            .error_fields(422),
+        ["body"]
+    );
+}
+
+#[actix_web::test]
+async fn foreign_body_images_are_refused_when_configured() {
+    let app = app_on(Storage::Local, |config| config.media.refuse_foreign_images = true).unwrap();
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    let image = upload(&app, &editor, &jpeg(120, 80)).await.json(201);
+    let mut body = crate::support::auth::article_body("Pictures");
+    body["body"] = json!("<p>Text</p><img src=\"https://images.example.org/a.jpg\">");
+    let problem = app
+        .post_json("/api/v1/articles", Some(&editor), body.clone())
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["field"], "body");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("https://images.example.org/a.jpg")
+    );
+    body["body"] = json!(format!("<p>Text</p><img data-media-id=\"{}\">", image["id"]));
+    app.post_json("/api/v1/articles", Some(&editor), body)
+        .await
+        .json(201);
 }

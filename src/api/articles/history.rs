@@ -257,6 +257,7 @@ pub async fn restore_revision(
     let (slug, number) = path.into_inner();
     let writer = caller.clone();
     let media = state.media.clone();
+    let config = state.config.clone();
     let written = write_touching(&state, caller, move |conn, change| {
         let current = article_for_history(conn, &writer, &slug, change.at)?;
         check_may_change(&writer, &current)?;
@@ -267,7 +268,7 @@ pub async fn restore_revision(
         }
         let action = AuditAction::ArticleRestoreRevision;
         let before = cache_keys::listed(conn, &current, change.at)?;
-        let saved = save_over(conn, &media, change, &current, old.into(), action)?;
+        let saved = save_over(conn, &media, &config.media, change, &current, old.into(), action)?;
         let keys = touched(conn, before, &saved, change.at)?;
         Ok((saved, keys))
     })

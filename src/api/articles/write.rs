@@ -18,8 +18,10 @@ use crate::api::json::ValidJson;
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::transact::write_touching;
 use crate::auth::AuthUser;
+use crate::config::MediaConfig;
 use crate::db::{self, DbConn};
 use crate::domain::Change;
+use crate::domain::articles::BodyImages;
 use crate::domain::articles::{
     self as domain, ArticleFields, check_author_fields, check_may_change, find_for_write,
 };
@@ -51,13 +53,21 @@ fn current_json(conn: &mut DbConn, media: &MediaStore, id: i64) -> Result<serde_
 pub fn save_over(
     conn: &mut DbConn,
     media: &MediaStore,
+    config: &MediaConfig,
     change: Change<'_>,
     current: &Article,
     fields: ArticleFields,
     action: AuditAction,
 ) -> Result<Article, AppError> {
-    domain::save(conn, change, Some(current), fields, action)
-        .map_err(|e| stale_with_current(conn, media, e, current))
+    domain::save(
+        conn,
+        change,
+        Some(current),
+        fields,
+        &BodyImages::new(config),
+        action,
+    )
+    .map_err(|e| stale_with_current(conn, media, e, current))
 }
 
 /// What a write over an existing article (replace, patch) may answer besides its own answers.
@@ -123,11 +133,12 @@ async fn write_over(
     } = target;
     let writer = caller.clone();
     let media = state.media.clone();
+    let config = state.config.clone();
     let written = write_touching(state, caller, move |conn, change| {
         let current = writable(conn, &media, &writer, &slug, &if_match, change.at)?;
         let fields = fields(conn, &current)?;
         let before = cache_keys::listed(conn, &current, change.at)?;
-        let saved = save_over(conn, &media, change, &current, fields, action)?;
+        let saved = save_over(conn, &media, &config.media, change, &current, fields, action)?;
         let keys = touched(conn, before, &saved, change.at)?;
         Ok((saved, keys))
     })
@@ -221,8 +232,16 @@ pub async fn create_article(
 ) -> Result<HttpResponse, AppError> {
     let input = body.0;
     check_author_fields(&caller, input.editor_only())?;
+    let images = BodyImages::new(&state.config.media);
     let written = write_touching(&state, caller, move |conn, change| {
-        let saved = domain::save(conn, change, None, input.into(), AuditAction::ArticleCreate)?;
+        let saved = domain::save(
+            conn,
+            change,
+            None,
+            input.into(),
+            &images,
+            AuditAction::ArticleCreate,
+        )?;
         let keys = touched(conn, None, &saved, change.at)?;
         Ok((saved, keys))
     })
