@@ -13,6 +13,48 @@ echo "== TypeScript: openapi-typescript + openapi-fetch, tsc --noEmit examples/t
   npm run --silent check
 )
 
+echo "== TypeScript: the generated client uploads an image and features it, against a live release server"
+bin="${DATELINE_BIN:-${CARGO_TARGET_DIR:-target}/release/dateline}"
+[ -x "$bin" ] || cargo build --release --quiet
+ts_work=$(mktemp -d)
+ts_port="${CLIENTS_PORT:-18091}"
+ts_server=""
+stop_ts_server() {
+  if [ -n "$ts_server" ]; then kill "$ts_server" 2>/dev/null || true; wait "$ts_server" 2>/dev/null || true; fi
+  rm -rf "$ts_work"
+}
+trap stop_ts_server EXIT
+(
+  export DATABASE_URL="sqlite://$ts_work/clients.db" DATELINE_MEDIA_DIR="$ts_work/media" \
+    DATELINE_BIND="127.0.0.1:$ts_port" DATELINE_LOG=warn \
+    DATELINE_JWT_SECRET="clients-example-secret-of-at-least-32-bytes"
+  "$bin" import tests/fixtures/seed-article.json >/dev/null
+  DATELINE_PASSWORD="clients example passphrase" \
+    "$bin" user create --email clients@example.com --name "Clients Example" --role editor >/dev/null
+  exec "$bin" serve >"$ts_work/server.log" 2>&1
+) &
+ts_server=$!
+python3 - "$ts_port" <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("the server did not start")
+PY
+(
+  cd examples/typescript
+  rm -rf dist
+  npx tsc --noEmit false --outDir dist
+  node dist/upload-run.js "http://127.0.0.1:$ts_port" clients@example.com "clients example passphrase" \
+    pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes ../../tests/fixtures/photo.jpg
+)
+stop_ts_server
+ts_server=""
+trap - EXIT
+
 echo "== Python: openapi-python-client generate + import"
 if [ ! -x "$venv/bin/openapi-python-client" ]; then
   python3 -m venv "$venv"

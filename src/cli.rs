@@ -275,6 +275,33 @@ async fn store_images(
     Ok(stored)
 }
 
+/// Stores the seed's photographs in the media library; their ids, to feature on the articles.
+fn seed_images(setup: &mut Setup, random_seed: u64) -> anyhow::Result<seed::SeedImages> {
+    let store = crate::media::storage::MediaStore::open(&setup.config.media)?;
+    let turns = tokio::sync::Semaphore::new(setup.config.media.concurrency);
+    let photographs = crate::tools::seed_images::photographs(random_seed);
+    let ingested = actix_web::rt::System::new().block_on(async {
+        let work = photographs
+            .iter()
+            .map(|(jpeg, _)| crate::media::ingest::ingest(&store, &turns, &setup.config.media, jpeg.clone()));
+        futures_util::future::join_all(work).await
+    });
+    let now = setup.now;
+    let mut ids = Vec::with_capacity(ingested.len());
+    db::write(&mut setup.conn, |conn| {
+        for (stored, (_, fields)) in ingested.iter().zip(&photographs) {
+            let stored = stored
+                .as_ref()
+                .map_err(|e| anyhow::anyhow!("a seed photograph: {}", e.problem().detail))?;
+            let item = crate::domain::media::create(conn, Change::by_operator(now), &stored.upload, fields)
+                .map_err(|e| anyhow::anyhow!("a seed photograph: {e}"))?;
+            ids.push(item.id);
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(seed::SeedImages(ids))
+}
+
 fn seed_data(mut setup: Setup, articles: u64, random_seed: u64, batch_size: u64) -> anyhow::Result<()> {
     let started = Instant::now();
     let options = seed::SeedOptions {
@@ -282,7 +309,8 @@ fn seed_data(mut setup: Setup, articles: u64, random_seed: u64, batch_size: u64)
         seed: random_seed,
         batch_size: batch_size as usize,
     };
-    let report = seed::seed(&mut setup.conn, options, setup.now, |done| {
+    let images = seed_images(&mut setup, random_seed)?;
+    let report = seed::seed(&mut setup.conn, options, &images, setup.now, |done| {
         if done % 10_000 == 0 || done == articles {
             eprintln!(
                 "seed: {done}/{articles} articles ({:.1}s)",

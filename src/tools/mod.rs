@@ -4,3 +4,4 @@
 
 pub mod plans;
 pub mod seed;
+pub mod seed_images;

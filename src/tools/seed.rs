@@ -34,6 +34,10 @@ pub struct SeedOptions {
     pub batch_size: usize,
 }
 
+/// Media items to feature, in turn, on the generated articles (none: no featured images).
+#[derive(Debug, Clone, Default)]
+pub struct SeedImages(pub Vec<i64>);
+
 /// What was generated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SeedReport {
@@ -263,6 +267,7 @@ const SEED_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144; PRAGMA synchronous
 pub fn seed(
     conn: &mut DbConn,
     options: SeedOptions,
+    images: &SeedImages,
     now: NaiveDateTime,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, diesel::result::Error> {
@@ -288,7 +293,7 @@ pub fn seed(
         let batch: Vec<GeneratedArticle> = (0..count)
             .map(|i| GeneratedArticle::random(&mut rng, &taxonomy, first_number + (written + i) as i64, now))
             .collect();
-        report.comments += db::write(conn, |conn| insert_batch(conn, &batch, &mut rng, now))?;
+        report.comments += db::write(conn, |conn| insert_batch(conn, &batch, images, &mut rng, now))?;
         written += count;
         report.articles = written;
         progress(written);
@@ -526,9 +531,16 @@ struct GeneratedArticle {
     byline: Option<&'static str>,
     seo_title: Option<String>,
     word_count: i32,
+    number: i64,
 }
 
 impl GeneratedArticle {
+    /// Its featured image: the images in turn, by article number.
+    fn featured(&self, images: &SeedImages) -> Option<i64> {
+        let count = images.0.len();
+        (count > 0).then(|| images.0[self.number.unsigned_abs() as usize % count])
+    }
+
     fn random(rng: &mut StdRng, taxonomy: &Taxonomy, number: i64, now: NaiveDateTime) -> Self {
         let place = PLACES.choose(rng).copied().unwrap_or("World");
         let words = sentence(rng, 6, 10);
@@ -562,6 +574,7 @@ impl GeneratedArticle {
         let seo_title = (rng.random_range(0..4) == 0).then(|| crate::content::shorten(&headline, 60));
         let word_count = crate::content::html::word_count(&body);
         Self {
+            number,
             byline: agency_copy.then_some("By Agencies"),
             seo_title,
             word_count,
@@ -615,6 +628,7 @@ fn paragraph(rng: &mut StdRng) -> String {
 fn insert_batch(
     conn: &mut DbConn,
     batch: &[GeneratedArticle],
+    images: &SeedImages,
     rng: &mut StdRng,
     now: NaiveDateTime,
 ) -> QueryResult<u64> {
@@ -636,6 +650,7 @@ fn insert_batch(
                 articles::byline.eq(a.byline),
                 articles::seo_title.eq(a.seo_title.as_deref()),
                 articles::word_count.eq(Some(a.word_count)),
+                articles::featured_media_id.eq(a.featured(images)),
             )
         })
         .collect();

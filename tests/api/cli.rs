@@ -194,18 +194,38 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn seed_generates_the_requested_articles() {
+fn seed_generates_the_requested_articles_each_with_a_featured_image() {
     let db = TestDb::new();
-    let output = run(&mut dateline(
-        &db,
-        &["seed", "--articles", "120", "--batch-size", "50"],
-    ));
+    let media = tempfile::tempdir().unwrap();
+    let output = run(
+        dateline(&db, &["seed", "--articles", "120", "--batch-size", "50"])
+            .env("DATELINE_MEDIA_DIR", media.path())
+            .env("DATELINE_MEDIA_WIDTHS", "160,320"),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("seeded 120 articles"),
         "{}",
         stdout(&output)
     );
+    let mut conn = dateline::db::ConnectionManager::new(db.url.clone())
+        .connect_one()
+        .unwrap();
+    let (items, without_image): (i64, i64) = {
+        use dateline::db::schema::{articles, media};
+        use diesel::prelude::*;
+        (
+            media::table.count().get_result(&mut conn).unwrap(),
+            articles::table
+                .filter(articles::featured_media_id.is_null())
+                .count()
+                .get_result(&mut conn)
+                .unwrap(),
+        )
+    };
+    assert_eq!((items, without_image), (12, 0));
+    // Real images: the full size and four variants (two widths, two formats) each.
+    assert_eq!(walk(media.path()).len(), 12 * 5);
 }
 
 #[test]

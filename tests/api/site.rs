@@ -268,7 +268,7 @@ async fn the_seed_fills_the_settings_but_never_overwrites_an_admins() {
         seed: 7,
         batch_size: 3,
     };
-    app.with_conn(|conn| seed(conn, options(), now, |_| {}))
+    app.with_conn(|conn| seed(conn, options(), &Default::default(), now, |_| {}))
         .expect("seeded");
     let site = app.get("/api/v1/site").await.json(200);
     assert_eq!(site["name"], "The Dateline Daily");
@@ -285,7 +285,7 @@ async fn the_seed_fills_the_settings_but_never_overwrites_an_admins() {
     app.patch_json("/api/v1/site", Some(&admin), json!({"name": "Ours"}))
         .await
         .json(200);
-    app.with_conn(|conn| seed(conn, options(), now, |_| {}))
+    app.with_conn(|conn| seed(conn, options(), &Default::default(), now, |_| {}))
         .expect("seeded again");
     assert_eq!(app.get("/api/v1/site").await.json(200)["name"], "Ours");
 }
