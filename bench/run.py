@@ -206,7 +206,9 @@ class Dataset:
         print(f"  seeded {self.size} articles on {self.backend} in {time.monotonic() - started:.0f}s", flush=True)
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "DATABASE_URL": self.url, "DATELINE_LOG": "warn"}
+        # The seed's photographs and any upload live beside the dataset.
+        media = DATA / f"media-{self.backend}-{self.size}"
+        return {**os.environ, "DATABASE_URL": self.url, "DATELINE_LOG": "warn", "DATELINE_MEDIA_DIR": str(media)}
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
         return subprocess.run([self.bin, *args], env={**self.env(), **(env or {})}, check=True,

@@ -1,6 +1,7 @@
 //! The ceiling: a minimal actix-web server on this machine, for the benchmark suite to report
 //! Dateline's figures against. `/static` answers a fixed 4 KB JSON body from memory;
-//! `/row/{id}` reads one 4 KB row by primary key from SQLite through r2d2, as Dateline does.
+//! `/row/{id}` reads one 4 KB row by primary key from SQLite through r2d2, as Dateline does;
+//! `/blob` answers 100 KB of bytes from memory (the ceiling of serving an image variant).
 //!
 //!     dateline-ceiling 127.0.0.1:8090 /tmp/ceiling.db
 
@@ -37,6 +38,14 @@ fn document() -> String {
 #[get("/static")]
 async fn static_body(body: web::Data<String>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(body.get_ref().clone())
+}
+
+/// 100 KB of image-like bytes.
+struct Blob(Vec<u8>);
+
+#[get("/blob")]
+async fn blob(bytes: web::Data<Blob>) -> HttpResponse {
+    HttpResponse::Ok().content_type("image/webp").body(bytes.0.clone())
 }
 
 #[get("/row/{id}")]
@@ -86,8 +95,17 @@ fn main() -> std::io::Result<()> {
     }
     let body = web::Data::new(document());
     let pool = web::Data::new(pool);
+    let bytes = web::Data::new(Blob((0..100 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()));
     actix_web::rt::System::new().block_on(
-        HttpServer::new(move || App::new().app_data(body.clone()).app_data(pool.clone()).service(static_body).service(row_by_id))
+        HttpServer::new(move || {
+            App::new()
+                .app_data(body.clone())
+                .app_data(pool.clone())
+                .app_data(bytes.clone())
+                .service(static_body)
+                .service(row_by_id)
+                .service(blob)
+        })
             .bind(bind)?
             .run(),
     )
