@@ -732,7 +732,8 @@ pub async fn update_media(
 }
 
 /// Deletes an item and its files, unless an article (in any state, the trash included) has it
-/// as its featured image: then 409 names them. `If-Match` optional.
+/// as its featured image, or the site as its logo or share image: then 409 names them.
+/// `If-Match` optional.
 #[utoipa::path(
     tag = "media",
     security(("bearer" = ["author", "editor", "admin"])),
@@ -744,7 +745,7 @@ pub async fn update_media(
         (status = 204, description = "Deleted, with its files."),
         (status = 400, description = "The id is not a number.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No item has this id (or it is another author's upload).", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Articles use it as their featured image; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Articles (their featured image) or the site settings (logo, share image) use it; `errors` names each.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one); nothing was deleted.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,14 +9,17 @@ use validator::Validate;
 
 use crate::api::AppState;
 use crate::api::json::{BodySize, HttpUrl, NameText, RequestBody, ValidJson, double_option, non_null, rules};
+use crate::api::media::FeaturedImage;
 use crate::api::preconditions::{self, IfMatch};
 use crate::api::reads::ReadFrom;
 use crate::api::transact::write_touching;
 use crate::api::views::utc;
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::DbConn;
 use crate::domain::site::{self as site_rules, NavLink, Settings, SocialLink};
 use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys, surrogate_keys};
+use crate::media::storage::MediaStore;
 use crate::models::section::{self, SectionTree};
 use crate::models::site::{self, SiteRow};
 
@@ -110,12 +113,18 @@ pub struct SiteView {
     /// `{mm}`, `{dd}` (publication date in the site's time zone) and `{id}`.
     #[schema(example = "/{section}/{slug}")]
     pub permalink: String,
-    /// The site's logo (also the publisher's logo in structured data).
+    /// The site's logo (also the publisher's logo in structured data): the library item's
+    /// full-size URL when `logo` is set, else the URL given.
     #[schema(value_type = Option<HttpUrl>)]
     pub logo_url: Option<String>,
-    /// The image shared on social networks for pages without one of their own.
+    /// The image shared on social networks for pages without one of their own: the library
+    /// item's when `social_image` is set, else the URL given.
     #[schema(value_type = Option<HttpUrl>)]
     pub social_image_url: Option<String>,
+    /// The logo as a media library item (`logo_media`), with its variants.
+    pub logo: Option<FeaturedImage>,
+    /// The default share image as a media library item (`social_image_media`).
+    pub social_image: Option<FeaturedImage>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -177,6 +186,14 @@ pub struct SiteInput {
     #[validate(length(max = 2000), custom(function = "rules::http_url"))]
     #[schema(value_type = Option<HttpUrl>)]
     pub social_image_url: Option<String>,
+    /// The logo as a media library item's id (`POST /media`); its URL wins over `logo_url`.
+    #[validate(range(min = 1))]
+    #[schema(minimum = 1, example = 3)]
+    pub logo_media: Option<i64>,
+    /// The default share image as a media library item's id; wins over `social_image_url`.
+    #[validate(range(min = 1))]
+    #[schema(minimum = 1, example = 4)]
+    pub social_image_media: Option<i64>,
 }
 
 impl RequestBody for SiteInput {
@@ -233,6 +250,16 @@ pub struct SitePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<HttpUrl>)]
     pub social_image_url: Option<Option<String>>,
+    /// A media library item's id; `null` clears.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = 1))]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub logo_media: Option<Option<i64>>,
+    /// A media library item's id; `null` clears.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = 1))]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub social_image_media: Option<Option<i64>>,
 }
 
 impl RequestBody for SitePatch {
@@ -275,6 +302,8 @@ impl From<SiteInput> for Settings {
             permalink: input.permalink,
             logo_url: input.logo_url,
             social_image_url: input.social_image_url,
+            logo_media: input.logo_media,
+            social_image_media: input.social_image_media,
         }
     }
 }
@@ -314,13 +343,65 @@ impl SitePatch {
         if let Some(social_image_url) = self.social_image_url {
             settings.social_image_url = social_image_url;
         }
+        if let Some(logo_media) = self.logo_media {
+            settings.logo_media = logo_media;
+        }
+        if let Some(social_image_media) = self.social_image_media {
+            settings.social_image_media = social_image_media;
+        }
         settings
     }
 }
 
 /// The answer for the stored settings: as a change would give them (navigation by section
 /// slug, deleted sections left out), with the public URL of each entry.
-fn view(row: &SiteRow, tree: &SectionTree) -> SiteView {
+/// The site's library images (one query, none when it has none).
+#[derive(Debug, Clone, Default)]
+pub struct SiteImages {
+    pub logo: Option<FeaturedImage>,
+    pub social_image: Option<FeaturedImage>,
+}
+
+impl SiteImages {
+    pub fn load(conn: &mut DbConn, media: &MediaStore, row: &SiteRow) -> Result<Self, AppError> {
+        let ids: Vec<i64> = [row.logo_media_id, row.social_image_media_id]
+            .into_iter()
+            .flatten()
+            .collect();
+        let found = crate::models::media::by_ids(conn, &ids)?;
+        let image = |id: Option<i64>| {
+            id.and_then(|id| found.get(&id))
+                .map(|m| FeaturedImage::new(media, m))
+        };
+        Ok(Self {
+            logo: image(row.logo_media_id),
+            social_image: image(row.social_image_media_id),
+        })
+    }
+
+    /// `row` with the library images' URLs in `logo_url` and `social_image_url`, for answers
+    /// that embed them (structured data, the `<head>`).
+    pub fn applied(&self, mut row: SiteRow) -> SiteRow {
+        if let Some(logo) = &self.logo {
+            row.logo_url = Some(logo.url.clone());
+        }
+        if let Some(image) = &self.social_image {
+            row.social_image_url = Some(image.url.clone());
+        }
+        row
+    }
+
+    /// The dependency keys of the images an answer shows.
+    pub fn keys(&self) -> impl Iterator<Item = String> + '_ {
+        self.logo
+            .iter()
+            .chain(&self.social_image)
+            .map(|image| cache_keys::media(image.id))
+    }
+}
+
+fn view(row: &SiteRow, tree: &SectionTree, images: &SiteImages) -> SiteView {
+    let row = &images.applied(row.clone());
     let settings = site_rules::current(row, tree);
     let navigation = settings
         .navigation
@@ -353,12 +434,14 @@ fn view(row: &SiteRow, tree: &SectionTree) -> SiteView {
         permalink: settings.permalink,
         logo_url: settings.logo_url,
         social_image_url: settings.social_image_url,
+        logo: images.logo.clone(),
+        social_image: images.social_image.clone(),
         updated_at: utc(row.updated_at),
     }
 }
 
-fn view_json(row: &SiteRow, tree: &SectionTree) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(view(row, tree)).map_err(AppError::internal)
+fn view_json(row: &SiteRow, tree: &SectionTree, images: &SiteImages) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(view(row, tree, images)).map_err(AppError::internal)
 }
 
 /// Reads the site settings: name, public address, language and time zone, publisher, the
@@ -377,8 +460,13 @@ pub async fn get_site(
     from: ReadFrom,
     caller: MaybeAuthUser,
 ) -> Result<HttpResponse, AppError> {
-    let (row, tree) = from
-        .run(&state, |conn| Ok((site::load(conn)?, section::load_tree(conn)?)))
+    let media = state.media.clone();
+    let (row, tree, images) = from
+        .run(&state, move |conn| {
+            let row = site::load(conn)?;
+            let images = SiteImages::load(conn, &media, &row)?;
+            Ok((row, section::load_tree(conn)?, images))
+        })
         .await?;
     let mut response = HttpResponse::Ok();
     if caller.0.is_some() {
@@ -386,8 +474,10 @@ pub async fn get_site(
     }
     // The navigation shows section slugs: a section change (which invalidates everything) may
     // change it too.
-    response.insert_header(surrogate_keys([cache_keys::SITE]));
-    Ok(response.json(view(&row, &tree)))
+    response.insert_header(surrogate_keys(
+        std::iter::once(cache_keys::SITE.to_owned()).chain(images.keys()),
+    ));
+    Ok(response.json(view(&row, &tree, &images)))
 }
 
 /// Replaces the site settings (admins). `If-Match` optional.
@@ -443,14 +533,17 @@ async fn save(
     if_match: IfMatch,
     make: impl FnOnce(Settings) -> Settings + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
+    let media = state.media.clone();
     let written = write_touching(&state, caller, move |conn, change| {
         let current = site::load(conn)?;
         let tree = section::load_tree(conn)?;
-        if_match.check(current.version, false, || view_json(&current, &tree))?;
+        let images = SiteImages::load(conn, &media, &current)?;
+        if_match.check(current.version, false, || view_json(&current, &tree, &images))?;
         let settings = make(site_rules::current(&current, &tree));
         let saved = site_rules::update(conn, change, &current, &tree, settings)
-            .map_err(|e| preconditions::with_current(e, || view_json(&current, &tree)))?;
-        let answer = view(&saved, &tree);
+            .map_err(|e| preconditions::with_current(e, || view_json(&current, &tree, &images)))?;
+        let images = SiteImages::load(conn, &media, &saved)?;
+        let answer = view(&saved, &tree, &images);
         Ok(((answer, saved.version), vec![cache_keys::SITE.to_owned()]))
     })
     .await?;

@@ -296,6 +296,8 @@ diesel::table! {
         updated_at -> Timestamp,
         logo_url -> Nullable<Text>,
         social_image_url -> Nullable<Text>,
+        logo_media_id -> Nullable<BigInt>,
+        social_image_media_id -> Nullable<BigInt>,
     }
 }
 

@@ -179,20 +179,30 @@ pub fn update(
     Ok(saved)
 }
 
-/// Deletes the row of `current` unless an article uses it (409 naming them); the caller removes
+/// Deletes the row of `current` unless an article or the site settings use it (409 naming
+/// them); the caller removes
 /// the files once this commits.
 pub fn delete(conn: &mut DbConn, change: Change<'_>, current: &Media) -> Result<(), AppError> {
-    let users = media::used_by(conn, current.id)?;
+    let mut users: Vec<String> = media::used_by(conn, current.id)?
+        .into_iter()
+        .map(|slug| format!("the article `{slug}`"))
+        .collect();
+    let site = crate::models::site::load(conn)?;
+    if site.logo_media_id == Some(current.id) {
+        users.push("the site's logo".to_owned());
+    }
+    if site.social_image_media_id == Some(current.id) {
+        users.push("the site's default share image".to_owned());
+    }
     if !users.is_empty() {
         return Err(AppError::Conflict {
             detail: format!(
-                "This image is the featured image of {} article(s): {}. Choose another image for them first.",
-                users.len(),
+                "This image is in use by {}. Choose another image there first.",
                 users.join(", ")
             ),
             errors: users
                 .iter()
-                .map(|slug| FieldError::new("articles", "in_use", format!("used by the article `{slug}`")))
+                .map(|user| FieldError::new("used_by", "in_use", format!("used by {user}")))
                 .collect(),
         });
     }

@@ -56,6 +56,10 @@ pub struct Settings {
     pub permalink: String,
     pub logo_url: Option<String>,
     pub social_image_url: Option<String>,
+    /// A media library item: the logo (its URL wins over `logo_url`).
+    pub logo_media: Option<i64>,
+    /// A media library item: the default share image (wins over `social_image_url`).
+    pub social_image_media: Option<i64>,
 }
 
 /// The stored lists, read back (they were validated when stored).
@@ -96,6 +100,8 @@ pub fn current(row: &SiteRow, tree: &SectionTree) -> Settings {
         permalink: row.permalink.clone(),
         logo_url: row.logo_url.clone(),
         social_image_url: row.social_image_url.clone(),
+        logo_media: row.logo_media_id,
+        social_image_media: row.social_image_media_id,
     }
 }
 
@@ -129,6 +135,16 @@ pub fn update(
         invalid.push(FieldError::new("permalink", "invalid_permalink", problem));
     }
     let navigation = stored_navigation(&settings.navigation, tree, &mut invalid);
+    let images = [settings.logo_media, settings.social_image_media];
+    let found = crate::models::media::by_ids(conn, &images.iter().flatten().copied().collect::<Vec<_>>())?;
+    for (field, id) in [
+        ("logo_media", settings.logo_media),
+        ("social_image_media", settings.social_image_media),
+    ] {
+        if id.is_some_and(|id| !found.contains_key(&id)) {
+            invalid.push(FieldError::new(field, "not_found", "no media item has this id"));
+        }
+    }
     if !invalid.is_empty() {
         return Err(AppError::Validation(invalid));
     }
@@ -147,6 +163,8 @@ pub fn update(
         updated_at: change.at,
         logo_url: settings.logo_url,
         social_image_url: settings.social_image_url,
+        logo_media_id: settings.logo_media,
+        social_image_media_id: settings.social_image_media,
     };
     if !site::save(conn, &row, current.version)? {
         return Err(super::stale(current.version + 1));
@@ -313,6 +331,8 @@ mod tests {
             updated_at: chrono::NaiveDateTime::default(),
             logo_url: None,
             social_image_url: None,
+            logo_media_id: None,
+            social_image_media_id: None,
         };
         // 21:30 UTC on 31 December is already 1 January in Karachi (UTC+5).
         let at = chrono::NaiveDate::from_ymd_opt(2023, 12, 31)

@@ -25,6 +25,10 @@ pub struct SiteRow {
     pub updated_at: NaiveDateTime,
     pub logo_url: Option<String>,
     pub social_image_url: Option<String>,
+    /// The logo as a media library item (wins over `logo_url`).
+    pub logo_media_id: Option<i64>,
+    /// The default share image as a media library item (wins over `social_image_url`).
+    pub social_image_media_id: Option<i64>,
 }
 
 /// The settings (the migration made the row).

@@ -279,7 +279,7 @@ pub fn seed(
         diesel::connection::SimpleConnection::batch_execute(conn, SEED_CACHE_PRAGMA)?;
     }
     let taxonomy = db::write(conn, |conn| Taxonomy::ensure(conn, now))?;
-    db::write(conn, |conn| seed_site(conn, now))?;
+    db::write(conn, |conn| seed_site(conn, now, images))?;
     // Continue numbering after what is there, so seeding twice adds instead of colliding.
     let first_number: i64 = articles::table
         .select(diesel::dsl::max(articles::id))
@@ -314,7 +314,7 @@ pub fn seed(
 
 /// Fills the site settings as a news site would, if they are still the migration's defaults
 /// (version 1): seeding never overwrites what an admin set.
-fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
+fn seed_site(conn: &mut DbConn, now: NaiveDateTime, images: &SeedImages) -> QueryResult<()> {
     let current = site::load(conn)?;
     if current.version != 1 {
         return Ok(());
@@ -355,6 +355,10 @@ fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
         permalink: "/{section}/{slug}".to_owned(),
         logo_url: Some("https://news.example.com/static/logo.png".to_owned()),
         social_image_url: Some("https://news.example.com/static/social.png".to_owned()),
+        logo_media: None,
+        // The first seed photograph, when there are any: shared pages without an image of
+        // their own show it.
+        social_image_media: images.0.first().copied(),
     };
     site_rules::update(conn, Change::by_operator(now), &current, &tree, settings)
         .map(|_| ())

@@ -239,6 +239,7 @@ on_both_storages!(
     an_image_in_use_is_not_deleted_and_a_deleted_one_takes_its_files,
     gc_removes_only_old_files_no_row_names,
     body_images_naming_library_items_are_completed_at_write_time,
+    the_site_logo_and_share_image_come_from_the_library,
 );
 
 async fn a_photo_is_stored_upright_without_metadata_with_variants(storage: Storage) {
@@ -869,7 +870,7 @@ async fn an_image_in_use_is_not_deleted_and_a_deleted_one_takes_its_files(storag
     let uri = format!("/api/v1/media/{}", image["id"]);
     let problem = app.call(Method::DELETE, &uri, Some(&editor)).await.problem(409);
     assert!(problem["detail"].as_str().unwrap().contains(slug), "{problem}");
-    assert_eq!(problem["errors"][0]["field"], "articles");
+    assert_eq!(problem["errors"][0]["field"], "used_by");
     // In the trash it is still in use (a restore would bring it back).
     app.call(Method::DELETE, &format!("/api/v1/articles/{slug}"), Some(&editor))
         .await;
@@ -1080,4 +1081,75 @@ async fn foreign_body_images_are_refused_when_configured() {
     app.post_json("/api/v1/articles", Some(&editor), body)
         .await
         .json(201);
+}
+
+async fn the_site_logo_and_share_image_come_from_the_library(storage: Storage) {
+    let Some(app) = app_on(storage, |_| {}) else {
+        return;
+    };
+    let (_, admin) = app.logged_in("admin").await;
+    app.section("world-news", "World News", None);
+    let logo = upload(&app, &admin, &png_with_alpha(120, 40)).await.json(201);
+    let share = upload(&app, &admin, &jpeg(300, 200)).await.json(201);
+    let fields = app
+        .patch_json(
+            "/api/v1/site",
+            Some(&admin),
+            json!({"logo_media": 999_999, "social_image_media": 999_998}),
+        )
+        .await
+        .error_fields(422);
+    assert_eq!(fields, ["logo_media", "social_image_media"]);
+    let site = app
+        .patch_json(
+            "/api/v1/site",
+            Some(&admin),
+            json!({"logo_media": logo["id"], "social_image_media": share["id"], "logo_url": "https://cdn.example.com/old.png"}),
+        )
+        .await
+        .json(200);
+    assert_eq!(site["logo"]["id"], logo["id"]);
+    assert_eq!(site["logo"]["variants"], logo["variants"]);
+    assert_eq!(
+        site["logo_url"], logo["url"],
+        "the library item wins over the URL"
+    );
+    assert_eq!(site["social_image_url"], share["url"]);
+    let public = app.get("/api/v1/site").await;
+    let keys = public.header("surrogate-key").unwrap();
+    assert!(
+        keys.contains(&format!("media-{}", logo["id"])) && keys.contains(&format!("media-{}", share["id"])),
+        "{keys}"
+    );
+    assert_eq!(public.json(200)["logo"]["alt"], "Officials shake hands");
+    // Articles: the publisher's logo in JSON-LD, the share image in the head.
+    app.article("plain").create();
+    let article = app.get("/api/v1/articles/plain").await.json(200);
+    assert_eq!(article["head"]["social_image_url"], share["url"]);
+    assert_eq!(
+        article["structured_data"][0]["publisher"]["logo"]["url"],
+        logo["url"]
+    );
+    // In use: not deleted. An edit shows at once.
+    let uri = format!("/api/v1/media/{}", logo["id"]);
+    let problem = app.call(Method::DELETE, &uri, Some(&admin)).await.problem(409);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("the site's logo"),
+        "{problem}"
+    );
+    app.patch_json(&uri, Some(&admin), json!({"alt": "Dateline"}))
+        .await
+        .json(200);
+    assert_eq!(app.get("/api/v1/site").await.json(200)["logo"]["alt"], "Dateline");
+    // Cleared: the URL given shows again, and the item can go.
+    let site = app
+        .patch_json("/api/v1/site", Some(&admin), json!({"logo_media": null}))
+        .await
+        .json(200);
+    assert!(site["logo"].is_null());
+    assert_eq!(site["logo_url"], "https://cdn.example.com/old.png");
+    assert_eq!(
+        app.call(Method::DELETE, &uri, Some(&admin)).await.status.as_u16(),
+        204
+    );
 }

@@ -311,6 +311,7 @@ pub fn detail(
 ) -> Result<ArticleDetail, AppError> {
     let tree = section::load_tree(conn)?;
     let site = site::load(conn)?;
+    let site = crate::api::site::SiteImages::load(conn, media, &site)?.applied(site);
     let urls = SiteUrls::new(&site);
     let authors = author::for_articles(conn, &[article.id])?
         .into_iter()
