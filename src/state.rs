@@ -45,6 +45,9 @@ pub struct AppState {
     /// Turns to render uploads (`DATELINE_MEDIA_CONCURRENCY`): decoding a large photograph takes
     /// memory and a core, so at most this many run at once and the rest wait.
     pub media_turns: Arc<tokio::sync::Semaphore>,
+    /// Uploads being received at once (four per rendering turn): each is buffered in memory
+    /// up to `DATELINE_MEDIA_MAX_BYTES`, so their number is bounded; more wait.
+    pub media_uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             pool,
             media,
             media_turns: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency)),
+            media_uploads: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency * 4)),
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
             limits: Arc::new(limits),
             hashing: Arc::new(Hashing::new()),

@@ -283,7 +283,7 @@ struct Form {
             body = Problem, content_type = "application/problem+json"),
         (status = 408, description = "The upload did not arrive within `DATELINE_MEDIA_UPLOAD_TIMEOUT_SECS`.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is larger than `DATELINE_MEDIA_MAX_BYTES`, or a text field longer than it may be.",
+        (status = 413, description = "The file is larger than `DATELINE_MEDIA_MAX_BYTES`.",
             body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not multipart/form-data, or the file is not a JPEG, PNG, WebP or GIF (the detected type is named).",
             body = Problem, content_type = "application/problem+json"),
@@ -302,6 +302,7 @@ pub async fn upload_media(
 ) -> Result<HttpResponse, AppError> {
     check_multipart(&req)?;
     let config = &state.config.media;
+    let _slot = state.media_uploads.acquire().await.map_err(AppError::internal)?;
     let form =
         actix_web::rt::time::timeout(config.upload_timeout, read_form(&req, payload, config.max_bytes))
             .await
@@ -323,6 +324,7 @@ pub async fn upload_media(
     db::run(&state.pool, move |conn| media_rules::check_upload(conn, &checked)).await?;
     let ingested = ingest(&state.media, &state.media_turns, config, file).await?;
     let (upload, files) = (ingested.upload, ingested.files);
+    let upload_folder = upload.folder.clone();
     let store = state.media.clone();
     let saved = write_touching(&state, caller, move |conn, change| {
         let item = media_rules::create(conn, change, &upload, &fields)?;
@@ -336,8 +338,16 @@ pub async fn upload_media(
             Ok(invalidated(respond(item_view, *version, true), &written))
         }
         Err(e) => {
-            // The row was not written: its files go now (gc would take them later anyway).
-            let _ = state.media.delete(&files.keys()).await;
+            // Its files go now, unless the row was written after all (a commit whose answer
+            // was lost): only a folder no row names is removed; gc would take it later anyway.
+            let folder = upload_folder.clone();
+            let named = db::run(&state.pool, move |conn| {
+                Ok(media_rows::existing_folders(conn, &[folder])?)
+            })
+            .await;
+            if named.is_ok_and(|named| named.is_empty()) {
+                let _ = state.media.delete(&files.keys()).await;
+            }
             Err(e)
         }
     }
@@ -371,6 +381,14 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -
     while let Some(part) = multipart.next().await {
         let mut part = part.map_err(malformed)?;
         let name = part.name().unwrap_or_default().to_owned();
+        let repeated = if name == "file" {
+            form.file.is_some()
+        } else {
+            form.text.contains_key(&name)
+        };
+        if repeated {
+            return Err(AppError::bad_param(&name, "repeated", "is given more than once"));
+        }
         let limit = if name == "file" {
             max_bytes
         } else {
@@ -388,23 +406,26 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(malformed)?;
             if data.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge(if name == "file" {
-                    format!("The file is larger than the {max_bytes} bytes accepted.")
+                return Err(if name == "file" {
+                    AppError::PayloadTooLarge(format!(
+                        "The file is larger than the {max_bytes} bytes accepted."
+                    ))
                 } else {
-                    format!("The field `{name}` is longer than it may be.")
-                }));
+                    AppError::Validation(vec![FieldError::new(
+                        &name,
+                        "too_long",
+                        "is longer than it may be",
+                    )])
+                });
             }
             data.extend_from_slice(&chunk);
         }
-        let repeated = if name == "file" {
-            form.file.replace(data).is_some()
+        if name == "file" {
+            form.file = Some(data);
         } else {
             let text = String::from_utf8(data)
                 .map_err(|_| AppError::bad_param(&name, "invalid_utf8", "is not UTF-8 text"))?;
-            form.text.insert(name.clone(), text).is_some()
-        };
-        if repeated {
-            return Err(AppError::bad_param(&name, "repeated", "is given more than once"));
+            form.text.insert(name, text);
         }
     }
     Ok(form)
@@ -692,6 +713,7 @@ impl MediaPatch {
         (status = 400, description = "The id is not a number, or the body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No item has this id (or it is another author's upload).", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names another version (or no valid one): `current` holds the version now stored; nothing was written.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule: alt text removed from an image that is not decorative (or given to a decorative one), a focal point out of range, an unknown source, an unknown member.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/media/{id}")]
@@ -707,9 +729,6 @@ pub async fn update_media(
     let store = state.media.clone();
     let written = write_touching(&state, caller.clone(), move |conn, change| {
         let current = find_visible(conn, &caller, id)?;
-        let current_json = |conn: &mut DbConn| {
-            serde_json::to_value(view_json(conn, &store, &current)?).map_err(AppError::internal)
-        };
         let before = view_json(conn, &store, &current)?;
         if_match.check(current.version, false, || {
             serde_json::to_value(&before).map_err(AppError::internal)
@@ -718,8 +737,14 @@ pub async fn update_media(
         let saved = match media_rules::update(conn, change, &current, &fields) {
             Ok(saved) => saved,
             Err(e) => {
-                let current_value = current_json(conn);
-                return Err(preconditions::with_current(e, || current_value));
+                // A lost race: `current` is the version stored now, read again.
+                let now_stored = match media_rows::find(conn, id)? {
+                    Some(item) => {
+                        serde_json::to_value(view_json(conn, &store, &item)?).map_err(AppError::internal)
+                    }
+                    None => Err(media_rules::not_found()),
+                };
+                return Err(preconditions::with_current(e, || now_stored));
             }
         };
         // The articles that show it, wherever they are.

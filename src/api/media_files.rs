@@ -9,36 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::api::AppState;
 use crate::error::{AppError, Problem};
-use crate::media::storage::IMMUTABLE;
+use crate::media::storage::{IMMUTABLE, own_file};
 
 fn no_file() -> AppError {
     AppError::not_found("No media file has this name.")
-}
-
-/// Whether `folder` and `file` are names this server gives (so no path can leave the folder).
-fn content_type(folder: &str, file: &str) -> Option<&'static str> {
-    let folder_ok = folder.len() == 20
-        && folder
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    let (stem, extension) = file.rsplit_once('.')?;
-    let (hash, width) = stem.split_once('-')?;
-    let stem_ok = hash.len() == 24
-        && hash
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        && !width.is_empty()
-        && width.len() <= 5
-        && width.bytes().all(|b| b.is_ascii_digit());
-    if !(folder_ok && stem_ok) {
-        return None;
-    }
-    match extension {
-        "jpg" => Some("image/jpeg"),
-        "png" => Some("image/png"),
-        "webp" => Some("image/webp"),
-        _ => None,
-    }
 }
 
 /// A media file from the local disk (when media are stored there; with S3 they are served by the
@@ -71,7 +45,7 @@ pub async fn serve_media_file(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (folder, file) = path.into_inner();
-    let (Some(dir), Some(mime)) = (state.media.local_dir(), content_type(&folder, &file)) else {
+    let (Some(dir), Some(mime)) = (state.media.local_dir(), own_file(&folder, &file)) else {
         return Err(no_file());
     };
     let named = NamedFile::open_async(dir.join(&folder).join(&file))

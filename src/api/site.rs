@@ -113,12 +113,12 @@ pub struct SiteView {
     /// `{mm}`, `{dd}` (publication date in the site's time zone) and `{id}`.
     #[schema(example = "/{section}/{slug}")]
     pub permalink: String,
-    /// The site's logo (also the publisher's logo in structured data): the library item's
-    /// full-size URL when `logo` is set, else the URL given.
+    /// The site's logo kept elsewhere, as given (`logo`, a library item, wins over it, also as
+    /// the publisher's logo in structured data).
     #[schema(value_type = Option<HttpUrl>)]
     pub logo_url: Option<String>,
-    /// The image shared on social networks for pages without one of their own: the library
-    /// item's when `social_image` is set, else the URL given.
+    /// The image shared on social networks for pages without one of their own, as given
+    /// (`social_image` wins over it).
     #[schema(value_type = Option<HttpUrl>)]
     pub social_image_url: Option<String>,
     /// The logo as a media library item (`logo_media`), with its variants.
@@ -379,14 +379,14 @@ impl SiteImages {
         })
     }
 
-    /// `row` with the library images' URLs in `logo_url` and `social_image_url`, for answers
-    /// that embed them (structured data, the `<head>`).
+    /// `row` with the library images' absolute URLs in `logo_url` and `social_image_url`, for
+    /// the answers that embed them (structured data, the `<head>`).
     pub fn applied(&self, mut row: SiteRow) -> SiteRow {
         if let Some(logo) = &self.logo {
-            row.logo_url = Some(logo.url.clone());
+            row.logo_url = Some(site_rules::absolute(&row.base_url, &logo.url));
         }
         if let Some(image) = &self.social_image {
-            row.social_image_url = Some(image.url.clone());
+            row.social_image_url = Some(site_rules::absolute(&row.base_url, &image.url));
         }
         row
     }
@@ -401,7 +401,6 @@ impl SiteImages {
 }
 
 fn view(row: &SiteRow, tree: &SectionTree, images: &SiteImages) -> SiteView {
-    let row = &images.applied(row.clone());
     let settings = site_rules::current(row, tree);
     let navigation = settings
         .navigation

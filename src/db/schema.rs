@@ -276,6 +276,15 @@ diesel::joinable!(author_profiles -> users (user_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> author_profiles (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::table! {
+    article_media (article_id, media_id) {
+        article_id -> BigInt,
+        media_id -> BigInt,
+    }
+}
+
+diesel::joinable!(article_media -> articles (article_id));
+diesel::joinable!(article_media -> media (media_id));
 diesel::joinable!(media -> sources (source_id));
 diesel::joinable!(media -> users (uploaded_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -323,4 +332,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_search,
     site_settings,
     media,
+    article_media,
 );

@@ -279,14 +279,47 @@ impl BodyImages {
     }
 }
 
-/// `body` with its library images completed; an unknown item, or a foreign image where those
-/// are refused, is a field error on `body`.
+/// Which library items a save may name. Authors see only their own uploads, so they may name
+/// only those, and any the article already shows; to them another's item is as unknown as a
+/// missing one (its existence is not revealed).
+struct MediaAccess {
+    author: Option<i64>,
+    already: std::collections::HashSet<i64>,
+}
+
+impl MediaAccess {
+    fn new(change: Change<'_>, existing: Option<&Article>) -> Self {
+        let author = change.by.filter(|c| !c.role.is_editorial()).map(|c| c.id);
+        let mut already = std::collections::HashSet::new();
+        if let Some(article) = existing {
+            already.extend(article.featured_media_id);
+            already.extend(
+                html::body_images(&article.body)
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        html::BodyImage::Library(id) => Some(id),
+                        html::BodyImage::Foreign(_) => None,
+                    }),
+            );
+        }
+        Self { author, already }
+    }
+
+    fn may_use(&self, item: &crate::models::media::Media) -> bool {
+        self.author.is_none_or(|me| item.uploaded_by == Some(me)) || self.already.contains(&item.id)
+    }
+}
+
+/// `body` with its library images completed, and the items it shows; an unknown item (or one
+/// the caller may not use), or a foreign image where those are refused, is a field error on
+/// `body`.
 fn complete_images(
     conn: &mut DbConn,
     rules: &BodyImages,
+    access: &MediaAccess,
     body: String,
     invalid: &mut Vec<FieldError>,
-) -> Result<String, AppError> {
+) -> Result<(String, Vec<i64>), AppError> {
     let mut ids = Vec::new();
     for image in html::body_images(&body) {
         match image {
@@ -300,9 +333,10 @@ fn complete_images(
         }
     }
     if ids.is_empty() {
-        return Ok(body);
+        return Ok((body, ids));
     }
-    let found = crate::models::media::by_ids(conn, &ids)?;
+    let mut found = crate::models::media::by_ids(conn, &ids)?;
+    found.retain(|_, item| access.may_use(item));
     for id in &ids {
         if !found.contains_key(id) {
             invalid.push(FieldError::new(
@@ -333,7 +367,7 @@ fn complete_images(
             (id, image)
         })
         .collect();
-    Ok(html::fill_library_images(&body, &images))
+    Ok((html::fill_library_images(&body, &images), ids))
 }
 
 /// Writes `fields` as a new article (`existing` is `None`) or over `existing`, then records a
@@ -359,8 +393,9 @@ pub fn save(
     let tag_ids = Tags::resolve_slugs(conn, &fields.tags, &mut invalid)?;
     let source_ids = Sources::resolve_slugs(conn, &fields.sources, &mut invalid)?;
     let byline_ids = byline_authors(conn, change, existing, &fields, &mut invalid)?;
+    let access = MediaAccess::new(change, existing);
     if let Some(id) = fields.featured_media
-        && crate::models::media::find(conn, id)?.is_none()
+        && !crate::models::media::find(conn, id)?.is_some_and(|item| access.may_use(&item))
     {
         invalid.push(FieldError::new(
             "featured_media",
@@ -377,7 +412,13 @@ pub fn save(
         None if existing.is_none() => change.user_id(),
         None => None,
     };
-    let body = complete_images(conn, images, html::sanitize_body(&fields.body), &mut invalid)?;
+    let (body, body_media) = complete_images(
+        conn,
+        images,
+        &access,
+        html::sanitize_body(&fields.body),
+        &mut invalid,
+    )?;
     let status = fields.status.unwrap_or(ArticleStatus::Draft);
     let published_at = match (status, fields.published_at) {
         (_, Some(at)) => Some(at.naive_utc()),
@@ -425,6 +466,7 @@ pub fn save(
         None => article::insert(conn, &row)?,
     };
     Tags::attach(conn, saved.id, &tag_ids)?;
+    crate::models::media::set_body_images(conn, saved.id, &body_media)?;
     Sources::attach(conn, saved.id, &source_ids)?;
     if let Some(ids) = byline_ids {
         author::attach(conn, saved.id, &ids)?;

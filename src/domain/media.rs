@@ -206,6 +206,13 @@ pub fn delete(conn: &mut DbConn, change: Change<'_>, current: &Media) -> Result<
                 .collect(),
         });
     }
-    media::delete(conn, current.id)?;
+    // An article that named the item since the check above (PostgreSQL's READ COMMITTED) makes
+    // the foreign key refuse: the same 409.
+    media::delete(conn, current.id).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
+            AppError::conflict("This image came into use while it was being deleted; nothing was deleted.")
+        }
+        other => other.into(),
+    })?;
     change.audit(conn, AuditAction::MediaDelete, current.id, current.alt.clone())
 }

@@ -222,6 +222,17 @@ impl SiteUrls {
     }
 }
 
+/// `url` made absolute for crawlers and link previews: a root-relative one (`/media/...`, media
+/// on the local disk without an absolute `DATELINE_MEDIA_PUBLIC_URL`) is taken to be served by the
+/// public website at `base_url`.
+pub fn absolute(base_url: &str, url: &str) -> String {
+    if url.starts_with('/') && !url.starts_with("//") {
+        format!("{}{url}", base_url.trim_end_matches('/'))
+    } else {
+        url.to_owned()
+    }
+}
+
 /// The public website's origin (and path prefix, if the site lives under one): http(s), no
 /// query or fragment, since article URLs are built by appending paths to it.
 fn check_base_url(url: &str, invalid: &mut Vec<FieldError>) {

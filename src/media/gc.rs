@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::storage::{MediaStore, StoredFile};
+use super::storage::{MediaStore, StoredFile, own_file};
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::models::media;
@@ -35,7 +35,14 @@ pub async fn collect(store: &MediaStore, pool: &Pool, grace: Duration) -> Result
     };
     let files = store.list().await.map_err(unavailable)?;
     let mut by_folder: BTreeMap<String, Vec<StoredFile>> = BTreeMap::new();
-    for file in files {
+    // Only files named as this server names them: a shared bucket's or folder's other files are
+    // never touched.
+    let ours = files.into_iter().filter(|f| {
+        f.key
+            .split_once('/')
+            .is_some_and(|(folder, name)| own_file(folder, name).is_some())
+    });
+    for file in ours {
         by_folder.entry(file.folder().to_owned()).or_default().push(file);
     }
     let folders: Vec<String> = by_folder.keys().cloned().collect();

@@ -56,7 +56,7 @@ pub async fn ingest(
 
 fn refused(refusal: Refusal) -> AppError {
     match refusal {
-        Refusal::TooManyPixels { .. } | Refusal::Unreadable { .. } => {
+        Refusal::TooManyPixels { .. } | Refusal::TooLong { .. } | Refusal::Unreadable { .. } => {
             AppError::Validation(vec![FieldError::new("file", "unusable", refusal.to_string())])
         }
         Refusal::Encoding(cause) => AppError::internal(cause),

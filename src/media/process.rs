@@ -12,6 +12,9 @@ use image::{DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageFo
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The longest side accepted: WebP's limit (16,383 pixels); a page never needs more.
+pub const MAX_SIDE: u32 = 16_383;
+
 /// The formats an upload may be: what its bytes say, never its name or Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,6 +117,8 @@ pub struct Processed {
 pub enum Refusal {
     #[error("The image is {width} x {height} pixels, more than the {max} pixels accepted.")]
     TooManyPixels { width: u32, height: u32, max: u64 },
+    #[error("The image is {width} x {height} pixels; no side may be longer than {MAX_SIDE} pixels.")]
+    TooLong { width: u32, height: u32 },
     #[error("The file could not be read as {format}: it is truncated or corrupt.")]
     Unreadable { format: &'static str },
     #[error("A rendition could not be encoded.")]
@@ -140,6 +145,9 @@ pub fn process(
         return Err(Refusal::Unreadable {
             format: format.as_str(),
         });
+    }
+    if width.max(height) > MAX_SIDE {
+        return Err(Refusal::TooLong { width, height });
     }
     if u64::from(width) * u64::from(height) > max_pixels {
         return Err(Refusal::TooManyPixels {

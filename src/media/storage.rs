@@ -54,6 +54,33 @@ impl StoredFile {
     }
 }
 
+/// The Content-Type of the file `{folder}/{name}` when both are names this server gives (a
+/// 20-character folder of `[a-z0-9]`, a name `{24 hex}-{width}.{jpg|png|webp}`), else `None`:
+/// what the file route serves and gc may remove; nothing else in the folder or bucket is ours.
+pub fn own_file(folder: &str, name: &str) -> Option<&'static str> {
+    let folder_ok = folder.len() == 20
+        && folder
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let (stem, extension) = name.rsplit_once('.')?;
+    let (hash, width) = stem.split_once('-')?;
+    let stem_ok = hash.len() == 24
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && (1..=5).contains(&width.len())
+        && width.bytes().all(|b| b.is_ascii_digit());
+    if !(folder_ok && stem_ok) {
+        return None;
+    }
+    match extension {
+        "jpg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
 impl MediaStore {
     /// Opens the configured store (creating the local folder if needed).
     pub fn open(config: &MediaConfig) -> anyhow::Result<Self> {

@@ -9,7 +9,7 @@ use diesel::sql_types::{Nullable, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbConn;
-use crate::db::schema::{articles, media, sources};
+use crate::db::schema::{article_media, articles, media, sources};
 use crate::media::process::OutputFormat;
 
 diesel::define_sql_function!(fn lower(x: Nullable<Text>) -> Nullable<Text>);
@@ -229,13 +229,46 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(media::table.find(id)).execute(conn)
 }
 
-/// The slugs of the articles (any status, the trash included) whose featured image is `id`.
+/// The slugs of the articles (any status, the trash included) whose featured image is `id` or
+/// whose body shows it.
 pub fn used_by(conn: &mut DbConn, id: i64) -> QueryResult<Vec<String>> {
-    articles::table
+    let mut slugs: Vec<(i64, String)> = articles::table
         .filter(articles::featured_media_id.eq(id))
-        .order(articles::id.asc())
-        .select(articles::slug)
-        .load(conn)
+        .select((articles::id, articles::slug))
+        .load(conn)?;
+    slugs.extend(
+        article_media::table
+            .inner_join(articles::table)
+            .filter(article_media::media_id.eq(id))
+            .select((articles::id, articles::slug))
+            .load::<(i64, String)>(conn)?,
+    );
+    slugs.sort_unstable();
+    slugs.dedup();
+    Ok(slugs.into_iter().map(|(_, slug)| slug).collect())
+}
+
+/// Records the library items the body of article `article_id` shows (replacing the old list).
+pub fn set_body_images(conn: &mut DbConn, article_id: i64, ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(article_media::table.filter(article_media::article_id.eq(article_id))).execute(conn)?;
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            (
+                article_media::article_id.eq(article_id),
+                article_media::media_id.eq(id),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        crate::db::on_backend!(conn, |c| diesel::insert_into(article_media::table)
+            .values(&rows)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Which of `folders` a row names.

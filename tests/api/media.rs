@@ -110,9 +110,14 @@ fn png_with_alpha(width: u32, height: u32) -> Vec<u8> {
 
 /// A PNG header that declares 60,000 x 60,000 pixels (3.6 gigapixels): a decompression bomb.
 fn png_bomb() -> Vec<u8> {
+    png_declaring(60_000, 60_000)
+}
+
+/// A PNG that declares `width` x `height` pixels and holds little.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     let mut ihdr = b"IHDR".to_vec();
-    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
-    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     let mut crc = flate2::Crc::new();
     crc.update(&ihdr);
@@ -238,6 +243,7 @@ on_both_storages!(
     an_article_shows_its_featured_image_in_detail_and_lists,
     an_image_in_use_is_not_deleted_and_a_deleted_one_takes_its_files,
     gc_removes_only_old_files_no_row_names,
+    authors_feature_and_embed_only_their_own_uploads,
     body_images_naming_library_items_are_completed_at_write_time,
     the_site_logo_and_share_image_come_from_the_library,
 );
@@ -474,6 +480,15 @@ async fn the_byte_and_pixel_limits_refuse_before_decoding(storage: Storage) {
             .as_str()
             .unwrap()
             .contains("60000 x 60000"),
+        "{problem}"
+    );
+    // A side WebP cannot hold (and no page needs), under the pixel limit: 422 from the header.
+    let problem = upload(&app, &token, &png_declaring(16_384, 2)).await.problem(422);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("16383"),
         "{problem}"
     );
     assert_eq!(upload(&app, &token, &jpeg(150, 100)).await.status.as_u16(), 201);
@@ -805,7 +820,12 @@ async fn an_article_shows_its_featured_image_in_detail_and_lists(storage: Storag
     assert_eq!(public["featured_image"], created["featured_image"]);
     // The JSON-LD image is the featured image's renditions; the share image a JPEG variant.
     let json_ld_image = &public["structured_data"][0]["image"];
-    assert_eq!(json_ld_image[0]["url"], image["url"]);
+    let url = image["url"].as_str().unwrap();
+    assert!(
+        json_ld_image[0]["url"].as_str().unwrap().ends_with(url),
+        "absolute: {json_ld_image}"
+    );
+    assert!(json_ld_image[0]["url"].as_str().unwrap().starts_with("http"));
     assert_eq!(json_ld_image[0]["creditText"], "AFP / Getty Images");
     assert!(
         public["head"]["social_image_url"]
@@ -941,11 +961,35 @@ async fn gc_removes_only_old_files_no_row_names(storage: Storage) {
             .set_modified(two_hours_ago)
             .unwrap();
     }
+    // Files not named as this server names them are not its own: never removed.
+    for foreign in ["notes.txt", "backups/site.tar", "zzzzzzzzzzzzzzzzzzzz/readme.md"] {
+        app.state
+            .media
+            .put(foreign, b"not ours".to_vec(), "text/plain")
+            .await
+            .expect("store");
+        if storage == Storage::Local {
+            let path = app.media_dir.path().join(foreign);
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+    }
     let report = app
         .call(Method::POST, "/api/v1/media/gc", Some(&admin))
         .await
         .json(200);
     assert_eq!(report["files_removed"], 1, "{report}");
+    for foreign in ["notes.txt", "backups/site.tar", "zzzzzzzzzzzzzzzzzzzz/readme.md"] {
+        assert!(
+            app.state.media.get(foreign).await.unwrap().is_some(),
+            "{foreign} stays"
+        );
+    }
     assert!(report["bytes_removed"].as_u64().unwrap() > 0);
     assert!(fetch(&app, &orphan_url).await.is_none(), "the orphan is gone");
     for (url, _) in stored_files(&app, &kept).await {
@@ -1110,11 +1154,8 @@ async fn the_site_logo_and_share_image_come_from_the_library(storage: Storage) {
         .json(200);
     assert_eq!(site["logo"]["id"], logo["id"]);
     assert_eq!(site["logo"]["variants"], logo["variants"]);
-    assert_eq!(
-        site["logo_url"], logo["url"],
-        "the library item wins over the URL"
-    );
-    assert_eq!(site["social_image_url"], share["url"]);
+    assert_eq!(site["logo_url"], "https://cdn.example.com/old.png", "as given");
+    assert_eq!(site["social_image"]["url"], share["url"]);
     let public = app.get("/api/v1/site").await;
     let keys = public.header("surrogate-key").unwrap();
     assert!(
@@ -1125,10 +1166,25 @@ async fn the_site_logo_and_share_image_come_from_the_library(storage: Storage) {
     // Articles: the publisher's logo in JSON-LD, the share image in the head.
     app.article("plain").create();
     let article = app.get("/api/v1/articles/plain").await.json(200);
-    assert_eq!(article["head"]["social_image_url"], share["url"]);
+    // Absolute for crawlers: a root-relative (local disk) URL is on the public website.
+    let absolute = |url: &Value| {
+        let url = url.as_str().unwrap();
+        if url.starts_with('/') {
+            format!("{}{url}", site["base_url"].as_str().unwrap())
+        } else {
+            url.to_owned()
+        }
+    };
+    assert_eq!(article["head"]["social_image_url"], absolute(&share["url"]));
     assert_eq!(
         article["structured_data"][0]["publisher"]["logo"]["url"],
-        logo["url"]
+        absolute(&logo["url"])
+    );
+    assert!(
+        article["head"]["social_image_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http")
     );
     // In use: not deleted. An edit shows at once.
     let uri = format!("/api/v1/media/{}", logo["id"]);
@@ -1151,5 +1207,68 @@ async fn the_site_logo_and_share_image_come_from_the_library(storage: Storage) {
     assert_eq!(
         app.call(Method::DELETE, &uri, Some(&admin)).await.status.as_u16(),
         204
+    );
+}
+
+async fn authors_feature_and_embed_only_their_own_uploads(storage: Storage) {
+    let Some(app) = app_on(storage, |_| {}) else {
+        return;
+    };
+    let (_, author) = app.logged_in("author").await;
+    let (_, editor) = app.logged_in("editor").await;
+    app.section("world-news", "World News", None);
+    let own = upload(&app, &author, &jpeg(90, 60)).await.json(201);
+    let desk = upload(&app, &editor, &jpeg(80, 60)).await.json(201);
+    let mut body = crate::support::auth::article_body("An author's draft");
+    // Another's item is as unknown to an author as a missing one.
+    body["featured_media"] = desk["id"].clone();
+    assert_eq!(
+        app.post_json("/api/v1/articles", Some(&author), body.clone())
+            .await
+            .error_fields(422),
+        ["featured_media"]
+    );
+    body["featured_media"] = own["id"].clone();
+    body["body"] = json!(format!("<img data-media-id=\"{}\">", desk["id"]));
+    assert_eq!(
+        app.post_json("/api/v1/articles", Some(&author), body.clone())
+            .await
+            .error_fields(422),
+        ["body"]
+    );
+    body["body"] = json!(format!("<p>Text</p><img data-media-id=\"{}\">", own["id"]));
+    let draft = app
+        .post_json("/api/v1/articles", Some(&author), body)
+        .await
+        .json(201);
+    let slug = draft["slug"].as_str().unwrap().to_owned();
+    // An editor may use any item; once the article shows it, its author may keep it.
+    let uri = format!("/api/v1/articles/{slug}");
+    app.patch_json(&uri, Some(&editor), json!({"featured_media": desk["id"]}))
+        .await
+        .json(200);
+    app.patch_json(&uri, Some(&author), json!({"summary": "Kept"}))
+        .await
+        .json(200);
+    // An item a body shows is in use: not deleted.
+    let problem = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/media/{}", own["id"]),
+            Some(&author),
+        )
+        .await
+        .problem(409);
+    assert!(problem["detail"].as_str().unwrap().contains(&slug), "{problem}");
+    // A text field far longer than allowed is a field error, not a refused body.
+    let (content_type, form_body) = form(
+        Some(("a.jpg", "image/jpeg", &jpeg(40, 30))),
+        &[("alt", &"x".repeat(5000))],
+    );
+    assert_eq!(
+        upload_form(&app, Some(&author), &content_type, form_body)
+            .await
+            .error_fields(422),
+        ["alt"]
     );
 }

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::{ArticleDetail, BylineAuthor};
 use crate::api::media::FeaturedImage;
 use crate::domain::articles::Seo;
+use crate::domain::site::absolute;
 use crate::media::process::OutputFormat;
 use crate::models::site::SiteRow;
 
@@ -63,7 +64,7 @@ pub fn head(seo: &Seo, own: OwnFields<'_>, featured: Option<&FeaturedImage>, sit
         social_image_url: seo
             .social_image_url
             .clone()
-            .or_else(|| featured.map(share_image))
+            .or_else(|| featured.map(|image| absolute(&site.base_url, &share_image(image))))
             .or_else(|| site.social_image_url.clone()),
         description,
     }
@@ -82,16 +83,20 @@ fn share_image(image: &FeaturedImage) -> String {
 
 /// schema.org ImageObjects of the featured image: the full size and each JPEG/PNG variant
 /// (crawlers do not all read WebP).
-fn image_objects(image: &FeaturedImage) -> Value {
-    let mut objects =
-        vec![json!({"@type": "ImageObject", "url": image.url, "width": image.width, "height": image.height})];
+fn image_objects(image: &FeaturedImage, base_url: &str) -> Value {
+    let url = |url: &str| absolute(base_url, url);
+    let mut objects = vec![
+        json!({"@type": "ImageObject", "url": url(&image.url), "width": image.width, "height": image.height}),
+    ];
     objects.extend(
         image
             .variants
             .iter()
             .filter(|v| v.format != OutputFormat::Webp && v.width != image.width)
             .rev()
-            .map(|v| json!({"@type": "ImageObject", "url": v.url, "width": v.width, "height": v.height})),
+            .map(
+                |v| json!({"@type": "ImageObject", "url": url(&v.url), "width": v.width, "height": v.height}),
+            ),
     );
     if let (Some(first), Some(credit)) = (objects.first_mut(), &image.credit) {
         first["creditText"] = Value::from(credit.as_str());
@@ -136,7 +141,7 @@ fn news_article(detail: &ArticleDetail, site: &SiteRow) -> Value {
         (
             "image",
             match (&detail.seo.social_image_url, &detail.featured_image) {
-                (None, Some(image)) => Some(image_objects(image)),
+                (None, Some(image)) => Some(image_objects(image, &site.base_url)),
                 _ => head.social_image_url.clone().map(|url| json!([url])),
             },
         ),
