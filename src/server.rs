@@ -36,10 +36,20 @@ pub fn app(
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state))
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|err, _| AppError::bad_param("path", "invalid", err.to_string()).into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|err, req| {
+            // A literal path that a typed parameter also matched (`/media/gc` against
+            // `/media/{id}`): the method is the mistake, not the parameter.
+            match allowed_methods(req.path()) {
+                Some(allow) if !allow.split(", ").any(|m| m == req.method().as_str()) => {
+                    let mut response = AppError::MethodNotAllowed.error_response();
+                    if let Ok(value) = header::HeaderValue::from_str(&allow) {
+                        response.headers_mut().insert(header::ALLOW, value);
+                    }
+                    actix_web::error::InternalError::from_response(err, response).into()
+                }
+                _ => AppError::bad_param("path", "invalid", err.to_string()).into(),
+            }
+        }))
         .configure(api::configure)
         .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::complete(spec)))

@@ -218,8 +218,9 @@ fn respond(item_view: &MediaView, version: i32, created: bool) -> HttpResponse {
         .json(item_view)
 }
 
-/// The multipart form of an upload, for the spec.
-#[derive(Debug, ToSchema)]
+/// The multipart form of an upload, for the spec (no other part is accepted).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct MediaUpload {
     /// The image: JPEG, PNG, WebP or GIF (the first frame of an animation), decided from its
@@ -543,6 +544,13 @@ pub async fn list_media(
 ) -> Result<HttpResponse, AppError> {
     let query = query.0;
     let page = Page::resolve(query.page, query.per_page, &state.config)?;
+    if query.uploader.is_some_and(|id| id < 1) {
+        return Err(AppError::bad_param(
+            "uploader",
+            "out_of_range",
+            "must be a user id (1 or more)",
+        ));
+    }
     if query
         .q
         .as_ref()

@@ -656,6 +656,16 @@ async fn the_library_lists_filters_and_edits_with_if_match(storage: Storage) {
         400
     );
     app.get("/api/v1/media").await.problem(401);
+    assert_eq!(
+        app.get_as("/api/v1/media?uploader=0", &token)
+            .await
+            .error_fields(400),
+        ["uploader"]
+    );
+    // `/media/gc` is a literal path: other methods there are 405, not a bad id.
+    let wrong = app.call(Method::PATCH, "/api/v1/media/gc", Some(&token)).await;
+    wrong.problem(405);
+    assert_eq!(wrong.header("allow").as_deref(), Some("POST, OPTIONS"));
 
     let uri = format!("/api/v1/media/{}", first["id"]);
     let read = app.get_as(&uri, &token).await;
