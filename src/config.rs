@@ -527,6 +527,8 @@ pub struct MediaConfig {
     pub widths: Vec<u32>,
     /// Uploads processed at once; more wait their turn.
     pub concurrency: usize,
+    /// Memory for local media files kept once served (0: read each time).
+    pub memory_cache_bytes: u64,
     /// How long an upload's body may take to arrive.
     pub upload_timeout: Duration,
     /// Whether an article body's `<img>` must name a library item (`data-media-id`): otherwise
@@ -599,12 +601,20 @@ fn media_config(env: &Env<'_>) -> Result<MediaConfig, ConfigError> {
             as usize,
         max_pixels: u64::from(env.parse_range("DATELINE_MEDIA_MAX_PIXELS", 50_000_000, 1, 1_000_000_000)?),
         widths: env.parse_with("DATELINE_MEDIA_WIDTHS", "320,640,960,1280,1920", parse_widths)?,
-        concurrency: env.parse_range("DATELINE_MEDIA_CONCURRENCY", 2, 1, 64)? as usize,
+        // Half the cores: rendering never takes the cores reads need.
+        concurrency: env.parse_range(
+            "DATELINE_MEDIA_CONCURRENCY",
+            (std::thread::available_parallelism().map_or(2, |n| n.get()) / 2).max(1) as u32,
+            1,
+            64,
+        )? as usize,
         refuse_foreign_images: env.parse_with("DATELINE_MEDIA_FOREIGN_IMAGES", "keep", |v| match v {
             "keep" => Ok(false),
             "refuse" => Ok(true),
             _ => Err("must be `keep` or `refuse`".to_owned()),
         })?,
+        memory_cache_bytes: u64::from(env.parse_range("DATELINE_MEDIA_MEMORY_CACHE_MB", 128, 0, 65_536)?)
+            * 1_048_576,
         upload_timeout: Duration::from_secs(
             env.parse_range("DATELINE_MEDIA_UPLOAD_TIMEOUT_SECS", 120, 1, 3600)?
                 .into(),

@@ -48,6 +48,8 @@ pub struct AppState {
     /// Uploads being received at once (four per rendering turn): each is buffered in memory
     /// up to `DATELINE_MEDIA_MAX_BYTES`, so their number is bounded; more wait.
     pub media_uploads: Arc<tokio::sync::Semaphore>,
+    /// Local media files kept in memory once served.
+    pub media_files: Arc<crate::api::media_files::FileCache>,
 }
 
 impl AppState {
@@ -70,6 +72,9 @@ impl AppState {
             media,
             media_turns: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency)),
             media_uploads: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency * 4)),
+            media_files: Arc::new(crate::api::media_files::FileCache::new(
+                config.media.memory_cache_bytes,
+            )),
             tokens: Arc::new(TokenKeys::new(config.jwt_secret.bytes())),
             limits: Arc::new(limits),
             hashing: Arc::new(Hashing::new()),

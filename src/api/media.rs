@@ -801,6 +801,7 @@ pub async fn delete_media(
     })
     .await?;
     // After the commit: a failure here leaves files no row names, which gc removes.
+    state.media_files.forget(&written.value);
     if let Err(e) = state.media.delete(&written.value).await {
         tracing::warn!(error = %e, "files of a deleted media item remain for gc");
     }
@@ -822,6 +823,7 @@ pub async fn delete_media(
 pub async fn collect_garbage(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
     caller.require_admin()?;
     let report = gc::collect(&state.media, &state.pool, state.config.media.gc_grace).await?;
+    state.media_files.forget(&report.removed);
     let details = format!("{} files, {} bytes", report.files_removed, report.bytes_removed);
     let recorded = write_as(&state, caller, move |conn, change| {
         change.audit(conn, crate::values::AuditAction::MediaGc, "gc", Some(details))?;

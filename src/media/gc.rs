@@ -25,6 +25,9 @@ pub struct GcReport {
     /// Files no row names that are still within the grace period (an upload may be in progress).
     #[schema(example = 0)]
     pub files_too_recent: u64,
+    /// The keys removed (for the server's own memory of served files; not answered).
+    #[serde(skip)]
+    pub removed: Vec<String>,
 }
 
 /// Removes every file older than `grace` in a folder no row names.
@@ -68,5 +71,6 @@ pub async fn collect(store: &MediaStore, pool: &Pool, grace: Duration) -> Result
         }
     }
     store.delete(&doomed).await.map_err(unavailable)?;
+    report.removed = doomed;
     Ok(report)
 }

@@ -1045,6 +1045,26 @@ async fn local_files_are_served_immutable_with_etag_304_and_range() {
     assert_eq!(part.status.as_u16(), 206);
     assert_eq!(part.body, response.body[..10]);
     assert!(part.header("content-range").unwrap().starts_with("bytes 0-9/"));
+    let size = response.body.len();
+    let outside = app
+        .send(
+            TestRequest::get()
+                .uri(&url)
+                .insert_header(("Range", format!("bytes={}-", size + 10))),
+        )
+        .await;
+    assert_eq!(outside.status.as_u16(), 416);
+    assert_eq!(outside.header("content-range"), Some(format!("bytes */{size}")));
+    // An If-Range naming another version gets the whole file.
+    let stale = app
+        .send(
+            TestRequest::get()
+                .uri(&url)
+                .insert_header(("Range", "bytes=0-9"))
+                .insert_header(("If-Range", "\"other\"")),
+        )
+        .await;
+    assert_eq!((stale.status.as_u16(), stale.body.len()), (200, size));
     // Only names this server gives are served: no path leaves the folder.
     for bad in [
         "/media/../Cargo.toml",
