@@ -617,6 +617,25 @@ fn find_visible(conn: &mut DbConn, caller: &AuthUser, id: i64) -> Result<Media, 
     Ok(item)
 }
 
+/// The item a write goes over: visible to `caller`, at the version `If-Match` names (412 with
+/// its view otherwise). Its view comes too.
+fn writable(
+    conn: &mut DbConn,
+    store: &MediaStore,
+    caller: &AuthUser,
+    id: i64,
+    if_match: &IfMatch,
+) -> Result<(Media, MediaView), AppError> {
+    let current = find_visible(conn, caller, id)?;
+    let view = view_json(conn, store, &current)?;
+    if_match.check(current.version, false, || as_json(&view))?;
+    Ok((current, view))
+}
+
+fn as_json(view: &MediaView) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(view).map_err(AppError::internal)
+}
+
 /// Reads one library item.
 #[utoipa::path(
     tag = "media",
@@ -736,20 +755,14 @@ pub async fn update_media(
     let patch = body.0;
     let store = state.media.clone();
     let written = write_touching(&state, caller.clone(), move |conn, change| {
-        let current = find_visible(conn, &caller, id)?;
-        let before = view_json(conn, &store, &current)?;
-        if_match.check(current.version, false, || {
-            serde_json::to_value(&before).map_err(AppError::internal)
-        })?;
-        let fields = patch.apply(MediaFields::of(&current, before.source.clone()));
+        let (current, before) = writable(conn, &store, &caller, id, &if_match)?;
+        let fields = patch.apply(MediaFields::of(&current, before.source));
         let saved = match media_rules::update(conn, change, &current, &fields) {
             Ok(saved) => saved,
             Err(e) => {
                 // A lost race: `current` is the version stored now, read again.
                 let now_stored = match media_rows::find(conn, id)? {
-                    Some(item) => {
-                        serde_json::to_value(view_json(conn, &store, &item)?).map_err(AppError::internal)
-                    }
+                    Some(item) => as_json(&view_json(conn, &store, &item)?),
                     None => Err(media_rules::not_found()),
                 };
                 return Err(preconditions::with_current(e, || now_stored));
@@ -792,10 +805,7 @@ pub async fn delete_media(
     let id = id.into_inner();
     let store = state.media.clone();
     let written = write_touching(&state, caller.clone(), move |conn, change| {
-        let current = find_visible(conn, &caller, id)?;
-        if_match.check(current.version, false, || {
-            serde_json::to_value(view_json(conn, &store, &current)?).map_err(AppError::internal)
-        })?;
+        let (current, _) = writable(conn, &store, &caller, id, &if_match)?;
         media_rules::delete(conn, change, &current)?;
         Ok((current.files().keys(), vec![cache_keys::media(id)]))
     })

@@ -126,16 +126,9 @@ pub fn create(
             height: dimension(upload.height)?,
             bytes: i64::try_from(upload.bytes).map_err(AppError::internal)?,
             files: &upload.files,
-            alt: editorial.alt,
-            decorative: editorial.decorative,
-            caption: editorial.caption,
-            credit: editorial.credit,
-            source_id,
-            focal_x: editorial.focal_x,
-            focal_y: editorial.focal_y,
             uploaded_by: change.user_id(),
             created_at: change.at,
-            updated_at: change.at,
+            editorial,
         },
     )?;
     change.audit(conn, AuditAction::MediaUpload, item.id, item.alt.clone())?;

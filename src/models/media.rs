@@ -89,20 +89,15 @@ pub struct NewMedia<'a> {
     pub height: i32,
     pub bytes: i64,
     pub files: &'a str,
-    pub alt: Option<&'a str>,
-    pub decorative: bool,
-    pub caption: Option<&'a str>,
-    pub credit: Option<&'a str>,
-    pub source_id: Option<i64>,
-    pub focal_x: f64,
-    pub focal_y: f64,
     pub uploaded_by: Option<i64>,
     pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    /// The editorial fields (and `updated_at`), as a change sets them.
+    #[diesel(embed)]
+    pub editorial: Editorial<'a>,
 }
 
 /// The editorial fields, as a change sets them all.
-#[derive(Debug, Clone, AsChangeset)]
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = media, treat_none_as_null = true)]
 pub struct Editorial<'a> {
     pub alt: Option<&'a str>,

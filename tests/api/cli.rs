@@ -248,6 +248,15 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Waits (30 s at most) until a server on `port` answers `/healthz`.
+fn wait_until_serving(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn http_get(port: u16, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
@@ -386,11 +395,7 @@ fn serve_creates_the_first_admin_from_the_environment() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http_get(port, "/healthz").is_none() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_serving(port);
     let response = http_post_json(
         port,
         "/api/v1/auth/login",
@@ -450,11 +455,7 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http_get(port, "/healthz").is_none() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_serving(port);
     // A request whose body is still on its way when the signal comes.
     let body = r#"{"email": "nobody@example.com", "password": "not the password"}"#;
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -572,11 +573,7 @@ fn a_server_killed_during_uploads_leaves_no_row_without_its_files() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while http_get(port, "/healthz").is_none() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_until_serving(port);
         let login = http_post_json(
             port,
             "/api/v1/auth/login",
