@@ -232,6 +232,10 @@ pub struct Config {
     pub max_header_bytes: usize,
     /// The media library: storage, limits and renditions.
     pub media: MediaConfig,
+    /// Webhook deliveries (`DATELINE_WEBHOOK_*`).
+    pub webhooks: WebhookConfig,
+    /// Articles in each RSS, Atom and JSON feed.
+    pub feed_size: u32,
 }
 
 /// A variable with a value the process cannot run with.
@@ -342,6 +346,8 @@ impl Config {
             max_uri_bytes: env.parse_range("DATELINE_MAX_URI_BYTES", 8192, 256, 65_536)? as usize,
             max_header_bytes: env.parse_range("DATELINE_MAX_HEADER_BYTES", 16_384, 1024, 65_536)? as usize,
             media: media_config(&env)?,
+            webhooks: webhook_config(&env)?,
+            feed_size: env.parse_range("DATELINE_FEED_SIZE", 50, 1, 500)?,
             shutdown_timeout: Duration::from_secs(
                 env.parse_range("DATELINE_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?
                     .into(),
@@ -474,6 +480,34 @@ fn purge_target(env: &Env<'_>) -> Result<Option<PurgeTarget>, ConfigError> {
         });
     }
     Ok(Some(PurgeTarget { style, urls, token }))
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Networks a target may resolve to although they are loopback, private, link-local or
+    /// cloud metadata addresses (refused otherwise).
+    pub allowed_networks: Vec<ipnet::IpNet>,
+    /// How long a delivery is retried before it is marked failed.
+    pub retry_period: Duration,
+    /// How long a receiver has to answer one attempt.
+    pub timeout: Duration,
+    /// Deliveries sent at once, over all endpoints.
+    pub concurrency: usize,
+}
+
+fn webhook_config(env: &Env<'_>) -> Result<WebhookConfig, ConfigError> {
+    Ok(WebhookConfig {
+        allowed_networks: env.parse_with("DATELINE_WEBHOOK_ALLOWED_NETWORKS", "", parse_networks)?,
+        retry_period: Duration::from_secs(
+            u64::from(env.parse_range("DATELINE_WEBHOOK_RETRY_HOURS", 24, 1, 720)?) * 3600,
+        ),
+        timeout: Duration::from_secs(
+            env.parse_range("DATELINE_WEBHOOK_TIMEOUT_SECS", 10, 1, 120)?
+                .into(),
+        ),
+        concurrency: env.parse_range("DATELINE_WEBHOOK_CONCURRENCY", 8, 1, 256)? as usize,
+    })
 }
 
 /// Where media files are stored.

@@ -21,3 +21,4 @@ pub mod server;
 pub mod state;
 pub mod tools;
 pub mod values;
+pub mod webhooks;

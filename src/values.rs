@@ -176,12 +176,48 @@ text_enum! {
         MediaDelete = "media.delete",
         /// Files no row named were removed.
         MediaGc = "media.gc",
+        WebhookCreate = "webhook.create",
+        WebhookUpdate = "webhook.update",
+        WebhookDelete = "webhook.delete",
+        /// A new signing secret; the old one signs too until the overlap ends.
+        WebhookRotateSecret = "webhook.rotate_secret",
         AuthLogin = "auth.login",
         AuthLoginFailed = "auth.login_failed",
         AuthLogout = "auth.logout",
         /// A refresh token presented again after it was rotated: taken as theft, the session
         /// was revoked.
         AuthRefreshReused = "auth.refresh_reused",
+    }
+}
+
+text_enum! {
+    /// What a webhook event reports. `article.published` also fires when a scheduled article's
+    /// time comes; `article.updated` only for changes the public sees; `article.unpublished`
+    /// when it leaves the public (archived, trashed, back to draft, rescheduled);
+    /// `article.deleted` when it is removed for good. `webhook.ping` is a test sent on request.
+    WebhookEvent ("webhook event") {
+        ArticlePublished = "article.published",
+        ArticleUpdated = "article.updated",
+        ArticleUnpublished = "article.unpublished",
+        ArticleDeleted = "article.deleted",
+        CommentApproved = "comment.approved",
+        SectionChanged = "section.changed",
+        TagChanged = "tag.changed",
+        SourceChanged = "source.changed",
+        AuthorChanged = "author.changed",
+        SiteChanged = "site.changed",
+        MediaChanged = "media.changed",
+        WebhookPing = "webhook.ping",
+    }
+}
+
+text_enum! {
+    /// Where a webhook delivery stands: `pending` (waiting for its first or next attempt),
+    /// `delivered` (a 2xx answer), `failed` (no 2xx within the retry period).
+    DeliveryState ("delivery state") {
+        Pending = "pending",
+        Delivered = "delivered",
+        Failed = "failed",
     }
 }
 

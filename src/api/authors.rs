@@ -49,6 +49,32 @@ pub struct AuthorView {
     pub url: String,
 }
 
+/// Records the `author.changed` webhook event for user `user_id`: their public profile as it
+/// now stands, or `{"user_id", "public": false}` when they have none (any more).
+pub fn author_changed(
+    conn: &mut crate::db::DbConn,
+    at: chrono::NaiveDateTime,
+    user_id: i64,
+    keys: &[String],
+) -> Result<(), AppError> {
+    let object = match author::find_by_user(conn, user_id)? {
+        Some(byline) if byline.profile.public => {
+            let urls = SiteUrls::new(&site::load(conn)?);
+            serde_json::to_value(AuthorView::new(byline, &urls)).map_err(AppError::internal)?
+        }
+        _ => serde_json::json!({ "user_id": user_id, "public": false }),
+    };
+    crate::webhooks::events::changed(
+        conn,
+        at,
+        crate::values::WebhookEvent::AuthorChanged,
+        cache_keys::author(user_id),
+        "updated",
+        object,
+        keys.to_vec(),
+    )
+}
+
 impl AuthorView {
     fn new(byline: Byline, urls: &SiteUrls) -> Self {
         let Byline {
@@ -316,6 +342,7 @@ pub async fn replace_profile(
             cache_keys::by_author(id),
             cache_keys::AUTHORS.to_owned(),
         ];
+        author_changed(conn, change.at, id, &keys)?;
         let version = saved.profile.version;
         Ok(((profile_view(saved, &urls), version), keys))
     })

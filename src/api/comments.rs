@@ -207,6 +207,12 @@ pub async fn submit_comment(
             let saved = comments::submit(conn, &slug, submission, now)?;
             // A pending comment shows nowhere until a moderator approves it.
             let keys = if saved.status == CommentStatus::Approved {
+                // Approved on arrival (`DATELINE_COMMENTS_AUTO_APPROVE`): it was not before.
+                let arrived = crate::models::comment::Comment {
+                    status: CommentStatus::Pending,
+                    ..saved.clone()
+                };
+                crate::webhooks::events::comments_approved(conn, now, &[arrived])?;
                 vec![cache_keys::comments(saved.article_id)]
             } else {
                 Vec::new()

@@ -329,6 +329,7 @@ pub async fn upload_media(
     let store = state.media.clone();
     let saved = write_touching(&state, caller, move |conn, change| {
         let item = media_rules::create(conn, change, &upload, &fields)?;
+        media_changed(conn, &store, change.at, "created", &item, Vec::new())?;
         // A new item is in no public answer yet.
         Ok(((view_json(conn, &store, &item)?, item.version), Vec::new()))
     })
@@ -770,11 +771,38 @@ pub async fn update_media(
         };
         // The articles that show it, wherever they are.
         let keys = vec![cache_keys::media(id)];
+        media_changed(conn, &store, change.at, "updated", &saved, keys.clone())?;
         Ok(((view_json(conn, &store, &saved)?, saved.version), keys))
     })
     .await?;
     let (item_view, version) = &written.value;
     Ok(invalidated(respond(item_view, *version, false), &written))
+}
+
+/// Records the `media.changed` webhook event: the item as the public sees it (as a featured
+/// image), or its id once deleted.
+fn media_changed(
+    conn: &mut DbConn,
+    store: &MediaStore,
+    at: chrono::NaiveDateTime,
+    action: &str,
+    item: &Media,
+    keys: Vec<String>,
+) -> Result<(), AppError> {
+    let object = if action == "deleted" {
+        serde_json::json!({ "id": item.id })
+    } else {
+        serde_json::to_value(FeaturedImage::new(store, item)).map_err(AppError::internal)?
+    };
+    crate::webhooks::events::changed(
+        conn,
+        at,
+        crate::values::WebhookEvent::MediaChanged,
+        cache_keys::media(item.id),
+        action,
+        object,
+        keys,
+    )
 }
 
 /// Deletes an item and its files, unless an article (in any state, the trash included) has it
@@ -807,6 +835,14 @@ pub async fn delete_media(
     let written = write_touching(&state, caller.clone(), move |conn, change| {
         let (current, _) = writable(conn, &store, &caller, id, &if_match)?;
         media_rules::delete(conn, change, &current)?;
+        media_changed(
+            conn,
+            &store,
+            change.at,
+            "deleted",
+            &current,
+            vec![cache_keys::media(id)],
+        )?;
         Ok((current.files().keys(), vec![cache_keys::media(id)]))
     })
     .await?;

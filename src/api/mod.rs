@@ -23,6 +23,7 @@ pub mod taxonomy;
 pub mod transact;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -74,6 +75,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::refresh)
             .service(auth::logout)
             .service(auth::me)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::create_webhook)
+            .service(webhooks::get_webhook)
+            .service(webhooks::update_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::rotate_webhook_secret)
+            .service(webhooks::list_deliveries)
+            .service(webhooks::redeliver)
+            .service(webhooks::ping_webhook)
             .service(users::list_users)
             .service(users::get_user)
             .service(users::create_user)

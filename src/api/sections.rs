@@ -25,6 +25,7 @@ use crate::error::{AppError, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::section::{self, Section, SectionTree};
 use crate::models::site;
+use crate::values::WebhookEvent;
 
 /// A section as listed in the tree.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -279,6 +280,33 @@ impl RequestBody for SectionPatch {
     const SIZE: BodySize = BodySize::Small;
 }
 
+/// Records the `section.changed` webhook event of section `id` as the change left it. A section
+/// shows in every answer's navigation and breadcrumbs: a CDN purges everything.
+fn section_changed(
+    conn: &mut DbConn,
+    at: chrono::NaiveDateTime,
+    action: &str,
+    id: i64,
+) -> Result<(), AppError> {
+    let (tree, urls) = tree_and_urls(conn)?;
+    let section = tree.get(id).ok_or_else(section_not_found)?;
+    let keys = vec![
+        cache_keys::section(&section.slug),
+        cache_keys::EVERY_ANSWER.to_owned(),
+    ];
+    let object = detail_json(&tree, &urls, section)?;
+    let resource = cache_keys::section(&id.to_string());
+    crate::webhooks::events::changed(
+        conn,
+        at,
+        WebhookEvent::SectionChanged,
+        resource,
+        action,
+        object,
+        keys,
+    )
+}
+
 async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpResponse, AppError> {
     let (tree, urls) = db::run(&state.pool, tree_and_urls).await?;
     let section = tree.get(id).ok_or_else(section_not_found)?;
@@ -321,7 +349,9 @@ pub async fn create_section(
         meta_description: input.meta_description,
     };
     let id = write_as(&state, caller, move |conn, change| {
-        Ok(sections::create(conn, change, fields)?.id)
+        let id = sections::create(conn, change, fields)?.id;
+        section_changed(conn, change.at, "created", id)?;
+        Ok(id)
     })
     .await?;
     respond(&state, id, true).await
@@ -369,6 +399,7 @@ pub async fn update_section(
         check_version(&if_match, &tree, &urls, current)?;
         let saved = sections::update(conn, change, &tree, current, patch)
             .map_err(|e| preconditions::with_current(e, || detail_json(&tree, &urls, current)))?;
+        section_changed(conn, change.at, "updated", saved.id)?;
         Ok(saved.id)
     })
     .await?;
@@ -404,7 +435,22 @@ pub async fn delete_section(
         let current = sections::find(&tree, &slug)?;
         check_version(&if_match, &tree, &urls, current)?;
         sections::check_unused(conn, &tree, current)?;
-        sections::delete(conn, change, current)
+        sections::delete(conn, change, current)?;
+        let gone = serde_json::json!({ "id": current.id, "slug": current.slug });
+        let keys = vec![
+            cache_keys::section(&current.slug),
+            cache_keys::EVERY_ANSWER.to_owned(),
+        ];
+        let resource = cache_keys::section(&current.id.to_string());
+        crate::webhooks::events::changed(
+            conn,
+            change.at,
+            WebhookEvent::SectionChanged,
+            resource,
+            "deleted",
+            gone,
+            keys,
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

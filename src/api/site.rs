@@ -543,7 +543,18 @@ async fn save(
             .map_err(|e| preconditions::with_current(e, || view_json(&current, &tree, &images)))?;
         let images = SiteImages::load(conn, &media, &saved)?;
         let answer = view(&saved, &tree, &images);
-        Ok(((answer, saved.version), vec![cache_keys::SITE.to_owned()]))
+        let keys = vec![cache_keys::SITE.to_owned()];
+        let object = serde_json::to_value(&answer).map_err(AppError::internal)?;
+        crate::webhooks::events::changed(
+            conn,
+            change.at,
+            crate::values::WebhookEvent::SiteChanged,
+            "site".to_owned(),
+            "updated",
+            object,
+            keys.clone(),
+        )?;
+        Ok(((answer, saved.version), keys))
     })
     .await?;
     let (answer, version) = &written.value;

@@ -25,6 +25,7 @@ use crate::error::AppError;
 use crate::http_cache::{http_date, invalidated, keys as cache_keys, surrogate_keys};
 use crate::models::site;
 use crate::models::taxonomy::Term;
+use crate::values::WebhookEvent;
 
 /// A taxonomy as the API shows it.
 pub trait TermResource: TermKind {
@@ -46,6 +47,24 @@ fn view_json<K: TermResource>(term: &Term, urls: &SiteUrls) -> Result<serde_json
 
 fn site_urls(conn: &mut DbConn) -> Result<SiteUrls, AppError> {
     Ok(SiteUrls::new(&site::load(conn)?))
+}
+
+/// Records the `tag.changed` or `source.changed` webhook event of a change to `term`.
+fn term_changed<K: TermResource>(
+    conn: &mut DbConn,
+    at: chrono::NaiveDateTime,
+    action: &str,
+    term: &Term,
+    object: serde_json::Value,
+    keys: &[String],
+) -> Result<(), AppError> {
+    let kind = if K::NOUN == "tag" {
+        WebhookEvent::TagChanged
+    } else {
+        WebhookEvent::SourceChanged
+    };
+    let resource = cache_keys::term(K::NOUN, &term.id.to_string());
+    crate::webhooks::events::changed(conn, at, kind, resource, action, object, keys.to_vec())
 }
 
 /// The Surrogate-Key of one term's answers (`tag-pakistan`).
@@ -133,11 +152,18 @@ pub async fn create<K: TermResource>(
     caller.require_editorial()?;
     let fields: TermFields = body.0.into();
     let written = write_touching(&state, caller, move |conn, change| {
+        let (saved, urls) = (taxonomy::create::<K>(conn, change, fields)?, site_urls(conn)?);
         // A new term is in no article yet: only the list of terms changes.
-        Ok((
-            (taxonomy::create::<K>(conn, change, fields)?, site_urls(conn)?),
-            vec![K::FIELD.to_owned()],
-        ))
+        let keys = vec![K::FIELD.to_owned()];
+        term_changed::<K>(
+            conn,
+            change.at,
+            "created",
+            &saved,
+            view_json::<K>(&saved, &urls)?,
+            &keys,
+        )?;
+        Ok(((saved, urls), keys))
     })
     .await?;
     Ok(invalidated(
@@ -165,6 +191,14 @@ pub async fn update<K: TermResource>(
             .map_err(|e| preconditions::with_current(e, || view_json::<K>(&current, &urls)))?;
         let mut touched = touched_by::<K>(&current);
         touched.extend(touched_by::<K>(&saved));
+        term_changed::<K>(
+            conn,
+            change.at,
+            "updated",
+            &saved,
+            view_json::<K>(&saved, &urls)?,
+            &touched,
+        )?;
         Ok(((saved, urls), touched))
     })
     .await?;
@@ -189,7 +223,10 @@ pub async fn delete<K: TermResource>(
         let urls = site_urls(conn)?;
         if_match.check(current.version, false, || view_json::<K>(&current, &urls))?;
         taxonomy::delete::<K>(conn, change, &current)?;
-        Ok(((), touched_by::<K>(&current)))
+        let keys = touched_by::<K>(&current);
+        let gone = serde_json::json!({ "id": current.id, "slug": current.slug });
+        term_changed::<K>(conn, change.at, "deleted", &current, gone, &keys)?;
+        Ok(((), keys))
     })
     .await?;
     Ok(invalidated(HttpResponse::NoContent().finish(), &written))

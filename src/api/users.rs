@@ -277,7 +277,12 @@ pub async fn update_user(
             password_hash,
         };
         db::write(conn, |conn| {
+            let renamed = edit.display_name.is_some();
             let updated = accounts::update(conn, Change::by(&caller, now), id, edit)?;
+            if renamed {
+                // The name shows in bylines and on the author's page.
+                crate::api::authors::author_changed(conn, now, id, &authored_by(id))?;
+            }
             touched(conn, updated, authored_by(id))
         })
     })

@@ -47,6 +47,8 @@ pub struct Article {
     pub word_count: Option<i32>,
     /// The featured image (a media library item).
     pub featured_media_id: Option<i64>,
+    /// Whether the public was told it is public (its `article.published` webhook event).
+    pub announced: bool,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -899,4 +901,46 @@ pub fn replace(conn: &mut DbConn, id: i64, new: &NewArticle<'_>) -> QueryResult<
         .set(&new)
         .returning(articles::all_columns)
         .get_result(conn)
+}
+
+/// Records whether the public was told that article `id` is public.
+pub fn set_announced(conn: &mut DbConn, id: i64, announced: bool) -> QueryResult<()> {
+    diesel::update(articles::table.find(id))
+        .set(articles::announced.eq(announced))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks article `id` announced if it was not: true for the one caller that did it.
+pub fn claim_announcement(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    let claimed = diesel::update(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::announced.eq(false)),
+    )
+    .set(articles::announced.eq(true))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Published articles whose time has come but that were never announced: scheduled ones whose
+/// moment passed (read through `articles_unannounced`).
+pub fn due_unannounced(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    articles::table
+        .filter(articles::announced.eq(false))
+        .filter(articles::status.eq(ArticleStatus::Published))
+        .filter(articles::published_at.le(now))
+        .filter(articles::deleted_at.is_null())
+        .order(articles::published_at.asc())
+        .select(articles::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// The trashed articles a purge with `cutoff` removes, by id and slug.
+pub fn trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<(i64, String)>> {
+    articles::table
+        .filter(articles::deleted_at.lt(cutoff))
+        .select((articles::id, articles::slug))
+        .load(conn)
 }

@@ -215,3 +215,11 @@ pub fn existing_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(comments::table.find(id)).execute(conn)
 }
+
+/// The comments `ids` that exist (one query).
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select(Comment::as_select())
+        .load(conn)
+}

@@ -15,6 +15,7 @@ pub mod session;
 pub mod site;
 pub mod taxonomy;
 pub mod user;
+pub mod webhook;
 
 /// `base`, or `base-2`, `base-3`, ... : the first that `taken` says is free. A suffixed slug
 /// shortens `base` so that it stays within the slug length limit.

@@ -27,6 +27,7 @@ pub struct Metrics {
     cache: IntCounterVec,
     invalidations: IntCounterVec,
     purges: IntCounterVec,
+    webhook_attempts: IntCounterVec,
     database_reads: IntCounterVec,
 }
 
@@ -81,6 +82,14 @@ impl Metrics {
             &["result"],
         )
         .expect("valid metric");
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "Webhook delivery attempts by the delivery's state after them: delivered, pending (will be retried), failed (retry period over).",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
         let database_reads = IntCounterVec::new(
             Opts::new(
                 "db_reads_total",
@@ -99,6 +108,7 @@ impl Metrics {
             Box::new(cache.clone()),
             Box::new(invalidations.clone()),
             Box::new(purges.clone()),
+            Box::new(webhook_attempts.clone()),
             Box::new(database_reads.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
@@ -114,6 +124,7 @@ impl Metrics {
             cache,
             invalidations,
             purges,
+            webhook_attempts,
             database_reads,
         }
     }
@@ -148,6 +159,11 @@ impl Metrics {
         self.purges
             .with_label_values(&[if sent { "sent" } else { "failed" }])
             .inc();
+    }
+
+    /// A webhook delivery was attempted, leaving it in `state`.
+    pub fn webhook_attempt(&self, state: crate::values::DeliveryState) {
+        self.webhook_attempts.with_label_values(&[state.as_str()]).inc();
     }
 
     /// A public read ran on `target` (`primary`, or a replica's name from the configuration).

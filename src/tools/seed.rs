@@ -655,6 +655,9 @@ fn insert_batch(
                 articles::seo_title.eq(a.seo_title.as_deref()),
                 articles::word_count.eq(Some(a.word_count)),
                 articles::featured_media_id.eq(a.featured(images)),
+                // Public already: no `article.published` event is owed for seeded data.
+                articles::announced
+                    .eq(a.status == ArticleStatus::Published && a.published_at.is_some_and(|p| p <= now)),
             )
         })
         .collect();

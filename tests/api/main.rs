@@ -35,4 +35,5 @@ mod site;
 mod sources;
 mod system;
 mod tags;
+mod webhooks;
 mod writes;

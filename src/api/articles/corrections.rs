@@ -16,6 +16,7 @@ use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::correction::Correction;
 use crate::state::AppState;
+use crate::webhooks::events::{self, Announced};
 
 /// A correction note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -72,12 +73,22 @@ pub async fn add_correction(
     let text = body.0.text.unwrap_or_default().trim().to_owned();
     let slug = slug.into_inner();
     let writer = caller.clone();
+    let media = state.media.clone();
     let written = write_touching(&state, caller, move |conn, change| {
         let current = find_for_write(conn, &writer, &slug, change.at)?;
         // A correction changes the article's answer, not where it is listed.
         let listed = cache_keys::listed(conn, &current, change.at)?;
         let touched = cache_keys::touched(listed.clone(), listed);
-        Ok((articles::correct(conn, change, &current, &text)?, touched))
+        let correction = articles::correct(conn, change, &current, &text)?;
+        events::article_changed(
+            conn,
+            &media,
+            change.at,
+            Announced::of(&current),
+            current.id,
+            &touched,
+        )?;
+        Ok((correction, touched))
     })
     .await?;
     let response = HttpResponse::Created().json(CorrectionView::from(written.value.clone()));

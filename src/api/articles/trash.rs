@@ -19,6 +19,7 @@ use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys, public_unchanged};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
+use crate::webhooks::events::{self, Announced};
 
 /// A page of the trash, most recently deleted first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -96,13 +97,14 @@ pub async fn restore_from_trash(
 ) -> Result<HttpResponse, AppError> {
     caller.require_editorial()?;
     let slug = slug.into_inner();
+    let media = state.media.clone();
     let written = write_touching(&state, caller, move |conn, change| {
         let id = trash::restore(conn, change, &slug)?;
         let (restored, _, _) = article::find_with_section(conn, id)?.ok_or_else(super::article_not_found)?;
-        Ok((
-            id,
-            cache_keys::touched(None, cache_keys::listed(conn, &restored, change.at)?),
-        ))
+        let keys = cache_keys::touched(None, cache_keys::listed(conn, &restored, change.at)?);
+        // An article in the trash is not public: never announced.
+        events::article_changed(conn, &media, change.at, Announced::NEW, id, &keys)?;
+        Ok((id, keys))
     })
     .await?;
     let response = respond_with_detail(&state, written.value, false).await?;

@@ -31,6 +31,7 @@ use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article};
 use crate::state::AppState;
 use crate::values::{ArticleStatus, AuditAction};
+use crate::webhooks::events::{self, Announced};
 
 /// Checks `If-Match` (required for article writes) against the stored version; a stale one is
 /// 412 with the current article in the body.
@@ -140,6 +141,7 @@ async fn write_over(
         let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, &media, &config.media, change, &current, fields, action)?;
         let keys = touched(conn, before, &saved, change.at)?;
+        events::article_changed(conn, &media, change.at, Announced::of(&current), saved.id, &keys)?;
         Ok((saved, keys))
     })
     .await?;
@@ -233,6 +235,7 @@ pub async fn create_article(
     let input = body.0;
     check_author_fields(&caller, input.editor_only())?;
     let images = BodyImages::new(&state.config.media);
+    let media = state.media.clone();
     let written = write_touching(&state, caller, move |conn, change| {
         let saved = domain::save(
             conn,
@@ -243,6 +246,7 @@ pub async fn create_article(
             AuditAction::ArticleCreate,
         )?;
         let keys = touched(conn, None, &saved, change.at)?;
+        events::article_changed(conn, &media, change.at, Announced::NEW, saved.id, &keys)?;
         Ok((saved, keys))
     })
     .await?;
@@ -359,7 +363,16 @@ pub async fn delete_article(
         let current = writable(conn, &media, &writer, &slug, &if_match, change.at)?;
         let before = cache_keys::listed(conn, &current, change.at)?;
         domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, &media, e, &current))?;
-        Ok(((), cache_keys::touched(before, None)))
+        let keys = cache_keys::touched(before, None);
+        events::article_changed(
+            conn,
+            &media,
+            change.at,
+            Announced::of(&current),
+            current.id,
+            &keys,
+        )?;
+        Ok(((), keys))
     })
     .await?;
     Ok(invalidated(HttpResponse::NoContent().finish(), &written))

@@ -255,6 +255,9 @@ impl ArticleBuilder<'_> {
                 },
             )
             .expect("insert article");
+            // Public already, as far as webhooks know: no `article.published` is owed for it.
+            let public = dateline::models::article::is_visible(&saved, now);
+            article::set_announced(conn, saved.id, public).expect("announced");
             let tag_ids: Vec<i64> = self
                 .tags
                 .iter()

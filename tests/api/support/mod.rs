@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod fixtures;
 pub mod s3;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
