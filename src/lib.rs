@@ -19,6 +19,7 @@ pub mod observability;
 pub mod openapi;
 pub mod server;
 pub mod state;
+pub mod syndication;
 pub mod tools;
 pub mod values;
 pub mod webhooks;

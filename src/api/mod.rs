@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod comments;
+pub mod feeds;
 pub mod json;
 pub mod links;
 pub mod media;
@@ -16,6 +17,7 @@ pub mod preconditions;
 pub mod reads;
 pub mod sections;
 pub mod site;
+pub mod sitemaps;
 pub mod sources;
 pub mod system;
 pub mod tags;
@@ -75,6 +77,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::refresh)
             .service(auth::logout)
             .service(auth::me)
+            .service(feeds::site_feed)
+            .service(feeds::scoped_feed)
+            .service(sitemaps::sitemap_index)
+            // Before `/sitemaps/articles/{file}`'s siblings could be taken for it: literal paths.
+            .service(sitemaps::pages_sitemap)
+            .service(sitemaps::news_sitemap)
+            .service(sitemaps::month_sitemap)
             .service(webhooks::list_webhooks)
             .service(webhooks::create_webhook)
             .service(webhooks::get_webhook)

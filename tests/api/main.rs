@@ -33,6 +33,7 @@ mod security;
 mod seo;
 mod site;
 mod sources;
+mod syndication;
 mod system;
 mod tags;
 mod webhooks;
