@@ -139,10 +139,11 @@ class Server:
         return body["access_token"]
 
 
-def request(port: int, method: str, path: str, body=None, token: str | None = None, timeout: float = 10):
+def request(port: int, method: str, path: str, body=None, token: str | None = None, timeout: float = 10,
+            headers: dict[str, str] | None = None):
     """One HTTP request on a fresh connection: (status, parsed JSON or text, headers)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Connection": "close"}
+    headers = {"Connection": "close", **(headers or {})}
     payload = None
     if body is not None:
         payload = json.dumps(body).encode()

@@ -225,6 +225,9 @@ pub struct Attempt {
     pub response_excerpt: Option<String>,
 }
 
+/// A delivery as the log shows it: with its event and its attempts.
+pub type LoggedDelivery = (Delivery, EventRow, Vec<Attempt>);
+
 /// A page of an endpoint's deliveries, newest first, with their events and every attempt
 /// (three queries, whatever the page size).
 pub fn deliveries_page(
@@ -232,7 +235,7 @@ pub fn deliveries_page(
     endpoint_id: i64,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<(Delivery, EventRow, Vec<Attempt>)>, i64)> {
+) -> QueryResult<(Vec<LoggedDelivery>, i64)> {
     let rows: Vec<(Delivery, EventRow)> = webhook_deliveries::table
         .inner_join(webhook_events::table)
         .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))

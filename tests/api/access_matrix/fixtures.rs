@@ -90,6 +90,10 @@ pub struct Fixtures {
     media: i64,
     /// A stored media file: its folder and name.
     media_file: (String, String),
+    /// A webhook endpoint and one of its deliveries.
+    webhook: (i64, i64),
+    /// The article sitemap of the month the fixture article was published in.
+    month_sitemap: String,
 }
 
 /// Opens a session for `user_id` without a password check (argon2 per cell would dominate the
@@ -259,7 +263,11 @@ pub async fn fixtures(app: &TestApp, client: &Client<'_>, accounts: &Accounts) -
         .put(&format!("{folder}/{file}"), upload, "image/jpeg")
         .await
         .expect("store a media file");
+    let webhook = webhook_with_delivery(app);
+    let month_sitemap = (app.now() - Duration::hours(1)).format("%Y-%m.xml").to_string();
     Fixtures {
+        webhook,
+        month_sitemap,
         media,
         media_file: (folder, file),
         own,
@@ -275,6 +283,29 @@ pub async fn fixtures(app: &TestApp, client: &Client<'_>, accounts: &Accounts) -
         tokens,
         refresh,
     }
+}
+
+/// A webhook endpoint with one delivery (of a ping), written straight to the database: their
+/// ids.
+fn webhook_with_delivery(app: &TestApp) -> (i64, i64) {
+    use dateline::models::webhook::{self as rows, EndpointFields};
+    use dateline::webhooks::secrets::SealingKey;
+    let sealed = SealingKey::derive(app.state.config.jwt_secret.bytes()).seal("whsec_bWF0cml4");
+    let now = app.now();
+    app.with_conn(|conn| {
+        let fields = EndpointFields {
+            url: "https://hooks.example.com/in",
+            description: None,
+            events: "[\"webhook.ping\"]".to_owned(),
+            active: true,
+        };
+        let endpoint = rows::insert_endpoint(conn, &fields, &sealed, now).expect("endpoint");
+        let public_id = format!("msg_matrix{}", endpoint.id);
+        let event = dateline::values::WebhookEvent::WebhookPing;
+        let event_id = rows::enqueue(conn, &public_id, event, "webhook", "{}", &[], now).expect("event");
+        let delivery = rows::add_delivery(conn, event_id, endpoint.id, "webhook", now).expect("delivery");
+        (endpoint.id, delivery)
+    })
 }
 
 /// `path` with its parameters filled from `fx`, or why the matrix cannot fill one.
@@ -297,7 +328,13 @@ fn fill_path(operation: &Operation, caller: Caller, fx: &Fixtures) -> Result<Str
             ("comments", "id") => fx.comment.to_string(),
             ("media", "id") => fx.media.to_string(),
             ("media", "folder") => fx.media_file.0.clone(),
+            ("articles", "file") => fx.month_sitemap.clone(),
             (_, "file") => fx.media_file.1.clone(),
+            ("feeds", "format") | ("{slug}", "format") => "rss".to_owned(),
+            ("feeds", "scope") => "tags".to_owned(),
+            ("{scope}", "slug") => fx.tag.clone(),
+            ("webhooks", "id") => fx.webhook.0.to_string(),
+            ("deliveries", "delivery_id") => fx.webhook.1.to_string(),
             // A profile is its own account's (or any, for an admin).
             ("users", "id") if operation.path.ends_with("/profile") => {
                 fx.own.get(&caller).copied().unwrap_or(fx.user).to_string()
@@ -346,6 +383,9 @@ fn body_for(operation: &Operation, accounts: &Accounts, fx: &Fixtures, k: u64) -
         "update_site" => json!({"description": format!("Described {k}")}),
         "replace_profile" => json!({"slug": format!("profile-{k}"), "public": true}),
         "update_media" => json!({"caption": format!("Caption {k}")}),
+        "create_webhook" => json!({"url": "https://hooks.example.com/in", "events": ["article.published"]}),
+        "update_webhook" => json!({"description": format!("Described {k}")}),
+        "rotate_webhook_secret" => json!({}),
         _ => {
             return Err(format!(
                 "{}: the matrix has no valid body for this operation; add one in \
