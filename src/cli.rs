@@ -208,7 +208,14 @@ fn import_file(mut setup: Setup, file: &Path) -> anyhow::Result<()> {
     let images =
         actix_web::rt::System::new().block_on(store_images(&store, &setup.config, base, &articles))?;
     let body_images = crate::domain::articles::BodyImages::new(&setup.config.media);
-    let imported = import::import_with_images(&mut setup.conn, &articles, &images, &body_images, setup.now);
+    let imported = import::import_with_images(
+        &mut setup.conn,
+        &store,
+        &articles,
+        &images,
+        &body_images,
+        setup.now,
+    );
     // Files the import does not use (it failed, or the library held the image) go now.
     let unused: Vec<String> = match &imported {
         Ok(report) => report.redundant_files.clone(),

@@ -506,7 +506,7 @@ fn webhook_config(env: &Env<'_>) -> Result<WebhookConfig, ConfigError> {
             env.parse_range("DATELINE_WEBHOOK_TIMEOUT_SECS", 10, 1, 120)?
                 .into(),
         ),
-        concurrency: env.parse_range("DATELINE_WEBHOOK_CONCURRENCY", 8, 1, 256)? as usize,
+        concurrency: env.parse_range("DATELINE_WEBHOOK_CONCURRENCY", 32, 1, 256)? as usize,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod media;
 pub mod models;
 pub mod observability;
 pub mod openapi;
+pub mod outbound;
 pub mod server;
 pub mod state;
 pub mod syndication;

@@ -55,10 +55,11 @@ pub fn author_changed(
     conn: &mut crate::db::DbConn,
     at: chrono::NaiveDateTime,
     user_id: i64,
+    action: &str,
     keys: &[String],
 ) -> Result<(), AppError> {
     let object = match author::find_by_user(conn, user_id)? {
-        Some(byline) if byline.profile.public => {
+        Some(byline) if byline.profile.public && action != "deleted" => {
             let urls = SiteUrls::new(&site::load(conn)?);
             serde_json::to_value(AuthorView::new(byline, &urls)).map_err(AppError::internal)?
         }
@@ -69,7 +70,7 @@ pub fn author_changed(
         at,
         crate::values::WebhookEvent::AuthorChanged,
         cache_keys::author(user_id),
-        "updated",
+        action,
         object,
         keys.to_vec(),
     )
@@ -342,7 +343,11 @@ pub async fn replace_profile(
             cache_keys::by_author(id),
             cache_keys::AUTHORS.to_owned(),
         ];
-        author_changed(conn, change.at, id, &keys)?;
+        // A profile that was and stays private changed nothing the public sees.
+        let was_public = current.as_ref().is_some_and(|c| c.profile.public);
+        if was_public || saved.profile.public {
+            author_changed(conn, change.at, id, "updated", &keys)?;
+        }
         let version = saved.profile.version;
         Ok(((profile_view(saved, &urls), version), keys))
     })

@@ -52,6 +52,7 @@ pub enum FeedContent {
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// `summary` (the default) or `full` (the body's HTML in each entry).
+    #[param(inline)]
     pub content: Option<FeedContent>,
 }
 
@@ -107,7 +108,7 @@ async fn respond(
 /// bylines, categories (section and tags) and the featured image as enclosure.
 #[utoipa::path(
     tag = "feeds",
-    params(("format" = FeedFormat, Path, description = "`rss`, `atom` or `json`."), FeedQuery),
+    params(("format" = inline(FeedFormat), Path, description = "`rss`, `atom` or `json`."), FeedQuery),
     responses(
         (status = 200, description = "The feed.", content(
             (String = "application/rss+xml"), (String = "application/atom+xml"), (Object = "application/feed+json")),
@@ -133,9 +134,9 @@ pub async fn site_feed(
 #[utoipa::path(
     tag = "feeds",
     params(
-        ("scope" = FeedScope, Path, description = "`sections`, `tags`, `sources` or `authors`."),
+        ("scope" = inline(FeedScope), Path, description = "`sections`, `tags`, `sources` or `authors`."),
         ("slug" = String, Path, description = "The section's, tag's, source's or author's slug."),
-        ("format" = FeedFormat, Path, description = "`rss`, `atom` or `json`."),
+        ("format" = inline(FeedFormat), Path, description = "`rss`, `atom` or `json`."),
         FeedQuery,
     ),
     responses(
@@ -144,7 +145,7 @@ pub async fn site_feed(
             headers(("ETag" = String, description = "For If-None-Match."),
                     ("Surrogate-Key" = String, description = "What the feed depends on, for CDN purges."))),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match."),
-        (status = 400, description = "An unknown scope, format or parameter, or a malformed slug; `errors` names it.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An unknown scope, format or parameter; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No section, tag, source or public author has this slug.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -156,10 +157,8 @@ pub async fn scoped_feed(
     path: web::Path<(FeedScope, String, FeedFormat)>,
     query: Params<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
+    // A slug that is no slug names nothing: 404, like any unknown one.
     let (scope, slug, format) = path.into_inner();
-    if let Some(problem) = crate::content::slug::problem(&slug) {
-        return Err(AppError::bad_param("slug", "invalid_slug", problem));
-    }
     let scope = match scope {
         FeedScope::Sections => Scope::Section(slug),
         FeedScope::Tags => Scope::Tag(slug),

@@ -209,7 +209,7 @@ pub async fn moderate_comment(
         status: patch.status,
     };
     let written = write_touching(&state, caller, move |conn, change| {
-        let before = comment::by_ids(conn, &[id])?;
+        let before = comment::by_ids_locked(conn, &[id])?;
         let saved = moderation::moderate(conn, change, id, edit)?;
         crate::webhooks::events::comments_approved(conn, change.at, &before)?;
         let article = article::find_with_section(conn, saved.article_id)?
@@ -242,7 +242,7 @@ pub async fn moderate_many(
     let BulkModeration { ids, status } = body.0;
     let written = write_touching(&state, caller, move |conn, change| {
         let articles = comment::article_ids(conn, &ids)?;
-        let before = comment::by_ids(conn, &ids)?;
+        let before = comment::by_ids_locked(conn, &ids)?;
         let updated = moderation::moderate_many(conn, change, &ids, status)?;
         crate::webhooks::events::comments_approved(conn, change.at, &before)?;
         Ok((updated, articles.into_iter().map(cache_keys::comments).collect()))

@@ -277,11 +277,11 @@ pub async fn update_user(
             password_hash,
         };
         db::write(conn, |conn| {
-            let renamed = edit.display_name.is_some();
+            let name_before = user::find(conn, id)?.map(|u| u.display_name);
             let updated = accounts::update(conn, Change::by(&caller, now), id, edit)?;
-            if renamed {
+            if name_before.as_deref() != Some(updated.display_name.as_str()) {
                 // The name shows in bylines and on the author's page.
-                crate::api::authors::author_changed(conn, now, id, &authored_by(id))?;
+                crate::api::authors::author_changed(conn, now, id, "updated", &authored_by(id))?;
             }
             touched(conn, updated, authored_by(id))
         })
@@ -290,6 +290,11 @@ pub async fn update_user(
     let written = updated?;
     let view = UserView::from(written.value.clone());
     Ok(invalidated(HttpResponse::Ok().json(view), &written))
+}
+
+/// Whether account `id` has a public author profile.
+fn has_public_profile(conn: &mut crate::db::DbConn, id: i64) -> Result<bool, AppError> {
+    Ok(crate::models::author::find_by_user(conn, id)?.is_some_and(|b| b.profile.public))
 }
 
 /// What a change to an account touches in public: the bylines of its articles, its author
@@ -323,7 +328,12 @@ pub async fn delete_user(
     caller.require_admin()?;
     let id = id.into_inner();
     let written = write_touching(&state, caller, move |conn, change| {
+        // Their bylines and author page go with them.
+        let had_profile = has_public_profile(conn, id)?;
         accounts::delete(conn, change, id)?;
+        if had_profile {
+            crate::api::authors::author_changed(conn, change.at, id, "deleted", &authored_by(id))?;
+        }
         Ok(((), authored_by(id)))
     })
     .await?;

@@ -24,6 +24,7 @@ use crate::domain::sections;
 use crate::domain::taxonomy::{self, Sources, Tags};
 use crate::error::AppError;
 use crate::media::ingest::Ingested;
+use crate::media::storage::MediaStore;
 use crate::models::article;
 use crate::models::user;
 use crate::values::{ArticleStatus, AuditAction};
@@ -269,6 +270,7 @@ pub fn midnight_in(day: NaiveDate, zone: chrono_tz::Tz) -> NaiveDateTime {
 /// images in bodies get URLs under `/media`, the local store's default).
 pub fn import(
     conn: &mut DbConn,
+    media: &MediaStore,
     articles: &[ImportArticle],
     now: NaiveDateTime,
 ) -> Result<ImportReport, ImportError> {
@@ -276,12 +278,13 @@ pub fn import(
         public_url: "/media".to_owned(),
         refuse_foreign: false,
     };
-    import_with_images(conn, articles, &vec![None; articles.len()], &images, now)
+    import_with_images(conn, media, articles, &vec![None; articles.len()], &images, now)
 }
 
 /// [`import`], with the stored featured image of each article (`images[i]` for `articles[i]`).
 pub fn import_with_images(
     conn: &mut DbConn,
+    media: &MediaStore,
     articles: &[ImportArticle],
     featured: &[Option<StoredImage>],
     images: &BodyImages,
@@ -307,6 +310,11 @@ pub fn import_with_images(
         for (done, p) in prepared.iter().enumerate() {
             let image = featured.get(done).and_then(Option::as_ref);
             let created = write_one(conn, p, image, images, now, &mut report.redundant_files)
+                .and_then(|(id, created)| {
+                    // Webhooks hear of imported articles as of any other write.
+                    crate::webhooks::events::article_changed(conn, media, now, id, &[])?;
+                    Ok(created)
+                })
                 .map_err(|e| ImportError::rejected(done, e))?;
             if created {
                 report.created += 1;
@@ -545,7 +553,7 @@ fn write_one(
     images: &BodyImages,
     now: NaiveDateTime,
     redundant: &mut Vec<String>,
-) -> Result<bool, AppError> {
+) -> Result<(i64, bool), AppError> {
     let section = sections::ensure_path(conn, &p.section_path, now)?;
     let author_id = match &p.author_email {
         Some(email) => Some(
@@ -600,7 +608,7 @@ fn write_one(
     };
     match existing {
         Some(existing) => {
-            articles::save(
+            let saved = articles::save(
                 conn,
                 change,
                 Some(&existing),
@@ -608,11 +616,11 @@ fn write_one(
                 images,
                 AuditAction::ArticleReplace,
             )?;
-            Ok(false)
+            Ok((saved.id, false))
         }
         None => {
-            articles::save(conn, change, None, fields, images, AuditAction::ArticleCreate)?;
-            Ok(true)
+            let saved = articles::save(conn, change, None, fields, images, AuditAction::ArticleCreate)?;
+            Ok((saved.id, true))
         }
     }
 }

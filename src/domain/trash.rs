@@ -31,9 +31,9 @@ pub fn purge(
     retention_days: u32,
 ) -> Result<(usize, NaiveDateTime), AppError> {
     let cutoff = change.at - Duration::days(i64::from(retention_days));
-    let removed = article::trashed_before(conn, cutoff)?;
+    let removed = article::purge_trashed_before(conn, cutoff)?;
     crate::webhooks::events::articles_deleted(conn, change.at, &removed)?;
-    let purged = article::purge_trashed_before(conn, cutoff)?;
+    let purged = removed.len();
     let details = match change.by {
         Some(_) => format!("{purged} purged"),
         None => format!("{purged} purged from the command line"),

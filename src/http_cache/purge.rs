@@ -126,7 +126,8 @@ impl Worker {
             Some(Claimed::At(last_id)) => last_id,
             Some(Claimed::Lost) => {
                 tracing::warn!(endpoint = %self.url, "purges were lost to the clean-up; purging everything");
-                self.request(&awc::Client::default(), None).await?;
+                self.request(&crate::outbound::client(Duration::from_secs(5)), None)
+                    .await?;
                 let (url, instance) = (self.url.clone(), self.instance.clone());
                 db::run(&self.state.pool, move |conn| {
                     Ok(restart(conn, &url, &instance, now)?)
@@ -177,7 +178,7 @@ impl Worker {
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let client = awc::Client::builder().timeout(Duration::from_secs(5)).finish();
+        let client = crate::outbound::client(Duration::from_secs(5));
         if everything {
             return self.request(&client, None).await;
         }

@@ -829,9 +829,12 @@ pub fn find_trashed_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option
         .optional()
 }
 
-/// Deletes for good the articles trashed before `cutoff`; returns how many.
-pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(articles::table.filter(articles::deleted_at.lt(cutoff))).execute(conn)
+/// Deletes for good the articles trashed before `cutoff`; returns their ids and slugs (those
+/// the statement itself deleted, whatever a concurrent restore or trash did meanwhile).
+pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<(i64, String)>> {
+    diesel::delete(articles::table.filter(articles::deleted_at.lt(cutoff)))
+        .returning((articles::id, articles::slug))
+        .get_results(conn)
 }
 
 pub fn set_public_updated_at(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
@@ -934,13 +937,5 @@ pub fn due_unannounced(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Que
         .order(articles::published_at.asc())
         .select(articles::id)
         .limit(limit)
-        .load(conn)
-}
-
-/// The trashed articles a purge with `cutoff` removes, by id and slug.
-pub fn trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<(i64, String)>> {
-    articles::table
-        .filter(articles::deleted_at.lt(cutoff))
-        .select((articles::id, articles::slug))
         .load(conn)
 }

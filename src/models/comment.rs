@@ -223,3 +223,17 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Comment>> {
         .select(Comment::as_select())
         .load(conn)
 }
+
+/// [`by_ids`], locked until the transaction ends (a write transaction): what a moderation
+/// changes from, which no concurrent moderation can change meanwhile. SQLite's write
+/// transactions already run one at a time.
+pub fn by_ids_locked(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Comment>> {
+    match conn {
+        DbConn::Postgresql(pg) => comments::table
+            .filter(comments::id.eq_any(ids))
+            .select(Comment::as_select())
+            .for_update()
+            .load(pg),
+        DbConn::Sqlite(_) => by_ids(conn, ids),
+    }
+}

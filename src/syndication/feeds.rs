@@ -97,11 +97,17 @@ pub fn load(conn: &mut DbConn, media: &MediaStore, request: &Request<'_>) -> Res
     let (filter, mut keys, title, home_url) = scope_filter(conn, &request.scope, &row, &urls)?;
     let (rows, _) = article::page(conn, &filter, request.now, 0, i64::from(request.size), false)?;
     let cards = summaries(conn, media, rows)?;
-    let items = items(conn, cards, request.full_content, &row)?;
     keys.push(cache_keys::SITE.to_owned());
-    for item in &items {
-        keys.push(cache_keys::article(item.id));
+    // What the entries show: each article, its tags' names, its featured image, its bylines.
+    for card in &cards {
+        keys.push(cache_keys::article(card.id));
+        keys.extend(card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)));
+        keys.extend(card.featured_image.iter().map(|i| cache_keys::media(i.id)));
     }
+    let (items, author_ids) = items(conn, cards, request.full_content, &row)?;
+    keys.extend(author_ids.into_iter().map(cache_keys::author));
+    keys.sort_unstable();
+    keys.dedup();
     let updated = items
         .iter()
         .map(|i| i.updated)
@@ -174,13 +180,13 @@ fn host_of(base_url: &str) -> String {
 }
 
 /// The cards completed for a feed: bodies and bylines (one query), byline authors (one), the
-/// featured images' files for enclosures (one).
+/// featured images' files for enclosures (one); and the user ids of the bylines.
 fn items(
     conn: &mut DbConn,
     cards: Vec<ArticleSummary>,
     full_content: bool,
     row: &SiteRow,
-) -> Result<Vec<FeedItem>, AppError> {
+) -> Result<(Vec<FeedItem>, Vec<i64>), AppError> {
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     let texts: HashMap<i64, (String, Option<String>)> = articles::table
         .filter(articles::id.eq_any(&ids))
@@ -190,7 +196,9 @@ fn items(
         .map(|(id, body, byline)| (id, (body, byline)))
         .collect();
     let mut names: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut author_ids = Vec::new();
     for (article_id, byline) in author::for_articles(conn, &ids)? {
+        author_ids.push(byline.profile.user_id);
         names.entry(article_id).or_default().push(byline.display_name);
     }
     let image_ids: Vec<i64> = cards
@@ -198,7 +206,7 @@ fn items(
         .filter_map(|c| c.featured_image.as_ref().map(|i| i.id))
         .collect();
     let files = media_rows::by_ids(conn, &image_ids)?;
-    Ok(cards
+    let items = cards
         .into_iter()
         .map(|card| {
             let (body, byline) = texts.get(&card.id).cloned().unwrap_or_default();
@@ -223,7 +231,7 @@ fn items(
                 url: card.url,
                 title: card.headline,
                 summary: card.summary,
-                content_html: full_content.then_some(body),
+                content_html: full_content.then(|| absolute_links(&body, &row.base_url)),
                 published: card.published_at.unwrap_or(card.updated_at),
                 updated: card.updated_at,
                 authors,
@@ -231,7 +239,47 @@ fn items(
                 image,
             }
         })
-        .collect())
+        .collect();
+    Ok((items, author_ids))
+}
+
+/// `html` with its links and images made absolute against the public website (`base_url`):
+/// feed readers show entries away from the site, where a root-relative URL leads nowhere.
+fn absolute_links(html: &str, base_url: &str) -> String {
+    use lol_html::{RewriteStrSettings, element, rewrite_str};
+    let absolute_attr = |name: &'static str| {
+        move |el: &mut lol_html::html_content::Element<'_, '_>| {
+            if let Some(value) = el.get_attribute(name) {
+                el.set_attribute(name, &absolute(base_url, value.trim()))?;
+            }
+            Ok(())
+        }
+    };
+    let absolute_srcset = |el: &mut lol_html::html_content::Element<'_, '_>| {
+        if let Some(value) = el.get_attribute("srcset") {
+            let candidates: Vec<String> = value
+                .split(',')
+                .map(|candidate| {
+                    let candidate = candidate.trim();
+                    match candidate.split_once(' ') {
+                        Some((url, size)) => format!("{} {size}", absolute(base_url, url)),
+                        None => absolute(base_url, candidate),
+                    }
+                })
+                .collect();
+            el.set_attribute("srcset", &candidates.join(", "))?;
+        }
+        Ok(())
+    };
+    let settings = RewriteStrSettings {
+        element_content_handlers: vec![
+            element!("a[href]", absolute_attr("href")),
+            element!("img[src]", absolute_attr("src")),
+            element!("img[srcset], source[srcset]", absolute_srcset),
+        ],
+        ..RewriteStrSettings::new()
+    };
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())
 }
 
 impl Feed {
@@ -287,7 +335,7 @@ impl Feed {
             items,
             ..Default::default()
         };
-        channel.to_string()
+        super::xml_safe(channel.to_string())
     }
 
     /// Atom 1.0: an entry per article with its authors (the publisher for an entry without
@@ -362,7 +410,7 @@ impl Feed {
             entries,
             ..Default::default()
         };
-        feed.to_string()
+        super::xml_safe(feed.to_string())
     }
 
     /// JSON Feed 1.1.

@@ -25,6 +25,7 @@ use crate::media::storage::MediaStore;
 use crate::models::article::visible_at;
 use crate::models::site::SiteRow;
 use crate::models::{media as media_rows, section, site};
+use crate::values::ArticleStatus;
 
 /// URLs in one sitemap at most (the protocol's limit).
 pub const MAX_URLS: i64 = 50_000;
@@ -151,6 +152,21 @@ fn month_parts(
     start: NaiveDateTime,
     end: NaiveDateTime,
 ) -> QueryResult<u32> {
+    // First from the publication index alone (no row is read): a month with at most 50,000
+    // published articles, the common case, needs one part whatever the other conditions.
+    let beyond_published = articles::table
+        .filter(articles::status.eq(ArticleStatus::Published))
+        .filter(articles::published_at.ge(start))
+        .filter(articles::published_at.lt(end))
+        .filter(articles::published_at.le(now))
+        .order((articles::published_at.asc(), articles::id.asc()))
+        .select(articles::id)
+        .offset(MAX_URLS)
+        .first::<i64>(conn)
+        .optional()?;
+    if beyond_published.is_none() {
+        return Ok(1);
+    }
     let mut parts: u32 = 1;
     loop {
         let beyond = listed_at(now)
@@ -245,7 +261,7 @@ impl<'a> Writer<'a> {
 
     fn finish(mut self) -> String {
         self.xml.push_str("</urlset>\n");
-        self.xml
+        super::xml_safe(self.xml)
     }
 }
 

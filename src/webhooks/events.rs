@@ -16,7 +16,7 @@ use crate::db::DbConn;
 use crate::db::schema::webhook_events;
 use crate::error::AppError;
 use crate::media::storage::MediaStore;
-use crate::models::article::{self, Article};
+use crate::models::article;
 use crate::models::comment::{self, Comment};
 use crate::models::webhook::{self as rows, Endpoint};
 use crate::values::{CommentStatus, WebhookEvent};
@@ -111,47 +111,51 @@ fn enqueue(conn: &mut DbConn, at: NaiveDateTime, event: &Event, endpoints: &[i64
     )?)
 }
 
-/// Whether an article was public, as far as webhooks know, before a change.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Announced(bool);
-
-impl Announced {
-    /// Before the change that creates an article.
-    pub const NEW: Self = Self(false);
-
-    pub fn of(article: &Article) -> Self {
-        Self(article.announced)
-    }
-}
-
-/// Records what a change to article `id` means to the public, from whether it was announced
-/// before (`before`) and whether it is visible now; `keys` are what the change invalidated.
-/// Keeps the article's `announced` flag in step, with or without endpoints.
+/// Records what a change to article `id` means to the public, from whether it had been
+/// announced (its `announced` flag, read here: inside the change's transaction, after its
+/// write, so a scheduled announcement committed meanwhile is seen) and whether it is visible
+/// now; `keys` are what the change invalidated. Keeps the flag in step, with or without
+/// endpoints.
 pub fn article_changed(
     conn: &mut DbConn,
     media: &MediaStore,
     at: NaiveDateTime,
-    before: Announced,
     id: i64,
     keys: &[String],
 ) -> Result<(), AppError> {
-    let Some((current, section, author)) = article::find_with_section(conn, id)? else {
+    let Some((current, ..)) = article::find_with_section(conn, id)? else {
         return Ok(());
     };
     let visible = article::is_visible(&current, at);
     if visible != current.announced {
         article::set_announced(conn, id, visible)?;
     }
-    let kind = match (before.0, visible) {
+    let kind = match (current.announced, visible) {
         (false, true) => WebhookEvent::ArticlePublished,
         (true, true) => WebhookEvent::ArticleUpdated,
         (true, false) => WebhookEvent::ArticleUnpublished,
         (false, false) => return Ok(()),
     };
+    article_event(conn, media, at, id, kind, keys)
+}
+
+/// Records `kind` for article `id` as it now stands, for the endpoints that want it.
+fn article_event(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    at: NaiveDateTime,
+    id: i64,
+    kind: WebhookEvent,
+    keys: &[String],
+) -> Result<(), AppError> {
     let endpoints = subscribers(conn, kind)?;
     if endpoints.is_empty() {
         return Ok(());
     }
+    let Some((current, section, author)) = article::find_with_section(conn, id)? else {
+        return Ok(());
+    };
+    let visible = article::is_visible(&current, at);
     let resource = crate::http_cache::keys::article(id);
     let event = if visible {
         let detail = crate::api::articles::detail(conn, media, current, section, author)?;
@@ -271,8 +275,9 @@ pub fn articles_deleted(
     Ok(())
 }
 
-/// A scheduled article whose time came: announced once, whichever instance gets there first
-/// (the flag is set only where it was still unset).
+/// A scheduled article whose time came: announced once, whichever instance or concurrent edit
+/// gets there first (the flag is set only where it was still unset). Its event names the lists
+/// it now appears in: no write purged them, so this is a CDN's only signal.
 pub fn announce_scheduled(
     conn: &mut DbConn,
     media: &MediaStore,
@@ -282,7 +287,11 @@ pub fn announce_scheduled(
     if !article::claim_announcement(conn, id)? {
         return Ok(false);
     }
-    article_changed(conn, media, at, Announced::NEW, id, &[])?;
+    let Some((current, ..)) = article::find_with_section(conn, id)? else {
+        return Ok(false);
+    };
+    let keys = crate::http_cache::keys::touched(None, crate::http_cache::keys::listed(conn, &current, at)?);
+    article_event(conn, media, at, id, WebhookEvent::ArticlePublished, &keys)?;
     Ok(true)
 }
 

@@ -62,6 +62,7 @@ impl Deliverer {
             allowed: config.allowed_networks.clone(),
         });
         let connector = awc::Connector::new()
+            .openssl(crate::outbound::tls_connector())
             .connector(actix_tls::connect::Connector::new(resolver).service())
             .timeout(config.timeout);
         let client = awc::Client::builder()

@@ -20,7 +20,7 @@ fn seed_fixture() -> (String, serde_json::Value) {
 fn import_json(app: &TestApp, json: &str) -> Result<import::ImportReport, String> {
     let articles = import::parse(json).map_err(|e| e.to_string())?;
     let now = app.now();
-    app.with_conn(|conn| import::import(conn, &articles, now))
+    app.with_conn(|conn| import::import(conn, &app.state.media, &articles, now))
         .map_err(|e| e.to_string())
 }
 

@@ -904,3 +904,82 @@ async fn purged_articles_are_reported_deleted_and_pings_reach_only_their_endpoin
         .await
         .problem(404);
 }
+
+/// A TLS receiver on loopback with a self-signed certificate (made by the `openssl` command),
+/// answering 204: its port and the process.
+fn self_signed_receiver(dir: &std::path::Path) -> Option<(u16, std::process::Child)> {
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .ok()?;
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let script = format!(
+        "import http.server, ssl, sys\n\
+         class H(http.server.BaseHTTPRequestHandler):\n\
+         \x20   def do_POST(self):\n\
+         \x20       self.rfile.read(int(self.headers.get('content-length', 0)))\n\
+         \x20       self.send_response(204); self.end_headers()\n\
+         server = http.server.HTTPServer(('127.0.0.1', 0), H)\n\
+         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+         context.load_cert_chain('{}', '{}')\n\
+         server.socket = context.wrap_socket(server.socket, server_side=True)\n\
+         print(server.server_address[1], flush=True)\n\
+         server.serve_forever()\n",
+        cert.display(),
+        key.display()
+    );
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .ok()?;
+    Some((line.trim().parse().ok()?, child))
+}
+
+#[actix_web::test]
+async fn https_receivers_must_present_a_certificate_the_system_trusts() {
+    let app = hooks_app();
+    let (_, admin) = app.logged_in("admin").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, mut child) = self_signed_receiver(dir.path()).expect("openssl and python3");
+    let (id, _) = endpoint(
+        &app,
+        &admin,
+        &format!("https://127.0.0.1:{port}/hooks"),
+        &["site.changed"],
+    )
+    .await;
+    app.patch_json("/api/v1/site", Some(&admin), json!({"name": "Renamed"}))
+        .await
+        .json(200);
+    let round = deliver(&app).await;
+    let _ = child.kill();
+    assert_eq!((round.attempted, round.delivered), (1, 0));
+    let attempt = &log(&app, &admin, id).await[0]["attempts"][0];
+    let error = attempt["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        error.contains("certificate") || error.contains("ssl") || error.contains("tls"),
+        "{attempt}"
+    );
+}

@@ -16,7 +16,7 @@ use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::correction::Correction;
 use crate::state::AppState;
-use crate::webhooks::events::{self, Announced};
+use crate::webhooks::events;
 
 /// A correction note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -80,14 +80,7 @@ pub async fn add_correction(
         let listed = cache_keys::listed(conn, &current, change.at)?;
         let touched = cache_keys::touched(listed.clone(), listed);
         let correction = articles::correct(conn, change, &current, &text)?;
-        events::article_changed(
-            conn,
-            &media,
-            change.at,
-            Announced::of(&current),
-            current.id,
-            &touched,
-        )?;
+        events::article_changed(conn, &media, change.at, current.id, &touched)?;
         Ok((correction, touched))
     })
     .await?;

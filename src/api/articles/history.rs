@@ -22,7 +22,7 @@ use crate::models::article::Article;
 use crate::models::revision::{self, Revision};
 use crate::state::AppState;
 use crate::values::AuditAction;
-use crate::webhooks::events::{self, Announced};
+use crate::webhooks::events;
 
 pub use crate::domain::articles::ArticleSnapshot;
 
@@ -271,7 +271,7 @@ pub async fn restore_revision(
         let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, &media, &config.media, change, &current, old.into(), action)?;
         let keys = touched(conn, before, &saved, change.at)?;
-        events::article_changed(conn, &media, change.at, Announced::of(&current), saved.id, &keys)?;
+        events::article_changed(conn, &media, change.at, saved.id, &keys)?;
         Ok((saved, keys))
     })
     .await?;

@@ -19,7 +19,7 @@ use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys, public_unchanged};
 use crate::models::article::{self, ArticleFilter, ArticleSort, Scope};
 use crate::state::AppState;
-use crate::webhooks::events::{self, Announced};
+use crate::webhooks::events;
 
 /// A page of the trash, most recently deleted first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -102,8 +102,7 @@ pub async fn restore_from_trash(
         let id = trash::restore(conn, change, &slug)?;
         let (restored, _, _) = article::find_with_section(conn, id)?.ok_or_else(super::article_not_found)?;
         let keys = cache_keys::touched(None, cache_keys::listed(conn, &restored, change.at)?);
-        // An article in the trash is not public: never announced.
-        events::article_changed(conn, &media, change.at, Announced::NEW, id, &keys)?;
+        events::article_changed(conn, &media, change.at, id, &keys)?;
         Ok((id, keys))
     })
     .await?;

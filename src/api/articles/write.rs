@@ -31,7 +31,7 @@ use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article};
 use crate::state::AppState;
 use crate::values::{ArticleStatus, AuditAction};
-use crate::webhooks::events::{self, Announced};
+use crate::webhooks::events;
 
 /// Checks `If-Match` (required for article writes) against the stored version; a stale one is
 /// 412 with the current article in the body.
@@ -141,7 +141,7 @@ async fn write_over(
         let before = cache_keys::listed(conn, &current, change.at)?;
         let saved = save_over(conn, &media, &config.media, change, &current, fields, action)?;
         let keys = touched(conn, before, &saved, change.at)?;
-        events::article_changed(conn, &media, change.at, Announced::of(&current), saved.id, &keys)?;
+        events::article_changed(conn, &media, change.at, saved.id, &keys)?;
         Ok((saved, keys))
     })
     .await?;
@@ -246,7 +246,7 @@ pub async fn create_article(
             AuditAction::ArticleCreate,
         )?;
         let keys = touched(conn, None, &saved, change.at)?;
-        events::article_changed(conn, &media, change.at, Announced::NEW, saved.id, &keys)?;
+        events::article_changed(conn, &media, change.at, saved.id, &keys)?;
         Ok((saved, keys))
     })
     .await?;
@@ -364,14 +364,7 @@ pub async fn delete_article(
         let before = cache_keys::listed(conn, &current, change.at)?;
         domain::trash(conn, change, &current).map_err(|e| stale_with_current(conn, &media, e, &current))?;
         let keys = cache_keys::touched(before, None);
-        events::article_changed(
-            conn,
-            &media,
-            change.at,
-            Announced::of(&current),
-            current.id,
-            &keys,
-        )?;
+        events::article_changed(conn, &media, change.at, current.id, &keys)?;
         Ok(((), keys))
     })
     .await?;
