@@ -47,7 +47,7 @@ class Receiver:
         self.process = subprocess.Popen(
             [python, str(ROOT / "scripts" / "webhook_receiver.py"), "--port", str(self.port),
              "--secret", self.secret, "--out", str(self.out)],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         line = self.process.stdout.readline()
         if not line.startswith("listening on"):
