@@ -296,6 +296,8 @@ pub struct Claimed {
     pub previous_expires_at: Option<NaiveDateTime>,
     pub public_id: String,
     pub payload: String,
+    /// Until when this worker holds it.
+    pub leased_until: NaiveDateTime,
 }
 
 /// Due deliveries of active endpoints that no worker holds and that no earlier pending
@@ -397,6 +399,7 @@ pub fn claim_due(
                     previous_expires_at: r.7,
                     public_id: r.8,
                     payload: r.9,
+                    leased_until: lease_until,
                 })
                 .collect()
         })
@@ -414,8 +417,16 @@ pub struct Outcome<'a> {
     pub next_attempt_at: NaiveDateTime,
 }
 
-/// Records an attempt of delivery `id` (its `attempt`-th) and releases the lease.
-pub fn record_attempt(conn: &mut DbConn, id: i64, attempt: i32, outcome: &Outcome<'_>) -> QueryResult<()> {
+/// Records an attempt of delivery `id` (its `attempt`-th) and releases the lease. The
+/// delivery's state changes only while this worker's `lease` still holds: past it, another
+/// worker may have taken the delivery, and its outcome wins (the attempt is logged either way).
+pub fn record_attempt(
+    conn: &mut DbConn,
+    id: i64,
+    attempt: i32,
+    lease: NaiveDateTime,
+    outcome: &Outcome<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(id),
@@ -428,15 +439,19 @@ pub fn record_attempt(conn: &mut DbConn, id: i64, attempt: i32, outcome: &Outcom
         ))
         .execute(conn)?;
     let completed = (outcome.state != DeliveryState::Pending).then_some(outcome.at);
-    diesel::update(webhook_deliveries::table.find(id))
-        .set((
-            webhook_deliveries::attempts.eq(attempt),
-            webhook_deliveries::state.eq(outcome.state),
-            webhook_deliveries::next_attempt_at.eq(outcome.next_attempt_at),
-            webhook_deliveries::leased_until.eq(None::<NaiveDateTime>),
-            webhook_deliveries::completed_at.eq(completed),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::id.eq(id))
+            .filter(webhook_deliveries::leased_until.eq(lease)),
+    )
+    .set((
+        webhook_deliveries::attempts.eq(attempt),
+        webhook_deliveries::state.eq(outcome.state),
+        webhook_deliveries::next_attempt_at.eq(outcome.next_attempt_at),
+        webhook_deliveries::leased_until.eq(None::<NaiveDateTime>),
+        webhook_deliveries::completed_at.eq(completed),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -93,10 +93,17 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
+    // IPv4-compatible (::a.b.c.d), 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4
+    // address a gateway may route to; site-local (fec0::/10) is private.
+    let embeds_v4 =
+        segments[..6].iter().all(|s| *s == 0) || first == 0x2002 || (first == 0x2001 && segments[1] == 0);
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
+        || embeds_v4
+        || (first & 0xffc0) == 0xfec0
         || (first & 0xfe00) == 0xfc00 // unique local, AWS's fd00:ec2::254 metadata among them
         || (first & 0xffc0) == 0xfe80 // link-local
         || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
@@ -150,6 +157,10 @@ mod tests {
             "fd00:ec2::254",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
         ] {
             assert!(!is_allowed(bad.parse().unwrap(), &[]), "{bad}");
         }

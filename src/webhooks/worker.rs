@@ -148,10 +148,16 @@ impl Deliverer {
             let due = article::due_unannounced(conn, now, ANNOUNCED_PER_ROUND)?;
             let mut announced = 0;
             for id in due {
-                if db::write(conn, |conn| {
+                // One article that cannot be announced must hold up neither the others nor the
+                // deliveries: it is logged and tried again next round.
+                match db::write(conn, |conn| {
                     super::events::announce_scheduled(conn, &media, now, id)
-                })? {
-                    announced += 1;
+                }) {
+                    Ok(true) => announced += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(article = id, error = %e, "announcing a scheduled article failed")
+                    }
                 }
             }
             Ok(announced)
@@ -239,7 +245,7 @@ impl Deliverer {
             }
         };
         self.state.metrics.webhook_attempt(state);
-        let id = delivery.id;
+        let (id, lease) = (delivery.id, delivery.leased_until);
         db::run(&self.state.pool, move |conn| {
             let outcome = Outcome {
                 at: now,
@@ -251,7 +257,7 @@ impl Deliverer {
                 next_attempt_at: next,
             };
             Ok(db::write(conn, |conn| {
-                rows::record_attempt(conn, id, attempt, &outcome)
+                rows::record_attempt(conn, id, attempt, lease, &outcome)
             })?)
         })
         .await?;
