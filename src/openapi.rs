@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{
     Components, ContentBuilder, HeaderBuilder, OpenApi, PathItem, Ref, RefOr, Required, Response,
     ResponseBuilder,
@@ -157,8 +157,12 @@ fn shared_responses(
 ) -> Vec<(&'static str, Response)> {
     let mut shared = Vec::new();
     let body = operation.request_body.as_ref();
-    if let Some(description) = bad_request(body.is_some(), has_query(operation)) {
-        shared.push(("400", problem(description)));
+    if let Some(description) = bad_request(
+        has_number_in_path(operation),
+        body.is_some(),
+        has_query(operation),
+    ) {
+        shared.push(("400", problem(&description)));
     }
     if has_query(operation) {
         // Each parameter within its own limits, several together can still exceed the request
@@ -204,17 +208,39 @@ fn requires_if_match(operation: &Operation) -> bool {
     })
 }
 
-/// What a 400 means where neither a path segment nor a header is at fault (see `api::json`
-/// and `api::params`: both name the culprit in `errors`).
-fn bad_request(body: bool, query: bool) -> Option<&'static str> {
-    match (body, query) {
-        (true, false) => Some("The body is not valid JSON, or gives a key twice; `errors` says where."),
-        (false, true) => Some("A query parameter is malformed, unknown or out of range; `errors` names it."),
-        (true, true) => Some(
-            "The body is not valid JSON or gives a key twice, or a query parameter is malformed, unknown or out of range; `errors` says which.",
-        ),
-        (false, false) => None,
-    }
+/// What a 400 means, from the parts of the request that can be at fault (see `api::json`
+/// and `api::params`: both name the culprit in `errors`). A numeric path segment is at fault
+/// when it is not a number or lies outside 64 bits.
+fn bad_request(path: bool, body: bool, query: bool) -> Option<String> {
+    let culprits: Vec<&str> = [
+        (path, "an id in the path is not a number (or too large)"),
+        (body, "the body is not valid JSON or gives a key twice"),
+        (query, "a query parameter is malformed, unknown or out of range"),
+    ]
+    .into_iter()
+    .filter_map(|(present, culprit)| present.then_some(culprit))
+    .collect();
+    let (last, others) = culprits.split_last()?;
+    let listed = if others.is_empty() {
+        (*last).to_owned()
+    } else {
+        format!("{}, or {last}", others.join(", "))
+    };
+    let mut sentence = listed;
+    sentence[..1].make_ascii_uppercase();
+    Some(format!("{sentence}; `errors` says which."))
+}
+
+fn is_integer(schema: &RefOr<Schema>) -> bool {
+    matches!(schema, RefOr::T(Schema::Object(object)) if object.schema_type == SchemaType::Type(Type::Integer))
+}
+
+/// Whether a path parameter is an integer, which the router parses before the handler runs.
+fn has_number_in_path(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|parameter| {
+        matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Path)
+            && p.schema.as_ref().is_some_and(is_integer))
+    })
 }
 
 /// The responses of reading a JSON body (`api::json::ValidJson`), 400 aside.

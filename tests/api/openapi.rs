@@ -168,3 +168,30 @@ async fn every_route_in_the_source_is_documented() {
         "every documented handler is mounted, and only those"
     );
 }
+
+#[actix_web::test]
+async fn every_numeric_path_parameter_documents_the_400_of_an_out_of_range_number() {
+    // The router answers 400 before the handler for `/webhooks/9223372036854775808`; a client
+    // (or schemathesis) must find that status in the spec of every such operation.
+    let spec = serde_json::to_value(dateline::server::openapi_spec()).unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let numeric = operation["parameters"].as_array().is_some_and(|parameters| {
+                parameters
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["schema"]["type"] == "integer")
+            });
+            if !numeric {
+                continue;
+            }
+            checked += 1;
+            if operation["responses"].get("400").is_none() {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} operations take a numeric id");
+    assert!(missing.is_empty(), "no 400 documented: {missing:?}");
+}
