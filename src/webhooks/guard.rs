@@ -95,10 +95,13 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     let segments = ip.segments();
     let first = segments[0];
-    // IPv4-compatible (::a.b.c.d), 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4
-    // address a gateway may route to; site-local (fec0::/10) is private.
-    let embeds_v4 =
-        segments[..6].iter().all(|s| *s == 0) || first == 0x2002 || (first == 0x2001 && segments[1] == 0);
+    // IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48),
+    // 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4 address a gateway may route to;
+    // site-local (fec0::/10) is private.
+    let embeds_v4 = segments[..6].iter().all(|s| *s == 0)
+        || (first == 0x64 && segments[1] == 0xff9b)
+        || first == 0x2002
+        || (first == 0x2001 && segments[1] == 0);
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -159,6 +162,8 @@ mod tests {
             "::ffff:169.254.169.254",
             "::127.0.0.1",
             "2002:7f00:1::1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
             "2001:0:4136:e378::1",
             "fec0::1",
         ] {
