@@ -236,6 +236,8 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// Articles in each RSS, Atom and JSON feed.
     pub feed_size: u32,
+    /// URLs in one sitemap at most; a month with more is split into parts.
+    pub sitemap_urls: i64,
 }
 
 /// A variable with a value the process cannot run with.
@@ -348,6 +350,7 @@ impl Config {
             media: media_config(&env)?,
             webhooks: webhook_config(&env)?,
             feed_size: env.parse_range("DATELINE_FEED_SIZE", 50, 1, 500)?,
+            sitemap_urls: i64::from(env.parse_range("DATELINE_SITEMAP_URLS", 50_000, 1, 50_000)?),
             shutdown_timeout: Duration::from_secs(
                 env.parse_range("DATELINE_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?
                     .into(),

@@ -36,8 +36,10 @@ const ARTICLE_KEYS: [&str; 3] = [cache_keys::ALL_ARTICLES, cache_keys::SITE, cac
 )]
 #[get("/sitemap.xml")]
 pub async fn sitemap_index(state: web::Data<AppState>, from: ReadFrom) -> Result<HttpResponse, AppError> {
-    let now = state.now();
-    let body = from.run(&state, move |conn| sitemaps::index(conn, now)).await?;
+    let (now, per_file) = (state.now(), state.config.sitemap_urls);
+    let body = from
+        .run(&state, move |conn| sitemaps::index(conn, now, per_file))
+        .await?;
     Ok(xml(body, &ARTICLE_KEYS))
 }
 
@@ -52,9 +54,9 @@ pub async fn sitemap_index(state: web::Data<AppState>, from: ReadFrom) -> Result
 )]
 #[get("/sitemaps/pages.xml")]
 pub async fn pages_sitemap(state: web::Data<AppState>, from: ReadFrom) -> Result<HttpResponse, AppError> {
-    let media = state.media.clone();
+    let (media, per_file) = (state.media.clone(), state.config.sitemap_urls);
     let body = from
-        .run(&state, move |conn| sitemaps::pages(conn, &media))
+        .run(&state, move |conn| sitemaps::pages(conn, &media, per_file))
         .await?;
     Ok(xml(
         body,
@@ -86,7 +88,7 @@ pub async fn news_sitemap(state: web::Data<AppState>, from: ReadFrom) -> Result<
 
 /// The public articles of one month (UTC), oldest first, with `lastmod` (the public update
 /// time) and the featured image (image extension); `2026-06-2.xml` is the month's second part
-/// of 50,000.
+/// (of `DATELINE_SITEMAP_URLS`, 50,000 by default).
 #[utoipa::path(
     tag = "sitemaps",
     params(("file" = String, Path, description = "`{yyyy}-{mm}.xml`, or `{yyyy}-{mm}-{part}.xml` from the second part on.",
@@ -108,10 +110,10 @@ pub async fn month_sitemap(
     let Some(Part::Month(month, part)) = Part::month(&file) else {
         return Err(not_found());
     };
-    let (media, now) = (state.media.clone(), state.now());
+    let (media, now, per_file) = (state.media.clone(), state.now(), state.config.sitemap_urls);
     let body = from
         .run(&state, move |conn| {
-            sitemaps::month(conn, &media, now, month, part)
+            sitemaps::month(conn, &media, now, month, part, per_file)
         })
         .await?
         .ok_or_else(not_found)?;

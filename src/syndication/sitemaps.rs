@@ -27,7 +27,8 @@ use crate::models::site::SiteRow;
 use crate::models::{media as media_rows, section, site};
 use crate::values::ArticleStatus;
 
-/// URLs in one sitemap at most (the protocol's limit).
+/// URLs in one sitemap at most: the protocol's limit, and the default of
+/// `DATELINE_SITEMAP_URLS` (which may set fewer, for smaller files).
 pub const MAX_URLS: i64 = 50_000;
 /// Articles in the News sitemap at most, and how far back it goes (Google's rules).
 const MAX_NEWS: i64 = 1000;
@@ -100,7 +101,7 @@ fn month_end(month: NaiveDate) -> NaiveDateTime {
 
 /// The sitemap index: pages, news, and every month (and part) with listed articles, newest
 /// first. Absolute URLs on the public website (`base_url`).
-pub fn index(conn: &mut DbConn, now: NaiveDateTime) -> Result<String, AppError> {
+pub fn index(conn: &mut DbConn, now: NaiveDateTime, per_file: i64) -> Result<String, AppError> {
     let row = site::load(conn)?;
     let mut parts = vec![Part::Pages];
     // A sitemap lists at least one URL: the News sitemap is named only when it has some.
@@ -123,7 +124,7 @@ pub fn index(conn: &mut DbConn, now: NaiveDateTime) -> Result<String, AppError> 
     {
         let month = latest.date().with_day(1).unwrap_or(latest.date());
         let start = month.and_time(chrono::NaiveTime::MIN);
-        for part in 1..=month_parts(conn, now, start, month_end(month))? {
+        for part in 1..=month_parts(conn, now, start, month_end(month), per_file)? {
             parts.push(Part::Month(month, part));
         }
         before = start;
@@ -144,15 +145,16 @@ pub fn index(conn: &mut DbConn, now: NaiveDateTime) -> Result<String, AppError> 
     Ok(xml)
 }
 
-/// How many parts of 50,000 a month's sitemap needs (a month of fewer than 50,000 articles
-/// costs one probe of the index).
+/// How many parts of `per_file` URLs a month's sitemap needs (a month of at most `per_file`
+/// articles costs one probe of the index).
 fn month_parts(
     conn: &mut DbConn,
     now: NaiveDateTime,
     start: NaiveDateTime,
     end: NaiveDateTime,
+    per_file: i64,
 ) -> QueryResult<u32> {
-    // First from the publication index alone (no row is read): a month with at most 50,000
+    // First from the publication index alone (no row is read): a month with at most `per_file`
     // published articles, the common case, needs one part whatever the other conditions.
     let beyond_published = articles::table
         .filter(articles::status.eq(ArticleStatus::Published))
@@ -161,7 +163,7 @@ fn month_parts(
         .filter(articles::published_at.le(now))
         .order((articles::published_at.asc(), articles::id.asc()))
         .select(articles::id)
-        .offset(MAX_URLS)
+        .offset(per_file)
         .first::<i64>(conn)
         .optional()?;
     if beyond_published.is_none() {
@@ -174,7 +176,7 @@ fn month_parts(
             .filter(articles::published_at.lt(end))
             .order((articles::published_at.asc(), articles::id.asc()))
             .select(articles::id)
-            .offset(i64::from(parts) * MAX_URLS)
+            .offset(i64::from(parts) * per_file)
             .first::<i64>(conn)
             .optional()?;
         if beyond.is_none() {
@@ -276,6 +278,7 @@ pub fn month(
     now: NaiveDateTime,
     month: NaiveDate,
     part: u32,
+    per_file: i64,
 ) -> Result<Option<String>, AppError> {
     let row = site::load(conn)?;
     let mut writer = Writer::new(conn, &row, media)?;
@@ -289,8 +292,8 @@ pub fn month(
     // This part starts after the earlier parts' articles; then keyset reads, batch by batch.
     let mut batch: Vec<Entry> = in_month()
         .select(Entry::as_select())
-        .offset(i64::from(part - 1) * MAX_URLS)
-        .limit(BATCH)
+        .offset(i64::from(part - 1) * per_file)
+        .limit(BATCH.min(per_file))
         .load(conn)?;
     if batch.is_empty() {
         return Ok(None);
@@ -300,7 +303,7 @@ pub fn month(
         written += batch.len() as i64;
         writer.articles(conn, &batch)?;
         let Some(last) = batch.last() else { break };
-        if (batch.len() as i64) < BATCH || written >= MAX_URLS {
+        if (batch.len() as i64) < BATCH.min(per_file) || written >= per_file {
             break;
         }
         let (at, id) = (last.published_at.unwrap_or(start), last.id);
@@ -311,7 +314,7 @@ pub fn month(
                 BoolExpressionMethods::and(articles::published_at.eq(at), articles::id.gt(id)),
             ))
             .select(Entry::as_select())
-            .limit(BATCH.min(MAX_URLS - written))
+            .limit(BATCH.min(per_file - written))
             .load(conn)?;
         if batch.is_empty() {
             break;
@@ -321,7 +324,7 @@ pub fn month(
 }
 
 /// The pages that are not articles: home, every section, tag and public author.
-pub fn pages(conn: &mut DbConn, media: &MediaStore) -> Result<String, AppError> {
+pub fn pages(conn: &mut DbConn, media: &MediaStore, per_file: i64) -> Result<String, AppError> {
     let row = site::load(conn)?;
     let mut writer = Writer::new(conn, &row, media)?;
     let home = writer.urls.home();
@@ -332,7 +335,7 @@ pub fn pages(conn: &mut DbConn, media: &MediaStore) -> Result<String, AppError> 
         .iter()
         .map(|(s, _)| writer.urls.section(&s.slug))
         .collect();
-    let room = MAX_URLS - 1 - sections.len() as i64;
+    let room = (per_file - 1 - sections.len() as i64).max(0);
     let tag_slugs: Vec<String> = tags::table
         .order(tags::slug)
         .select(tags::slug)

@@ -359,3 +359,60 @@ async fn an_empty_site_has_a_valid_index_and_feeds() {
     check(&python, "atom", &app.get("/api/v1/feeds/atom").await.text());
     check(&python, "rss", &app.get("/api/v1/feeds/rss").await.text());
 }
+
+#[actix_web::test]
+async fn a_month_beyond_the_per_file_limit_is_split_into_valid_parts_in_order() {
+    let Some(python) = python() else { return };
+    // The limit is 50,000 in production; two here so that five articles need three parts.
+    let app = TestApp::with_config(|c| c.sitemap_urls = 2);
+    app.patch_json(
+        "/api/v1/site",
+        Some(&app.logged_in("admin").await.1),
+        json!({"base_url": "https://news.example.com"}),
+    )
+    .await
+    .json(200);
+    let slugs = ["first", "second", "third", "fourth", "fifth"];
+    for (i, slug) in slugs.iter().enumerate() {
+        app.article(slug).published_hours_ago(10 - i as i64).create();
+    }
+    app.article("not-yet").published_hours_ago(-2).create();
+    app.article("unfinished").draft().create();
+
+    let index = sitemap(&app, "/api/v1/sitemap.xml").await;
+    check(&python, "sitemapindex", &index);
+    let month = app.now().format("%Y-%m").to_string();
+    let files = [
+        format!("{month}.xml"),
+        format!("{month}-2.xml"),
+        format!("{month}-3.xml"),
+    ];
+    for file in &files {
+        let loc = format!("<loc>https://news.example.com/sitemaps/articles/{file}</loc>");
+        assert!(index.contains(&loc), "{loc} in\n{index}");
+    }
+    assert!(!index.contains(&format!("{month}-4.xml")), "{index}");
+
+    let mut listed = Vec::new();
+    for (file, expected) in files.iter().zip([2, 2, 1]) {
+        let part = sitemap(&app, &format!("/api/v1/sitemaps/articles/{file}")).await;
+        check(&python, "sitemap", &part);
+        assert_eq!(part.matches("<url>").count(), expected, "{file}:\n{part}");
+        listed.extend(part.split("<loc>https://news.example.com/").skip(1).map(|rest| {
+            rest.split('<')
+                .next()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        }));
+    }
+    assert_eq!(
+        listed, slugs,
+        "every public article once, oldest first, across the parts"
+    );
+    app.get(&format!("/api/v1/sitemaps/articles/{month}-4.xml"))
+        .await
+        .problem(404);
+}
