@@ -189,7 +189,8 @@ fn article_event(
 /// A created, updated or deleted resource other than an article or comment (a section, tag,
 /// source, author profile, the site settings, a media item): `data` is
 /// `{"action": "created" | "updated" | "deleted", "object": ...}`, the object being the public
-/// representation after the change (its slug or id for a deletion).
+/// representation after the change (its slug or id for a deletion). An update that leaves the
+/// object as the last event showed it (a save that changed nothing public) sends nothing.
 pub fn changed(
     conn: &mut DbConn,
     at: NaiveDateTime,
@@ -199,6 +200,13 @@ pub fn changed(
     object: Value,
     keys: Vec<String>,
 ) -> Result<(), AppError> {
+    if action == "updated"
+        && let Some(last) = last_event_data(conn, &resource)?
+        && last["action"] != "deleted"
+        && last["object"] == object
+    {
+        return Ok(());
+    }
     let data = json!({ "action": action, "object": object });
     record(conn, at, Event::new(kind, resource, data, keys))
 }
@@ -318,14 +326,21 @@ fn public_part(data: &Value) -> Value {
 /// Whether `data` differs, in what the public sees, from the article as the last event about
 /// `resource` showed it (true when there was none).
 fn changed_since_last_event(conn: &mut DbConn, resource: &str, data: &Value) -> Result<bool, AppError> {
+    Ok(match last_event_data(conn, resource)? {
+        Some(last) => public_part(&last) != public_part(data),
+        None => true,
+    })
+}
+
+/// The `data` of the last event recorded about `resource` (one read of its index).
+fn last_event_data(conn: &mut DbConn, resource: &str) -> Result<Option<Value>, AppError> {
     let last: Option<String> = webhook_events::table
         .filter(webhook_events::resource.eq(resource))
         .order(webhook_events::id.desc())
         .select(webhook_events::payload)
         .first(conn)
         .optional()?;
-    let Some(last) = last.and_then(|p| serde_json::from_str::<Value>(&p).ok()) else {
-        return Ok(true);
-    };
-    Ok(public_part(&last["data"]) != public_part(data))
+    Ok(last
+        .and_then(|p| serde_json::from_str::<Value>(&p).ok())
+        .map(|mut payload| payload["data"].take()))
 }

@@ -508,6 +508,66 @@ async fn refused_rolled_back_and_draft_writes_emit_nothing() {
 }
 
 #[actix_web::test]
+async fn saves_that_change_nothing_public_send_nothing() {
+    let app = hooks_app();
+    let (_, admin) = app.logged_in("admin").await;
+    let sink = Sink::start(Answer::Status(204));
+    endpoint(&app, &admin, &sink.url(), &all_events()).await;
+    let events = || {
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            dateline::db::schema::webhook_events::table
+                .select(dateline::db::schema::webhook_events::event_type)
+                .order(dateline::db::schema::webhook_events::id)
+                .load::<String>(conn)
+                .unwrap()
+        })
+    };
+    app.post_json(
+        "/api/v1/tags",
+        Some(&admin),
+        json!({"name": "Diplomacy", "description": "Talks."}),
+    )
+    .await
+    .json(201);
+    app.patch_json("/api/v1/site", Some(&admin), json!({"name": "The Daily"}))
+        .await
+        .json(200);
+    assert_eq!(events(), ["tag.changed", "site.changed"]);
+
+    // The same values again: saved (200), but the public sees nothing new.
+    app.patch_json(
+        "/api/v1/tags/diplomacy",
+        Some(&admin),
+        json!({"description": "Talks."}),
+    )
+    .await
+    .json(200);
+    app.patch_json("/api/v1/site", Some(&admin), json!({"name": "The Daily"}))
+        .await
+        .json(200);
+    assert_eq!(events(), ["tag.changed", "site.changed"]);
+
+    // A real change is announced, with the new values.
+    app.patch_json(
+        "/api/v1/tags/diplomacy",
+        Some(&admin),
+        json!({"description": "Negotiations."}),
+    )
+    .await
+    .json(200);
+    assert_eq!(events(), ["tag.changed", "site.changed", "tag.changed"]);
+    // Two rounds: deliveries of one resource go one after the other.
+    deliver(&app).await;
+    deliver(&app).await;
+    let received = sink.received();
+    assert_eq!(received.len(), 3);
+    let last = received.last().unwrap().json();
+    assert_eq!(last["data"]["action"], "updated");
+    assert_eq!(last["data"]["object"]["description"], "Negotiations.");
+}
+
+#[actix_web::test]
 async fn a_scheduled_article_is_announced_once_when_its_time_comes() {
     let app = hooks_app();
     let (_, admin) = app.logged_in("admin").await;
