@@ -51,6 +51,8 @@ struct Samples {
     second_tag: String,
     source: String,
     author: String,
+    /// The month (`yyyy-mm`) of the latest published article.
+    month: String,
 }
 
 fn samples(conn: &mut DbConn) -> QueryResult<Samples> {
@@ -86,7 +88,14 @@ fn samples(conn: &mut DbConn) -> QueryResult<Samples> {
         .filter(author_profiles::public.eq(true))
         .select(author_profiles::slug)
         .first(conn)?;
+    let latest: Option<chrono::NaiveDateTime> = articles::table
+        .filter(articles::status.eq(crate::values::ArticleStatus::Published))
+        .filter(articles::published_at.le(chrono::Utc::now().naive_utc()))
+        .select(diesel::dsl::max(articles::published_at))
+        .first(conn)?;
+    let month = latest.map_or_else(|| "2026-01".to_owned(), |at| at.format("%Y-%m").to_string());
     Ok(Samples {
+        month,
         article,
         parent_section,
         leaf_section,
@@ -206,6 +215,14 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
         format!("/api/v1/tags/{}", s.tag),
         "/api/v1/sources".to_owned(),
         format!("/api/v1/sources/{}", s.source),
+        // Syndication: feeds, and sitemaps that must stay cheap at any archive size.
+        "/api/v1/feeds/rss".to_owned(),
+        format!("/api/v1/feeds/sections/{}/atom", s.parent_section),
+        format!("/api/v1/feeds/tags/{}/json", s.tag),
+        "/api/v1/sitemap.xml".to_owned(),
+        "/api/v1/sitemaps/pages.xml".to_owned(),
+        "/api/v1/sitemaps/news.xml".to_owned(),
+        format!("/api/v1/sitemaps/articles/{}.xml", s.month),
     ];
     let mut scans = 0;
     for route in routes {

@@ -378,6 +378,15 @@ async fn a_month_beyond_the_per_file_limit_is_split_into_valid_parts_in_order() 
     }
     app.article("not-yet").published_hours_ago(-2).create();
     app.article("unfinished").draft().create();
+    // A month whose only article is kept out of search has no sitemap to name.
+    app.article("hidden-old").published_hours_ago(24 * 40).create();
+    app.patch_json(
+        "/api/v1/articles/hidden-old",
+        Some(&app.logged_in("admin").await.1),
+        json!({"seo": {"noindex": true}}),
+    )
+    .await
+    .json(200);
 
     let index = sitemap(&app, "/api/v1/sitemap.xml").await;
     check(&python, "sitemapindex", &index);
@@ -392,6 +401,8 @@ async fn a_month_beyond_the_per_file_limit_is_split_into_valid_parts_in_order() 
         assert!(index.contains(&loc), "{loc} in\n{index}");
     }
     assert!(!index.contains(&format!("{month}-4.xml")), "{index}");
+    let hidden_month = (app.now() - Duration::hours(24 * 40)).format("%Y-%m").to_string();
+    assert!(!index.contains(&format!("/{hidden_month}")), "{index}");
 
     let mut listed = Vec::new();
     for (file, expected) in files.iter().zip([2, 2, 1]) {
