@@ -350,7 +350,12 @@ impl Config {
             media: media_config(&env)?,
             webhooks: webhook_config(&env)?,
             feed_size: env.parse_range("DATELINE_FEED_SIZE", 50, 1, 500)?,
-            sitemap_urls: i64::from(env.parse_range("DATELINE_SITEMAP_URLS", 50_000, 1, 50_000)?),
+            sitemap_urls: i64::from(env.parse_range(
+                "DATELINE_SITEMAP_URLS",
+                crate::syndication::sitemaps::MAX_URLS,
+                1,
+                crate::syndication::sitemaps::MAX_URLS,
+            )?),
             shutdown_timeout: Duration::from_secs(
                 env.parse_range("DATELINE_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?
                     .into(),

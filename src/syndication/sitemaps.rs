@@ -28,7 +28,7 @@ use crate::values::ArticleStatus;
 
 /// URLs in one sitemap at most: the protocol's limit, and the default of
 /// `DATELINE_SITEMAP_URLS` (which may set fewer, for smaller files).
-pub const MAX_URLS: i64 = 50_000;
+pub const MAX_URLS: u32 = 50_000;
 /// Articles in the News sitemap at most, and how far back it goes (Google's rules).
 const MAX_NEWS: i64 = 1000;
 const NEWS_HOURS: i64 = 48;
@@ -92,10 +92,8 @@ fn listed_before(upper: NaiveDateTime) -> articles::BoxedQuery<'static, MultiBac
 }
 
 /// The one exclusive upper bound of "visible at `now`" (`published_at <= now`) and "before
-/// `end`". One bound, not two: SQLite plans a statement before its values are bound, and given
-/// two upper bounds on the index column it may range by the looser one (`now`) and then test,
-/// row by row, every later article of the archive: at 1,000,000 articles, minutes for the
-/// index instead of milliseconds.
+/// `end`: one range on the publication index for the planner to use, instead of two upper
+/// bounds of which it must pick one.
 fn before(now: NaiveDateTime, end: NaiveDateTime) -> NaiveDateTime {
     // Stored times have microsecond precision: `<= now` is `< now + 1 µs`.
     end.min(now + Duration::microseconds(1))
