@@ -75,6 +75,9 @@ const BEARER: &str = "bearer";
 /// An operation's own entry for a status always wins: a route-specific description (a 403
 /// about the caller's own draft, say) stays as the annotation words it.
 pub fn complete(mut spec: OpenApi) -> OpenApi {
+    if let Some(components) = spec.components.as_mut() {
+        sparse_fieldsets(components);
+    }
     let components = spec.components.clone().unwrap_or_default();
     for (path, item) in spec.paths.paths.iter_mut() {
         if let Some(get) = item.get.as_mut() {
@@ -88,6 +91,16 @@ pub fn complete(mut spec: OpenApi) -> OpenApi {
         }
     }
     spec
+}
+
+/// The answers `fields=` cuts down (`api::articles::members`): any member but `id` may be left
+/// out, so only `id` is required. Their other members say when each is sent.
+fn sparse_fieldsets(components: &mut Components) {
+    for name in ["ArticleSummary", "ArticleDetail"] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            object.required = vec!["id".to_owned()];
+        }
+    }
 }
 
 /// A paged list (one that takes `page`) answers an RFC 8288 `Link` header (`api::links`).

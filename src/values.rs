@@ -176,6 +176,9 @@ text_enum! {
         MediaDelete = "media.delete",
         /// Files no row named were removed.
         MediaGc = "media.gc",
+        /// A draft preview link was made (its id; the token is never logged).
+        PreviewCreate = "preview.create",
+        PreviewRevoke = "preview.revoke",
         WebhookCreate = "webhook.create",
         WebhookUpdate = "webhook.update",
         WebhookDelete = "webhook.delete",

@@ -53,6 +53,11 @@ sub vcl_recv {
     if (req.http.Authorization) {
         return (pass);
     }
+    # So is a draft preview, by header or parameter: the header form has the public URL, and
+    # must never be answered with (or fill) the public copy.
+    if (req.http.Preview-Token || req.url ~ "[?&]preview_token=") {
+        return (pass);
+    }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }

@@ -47,6 +47,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::history::diff_revisions)
             .service(articles::history::restore_revision)
             .service(articles::corrections::add_correction)
+            .service(articles::previews::create_preview)
+            .service(articles::previews::list_previews)
+            .service(articles::previews::revoke_preview)
             // Before `/trash/{slug}/restore`: the literal path must win.
             .service(articles::trash::purge_trash)
             .service(articles::trash::list_trash)

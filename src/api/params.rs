@@ -160,6 +160,7 @@ impl Page {
             page: self.page,
             per_page: self.per_page,
             total,
+            has_more: self.offset() + self.limit() < total,
         }
     }
 
@@ -179,7 +180,9 @@ impl PageQuery {
     }
 }
 
-/// Where a page sits in the whole list.
+/// Where a page sits in the whole list. Every list's `meta` has this shape: `per_page` and
+/// `has_more` always, `page` on page-numbered lists and `total` where counted; the article
+/// list adds `next_cursor` in cursor mode (`ArticleListMeta`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PageMeta {
     /// This page's number, from 1.
@@ -188,6 +191,8 @@ pub struct PageMeta {
     pub per_page: u32,
     /// How many items match, over all pages.
     pub total: i64,
+    /// Whether more items follow this page.
+    pub has_more: bool,
 }
 
 #[cfg(test)]

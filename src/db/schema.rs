@@ -370,7 +370,26 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
+diesel::table! {
+    preview_links (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        revision_number -> Nullable<Integer>,
+        token_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        uses -> BigInt,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(preview_links -> articles (article_id));
+diesel::joinable!(preview_links -> users (created_by));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    preview_links,
     webhook_endpoints,
     webhook_events,
     webhook_deliveries,

@@ -94,6 +94,7 @@ fn is_public_read(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && req.path().starts_with("/api/v1/")
         && !req.headers().contains_key(header::AUTHORIZATION)
+        && !crate::api::articles::previews::is_preview(req.headers(), req.query_string())
 }
 
 fn is_write(method: &Method) -> bool {

@@ -9,6 +9,7 @@ pub mod author;
 pub mod comment;
 pub mod correction;
 pub mod media;
+pub mod preview;
 pub mod revision;
 pub mod section;
 pub mod session;

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::api::articles::filters::Given;
+use crate::api::articles::members::Embeds;
 use crate::api::articles::{ArticleSummary, summaries};
 use crate::db::DbConn;
 use crate::db::schema::articles;
@@ -96,13 +97,23 @@ pub fn load(conn: &mut DbConn, media: &MediaStore, request: &Request<'_>) -> Res
     let urls = SiteUrls::new(&row);
     let (filter, mut keys, title, home_url) = scope_filter(conn, &request.scope, &row, &urls)?;
     let (rows, _) = article::page(conn, &filter, request.now, 0, i64::from(request.size), false)?;
-    let cards = summaries(conn, media, rows)?;
+    // Entries show the featured image as an enclosure; bylines come with the bodies below.
+    let embeds = Embeds {
+        featured_image: true,
+        ..Embeds::default()
+    };
+    let cards = summaries(conn, media, rows, embeds)?;
     keys.push(cache_keys::SITE.to_owned());
     // What the entries show: each article, its tags' names, its featured image, its bylines.
     for card in &cards {
         keys.push(cache_keys::article(card.id));
         keys.extend(card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)));
-        keys.extend(card.featured_image.iter().map(|i| cache_keys::media(i.id)));
+        keys.extend(
+            card.featured_image
+                .iter()
+                .flatten()
+                .map(|i| cache_keys::media(i.id)),
+        );
     }
     let (items, author_ids) = items(conn, cards, request.full_content, &row)?;
     keys.extend(author_ids.into_iter().map(cache_keys::author));
@@ -203,7 +214,7 @@ fn items(
     }
     let image_ids: Vec<i64> = cards
         .iter()
-        .filter_map(|c| c.featured_image.as_ref().map(|i| i.id))
+        .filter_map(|c| c.featured_image.as_ref().and_then(Option::as_ref).map(|i| i.id))
         .collect();
     let files = media_rows::by_ids(conn, &image_ids)?;
     let items = cards
@@ -215,15 +226,19 @@ fn items(
                 Some(credit) => vec![credit.trim_start_matches("By ").to_owned()],
                 None => names.remove(&card.id).unwrap_or_default(),
             };
-            let image = card.featured_image.as_ref().and_then(|image| {
-                let full = files.get(&image.id)?.files().full?;
-                Some(FeedImage {
-                    url: absolute(&row.base_url, &image.url),
-                    mime_type: full.format.content_type(),
-                    bytes: full.bytes,
-                    alt: image.alt.clone(),
-                })
-            });
+            let image = card
+                .featured_image
+                .as_ref()
+                .and_then(Option::as_ref)
+                .and_then(|image| {
+                    let full = files.get(&image.id)?.files().full?;
+                    Some(FeedImage {
+                        url: absolute(&row.base_url, &image.url),
+                        mime_type: full.format.content_type(),
+                        bytes: full.bytes,
+                        alt: image.alt.clone(),
+                    })
+                });
             let mut categories = vec![card.section.name.clone()];
             categories.extend(card.tags.iter().map(|t| t.name.clone()));
             FeedItem {

@@ -176,20 +176,28 @@ async fn surrogate_keys_name_what_an_answer_depends_on() {
     // The filter's membership and term, and the articles and tags its cards show.
     assert_eq!(
         list,
-        format!(
-            "articles-in-tag-iran tag-iran article-{id} comments-article-{id} site tag-pakistan dateline"
-        )
+        format!("articles-in-tag-iran tag-iran article-{id} site tag-pakistan dateline")
     );
     let everything = app.get("/api/v1/articles").await.header("surrogate-key").unwrap();
     assert_eq!(
         everything,
-        format!("articles article-{id} comments-article-{id} site tag-iran tag-pakistan dateline")
+        format!("articles article-{id} site tag-iran tag-pakistan dateline")
     );
+    // Embedded members add what they show: the count, the bylines, the sources, the image.
+    let embedded = app
+        .get("/api/v1/articles?include=comment_count,authors,sources")
+        .await
+        .header("surrogate-key")
+        .unwrap();
+    let embedded: Vec<&str> = embedded.split(' ').collect();
+    for key in [format!("comments-article-{id}"), "source-agencies".to_owned()] {
+        assert!(embedded.contains(&key.as_str()), "{key} in {embedded:?}");
+    }
     let search = app.get("/api/v1/articles?q=story&sort=-updated_at").await;
     assert_eq!(
         search.header("surrogate-key").unwrap(),
         format!(
-            "articles-search articles-by-update articles article-{id} comments-article-{id} site tag-iran tag-pakistan dateline"
+            "articles-search articles-by-update articles article-{id} site tag-iran tag-pakistan dateline"
         )
     );
     let comments = app

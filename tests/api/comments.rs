@@ -273,7 +273,10 @@ async fn threads_are_paged_oldest_first() {
     let first = app.get(&format!("{URL}?per_page=2")).await.json(200);
     assert_eq!(first["data"][0]["body"], "Comment 1");
     assert_eq!(first["data"][1]["body"], "Comment 2");
-    assert_eq!(first["meta"], json!({"page": 1, "per_page": 2, "total": 3}));
+    assert_eq!(
+        first["meta"],
+        json!({"page": 1, "per_page": 2, "total": 3, "has_more": true})
+    );
     let second = app.get(&format!("{URL}?per_page=2&page=2")).await.json(200);
     assert_eq!(second["data"][0]["body"], "Comment 3");
     assert_eq!(

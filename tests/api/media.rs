@@ -843,7 +843,7 @@ async fn an_article_shows_its_featured_image_in_detail_and_lists(storage: Storag
             .unwrap()
             .ends_with("-256.jpg")
     );
-    let list = app.get("/api/v1/articles").await;
+    let list = app.get("/api/v1/articles?include=featured_image").await;
     assert!(
         list.header("surrogate-key")
             .unwrap()

@@ -34,7 +34,10 @@ async fn the_section_tree_is_paginated() {
     tree(&app);
     let page = app.get("/api/v1/sections?per_page=4&page=2").await.json(200);
     assert_eq!(slugs(&page), ["europe", "business"]);
-    assert_eq!(page["meta"], json!({"page": 2, "per_page": 4, "total": 6}));
+    assert_eq!(
+        page["meta"],
+        json!({"page": 2, "per_page": 4, "total": 6, "has_more": false})
+    );
     assert_eq!(
         app.get("/api/v1/sections?per_page=0").await.error_fields(400),
         ["per_page"]

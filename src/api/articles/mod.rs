@@ -6,6 +6,8 @@ pub mod cursor;
 pub mod filters;
 pub mod history;
 pub mod input;
+pub mod members;
+pub mod previews;
 pub mod read;
 pub mod seo;
 pub mod trash;
@@ -33,6 +35,10 @@ use crate::models::{author, comment, correction, media as media_rows, site};
 pub use crate::values::ArticleStatus;
 
 /// An article as shown in lists ("Latest posts", "Related articles", section pages).
+///
+/// Lean by default: `authors`, `sources`, `featured_image` and `comment_count` are sent only
+/// when `include` (or `fields`) names them; `fields` leaves out every member it does not name
+/// but `id`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ArticleSummary {
     #[schema(example = 42)]
@@ -59,11 +65,21 @@ pub struct ArticleSummary {
     /// At 230 words a minute, rounded up; at least 1.
     #[schema(example = 3)]
     pub reading_time_minutes: i32,
-    /// Approved comments.
+    /// The credited authors, in order: only with `include=authors`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authors: Option<Vec<BylineAuthor>>,
+    /// Credited sources in order: only with `include=sources`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<SourceRef>>,
+    /// Approved comments: only with `include=comment_count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = 3)]
-    pub comment_count: i64,
-    /// The featured image, for the card's thumbnail (`srcset` from `variants`).
-    pub featured_image: Option<FeaturedImage>,
+    pub comment_count: Option<i64>,
+    /// The featured image, for the card's thumbnail (`srcset` from `variants`): only with
+    /// `include=featured_image`, then `null` when the article has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FeaturedImage>, required = false)]
+    pub featured_image: Option<Option<FeaturedImage>>,
 }
 
 /// A page of article summaries.
@@ -165,7 +181,8 @@ pub struct Author {
     pub display_name: String,
 }
 
-/// A whole article, everything a story page needs.
+/// A whole article, everything a story page needs. With `fields`, only the members it names
+/// (and `id`) are sent.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ArticleDetail {
     #[schema(example = 42)]
@@ -231,25 +248,39 @@ pub struct ArticleDetail {
     pub structured_data: Vec<serde_json::Value>,
 }
 
-/// Attaches sections, tags, URLs, comment counts and featured images to summary rows: five
-/// queries for the whole page (sections, tags, site settings, counts, images), whatever its size.
+/// Attaches sections, tags and URLs to summary rows, and the members `embeds` asks for: three
+/// queries for the whole page (sections, tags, site settings) and one per embedded member,
+/// whatever its size.
 pub fn summaries(
     conn: &mut DbConn,
     media: &MediaStore,
     rows: Vec<SummaryRow>,
+    embeds: members::Embeds,
 ) -> Result<Vec<ArticleSummary>, AppError> {
     let tree = section::load_tree(conn)?;
     let urls = SiteUrls::new(&site::load(conn)?);
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let images = featured_images(conn, media, rows.iter().filter_map(|row| row.featured_media_id))?;
-    let counts: HashMap<i64, i64> = comment::approved_counts(conn, &ids)?.into_iter().collect();
-    let mut tags_by_article: HashMap<i64, Vec<TagRef>> = HashMap::new();
-    for (article_id, tag) in Tags::for_articles(conn, &ids)? {
-        tags_by_article
-            .entry(article_id)
-            .or_default()
-            .push(TagRef::from(&tag));
-    }
+    let images = if embeds.featured_image {
+        featured_images(conn, media, rows.iter().filter_map(|row| row.featured_media_id))?
+    } else {
+        HashMap::new()
+    };
+    let counts: Option<HashMap<i64, i64>> = embeds
+        .comment_count
+        .then(|| comment::approved_counts(conn, &ids))
+        .transpose()?
+        .map(|counts| counts.into_iter().collect());
+    let mut tags_by_article = grouped(Tags::for_articles(conn, &ids)?, |tag| TagRef::from(&tag));
+    let mut sources_by_article = embeds
+        .sources
+        .then(|| Sources::for_articles(conn, &ids))
+        .transpose()?
+        .map(|sources| grouped(sources, |source| SourceRef::from(&source)));
+    let mut authors_by_article = embeds
+        .authors
+        .then(|| author::for_articles(conn, &ids))
+        .transpose()?
+        .map(|bylines| grouped(bylines, |byline| BylineAuthor::new(byline, &urls)));
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -270,8 +301,18 @@ pub fn summaries(
                     row.id,
                     row.published_at.unwrap_or(row.updated_at),
                 ),
-                comment_count: counts.get(&row.id).copied().unwrap_or(0),
-                featured_image: row.featured_media_id.and_then(|id| images.get(&id).cloned()),
+                authors: authors_by_article
+                    .as_mut()
+                    .map(|by| by.remove(&row.id).unwrap_or_default()),
+                sources: sources_by_article
+                    .as_mut()
+                    .map(|by| by.remove(&row.id).unwrap_or_default()),
+                comment_count: counts
+                    .as_ref()
+                    .map(|counts| counts.get(&row.id).copied().unwrap_or(0)),
+                featured_image: embeds
+                    .featured_image
+                    .then(|| row.featured_media_id.and_then(|id| images.get(&id).cloned())),
                 word_count: words,
                 reading_time_minutes: html::reading_minutes(words),
                 section,
@@ -283,6 +324,15 @@ pub fn summaries(
             }
         })
         .collect())
+}
+
+/// `(article id, item)` pairs in order, as each article's list of views.
+fn grouped<T, V>(pairs: Vec<(i64, T)>, view: impl Fn(T) -> V) -> HashMap<i64, Vec<V>> {
+    let mut by_article: HashMap<i64, Vec<V>> = HashMap::new();
+    for (article_id, item) in pairs {
+        by_article.entry(article_id).or_default().push(view(item));
+    }
+    by_article
 }
 
 /// The featured images `ids`, by media id (one query).

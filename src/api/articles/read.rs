@@ -5,6 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::members::{CardShape, DetailField, DetailShape, Embed, SummaryField};
+use super::previews;
 use super::{
     ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, article_not_found, cursor, detail, filters,
     summaries,
@@ -123,6 +125,29 @@ pub struct ArticleListQuery {
     /// `true` adds `meta.total`, the number of matching articles; counting every match costs,
     /// so a list counts only when asked.
     pub total: Option<bool>,
+    /// Members each card carries beyond the lean default, comma-separated: each costs one
+    /// query per page, not per card.
+    #[param(value_type = Option<Vec<Embed>>, style = Form, explode = false, max_items = 4, example = json!(["featured_image", "comment_count"]))]
+    pub include: Option<String>,
+    /// Exactly these members on each card (a sparse fieldset), comma-separated; `id` is always
+    /// sent. May name the members of `include` too.
+    #[param(value_type = Option<Vec<SummaryField>>, style = Form, explode = false, max_items = 15, example = json!(["slug", "headline", "url"]))]
+    pub fields: Option<String>,
+}
+
+/// `fields` of the whole article.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleQuery {
+    /// Exactly these members (a sparse fieldset), comma-separated; `id` is always sent.
+    #[param(value_type = Option<Vec<DetailField>>, style = Form, explode = false, max_items = 27, example = json!(["headline", "summary", "url"]))]
+    pub fields: Option<String>,
+    /// A draft preview link's token (`POST /articles/{slug}/previews`): the article as the
+    /// public will see it once published, draft or not; `private, no-store`. Or send the
+    /// `Preview-Token` header.
+    #[param(pattern = r"^dlp_[A-Za-z0-9_-]{43}$")]
+    pub preview_token: Option<String>,
 }
 
 /// `limit` of the related-articles route.
@@ -133,6 +158,12 @@ pub struct RelatedQuery {
     /// How many related articles: 5 by default, at most 20.
     #[param(minimum = 1, maximum = 20, example = 5)]
     pub limit: Option<u32>,
+    /// Members each card carries beyond the lean default, as on the article list.
+    #[param(value_type = Option<Vec<Embed>>, style = Form, explode = false, max_items = 4, example = json!(["featured_image"]))]
+    pub include: Option<String>,
+    /// Exactly these members on each card, as on the article list; `id` is always sent.
+    #[param(value_type = Option<Vec<SummaryField>>, style = Form, explode = false, max_items = 15, example = json!(["slug", "headline"]))]
+    pub fields: Option<String>,
 }
 
 /// Related articles, most relevant first.
@@ -225,6 +256,8 @@ pub async fn list_articles(
     };
     let count = query.total.unwrap_or(false);
     let given = filters::Given::check(&query)?;
+    let shape = CardShape::parse(query.fields.as_deref(), query.include.as_deref())?;
+    let embeds = shape.embeds;
     let mut keys = list_keys(&query, &given);
     let now = state.now();
     let media = state.media.clone();
@@ -244,7 +277,7 @@ pub async fn list_articles(
             };
             if let Some(asked) = &given.slugs {
                 let rows = article::page(conn, &filter, now, 0, asked.len() as i64, false)?.0;
-                return Ok((author_keys, batch(conn, &media, asked, rows)?));
+                return Ok((author_keys, batch(conn, &media, asked, rows, embeds)?));
             }
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than asked tells whether another page follows, without counting.
@@ -261,7 +294,7 @@ pub async fn list_articles(
             Ok((
                 author_keys,
                 ArticleList {
-                    data: summaries(conn, &media, rows)?,
+                    data: summaries(conn, &media, rows, embeds)?,
                     meta: ArticleListMeta {
                         page: after.is_none().then_some(page.page),
                         per_page: page.per_page,
@@ -293,7 +326,7 @@ pub async fn list_articles(
     if let Some(nav) = nav {
         response.insert_header(link_header(&req, nav));
     }
-    Ok(response.json(list))
+    shape.respond(&mut response, &list)
 }
 
 /// What a list depends on beyond its cards: the filters' memberships (and the terms they name),
@@ -320,6 +353,7 @@ fn batch(
     media: &MediaStore,
     asked: &[String],
     rows: Vec<SummaryRow>,
+    embeds: super::members::Embeds,
 ) -> Result<ArticleList, AppError> {
     let mut by_slug: std::collections::HashMap<String, SummaryRow> =
         rows.into_iter().map(|row| (row.slug.clone(), row)).collect();
@@ -340,25 +374,29 @@ fn batch(
             next_cursor: None,
             missing: Some(missing),
         },
-        data: summaries(conn, media, ordered)?,
+        data: summaries(conn, media, ordered, embeds)?,
     })
 }
 
 /// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
 fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
-    // Each card shows its comment count, and a URL made from the site settings.
-    let mut keys: Vec<String> = cards
-        .iter()
-        .flat_map(|card| [cache_keys::article(card.id), cache_keys::comments(card.id)])
-        .collect();
+    // Each card shows a URL made from the site settings, and what `include` embedded: its
+    // comment count, featured image, bylines.
+    let mut keys: Vec<String> = cards.iter().map(|card| cache_keys::article(card.id)).collect();
     keys.push(cache_keys::SITE.to_owned());
-    keys.extend(
-        cards
-            .iter()
-            .filter_map(|card| card.featured_image.as_ref())
-            .map(|image| cache_keys::media(image.id)),
-    );
+    for card in cards {
+        if card.comment_count.is_some() {
+            keys.push(cache_keys::comments(card.id));
+        }
+        if let Some(Some(image)) = &card.featured_image {
+            keys.push(cache_keys::media(image.id));
+        }
+        let authors = card.authors.iter().flatten();
+        keys.extend(authors.map(|author| cache_keys::author(author.user_id)));
+        let sources = card.sources.iter().flatten();
+        keys.extend(sources.map(|source| cache_keys::term("source", &source.slug)));
+    }
     let mut tags: Vec<String> = cards
         .iter()
         .flat_map(|card| card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)))
@@ -408,10 +446,17 @@ pub const MAX_SEARCH_WORDS: usize = 8;
     tag = "articles",
     security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The article's slug.",
-        example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes")),
+        example = "pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"),
+        ArticleQuery,
+        ("Preview-Token" = Option<String>, Header, description = "A draft preview link's token, instead of the `preview_token` parameter.",
+            pattern = r"^dlp_[A-Za-z0-9_-]{43}$")),
     responses(
         (status = 200, description = "The article.", body = ArticleDetail,
             headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+        (status = 403, description = "The preview token is unknown, expired or revoked.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A preview of a revision that refers to a section, tag, source or image deleted since.",
+            body = Problem, content_type = "application/problem+json"),
         (status = 301, description = "A former slug: `Location` is the article's current URL.",
             headers(("Location" = String, description = "The current URL."),
                 ("Cache-Control" = String, description = "`public, max-age=` as for public reads; `private, no-store` with a token."))),
@@ -425,10 +470,16 @@ pub const MAX_SEARCH_WORDS: usize = 8;
 pub async fn get_article(
     state: web::Data<AppState>,
     from: ReadFrom,
+    req: HttpRequest,
     caller: MaybeAuthUser,
     slug: web::Path<String>,
+    query: Params<ArticleQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let shape = DetailShape::parse(query.0.fields.as_deref())?;
     let slug = slug.into_inner();
+    if let Some(token) = previews::token_of(req.headers(), query.0.preview_token.as_deref())? {
+        return previews::answer(&state, slug, token, shape).await;
+    }
     let now = state.now();
     let editorial = caller.0.is_some();
     let media = state.media.clone();
@@ -453,7 +504,7 @@ pub async fn get_article(
                 response.insert_header((header::ETAG, preconditions::etag(version)));
             }
             response.insert_header(surrogate_keys(article_keys(&detail)));
-            Ok(response.json(detail))
+            shape.respond(&mut response, &detail)
         }
         Err(current) => Ok(moved(
             &format!("/api/v1/articles/{}", current.slug),
@@ -607,6 +658,8 @@ pub async fn related_articles(
     slug: web::Path<String>,
     query: Params<RelatedQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let shape = CardShape::parse(query.0.fields.as_deref(), query.0.include.as_deref())?;
+    let embeds = shape.embeds;
     let limit = query.0.limit.unwrap_or(RELATED_DEFAULT);
     if !(1..=RELATED_MAX).contains(&limit) {
         return Err(AppError::bad_param(
@@ -632,7 +685,7 @@ pub async fn related_articles(
             let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
             let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
             let related = RelatedArticles {
-                data: summaries(conn, &media, rows)?,
+                data: summaries(conn, &media, rows, embeds)?,
             };
             // The candidates are the articles of its own section and of its tags.
             let mut keys = vec![
@@ -645,9 +698,9 @@ pub async fn related_articles(
         })
         .await?;
     Ok(match related {
-        Ok((keys, related)) => HttpResponse::Ok()
-            .insert_header(surrogate_keys(keys))
-            .json(related),
+        Ok((keys, related)) => {
+            shape.respond(HttpResponse::Ok().insert_header(surrogate_keys(keys)), &related)?
+        }
         Err(current) => moved(
             &format!("/api/v1/articles/{}/related", current.slug),
             req.query_string(),

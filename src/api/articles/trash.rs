@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::members::Embeds;
 use super::write::respond_with_detail;
 use super::{ArticleSummary, summaries};
 use crate::api::links::{Nav, link_header};
@@ -67,7 +68,7 @@ pub async fn list_trash(
         };
         let (rows, total) = article::page(conn, &filter, now, page.offset(), page.limit(), true)?;
         Ok(TrashList {
-            data: summaries(conn, &media, rows)?,
+            data: summaries(conn, &media, rows, Embeds::ALL)?,
             meta: page.meta(total.unwrap_or_default()),
             purge_before: utc(purge_before),
         })

@@ -94,6 +94,8 @@ pub struct Fixtures {
     webhook: (i64, i64),
     /// The article sitemap of the month the fixture article was published in.
     month_sitemap: String,
+    /// A preview link the author made for their draft (so every role may revoke it).
+    preview: i64,
 }
 
 /// Opens a session for `user_id` without a password check (argon2 per cell would dominate the
@@ -227,6 +229,18 @@ pub async fn fixtures(app: &TestApp, client: &Client<'_>, accounts: &Accounts) -
         )
         .await;
 
+    let preview = client
+        .expect(
+            Method::POST,
+            &format!("/api/v1/articles/{draft}/previews"),
+            author,
+            Some(json!({})),
+            201,
+        )
+        .await["link"]["id"]
+        .as_i64()
+        .expect("a preview link id");
+
     let trashed = format!("trashed-{n}");
     app.article(&trashed).create();
     client
@@ -266,6 +280,7 @@ pub async fn fixtures(app: &TestApp, client: &Client<'_>, accounts: &Accounts) -
     let webhook = webhook_with_delivery(app);
     let month_sitemap = (app.now() - Duration::hours(1)).format("%Y-%m.xml").to_string();
     Fixtures {
+        preview,
         webhook,
         month_sitemap,
         media,
@@ -334,6 +349,7 @@ fn fill_path(operation: &Operation, caller: Caller, fx: &Fixtures) -> Result<Str
             ("feeds", "scope") => "tags".to_owned(),
             ("{scope}", "slug") => fx.tag.clone(),
             ("webhooks", "id") => fx.webhook.0.to_string(),
+            ("previews", "id") => fx.preview.to_string(),
             ("deliveries", "delivery_id") => fx.webhook.1.to_string(),
             // A profile is its own account's (or any, for an admin).
             ("users", "id") if operation.path.ends_with("/profile") => {
@@ -386,6 +402,7 @@ fn body_for(operation: &Operation, accounts: &Accounts, fx: &Fixtures, k: u64) -
         "create_webhook" => json!({"url": "https://hooks.example.com/in", "events": ["article.published"]}),
         "update_webhook" => json!({"description": format!("Described {k}")}),
         "rotate_webhook_secret" => json!({}),
+        "create_preview" => json!({"expires_in_hours": 2}),
         _ => {
             return Err(format!(
                 "{}: the matrix has no valid body for this operation; add one in \

@@ -1,0 +1,308 @@
+//! `fields=` and `include=`: which members an article answer carries.
+//!
+//! A list card is lean by default: the members read with the article itself, its section and
+//! its tags. `include` adds the members that cost a query of their own (bylines, sources,
+//! featured image, comment count); `fields` names exactly the members wanted, a sparse
+//! fieldset, on cards and on the whole article. `id` is always sent, so a client can key what
+//! it gets. An unknown name is a 400 naming the parameter and the name.
+
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::AppError;
+
+/// Declares the member names of one answer: the names, and a string enum of them for the spec
+/// (a generated client types `fields` as a union of these names).
+macro_rules! member_names {
+    ($(#[doc = $doc:literal])* $name:ident { $($text:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            /// Every name, in the answer's order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let doc: &[&str] = &[$($doc),*];
+                crate::values::text_schema(doc, Self::NAMES.iter().copied())
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+member_names! {
+    /// A member of an article card (`ArticleSummary`).
+    SummaryField {
+        "id",
+        "slug",
+        "headline",
+        "summary",
+        "section",
+        "tags",
+        "published_at",
+        "updated_at",
+        "url",
+        "word_count",
+        "reading_time_minutes",
+        "authors",
+        "sources",
+        "featured_image",
+        "comment_count",
+    }
+}
+
+member_names! {
+    /// A member a card leaves out unless asked: each costs a query of its own per page.
+    Embed {
+        "authors",
+        "sources",
+        "featured_image",
+        "comment_count",
+    }
+}
+
+member_names! {
+    /// A member of a whole article (`ArticleDetail`).
+    DetailField {
+        "id",
+        "slug",
+        "headline",
+        "alternative_headline",
+        "summary",
+        "body",
+        "section",
+        "tags",
+        "sources",
+        "author",
+        "authors",
+        "byline",
+        "status",
+        "published_at",
+        "created_at",
+        "updated_at",
+        "comments_enabled",
+        "comment_count",
+        "public_updated_at",
+        "corrections",
+        "url",
+        "word_count",
+        "reading_time_minutes",
+        "featured_image",
+        "seo",
+        "head",
+        "structured_data",
+    }
+}
+
+/// Which of the costly members a page of cards carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Embeds {
+    pub authors: bool,
+    pub sources: bool,
+    pub featured_image: bool,
+    pub comment_count: bool,
+}
+
+impl Embeds {
+    /// Every costly member: for editorial lists and feeds, which show them all.
+    pub const ALL: Self = Self {
+        authors: true,
+        sources: true,
+        featured_image: true,
+        comment_count: true,
+    };
+
+    fn add(&mut self, name: &str) {
+        match name {
+            "authors" => self.authors = true,
+            "sources" => self.sources = true,
+            "featured_image" => self.featured_image = true,
+            "comment_count" => self.comment_count = true,
+            _ => {}
+        }
+    }
+}
+
+/// The members a card answer carries: the lean default plus `include`, or exactly `fields`
+/// (plus `include`, plus `id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CardShape {
+    /// The members named by `fields`, when given.
+    only: Option<Vec<&'static str>>,
+    pub embeds: Embeds,
+}
+
+impl CardShape {
+    /// Checks `fields` and `include` (comma-separated names): 400 naming the parameter and the
+    /// first unknown or repeated name.
+    pub fn parse(fields: Option<&str>, include: Option<&str>) -> Result<Self, AppError> {
+        let mut embeds = Embeds::default();
+        let included = names("include", include, Embed::NAMES)?;
+        for name in included.iter().flatten() {
+            embeds.add(name);
+        }
+        let only = names("fields", fields, SummaryField::NAMES)?;
+        if let Some(only) = &only {
+            for name in only {
+                embeds.add(name);
+            }
+        }
+        let only = only.map(|mut only| {
+            only.extend(included.into_iter().flatten());
+            only
+        });
+        Ok(Self { only, embeds })
+    }
+
+    /// A card shape that carries every member (editorial lists, feeds).
+    pub fn full() -> Self {
+        Self {
+            only: None,
+            embeds: Embeds::ALL,
+        }
+    }
+
+    /// Answers `list` (an object with a `data` array of cards), each card without the members
+    /// `fields` did not name.
+    pub fn respond<T: Serialize>(
+        &self,
+        response: &mut HttpResponseBuilder,
+        list: &T,
+    ) -> Result<HttpResponse, AppError> {
+        Ok(match &self.only {
+            Some(only) => response.json(map_cards(to_value(list)?, only)),
+            None => response.json(list),
+        })
+    }
+}
+
+/// The members a whole article carries: all, or exactly `fields` (plus `id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetailShape {
+    only: Option<Vec<&'static str>>,
+}
+
+impl DetailShape {
+    pub fn parse(fields: Option<&str>) -> Result<Self, AppError> {
+        Ok(Self {
+            only: names("fields", fields, DetailField::NAMES)?,
+        })
+    }
+
+    /// Answers the article `detail` with only the members asked for.
+    pub fn respond<T: Serialize>(
+        &self,
+        response: &mut HttpResponseBuilder,
+        detail: &T,
+    ) -> Result<HttpResponse, AppError> {
+        Ok(match &self.only {
+            Some(only) => response.json(keep(to_value(detail)?, only)),
+            None => response.json(detail),
+        })
+    }
+}
+
+/// The names of a comma-separated list, each one of `known` (given once), or `None` when the
+/// parameter is absent.
+fn names(
+    param: &str,
+    given: Option<&str>,
+    known: &[&'static str],
+) -> Result<Option<Vec<&'static str>>, AppError> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in given.split(',') {
+        let Some(&found) = known.iter().find(|k| **k == name) else {
+            let message = if name.is_empty() {
+                "has an empty name (names are separated by single commas)".to_owned()
+            } else {
+                format!("`{name}` is not a member; expected any of: {}", known.join(", "))
+            };
+            return Err(AppError::bad_param(param, "unknown_member", message));
+        };
+        if out.contains(&found) {
+            return Err(AppError::bad_param(
+                param,
+                "duplicate_member",
+                format!("names `{name}` twice"),
+            ));
+        }
+        out.push(found);
+    }
+    Ok(Some(out))
+}
+
+/// An answer as a JSON tree, to be cut down (our shapes always serialize).
+fn to_value<T: Serialize>(answer: &T) -> Result<Value, AppError> {
+    serde_json::to_value(answer).map_err(AppError::internal)
+}
+
+/// `list` (an object with a `data` array of cards) with each card cut down to `only`.
+fn map_cards(mut list: Value, only: &[&str]) -> Value {
+    if let Some(Value::Array(cards)) = list.get_mut("data") {
+        for card in cards.iter_mut() {
+            *card = keep(std::mem::take(card), only);
+        }
+    }
+    list
+}
+
+/// `object` with only the members `only` names, and `id`.
+fn keep(object: Value, only: &[&str]) -> Value {
+    match object {
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .filter(|(name, _)| name == "id" || only.contains(&name.as_str()))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn include_adds_costly_members_and_fields_names_exactly() {
+        let shape = CardShape::parse(None, Some("authors,comment_count")).unwrap();
+        assert!(shape.embeds.authors && shape.embeds.comment_count);
+        assert!(!shape.embeds.sources && !shape.embeds.featured_image);
+        let shape = CardShape::parse(Some("slug,featured_image"), Some("sources")).unwrap();
+        assert!(shape.embeds.featured_image && shape.embeds.sources && !shape.embeds.authors);
+        let list = json!({"data": [{"id": 1, "slug": "a", "headline": "A", "sources": [], "featured_image": null}], "meta": {}});
+        assert_eq!(
+            map_cards(list, shape.only.as_deref().unwrap()),
+            json!({"data": [{"id": 1, "slug": "a", "sources": [], "featured_image": null}], "meta": {}})
+        );
+    }
+
+    #[test]
+    fn unknown_empty_and_repeated_names_are_refused() {
+        for (fields, include) in [
+            (Some("slug,nope"), None),
+            (Some(""), None),
+            (Some("slug,,url"), None),
+            (Some("slug,slug"), None),
+            (None, Some("headline")),
+            (None, Some("authors,authors")),
+        ] {
+            assert!(
+                CardShape::parse(fields, include).is_err(),
+                "{fields:?} {include:?}"
+            );
+        }
+        assert!(DetailShape::parse(Some("body,seo")).is_ok());
+        assert!(DetailShape::parse(Some("thumbnail")).is_err());
+    }
+}
