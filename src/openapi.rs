@@ -49,7 +49,12 @@ pub fn spec_json() -> String {
         (name = "system", description = "Liveness and readiness."),
     ),
     // Named by parameters too (which utoipa does not collect), not only by bodies.
-    components(schemas(crate::api::json::SlugText)),
+    components(schemas(
+        crate::api::json::SlugText,
+        crate::api::articles::members::SummaryField,
+        crate::api::articles::members::Embed,
+        crate::api::articles::members::DetailField,
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

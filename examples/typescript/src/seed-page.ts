@@ -2,6 +2,12 @@
 // Dateline's public API alone, with a client generated from openapi/openapi.json. Every call
 // and every field below is checked by `tsc` against the spec: a change to the contract that
 // breaks this page breaks `npm run check`.
+//
+// Each block is one call: the card lists ask for what their cards show (`include` embeds the
+// featured image and the comment count, `fields` leaves out the rest), "Latest posts" leaves
+// out the story itself (`exclude`), and the pinned stories come in the order asked with the
+// batch form (`slug=a,b,c`), which names the slugs it did not find. Members that `fields` may
+// leave out are optional in the generated types, so the page reads them with fallbacks.
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
 
@@ -30,20 +36,34 @@ export interface StoryPage {
   readingTime: string;
   related: Summary[];
   latest: Summary[];
+  /** Stories an editor pinned under this one, in the order pinned. */
+  pinned: Summary[];
+  /** Pinned slugs that no public article has (unpublished or renamed since). */
+  pinnedMissing: string[];
   comments: Comment[];
 }
 
+/** What a card shows: headline, link, time, thumbnail and comment count. */
+const CARD_FIELDS: components["schemas"]["SummaryField"][] = ["slug", "headline", "url", "published_at"];
+const CARD_EMBEDS: components["schemas"]["Embed"][] = ["featured_image", "comment_count"];
+
 export function client(baseUrl: string) {
-  return createClient<paths>({ baseUrl });
+  // Lists of slugs and member names go as `exclude=a,b` (the spec's `explode: false`).
+  return createClient<paths>({ baseUrl, querySerializer: { array: { style: "form", explode: false } } });
 }
 
-export async function loadStoryPage(baseUrl: string, slug: string): Promise<StoryPage> {
+export async function loadStoryPage(baseUrl: string, slug: string, pinnedSlugs: string[] = []): Promise<StoryPage> {
   const api = client(baseUrl);
-  const [article, site, related, latest, comments] = await Promise.all([
+  const cards = { fields: CARD_FIELDS, include: CARD_EMBEDS };
+  const [article, site, related, latest, pinned, comments] = await Promise.all([
     api.GET("/api/v1/articles/{slug}", { params: { path: { slug } } }),
     api.GET("/api/v1/site"),
-    api.GET("/api/v1/articles/{slug}/related", { params: { path: { slug }, query: { limit: 4 } } }),
-    api.GET("/api/v1/articles", { params: { query: { per_page: 5, sort: "-published_at" } } }),
+    api.GET("/api/v1/articles/{slug}/related", { params: { path: { slug }, query: { limit: 4, ...cards } } }),
+    // "Latest posts" except the story on the page: one call, no client-side filtering.
+    api.GET("/api/v1/articles", { params: { query: { per_page: 5, exclude: [slug], ...cards } } }),
+    pinnedSlugs.length > 0
+      ? api.GET("/api/v1/articles", { params: { query: { slug: pinnedSlugs, ...cards } } })
+      : Promise.resolve(undefined),
     api.GET("/api/v1/articles/{slug}/comments", { params: { path: { slug }, query: { page: 1 } } }),
   ]);
   if (!article.data) {
@@ -53,19 +73,24 @@ export async function loadStoryPage(baseUrl: string, slug: string): Promise<Stor
     throw new Error(`site settings: ${describe(site.error)}`);
   }
   const story = article.data;
-  const authors = story.authors.map((author) => author.display_name).join(" and ");
+  if (!story.head) {
+    throw new Error(`article ${slug}: the whole article was asked for, but it has no head`);
+  }
+  const authors = (story.authors ?? []).map((author) => author.display_name).join(" and ");
   return {
     article: story,
     site: site.data,
     head: story.head,
     // `<` escaped, so that no text in the data (a headline with "</script>") can end the tag.
-    jsonLd: story.structured_data.map((item) => JSON.stringify(item).replaceAll("<", "\\u003c")),
+    jsonLd: (story.structured_data ?? []).map((item) => JSON.stringify(item).replaceAll("<", "\\u003c")),
     bylineLine: story.byline ?? (authors ? `By ${authors}` : ""),
-    readingTime: `${story.reading_time_minutes} min read`,
-    breadcrumb: ["Home", ...article.data.section.breadcrumb.map((crumb) => crumb.name)],
-    sourcesLine: `Sources: ${article.data.sources.map((source) => `By ${source.name}`).join(", ")}`,
+    readingTime: `${story.reading_time_minutes ?? 1} min read`,
+    breadcrumb: ["Home", ...(story.section?.breadcrumb ?? []).map((crumb) => crumb.name)],
+    sourcesLine: `Sources: ${(story.sources ?? []).map((source) => `By ${source.name}`).join(", ")}`,
     related: related.data?.data ?? [],
     latest: latest.data?.data ?? [],
+    pinned: pinned?.data?.data ?? [],
+    pinnedMissing: pinned?.data?.meta.missing ?? [],
     comments: comments.data?.data ?? [],
   };
 }
