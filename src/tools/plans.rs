@@ -187,6 +187,8 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
         .to_owned();
     let routes = [
         "/api/v1/articles".to_owned(),
+        // Cards are lean by default: each embedded member is a query of its own.
+        "/api/v1/articles?include=authors,sources,featured_image,comment_count".to_owned(),
         "/api/v1/articles?total=true".to_owned(),
         "/api/v1/articles?sort=published_at".to_owned(),
         "/api/v1/articles?sort=-updated_at".to_owned(),
@@ -209,6 +211,10 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
         "/api/v1/articles?q=border".to_owned(),
         format!("/api/v1/articles/{}", s.article),
         format!("/api/v1/articles/{}/related", s.article),
+        format!(
+            "/api/v1/articles/{}/related?include=featured_image,comment_count",
+            s.article
+        ),
         format!("/api/v1/articles/{}/comments", s.article),
         "/api/v1/sections".to_owned(),
         "/api/v1/tags".to_owned(),

@@ -276,3 +276,46 @@ async fn cached_variants_are_kept_apart_and_follow_a_moderation() {
         .json(200);
     assert_eq!(detail, json!({"id": story, "comment_count": 1}));
 }
+
+#[actix_web::test]
+async fn members_combine_with_filters_cursors_exclusions_and_the_batch_form() {
+    let app = newsroom();
+    let first = app
+        .get("/api/v1/articles?per_page=1&tag=iran&fields=slug&include=comment_count")
+        .await;
+    assert!(first.header("link").is_some_and(|l| l.contains("rel=\"next\"")));
+    let first = first.json(200);
+    assert_eq!(keys(&first["data"][0]), ["comment_count", "id", "slug"]);
+    let cursor = first["meta"]["next_cursor"].as_str().expect("a cursor").to_owned();
+    let second = app
+        .get(&format!(
+            "/api/v1/articles?per_page=1&tag=iran&fields=slug&include=comment_count&cursor={cursor}"
+        ))
+        .await
+        .json(200);
+    assert_eq!(slugs(&second), ["older"]);
+    assert_eq!(keys(&second["data"][0]), ["comment_count", "id", "slug"]);
+
+    let except = app
+        .get("/api/v1/articles?exclude=newer&include=sources&fields=headline")
+        .await
+        .json(200);
+    assert_eq!(except["data"].as_array().unwrap().len(), 1);
+    assert_eq!(keys(&except["data"][0]), ["headline", "id", "sources"]);
+
+    let batch = app
+        .get("/api/v1/articles?slug=newer,gone,older&fields=url&include=featured_image")
+        .await
+        .json(200);
+    assert_eq!(batch["meta"]["missing"], json!(["gone"]));
+    assert_eq!(keys(&batch["data"][0]), ["featured_image", "id", "url"]);
+    assert_eq!(batch["data"][1]["featured_image"], Value::Null);
+
+    // Editorial lists take them too.
+    let (_, editor) = app.logged_in("editor").await;
+    let drafts = app
+        .get_as("/api/v1/articles?status=all&fields=slug,published_at", &editor)
+        .await
+        .json(200);
+    assert_eq!(keys(&drafts["data"][0]), ["id", "published_at", "slug"]);
+}
