@@ -286,7 +286,10 @@ async fn members_combine_with_filters_cursors_exclusions_and_the_batch_form() {
     assert!(first.header("link").is_some_and(|l| l.contains("rel=\"next\"")));
     let first = first.json(200);
     assert_eq!(keys(&first["data"][0]), ["comment_count", "id", "slug"]);
-    let cursor = first["meta"]["next_cursor"].as_str().expect("a cursor").to_owned();
+    let cursor = first["meta"]["next_cursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_owned();
     let second = app
         .get(&format!(
             "/api/v1/articles?per_page=1&tag=iran&fields=slug&include=comment_count&cursor={cursor}"
