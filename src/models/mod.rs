@@ -10,6 +10,7 @@ pub mod comment;
 pub mod correction;
 pub mod media;
 pub mod revision;
+pub mod search;
 pub mod section;
 pub mod session;
 pub mod site;

@@ -346,7 +346,7 @@ fn batch(
 
 /// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
-fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
+pub(crate) fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
     // Each card shows its comment count, and a URL made from the site settings.
     let mut keys: Vec<String> = cards
         .iter()
