@@ -32,7 +32,7 @@ pub struct SearchQuery {
     /// headline, summary and body; every word must appear. `"two words"` finds a phrase,
     /// `diplo*` words starting with `diplo` (at least 3 letters). Other punctuation only
     /// separates words, and common words (`the`, `of`, ...) are ignored outside phrases.
-    #[param(required = true, min_length = 1, max_length = 200, example = "border talks")]
+    #[param(required = true, min_length = 1, max_length = 200, pattern = r"[^\s\x85]", example = "border talks")]
     pub q: Option<String>,
     /// Only articles in this section or any of its sub-sections; several slugs, separated by
     /// commas, match any of them (at most 20).
