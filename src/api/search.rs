@@ -32,7 +32,13 @@ pub struct SearchQuery {
     /// headline, summary and body; every word must appear. `"two words"` finds a phrase,
     /// `diplo*` words starting with `diplo` (at least 3 letters). Other punctuation only
     /// separates words, and common words (`the`, `of`, ...) are ignored outside phrases.
-    #[param(required = true, min_length = 1, max_length = 200, pattern = r"[^\s\x85]", example = "border talks")]
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\s\x85]",
+        example = "border talks"
+    )]
     pub q: Option<String>,
     /// Only articles in this section or any of its sub-sections; several slugs, separated by
     /// commas, match any of them (at most 20).
@@ -97,9 +103,12 @@ pub struct SearchMeta {
     pub per_page: u32,
     /// Whether more hits follow this page.
     pub has_more: bool,
-    /// How many articles match, over all pages.
+    /// How many hits there are over all pages: the articles that match, up to 1,000.
     #[schema(example = 42)]
     pub total: i64,
+    /// `false` when more than 1,000 articles match: a search then ranks, counts and pages
+    /// through the 1,000 most recently created matches only (narrow it with words or filters).
+    pub total_exact: bool,
 }
 
 /// A section or tag, and how many hits it holds.
@@ -113,8 +122,9 @@ pub struct FacetCount {
     pub count: i64,
 }
 
-/// Hits per section and per tag over all pages: the 10 with the most, most first (equal
-/// counts by slug). A section counts its own articles (not its sub-sections').
+/// Hits per section and per tag over all pages (all hits counted by `meta.total`): the 10 with
+/// the most, most first (equal counts by slug). A section counts its own articles (not its
+/// sub-sections').
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct SearchFacets {
     pub sections: Vec<FacetCount>,
@@ -133,7 +143,8 @@ pub struct SearchResults {
 ///
 /// Ranking weighs a match in the headline (or alternative headline) ten times one in the
 /// summary or body: SQLite ranks with FTS5's bm25, PostgreSQL with `ts_rank_cd`; equal scores
-/// go to the newest. Only published articles whose time has come are searched. Filters are
+/// go to the newest. At most 1,000 hits are ranked: when more articles match, the 1,000 most
+/// recently created (`meta.total_exact` is then `false`). Only published articles whose time has come are searched. Filters are
 /// those of `GET /articles`. A text whose words are all common ones (or no words at all, only
 /// punctuation) finds nothing: 200 with no hits.
 #[utoipa::path(
@@ -186,6 +197,7 @@ pub async fn search_articles(
                         per_page: page.per_page,
                         has_more: false,
                         total: 0,
+                        total_exact: true,
                     },
                     facets: SearchFacets::default(),
                 }
@@ -245,8 +257,8 @@ fn check_text(q: Option<&str>) -> Result<Vec<Term>, AppError> {
 }
 
 /// One page of hits with their snippets, and the facets: a fixed number of queries whatever
-/// the page size (the ranked page, the section and tag counts, the rows and texts of the
-/// page's articles, and `summaries`' own).
+/// the page size (the ranked hits, the tag counts, the rows and texts of the page's articles,
+/// and `summaries`' own).
 fn run_search(
     conn: &mut crate::db::DbConn,
     media: &crate::media::storage::MediaStore,
@@ -255,10 +267,13 @@ fn run_search(
     now: chrono::NaiveDateTime,
     page: Page,
 ) -> Result<SearchResults, AppError> {
-    let ids = search::ranked_ids(conn, terms, filter, now, page.offset(), page.limit())?;
-    let per_section = search::section_counts(conn, terms, filter, now)?;
-    let total: i64 = per_section.iter().map(|(_, n)| n).sum();
+    let hits = search::ranked_hits(conn, terms, filter, now)?;
+    let total = hits.len() as i64;
     let tree = section::load_tree(conn)?;
+    let mut per_section: HashMap<i64, i64> = HashMap::new();
+    for hit in &hits {
+        *per_section.entry(hit.section_id).or_default() += 1;
+    }
     let mut sections: Vec<FacetCount> = per_section
         .into_iter()
         .filter_map(|(id, count)| {
@@ -271,9 +286,16 @@ fn run_search(
         .collect();
     sections.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(&b.slug)));
     sections.truncate(search::FACET_SIZE as usize);
-    let tags = search::tag_counts(conn, terms, filter, now)?
+    let all_ids: Vec<i64> = hits.iter().map(|hit| hit.id).collect();
+    let tags = search::tag_counts(conn, &all_ids)?
         .into_iter()
         .map(|(slug, name, count)| FacetCount { slug, name, count })
+        .collect();
+    let ids: Vec<i64> = all_ids
+        .iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(page.per_page as usize)
+        .copied()
         .collect();
     let texts: HashMap<i64, (String, Option<String>, String)> = if ids.is_empty() {
         HashMap::new()
@@ -312,6 +334,7 @@ fn run_search(
             per_page: page.per_page,
             has_more: seen < total,
             total,
+            total_exact: total < search::MAX_HITS,
         },
         facets: SearchFacets { sections, tags },
         data,

@@ -1,5 +1,5 @@
-//! Ranked full-text search: the page of hits in order of relevance, and the counts per section
-//! and per tag over all hits (facets).
+//! Ranked full-text search: the hits in order of relevance (at most [`MAX_HITS`], the most
+//! recently created matches), and the counts per tag over them (facets).
 //!
 //! SQLite ranks with FTS5's `bm25(article_search_fts, 10.0, 1.0)` (the headline column weighs
 //! ten times the body column); PostgreSQL with `ts_rank_cd` over the tsvector whose headline
@@ -11,7 +11,7 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 
 use crate::content::search::Term;
 use crate::db::{self, DbConn};
@@ -20,6 +20,8 @@ use crate::values::ArticleStatus;
 
 /// How many values each facet lists.
 pub const FACET_SIZE: i64 = 10;
+/// The most matches a search ranks and counts: the most recently created ones.
+pub const MAX_HITS: i64 = 1000;
 
 /// The search expression in the backend's syntax. Terms hold only ASCII letters and digits
 /// (`content::search::parse`), so nothing in them is syntax to either engine.
@@ -109,27 +111,19 @@ impl Statement {
 }
 
 /// The matches of `expression` among the public articles `filter` admits: the `FROM` and
-/// `WHERE` clauses shared by the page and the facets (`a` is `articles`; SQLite's index is
-/// `article_search_fts`, PostgreSQL's `s`, with the query as `q`), with `joins` after `a`.
-fn matches(
-    statement: &mut Statement,
-    expression: &str,
-    filter: &ArticleFilter,
-    now: NaiveDateTime,
-    joins: &str,
-) {
+/// `WHERE` clauses (`a` is `articles`; SQLite's index is
+/// `article_search_fts`, PostgreSQL's `s`, with the query as `q`).
+fn matches(statement: &mut Statement, expression: &str, filter: &ArticleFilter, now: NaiveDateTime) {
     let text = Bind::Text(expression.to_owned());
     if statement.postgres {
         statement
             .push(" FROM article_search s JOIN articles a ON a.id = s.article_id")
-            .push(joins)
             .push(", to_tsquery('simple', ")
             .bind(text)
             .push(") q WHERE s.search @@ q");
     } else {
         statement
             .push(" FROM article_search_fts JOIN articles a ON a.id = article_search_fts.rowid")
-            .push(joins)
             .push(" WHERE article_search_fts MATCH ")
             .bind(text);
     }
@@ -183,17 +177,15 @@ fn matches(
 }
 
 #[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
+struct CandidateRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    section_id: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    published_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Double)]
+    score: f64,
 }
 
 #[derive(QueryableByName)]
@@ -206,67 +198,79 @@ struct TermCountRow {
     n: i64,
 }
 
-/// Ids of one page of hits, most relevant first.
-pub fn ranked_ids(
+/// A matching article and its relevance (higher is better).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub section_id: i64,
+    pub score: f64,
+    published_at: Option<NaiveDateTime>,
+}
+
+/// The hits a search ranks: the [`MAX_HITS`] most recently created matching articles (by id,
+/// which the index reads in order and can stop at), most relevant first; equal scores go to
+/// the newest publication, then the highest id. Reading a bounded number of matches keeps a
+/// search of common words as cheap as one of rare words, whatever the size of the archive.
+pub fn ranked_hits(
     conn: &mut DbConn,
     terms: &[Term],
     filter: &ArticleFilter,
     now: NaiveDateTime,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<Hit>> {
     let postgres = db::is_postgres(conn);
     let mut statement = Statement::new(postgres);
-    statement.push("SELECT a.id AS id");
-    matches(&mut statement, &expression(terms, postgres), filter, now, "");
     if postgres {
         // Weights {D, C, B, A}; normalization 1 divides by 1 + the log of the length.
-        statement.push(" ORDER BY ts_rank_cd('{0.1, 0.1, 0.1, 1.0}', s.search, q, 1) DESC");
+        statement.push(
+            "SELECT a.id AS id, a.section_id AS section_id, a.published_at AS published_at, \
+             ts_rank_cd('{0.1, 0.1, 0.1, 1.0}', s.search, q, 1)::float8 AS score",
+        );
     } else {
-        statement.push(" ORDER BY bm25(article_search_fts, 10.0, 1.0)");
+        // bm25 is lower for better matches.
+        statement.push(
+            "SELECT a.id AS id, a.section_id AS section_id, a.published_at AS published_at, \
+             -bm25(article_search_fts, 10.0, 1.0) AS score",
+        );
     }
-    statement
-        .push(", a.published_at DESC, a.id DESC LIMIT ")
-        .bind(Bind::Int(limit))
-        .push(" OFFSET ")
-        .bind(Bind::Int(offset));
-    Ok(statement.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
-}
-
-/// How many hits each section holds (its own articles, not its sub-sections'), every section
-/// with a hit; their sum is the number of hits.
-pub fn section_counts(
-    conn: &mut DbConn,
-    terms: &[Term],
-    filter: &ArticleFilter,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64)>> {
-    let postgres = db::is_postgres(conn);
-    let mut statement = Statement::new(postgres);
-    statement.push("SELECT a.section_id AS id, count(*) AS n");
-    matches(&mut statement, &expression(terms, postgres), filter, now, "");
-    statement.push(" GROUP BY a.section_id");
-    Ok(statement
-        .load::<CountRow>(conn)?
+    matches(&mut statement, &expression(terms, postgres), filter, now);
+    statement.push(if postgres {
+        " ORDER BY s.article_id DESC LIMIT "
+    } else {
+        " ORDER BY article_search_fts.rowid DESC LIMIT "
+    });
+    statement.bind(Bind::Int(MAX_HITS));
+    let mut hits: Vec<Hit> = statement
+        .load::<CandidateRow>(conn)?
         .into_iter()
-        .map(|r| (r.id, r.n))
-        .collect())
+        .map(|r| Hit {
+            id: r.id,
+            section_id: r.section_id,
+            score: r.score,
+            published_at: r.published_at,
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| b.published_at.cmp(&a.published_at))
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    Ok(hits)
 }
 
-/// The [`FACET_SIZE`] tags with the most hits: slug, name and count, most first (equal
+/// The [`FACET_SIZE`] tags the most of `ids` carry: slug, name and count, most first (equal
 /// counts by slug).
-pub fn tag_counts(
-    conn: &mut DbConn,
-    terms: &[Term],
-    filter: &ArticleFilter,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(String, String, i64)>> {
-    let postgres = db::is_postgres(conn);
-    let mut statement = Statement::new(postgres);
-    statement.push("SELECT tg.slug AS slug, tg.name AS name, count(*) AS n");
-    let joins = " JOIN article_tags t ON t.article_id = a.id JOIN tags tg ON tg.id = t.tag_id";
-    matches(&mut statement, &expression(terms, postgres), filter, now, joins);
+pub fn tag_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, String, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut statement = Statement::new(db::is_postgres(conn));
     statement
+        .push(
+            "SELECT tg.slug AS slug, tg.name AS name, count(*) AS n \
+             FROM article_tags t JOIN tags tg ON tg.id = t.tag_id WHERE t.article_id IN ",
+        )
+        .ids(ids)
         .push(" GROUP BY tg.id, tg.slug, tg.name ORDER BY n DESC, tg.slug LIMIT ")
         .bind(Bind::Int(FACET_SIZE));
     Ok(statement

@@ -616,6 +616,7 @@ async fn pages_meta_and_links() {
     assert_eq!(body["meta"]["per_page"], 2);
     assert_eq!(body["meta"]["total"], 5);
     assert_eq!(body["meta"]["has_more"], true);
+    assert_eq!(body["meta"]["total_exact"], true);
     assert_eq!(
         response.header("link").unwrap(),
         "</api/v1/search?q=border&per_page=2>; rel=\"first\", \
