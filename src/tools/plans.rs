@@ -207,6 +207,12 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
         format!("/api/v1/articles?slug={},{}", s.article, s.leaf_section),
         "/api/v1/authors".to_owned(),
         "/api/v1/articles?q=border".to_owned(),
+        "/api/v1/search?q=border+talks".to_owned(),
+        "/api/v1/search?q=%22border+talks%22+diplo*".to_owned(),
+        format!(
+            "/api/v1/search?q=border+talks&tag={}&section={}",
+            s.tag, s.parent_section
+        ),
         format!("/api/v1/articles/{}", s.article),
         format!("/api/v1/articles/{}/related", s.article),
         format!("/api/v1/articles/{}/comments", s.article),
