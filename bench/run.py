@@ -493,6 +493,8 @@ def main() -> int:
                         help="name the datasets sqlite-<tag>-<size>.db and dateline_bench_<tag>_<size>, to keep "
                              "those of a branch with other migrations apart (the server migrates a dataset it opens)")
     parser.add_argument("--binary", help="use this release build of dateline instead of building one")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip the reference server (no build of bench/ceiling, no %% columns)")
     parser.add_argument("--mixed", action="store_true",
                         help="run only the mixed-traffic scenario (no ceiling; cache on unless --caches)")
     args = parser.parse_args()
@@ -501,7 +503,7 @@ def main() -> int:
         return 2
     connections = [int(c) for c in args.connections.split(",")]
     caches = (args.caches or ("on" if args.mixed else "on,off")).split(",")
-    dateline, ceiling_bin = build(args.binary, ceiling=not args.mixed)
+    dateline, ceiling_bin = build(args.binary, ceiling=not (args.mixed or args.no_ceiling))
     rows: list[dict] = []
     ceilings = measure_ceilings(ceiling_bin, connections, args.seconds, rows) if ceiling_bin else {}
 
@@ -618,12 +620,13 @@ def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
     for backend in backends:
         for size in sizes:
             for scenario in READS[:2]:
-                if on := index.get((backend, size, "on", scenario, 32)):
+                if (on := index.get((backend, size, "on", scenario, 32))) and ("/static", 32) in ceilings:
                     share = on["rps"] / ceilings[("/static", 32)]
                     out.append(f"- {backend} {size:,}, cache on, {scenario}: {share:.0%} of /static, p99 "
                                f"{on['p99']:.1f} ms (target >= 50%, p99 < 20 ms): "
                                f"{verdict(share >= 0.5 and on['p99'] < 20)}")
-                if backend == "sqlite" and (off := index.get((backend, size, "off", scenario, 32))):
+                if backend == "sqlite" and (off := index.get((backend, size, "off", scenario, 32))) \
+                        and ("/row/{id}", 32) in ceilings:
                     share = off["rps"] / ceilings[("/row/{id}", 32)]
                     out.append(f"- {backend} {size:,}, cache off, {scenario}: {share:.0%} of /row "
                                f"(target >= 60%): {verdict(share >= 0.6)}")

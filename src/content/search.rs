@@ -123,11 +123,17 @@ fn tokens(text: &str) -> Vec<Token> {
         match (start, c.is_alphanumeric()) {
             (None, true) => start = Some(i),
             (Some(s), false) => {
-                let parts: Vec<String> = fold(&text[s..i])
-                    .split(|c: char| !c.is_ascii_alphanumeric())
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned)
-                    .collect();
+                let word = &text[s..i];
+                // Most words are ASCII: lowercasing is all folding does to them.
+                let parts: Vec<String> = if word.is_ascii() {
+                    vec![word.to_ascii_lowercase()]
+                } else {
+                    fold(word)
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                };
                 if !parts.is_empty() {
                     out.push(Token {
                         start: s,
