@@ -795,11 +795,11 @@ async fn saving_an_article_reindexes_its_headline_and_body() {
         )
         .await;
     let slug = created.json(201)["slug"].as_str().unwrap().to_owned();
-    assert_eq!(found(&app, "glacier", "").await, [slug.clone()]);
-    assert_eq!(found(&app, "tundra scientists", "").await, [slug.clone()]);
+    assert_eq!(found(&app, "glacier", "").await, [slug.as_str()]);
+    assert_eq!(found(&app, "tundra scientists", "").await, [slug.as_str()]);
     // The list's `q` reads the same index.
     let list = app.get("/api/v1/articles?q=tundra").await.json(200);
-    assert_eq!(slugs(&list), [slug.clone()]);
+    assert_eq!(slugs(&list), [slug.as_str()]);
     let updated = app
         .write_current(
             actix_web::http::Method::PATCH,
