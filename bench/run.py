@@ -166,15 +166,15 @@ class Dataset:
     """A seeded database, reused by later runs. It is seeded under a temporary name and renamed
     when complete, so an interrupted seed is never mistaken for a finished one."""
 
-    def __init__(self, bin_: str, backend: str, size: int, reseed: bool):
+    def __init__(self, bin_: str, backend: str, size: int, reseed: bool, tag: str = ""):
         self.bin, self.backend, self.size = bin_, backend, size
         if backend == "sqlite":
             DATA.mkdir(parents=True, exist_ok=True)
-            self.path = DATA / f"sqlite-{size}.db"
+            self.path = DATA / f"sqlite{tag}-{size}.db"
             if reseed:
                 remove_sqlite(self.path)
             if not self.path.exists():
-                final, self.path = self.path, DATA / f"sqlite-{size}.partial.db"
+                final, self.path = self.path, DATA / f"sqlite{tag}-{size}.partial.db"
                 remove_sqlite(self.path)
                 self.url = f"sqlite://{self.path}"
                 self.seed()
@@ -185,7 +185,7 @@ class Dataset:
                 self.path = final
             self.url = f"sqlite://{self.path}"
         else:
-            self.name = f"dateline_bench_{size}"
+            self.name = f"dateline_bench{tag.replace('-', '_')}_{size}"
             base = PG_SERVER.rsplit("/", 1)[0]
             if reseed:
                 psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
@@ -285,6 +285,17 @@ def rotate(paths: list[str], headers: dict[str, str] | None = None) -> str:
     return LUA_ROTATE % (", ".join(json.dumps(p) for p in paths), lua_headers(headers or {}))
 
 
+# Two-word searches drawn from `dateline seed`'s vocabulary (its places and body words), in turn.
+SEARCH = "search (two words, c=32 target p99 < 50 ms)"
+SEARCH_QUERIES = [
+    "border talks", "trade agreement", "energy crisis", "foreign minister", "market prices",
+    "economic growth", "security council", "budget reform", "court ruling", "union negotiations",
+    "flooding relief", "vaccine study", "company profits", "workers strike", "embassy visit",
+    "pakistan border", "iran talks", "kenya vote", "brazil prices", "india trade",
+    "ukraine security", "china energy", "spain parliament", "nigeria hospital",
+]
+
+
 def scenarios(t: dict) -> list[tuple[str, str, str]]:
     """(name, path for the URL, wrk Lua script)."""
     slugs = t["slugs"]
@@ -297,6 +308,7 @@ def scenarios(t: dict) -> list[tuple[str, str, str]]:
         ("tag page", "/", rotate([f"/api/v1/articles?tag={t['tag']}"])),
         ("deep page (cursor)", "/", rotate([f"/api/v1/articles?cursor={t['deep']}"])),
         ("related articles", "/", rotate([f"/api/v1/articles/{s}/related" for s in slugs[:200]])),
+        (SEARCH, "/", rotate([f"/api/v1/search?q={q.replace(' ', '+')}" for q in SEARCH_QUERIES])),
         ("approved comments", "/", rotate([f"/api/v1/articles/{s}/comments" for s in slugs[:200]])),
         ("304 revalidation", "/", rotate([f"/api/v1/articles/{slugs[0]}"], {"If-None-Match": t["etag"]})),
         ("comment submission", "/", LUA_POST % (comment, f"/api/v1/articles/{slugs[0]}/comments")),
@@ -477,7 +489,12 @@ def main() -> int:
     parser.add_argument("--caches", default=None, help="on,off (the default), or on with --mixed")
     parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--dataset-tag", default="",
+                        help="name the datasets sqlite-<tag>-<size>.db and dateline_bench_<tag>_<size>, to keep "
+                             "those of a branch with other migrations apart (the server migrates a dataset it opens)")
     parser.add_argument("--binary", help="use this release build of dateline instead of building one")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip the reference server (no build of bench/ceiling, no %% columns)")
     parser.add_argument("--mixed", action="store_true",
                         help="run only the mixed-traffic scenario (no ceiling; cache on unless --caches)")
     args = parser.parse_args()
@@ -486,14 +503,15 @@ def main() -> int:
         return 2
     connections = [int(c) for c in args.connections.split(",")]
     caches = (args.caches or ("on" if args.mixed else "on,off")).split(",")
-    dateline, ceiling_bin = build(args.binary, ceiling=not args.mixed)
+    dateline, ceiling_bin = build(args.binary, ceiling=not (args.mixed or args.no_ceiling))
     rows: list[dict] = []
     ceilings = measure_ceilings(ceiling_bin, connections, args.seconds, rows) if ceiling_bin else {}
 
     for backend in args.backends.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
             print(f"== {backend}, {size} articles", flush=True)
-            dataset = Dataset(dateline, backend, size, args.reseed)
+            tag = f"-{args.dataset_tag}" if args.dataset_tag else ""
+            dataset = Dataset(dateline, backend, size, args.reseed, tag)
             for cache in caches:
                 server = Server(dataset, cache == "on")
                 t = targets(server.port)
@@ -589,7 +607,7 @@ def render(rows: list[dict], ceilings: dict, args) -> str:
 
 
 READS = ["article by slug (1,000 slugs)", "first page of the list", "section page", "tag page",
-         "deep page (cursor)", "related articles", "approved comments", "304 revalidation"]
+         "deep page (cursor)", "related articles", "approved comments", "304 revalidation", SEARCH]
 
 
 def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
@@ -602,15 +620,20 @@ def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
     for backend in backends:
         for size in sizes:
             for scenario in READS[:2]:
-                if on := index.get((backend, size, "on", scenario, 32)):
+                if (on := index.get((backend, size, "on", scenario, 32))) and ("/static", 32) in ceilings:
                     share = on["rps"] / ceilings[("/static", 32)]
                     out.append(f"- {backend} {size:,}, cache on, {scenario}: {share:.0%} of /static, p99 "
                                f"{on['p99']:.1f} ms (target >= 50%, p99 < 20 ms): "
                                f"{verdict(share >= 0.5 and on['p99'] < 20)}")
-                if backend == "sqlite" and (off := index.get((backend, size, "off", scenario, 32))):
+                if backend == "sqlite" and (off := index.get((backend, size, "off", scenario, 32))) \
+                        and ("/row/{id}", 32) in ceilings:
                     share = off["rps"] / ceilings[("/row/{id}", 32)]
                     out.append(f"- {backend} {size:,}, cache off, {scenario}: {share:.0%} of /row "
                                f"(target >= 60%): {verdict(share >= 0.6)}")
+    for (backend, size, cache, scenario, c), r in index.items():
+        if scenario == SEARCH and c == 32:
+            out.append(f"- {backend} {size:,}, cache {cache}, search: p99 {r['p99']:.1f} ms "
+                       f"(target < 50 ms): {verdict(r['p99'] < 50)}")
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         kept, misses = 0, []

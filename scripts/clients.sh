@@ -13,7 +13,7 @@ echo "== TypeScript: openapi-typescript + openapi-fetch, tsc --noEmit examples/t
   npm run --silent check
 )
 
-echo "== TypeScript: the generated client uploads an image, builds the seed page and previews a draft, against a live release server"
+echo "== TypeScript: the generated client uploads an image, builds the seed page, previews a draft and searches, against a live release server"
 bin="${DATELINE_BIN:-${CARGO_TARGET_DIR:-target}/release/dateline}"
 [ -x "$bin" ] || cargo build --release --quiet
 ts_work=$(mktemp -d)
@@ -54,6 +54,9 @@ PY
   node dist/seed-run.js "http://127.0.0.1:$ts_port" \
     pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes
   node dist/preview-run.js "http://127.0.0.1:$ts_port" clients@example.com "clients example passphrase"
+  # A search results page: ranked hits with snippets, facets and a filter.
+  node dist/search-run.js "http://127.0.0.1:$ts_port" \
+    pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes
 )
 stop_ts_server
 ts_server=""

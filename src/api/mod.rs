@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod params;
 pub mod preconditions;
 pub mod reads;
+pub mod search;
 pub mod sections;
 pub mod site;
 pub mod sitemaps;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::read::list_articles)
             .service(articles::read::get_article)
             .service(articles::read::related_articles)
+            .service(search::search_articles)
             .service(articles::write::create_article)
             .service(articles::write::replace_article)
             .service(articles::write::update_article)

@@ -199,21 +199,28 @@ pub fn sanitize_body(html: &str) -> String {
     BODY_CLEANER.clean(html).to_string()
 }
 
-/// What full-text search indexes: the headlines, the summary and the body without its markup
-/// (tags become spaces, common entities their characters).
+/// What full-text search indexes for an article, folded ([`fold`]): the headline column (the
+/// headline and the alternative headline), ranked above the body column (the summary and the
+/// body without its markup: tags become spaces, common entities their characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText {
+    pub headline: String,
+    pub body: String,
+}
+
+/// The text full-text search indexes for an article.
 pub fn search_text(
     headline: &str,
     alternative: Option<&str>,
     summary: Option<&str>,
     body_html: &str,
-) -> String {
-    let mut text = String::with_capacity(headline.len() + body_html.len() + 64);
-    for part in [headline, alternative.unwrap_or(""), summary.unwrap_or("")] {
-        text.push_str(part);
-        text.push(' ');
+) -> SearchText {
+    let headline = format!("{headline} {}", alternative.unwrap_or(""));
+    let body = format!("{} {}", summary.unwrap_or(""), plain_text(body_html));
+    SearchText {
+        headline: fold(headline.trim_end()),
+        body: fold(body.trim_start()),
     }
-    text.push_str(&plain_text(body_html));
-    fold(&text)
 }
 
 /// The text of a body: tags become spaces, common entities their characters.
@@ -441,9 +448,10 @@ mod tests {
     #[test]
     fn search_text_drops_markup() {
         let text = search_text("Head", None, Some("Sum"), "<p>Body &amp; <em>more</em></p>");
+        assert_eq!(text.headline, "head");
         assert_eq!(
-            text.split_whitespace().collect::<Vec<_>>(),
-            ["head", "sum", "body", "&", "more"]
+            text.body.split_whitespace().collect::<Vec<_>>(),
+            ["sum", "body", "&", "more"]
         );
         assert_eq!(fold("Zürich CAFÉ"), "zurich cafe");
     }

@@ -2,6 +2,7 @@
 
 pub mod html;
 pub mod import;
+pub mod search;
 pub mod slug;
 pub mod text;
 

@@ -239,7 +239,8 @@ diesel::table! {
 diesel::table! {
     article_search (article_id) {
         article_id -> BigInt,
-        search_text -> Text,
+        headline_text -> Text,
+        body_text -> Text,
     }
 }
 

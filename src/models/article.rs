@@ -882,12 +882,17 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
 }
 
 /// Replaces the text full-text search reads for an article.
-pub fn set_search_text(conn: &mut DbConn, article_id: i64, text: &str) -> QueryResult<()> {
+pub fn set_search_text(
+    conn: &mut DbConn,
+    article_id: i64,
+    text: &crate::content::html::SearchText,
+) -> QueryResult<()> {
     diesel::delete(article_search::table.find(article_id)).execute(conn)?;
     diesel::insert_into(article_search::table)
         .values((
             article_search::article_id.eq(article_id),
-            article_search::search_text.eq(text),
+            article_search::headline_text.eq(&text.headline),
+            article_search::body_text.eq(&text.body),
         ))
         .execute(conn)
         .map(drop)

@@ -11,6 +11,7 @@ pub mod correction;
 pub mod media;
 pub mod preview;
 pub mod revision;
+pub mod search;
 pub mod section;
 pub mod session;
 pub mod site;

@@ -128,9 +128,15 @@ fn explain(conn: &mut DbConn, sql: &str) -> QueryResult<Vec<String>> {
             .map(|l| l.detail)
             .collect()),
         DbConn::Postgresql(c) => {
-            let params = (1..=99)
-                .rev()
-                .find(|n| sql.contains(&format!("${n}")))
+            // The highest `$n` (a search's tag facet binds up to 1,001).
+            let params = sql
+                .split('$')
+                .skip(1)
+                .filter_map(|rest| {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse::<usize>().ok()
+                })
+                .max()
                 .unwrap_or(0);
             let args = vec!["NULL"; params].join(", ");
             c.batch_execute(&format!(
@@ -209,6 +215,12 @@ pub async fn check(config: &Config) -> anyhow::Result<usize> {
         format!("/api/v1/articles?slug={},{}", s.article, s.leaf_section),
         "/api/v1/authors".to_owned(),
         "/api/v1/articles?q=border".to_owned(),
+        "/api/v1/search?q=border+talks".to_owned(),
+        "/api/v1/search?q=%22border+talks%22+diplo*".to_owned(),
+        format!(
+            "/api/v1/search?q=border+talks&tag={}&section={}",
+            s.tag, s.parent_section
+        ),
         format!("/api/v1/articles/{}", s.article),
         format!("/api/v1/articles/{}/related", s.article),
         format!(

@@ -684,7 +684,8 @@ fn insert_batch(
             let text = crate::content::html::search_text(&a.headline, None, Some(&a.summary), &a.body);
             (
                 article_search::article_id.eq(id_of[a.slug.as_str()]),
-                article_search::search_text.eq(text),
+                article_search::headline_text.eq(text.headline),
+                article_search::body_text.eq(text.body),
             )
         })
         .collect();

@@ -30,6 +30,7 @@ mod reliability;
 mod replicas;
 mod roles;
 mod schema_drift;
+mod search;
 mod sections;
 mod security;
 mod seo;

@@ -159,6 +159,15 @@ impl CardShape {
         Ok(Self { only, embeds })
     }
 
+    /// Keeps `names` too when `fields` cuts the cards down: members an answer adds to its
+    /// cards (a search hit's snippet).
+    pub fn keeping(mut self, names: &[&'static str]) -> Self {
+        if let Some(only) = &mut self.only {
+            only.extend_from_slice(names);
+        }
+        self
+    }
+
     /// A card shape that carries every member (editorial lists, feeds).
     pub fn full() -> Self {
         Self {

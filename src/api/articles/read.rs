@@ -380,7 +380,7 @@ fn batch(
 
 /// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
-fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
+pub(crate) fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
     // Each card shows a URL made from the site settings, and what `include` embedded: its
     // comment count, featured image, bylines.
     let mut keys: Vec<String> = cards.iter().map(|card| cache_keys::article(card.id)).collect();

@@ -422,7 +422,11 @@ pub fn request_for(
     fx: &Fixtures,
     k: u64,
 ) -> Result<TestRequest, String> {
-    let uri = fill_path(operation, caller, fx)?;
+    let mut uri = fill_path(operation, caller, fx)?;
+    let search_text = |(name, location, _): &(String, String, bool)| location == "query" && name == "q";
+    if operation.parameters.iter().any(search_text) {
+        uri.push_str("?q=matrix");
+    }
     let mut request = TestRequest::default().method(operation.method.clone()).uri(&uri);
     let token = match caller {
         Caller::Anonymous => None,
@@ -437,7 +441,7 @@ pub fn request_for(
     }
     for (name, location, required) in &operation.parameters {
         match (location.as_str(), name.as_str()) {
-            ("path", _) => {}
+            ("path", _) | ("query", "q") => {}
             ("header", n) if n.eq_ignore_ascii_case("if-match") => {
                 request = request.insert_header((header::IF_MATCH, "*"));
             }

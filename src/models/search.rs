@@ -1,0 +1,281 @@
+//! Ranked full-text search: the hits in order of relevance (at most [`MAX_HITS`], the most
+//! recently created matches), and the counts per tag over them (facets).
+//!
+//! SQLite ranks with FTS5's `bm25(article_search_fts, 10.0, 1.0)` (the headline column weighs
+//! ten times the body column); PostgreSQL with `ts_rank_cd` over the tsvector whose headline
+//! words have weight A (1.0) and the rest weight B (0.1), normalized by the log of the length.
+//! Equal scores go to the newest, then the highest id. The statements are written here by hand
+//! (the rank needs the index in the `FROM` clause); the expression searched is built from
+//! parsed terms only ([`expression`]), and every value is a bind parameter.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+
+use crate::content::search::Term;
+use crate::db::{self, DbConn};
+use crate::models::article::ArticleFilter;
+use crate::values::ArticleStatus;
+
+/// How many values each facet lists.
+pub const FACET_SIZE: i64 = 10;
+/// The most matches a search ranks and counts: the most recently created ones.
+pub const MAX_HITS: i64 = 1000;
+
+/// The search expression in the backend's syntax. Terms hold only ASCII letters and digits
+/// (`content::search::parse`), so nothing in them is syntax to either engine.
+pub fn expression(terms: &[Term], postgres: bool) -> String {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|term| match (term, postgres) {
+            (Term::Word(w), false) => format!("\"{w}\""),
+            (Term::Prefix(w), false) => format!("\"{w}\"*"),
+            (Term::Phrase(ws), false) => format!("\"{}\"", ws.join(" ")),
+            (Term::Word(w), true) => w.clone(),
+            (Term::Prefix(w), true) => format!("{w}:*"),
+            (Term::Phrase(ws), true) => format!("({})", ws.join(" <-> ")),
+        })
+        .collect();
+    parts.join(if postgres { " & " } else { " " })
+}
+
+/// A bind parameter of a hand-written statement.
+#[derive(Debug, Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
+    Time(NaiveDateTime),
+}
+
+/// A statement being written, with its bind parameters in order.
+struct Statement {
+    postgres: bool,
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    fn new(postgres: bool) -> Self {
+        Self {
+            postgres,
+            sql: String::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        if self.postgres {
+            let n = self.binds.len();
+            self.sql.push_str(&format!("${n}"));
+        } else {
+            self.sql.push('?');
+        }
+        self
+    }
+
+    /// `(?, ?, ...)` of ids.
+    fn ids(&mut self, ids: &[i64]) -> &mut Self {
+        self.push("(");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(Bind::Int(*id));
+        }
+        self.push(")")
+    }
+
+    fn load<R>(&self, conn: &mut DbConn) -> QueryResult<Vec<R>>
+    where
+        R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+    {
+        db::on_backend!(conn, |c| {
+            let mut query = diesel::sql_query(&self.sql).into_boxed();
+            for bind in &self.binds {
+                query = match bind {
+                    Bind::Int(v) => query.bind::<BigInt, _>(*v),
+                    Bind::Text(v) => query.bind::<Text, _>(v.clone()),
+                    Bind::Time(v) => query.bind::<Timestamp, _>(*v),
+                };
+            }
+            query.load::<R>(c)
+        })
+    }
+}
+
+/// The matches of `expression` among the public articles `filter` admits: the `FROM` and
+/// `WHERE` clauses (`a` is `articles`; SQLite's index is
+/// `article_search_fts`, PostgreSQL's `s`, with the query as `q`).
+fn matches(statement: &mut Statement, expression: &str, filter: &ArticleFilter, now: NaiveDateTime) {
+    let text = Bind::Text(expression.to_owned());
+    if statement.postgres {
+        statement
+            .push(" FROM article_search s JOIN articles a ON a.id = s.article_id")
+            .push(", to_tsquery('simple', ")
+            .bind(text)
+            .push(") q WHERE s.search @@ q");
+    } else {
+        statement
+            .push(" FROM article_search_fts JOIN articles a ON a.id = article_search_fts.rowid")
+            .push(" WHERE article_search_fts MATCH ")
+            .bind(text);
+    }
+    // `visible_at`: published, due, not in the trash.
+    statement
+        .push(" AND a.status = ")
+        .bind(Bind::Text(ArticleStatus::Published.as_str().to_owned()))
+        .push(" AND a.published_at <= ")
+        .bind(Bind::Time(now))
+        .push(" AND a.deleted_at IS NULL");
+    if let Some(ids) = &filter.section_ids {
+        statement.push(" AND a.section_id IN ").ids(ids);
+    }
+    let linked = [
+        ("article_tags", "tag_id", &filter.tag_ids),
+        ("article_sources", "source_id", &filter.source_ids),
+        ("article_authors", "user_id", &filter.author_ids),
+    ];
+    for (table, column, ids) in linked {
+        if !ids.is_empty() {
+            statement
+                .push(&format!(
+                    " AND a.id IN (SELECT article_id FROM {table} WHERE {column} IN "
+                ))
+                .ids(ids)
+                .push(")");
+        }
+    }
+    for &tag_id in &filter.all_tag_ids {
+        statement
+            .push(" AND a.id IN (SELECT article_id FROM article_tags WHERE tag_id = ")
+            .bind(Bind::Int(tag_id))
+            .push(")");
+    }
+    if !filter.exclude_slugs.is_empty() {
+        statement.push(" AND a.slug NOT IN (");
+        for (i, slug) in filter.exclude_slugs.iter().enumerate() {
+            if i > 0 {
+                statement.push(", ");
+            }
+            statement.bind(Bind::Text(slug.clone()));
+        }
+        statement.push(")");
+    }
+    if let Some(from) = filter.published_from {
+        statement.push(" AND a.published_at >= ").bind(Bind::Time(from));
+    }
+    if let Some(before) = filter.published_before {
+        statement.push(" AND a.published_at < ").bind(Bind::Time(before));
+    }
+}
+
+#[derive(QueryableByName)]
+struct CandidateRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    section_id: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    published_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Double)]
+    score: f64,
+}
+
+#[derive(QueryableByName)]
+struct TermCountRow {
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A matching article and its relevance (higher is better).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub section_id: i64,
+    pub score: f64,
+    published_at: Option<NaiveDateTime>,
+}
+
+/// The hits a search ranks: the [`MAX_HITS`] most recently created matching articles (by id,
+/// which the index reads in order and can stop at), most relevant first; equal scores go to
+/// the newest publication, then the highest id. Reading a bounded number of matches keeps a
+/// search of common words as cheap as one of rare words, whatever the size of the archive.
+pub fn ranked_hits(
+    conn: &mut DbConn,
+    terms: &[Term],
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Hit>> {
+    let postgres = db::is_postgres(conn);
+    let mut statement = Statement::new(postgres);
+    if postgres {
+        // Weights {D, C, B, A}; normalization 1 divides by 1 + the log of the length.
+        statement.push(
+            "SELECT a.id AS id, a.section_id AS section_id, a.published_at AS published_at, \
+             ts_rank_cd('{0.1, 0.1, 0.1, 1.0}', s.search, q, 1)::float8 AS score",
+        );
+    } else {
+        // bm25 is lower for better matches.
+        statement.push(
+            "SELECT a.id AS id, a.section_id AS section_id, a.published_at AS published_at, \
+             -bm25(article_search_fts, 10.0, 1.0) AS score",
+        );
+    }
+    matches(&mut statement, &expression(terms, postgres), filter, now);
+    statement.push(if postgres {
+        " ORDER BY s.article_id DESC LIMIT "
+    } else {
+        " ORDER BY article_search_fts.rowid DESC LIMIT "
+    });
+    statement.bind(Bind::Int(MAX_HITS));
+    let mut hits: Vec<Hit> = statement
+        .load::<CandidateRow>(conn)?
+        .into_iter()
+        .map(|r| Hit {
+            id: r.id,
+            section_id: r.section_id,
+            score: r.score,
+            published_at: r.published_at,
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| b.published_at.cmp(&a.published_at))
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    Ok(hits)
+}
+
+/// The [`FACET_SIZE`] tags the most of `ids` carry: slug, name and count, most first (equal
+/// counts by slug).
+pub fn tag_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, String, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut statement = Statement::new(db::is_postgres(conn));
+    statement
+        .push(
+            "SELECT tg.slug AS slug, tg.name AS name, count(*) AS n \
+             FROM article_tags t JOIN tags tg ON tg.id = t.tag_id WHERE t.article_id IN ",
+        )
+        .ids(ids)
+        .push(" GROUP BY tg.id, tg.slug, tg.name ORDER BY n DESC, tg.slug LIMIT ")
+        .bind(Bind::Int(FACET_SIZE));
+    Ok(statement
+        .load::<TermCountRow>(conn)?
+        .into_iter()
+        .map(|r| (r.slug, r.name, r.n))
+        .collect())
+}
