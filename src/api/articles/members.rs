@@ -139,7 +139,7 @@ pub struct CardShape {
 
 impl CardShape {
     /// Checks `fields` and `include` (comma-separated names): 400 naming the parameter and the
-    /// first unknown or repeated name.
+    /// first unknown or empty name.
     pub fn parse(fields: Option<&str>, include: Option<&str>) -> Result<Self, AppError> {
         let mut embeds = Embeds::default();
         let included = names("include", include, Embed::NAMES)?;
@@ -216,8 +216,8 @@ impl DetailShape {
     }
 }
 
-/// The names of a comma-separated list, each one of `known` (given once), or `None` when the
-/// parameter is absent.
+/// The names of a comma-separated list, each one of `known`, or `None` when the parameter is
+/// absent. A name given twice counts once: the list is a set, and `id,id` asks for `id`.
 fn names(
     param: &str,
     given: Option<&str>,
@@ -236,14 +236,9 @@ fn names(
             };
             return Err(AppError::bad_param(param, "unknown_member", message));
         };
-        if out.contains(&found) {
-            return Err(AppError::bad_param(
-                param,
-                "duplicate_member",
-                format!("names `{name}` twice"),
-            ));
+        if !out.contains(&found) {
+            out.push(found);
         }
-        out.push(found);
     }
     Ok(Some(out))
 }
@@ -297,14 +292,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_empty_and_repeated_names_are_refused() {
+    fn unknown_and_empty_names_are_refused_and_repeated_ones_count_once() {
         for (fields, include) in [
             (Some("slug,nope"), None),
             (Some(""), None),
             (Some("slug,,url"), None),
-            (Some("slug,slug"), None),
             (None, Some("headline")),
-            (None, Some("authors,authors")),
         ] {
             assert!(
                 CardShape::parse(fields, include).is_err(),
@@ -312,6 +305,8 @@ mod tests {
             );
         }
         assert!(DetailShape::parse(Some("body,seo")).is_ok());
+        let repeated = CardShape::parse(Some("id,slug,id"), Some("sources,sources")).unwrap();
+        assert_eq!(repeated.only.as_deref(), Some(&["id", "slug", "sources"][..]));
         assert!(DetailShape::parse(Some("thumbnail")).is_err());
     }
 }
