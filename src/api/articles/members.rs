@@ -226,6 +226,14 @@ fn names(
     let Some(given) = given else {
         return Ok(None);
     };
+    // The spec's `maxItems` is the number of names there are: a longer list breaks it.
+    if given.split(',').count() > known.len() {
+        return Err(AppError::bad_param(
+            param,
+            "too_many",
+            format!("names more than the {} members there are", known.len()),
+        ));
+    }
     let mut out: Vec<&'static str> = Vec::new();
     for name in given.split(',') {
         let Some(&found) = known.iter().find(|k| **k == name) else {
