@@ -5,3 +5,4 @@
 pub mod plans;
 pub mod seed;
 pub mod seed_images;
+pub mod seed_text;

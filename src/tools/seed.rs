@@ -1,7 +1,7 @@
 //! `dateline seed --articles N`: a realistic dataset for demos and benchmarks.
 //!
 //! Sections with sub-sections, hundreds of tags, a dozen sources, a few authors, and articles
-//! with 3-5 KB bodies, several tags and sources each, publication times spread over five years
+//! with 3-5 KB bodies of news-like text (`seed_text`), several tags and sources each, publication times spread over five years
 //! (a few drafts, scheduled and archived ones among them), reader comments, and site settings
 //! (name, navigation of the top sections, "Stay Connected" links) unless an admin set them. Rows are
 //! streamed in batched multi-row inserts, one transaction per batch, so memory stays flat and
@@ -22,6 +22,7 @@ use crate::models::author::{self, Profile};
 use crate::models::section::{self, NewSection};
 use crate::models::site;
 use crate::models::user::{self, NewUser};
+use crate::tools::seed_text::Vocabulary;
 use crate::values::{ArticleStatus, CommentStatus, Role};
 
 /// What to generate.
@@ -140,117 +141,6 @@ const TOPICS: &[&str] = &[
     "Shipping",
 ];
 
-const WORDS: &[&str] = &[
-    "government",
-    "officials",
-    "said",
-    "on",
-    "the",
-    "a",
-    "of",
-    "in",
-    "to",
-    "and",
-    "after",
-    "talks",
-    "border",
-    "agreement",
-    "minister",
-    "foreign",
-    "security",
-    "region",
-    "statement",
-    "meeting",
-    "tensions",
-    "economic",
-    "reported",
-    "council",
-    "week",
-    "announced",
-    "plans",
-    "new",
-    "policy",
-    "public",
-    "local",
-    "residents",
-    "market",
-    "prices",
-    "growth",
-    "analysts",
-    "expected",
-    "further",
-    "support",
-    "international",
-    "leaders",
-    "called",
-    "for",
-    "restraint",
-    "cooperation",
-    "trade",
-    "energy",
-    "supply",
-    "crisis",
-    "response",
-    "years",
-    "since",
-    "first",
-    "time",
-    "across",
-    "country",
-    "capital",
-    "city",
-    "villages",
-    "near",
-    "province",
-    "according",
-    "sources",
-    "familiar",
-    "with",
-    "matter",
-    "spokesperson",
-    "confirmed",
-    "details",
-    "remain",
-    "unclear",
-    "while",
-    "investigation",
-    "continues",
-    "parliament",
-    "vote",
-    "budget",
-    "reform",
-    "court",
-    "ruling",
-    "appeal",
-    "weather",
-    "storm",
-    "flooding",
-    "relief",
-    "aid",
-    "agencies",
-    "hospital",
-    "vaccine",
-    "researchers",
-    "study",
-    "found",
-    "data",
-    "company",
-    "shares",
-    "quarter",
-    "profits",
-    "workers",
-    "strike",
-    "union",
-    "negotiations",
-    "deal",
-    "signed",
-    "summit",
-    "delegation",
-    "visit",
-    "ambassador",
-    "embassy",
-];
-
 const FIRST_NAMES: &[&str] = &[
     "Amina", "Liam", "Sofia", "Kenji", "Priya", "Mateo", "Chloe", "Omar", "Ingrid", "Kwame",
 ];
@@ -286,14 +176,20 @@ pub fn seed(
         .first::<Option<i64>>(conn)?
         .unwrap_or(0)
         + 1;
+    let vocabulary = Vocabulary::new();
     let mut report = SeedReport::default();
     let mut written = 0u64;
     while written < options.articles {
         let count = (options.articles - written).min(options.batch_size as u64);
         let batch: Vec<GeneratedArticle> = (0..count)
-            .map(|i| GeneratedArticle::random(&mut rng, &taxonomy, first_number + (written + i) as i64, now))
+            .map(|i| {
+                let number = first_number + (written + i) as i64;
+                GeneratedArticle::random(&mut rng, &vocabulary, &taxonomy, number, now)
+            })
             .collect();
-        report.comments += db::write(conn, |conn| insert_batch(conn, &batch, images, &mut rng, now))?;
+        report.comments += db::write(conn, |conn| {
+            insert_batch(conn, &batch, images, &vocabulary, &mut rng, now)
+        })?;
         written += count;
         report.articles = written;
         progress(written);
@@ -553,12 +449,20 @@ impl GeneratedArticle {
         (count > 0).then(|| images.0[self.number.unsigned_abs() as usize % count])
     }
 
-    fn random(rng: &mut StdRng, taxonomy: &Taxonomy, number: i64, now: NaiveDateTime) -> Self {
+    fn random(
+        rng: &mut StdRng,
+        vocabulary: &Vocabulary,
+        taxonomy: &Taxonomy,
+        number: i64,
+        now: NaiveDateTime,
+    ) -> Self {
         let place = PLACES.choose(rng).copied().unwrap_or("World");
-        let words = sentence(rng, 6, 10);
-        let headline = format!("{place}: {}", words.trim_end_matches('.'));
+        let story = vocabulary.story(rng, place);
+        let headline = vocabulary.headline(rng, &story, 6, 10);
         let slug = format!("{}-{number}", crate::content::slug::slugify(&headline));
-        let paragraphs: Vec<String> = (0..rng.random_range(7..=11)).map(|_| paragraph(rng)).collect();
+        let paragraphs: Vec<String> = (0..rng.random_range(7..=11))
+            .map(|_| story.paragraph(vocabulary, rng))
+            .collect();
         let summary = crate::content::shorten(&paragraphs[0], 240);
         let body = paragraphs
             .iter()
@@ -608,39 +512,12 @@ impl GeneratedArticle {
     }
 }
 
-fn sentence(rng: &mut StdRng, min: usize, max: usize) -> String {
-    let n = rng.random_range(min..=max);
-    let mut s = String::with_capacity(n * 8);
-    for i in 0..n {
-        let word = WORDS.choose(rng).copied().unwrap_or("news");
-        if i == 0 {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                s.extend(first.to_uppercase());
-                s.push_str(chars.as_str());
-            }
-        } else {
-            s.push(' ');
-            s.push_str(word);
-        }
-    }
-    s.push('.');
-    s
-}
-
-/// About 450 characters.
-fn paragraph(rng: &mut StdRng) -> String {
-    (0..rng.random_range(4..=6))
-        .map(|_| sentence(rng, 10, 16))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Inserts a batch of articles with their tags, sources and comments; returns the comments made.
 fn insert_batch(
     conn: &mut DbConn,
     batch: &[GeneratedArticle],
     images: &SeedImages,
+    vocabulary: &Vocabulary,
     rng: &mut StdRng,
     now: NaiveDateTime,
 ) -> QueryResult<u64> {
@@ -736,7 +613,7 @@ fn insert_batch(
                         FIRST_NAMES.choose(rng).unwrap_or(&"Reader"),
                         LAST_NAMES.choose(rng).unwrap_or(&"R.")
                     )),
-                    comments::body.eq(sentence(rng, 8, 30)),
+                    comments::body.eq(vocabulary.remark(rng, 8, 30)),
                     comments::status.eq(status),
                     comments::depth.eq(0),
                     comments::created_at.eq(at.min(now)),
