@@ -38,6 +38,8 @@ pub struct AppState {
     pub hashing: Arc<Hashing>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<ResponseCache>,
+    /// The cache misses being computed, for request coalescing.
+    pub flights: Arc<crate::http_cache::flight::Flights>,
     /// Read replicas for anonymous public reads (none unless `DATABASE_REPLICA_URLS` is set).
     pub replicas: Arc<Replicas>,
     /// Where media files are stored and served from.
@@ -83,6 +85,7 @@ impl AppState {
                 ResponseCache::new(config.response_cache_bytes)
                     .following_writes(!config.replica_urls.is_empty()),
             ),
+            flights: Arc::default(),
             replicas: Arc::new(Replicas::connect(
                 &config.replica_urls,
                 config.db_pool_size,

@@ -5,6 +5,7 @@
 //! [`Invalidates`] names, or everything when it names nothing.
 
 pub mod encoding;
+pub mod flight;
 pub mod keys;
 pub mod listen;
 pub mod purge;
@@ -134,11 +135,24 @@ pub async fn layer(
     state.cache.refresh(&state.pool, state.now()).await;
     if let Some(hit) = state.cache.get(&key) {
         state.metrics.cache_lookup(true);
-        let (req, _) = req.into_parts();
-        let response = answer(&req, &hit);
-        return Ok(ServiceResponse::new(req, response));
+        return Ok(serve_cached(req, &hit));
     }
+    // Readers missing the same answer at once wait for the first one's instead of each
+    // computing it (see `flight`); the flight ends when `_leader` is dropped, after the answer
+    // is stored.
+    let mut _leader = None;
     if state.cache.enabled() {
+        match state.flights.join(&key) {
+            flight::Turn::Lead(leader) => _leader = Some(leader),
+            flight::Turn::Follow(receiver) => {
+                flight::wait(receiver).await;
+                if let Some(hit) = state.cache.get(&key) {
+                    state.metrics.cache_lookup(true);
+                    state.metrics.cache_coalesced();
+                    return Ok(serve_cached(req, &hit));
+                }
+            }
+        }
         state.metrics.cache_lookup(false);
     }
     let started = state.cache.begin();
@@ -155,6 +169,13 @@ pub async fn layer(
     let response = answer(&req, &entry);
     state.cache.put(key, entry);
     Ok(ServiceResponse::new(req, response))
+}
+
+/// A cached answer to `req` (or a 304).
+fn serve_cached(req: ServiceRequest, hit: &CachedResponse) -> ServiceResponse<BoxBody> {
+    let (req, _) = req.into_parts();
+    let response = answer(&req, hit);
+    ServiceResponse::new(req, response)
 }
 
 /// The cacheable answer: encoded body, validators and caching headers.

@@ -25,6 +25,7 @@ pub struct Metrics {
     pool_waiting: IntGauge,
     pool_size: IntGauge,
     cache: IntCounterVec,
+    coalesced: prometheus::IntCounter,
     invalidations: IntCounterVec,
     purges: IntCounterVec,
     webhook_attempts: IntCounterVec,
@@ -64,6 +65,11 @@ impl Metrics {
                 "Response cache lookups by result (hit, miss).",
             ),
             &["result"],
+        )
+        .expect("valid metric");
+        let coalesced = prometheus::IntCounter::new(
+            "response_cache_coalesced_total",
+            "Cache hits that waited for another request computing the same answer (counted among the hits too).",
         )
         .expect("valid metric");
         let invalidations = IntCounterVec::new(
@@ -106,6 +112,7 @@ impl Metrics {
             Box::new(pool_waiting.clone()),
             Box::new(pool_size.clone()),
             Box::new(cache.clone()),
+            Box::new(coalesced.clone()),
             Box::new(invalidations.clone()),
             Box::new(purges.clone()),
             Box::new(webhook_attempts.clone()),
@@ -122,6 +129,7 @@ impl Metrics {
             pool_waiting,
             pool_size,
             cache,
+            coalesced,
             invalidations,
             purges,
             webhook_attempts,
@@ -145,6 +153,11 @@ impl Metrics {
         self.cache
             .with_label_values(&[if hit { "hit" } else { "miss" }])
             .inc();
+    }
+
+    /// A cache hit that waited for another request computing the answer.
+    pub fn cache_coalesced(&self) {
+        self.coalesced.inc();
     }
 
     /// A write invalidated the answers depending on some keys (`targeted`), or everything.

@@ -669,3 +669,42 @@ async fn tracked_links_share_the_cached_answer_of_the_plain_link() {
     }
     assert_eq!(cache_hits(&app.state), hits + 3, "one cached answer for all");
 }
+
+#[actix_web::test]
+async fn readers_missing_one_answer_at_once_wait_for_a_single_computation() {
+    use futures_util::future::join_all;
+
+    // One database connection, held by the test while the readers arrive: the first reader
+    // to miss waits for it inside its handler, and the others, missing the same answer, wait
+    // for that reader instead of queueing for the database themselves.
+    let app = TestApp::with_config(|c| {
+        c.response_cache_bytes = 8 * 1_048_576;
+        c.db_pool_size = 1;
+        c.db_pool_timeout = std::time::Duration::from_secs(30);
+    });
+    app.article("busy").create();
+    let service = actix_web::test::init_service(dateline::server::app(app.state.clone())).await;
+    let held = app.pool().get().expect("the only connection");
+    let readers = (0..8).map(|_| async {
+        let request = TestRequest::get().uri("/api/v1/articles/busy").to_request();
+        crate::support::read_response(actix_web::test::call_service(&service, request).await).await
+    });
+    let release = async {
+        // Every reader above is polled to its first wait before this runs (join_all polls in
+        // order); a few more turns let them settle, then the connection goes back.
+        for _ in 0..20 {
+            actix_web::rt::task::yield_now().await;
+        }
+        drop(held);
+    };
+    let (answers, ()) = futures_util::future::join(join_all(readers), release).await;
+    let first = answers[0].json(200);
+    for answer in &answers {
+        assert_eq!(answer.json(200), first, "every reader gets the same answer");
+    }
+    let misses = crate::support::counter(&app.state, r#"dateline_response_cache_total{result="miss"}"#);
+    let coalesced = crate::support::counter(&app.state, "dateline_response_cache_coalesced_total");
+    assert_eq!(misses, 1, "one reader computed the answer");
+    assert_eq!(cache_hits(&app.state), 7, "the others were served it");
+    assert!(coalesced >= 1, "some waited for it: {coalesced}");
+}
