@@ -16,7 +16,6 @@ use crate::api::json::SlugText;
 use crate::api::links::{Nav, link_header};
 use crate::api::params::{Page, Params};
 use crate::api::reads::ReadFrom;
-use crate::content::html::plain_text;
 use crate::content::search::{self as text, MAX_QUERY_CHARS, Term};
 use crate::db::schema::articles;
 use crate::error::{AppError, Problem};
@@ -333,7 +332,7 @@ fn run_search(
         .into_iter()
         .map(|article| {
             let (headline, summary, body) = texts.get(&article.id).cloned().unwrap_or_default();
-            let text = format!("{} {}", summary.unwrap_or_default(), plain_text(&body));
+            let text = text::snippet_source(summary.as_deref(), &body);
             SearchHit {
                 snippet: text::snippet(&text, terms),
                 headline_highlighted: text::highlight(&headline, terms),

@@ -6,7 +6,7 @@
 //! (`models::search`). Snippets are made here too, the same way on both backends: the text is
 //! walked word by word, matches are wrapped in `<mark>`, everything else is HTML-escaped.
 
-use super::html::{escape_text, fold};
+use super::html::{escape_text, fold, plain_text};
 
 /// The longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -17,6 +17,10 @@ pub const MAX_WORDS: usize = 8;
 pub const MIN_PREFIX: usize = 3;
 /// Words of a snippet.
 pub const SNIPPET_WORDS: usize = 30;
+/// The most characters of a hit's text (summary, then body) a snippet is looked for in: the
+/// lead, where news copy says what a story is about. A long body's rest would cost time on
+/// every search for little: when only it matches, the snippet is the start of the text.
+pub const SNIPPET_SCAN_CHARS: usize = 4_000;
 
 /// Words too common to narrow a search: dropped from the search unless quoted in a phrase.
 /// A text of nothing else finds nothing.
@@ -147,6 +151,23 @@ fn tokens(text: &str) -> Vec<Token> {
         }
     }
     out
+}
+
+/// The text a hit's snippet is cut from: the summary and the body's text, at most
+/// [`SNIPPET_SCAN_CHARS`] characters of them.
+pub fn snippet_source(summary: Option<&str>, body_html: &str) -> String {
+    // Markup takes some of the HTML: twice the bound in bytes leaves enough text, and a tag
+    // cut at the end is dropped whole by `plain_text`.
+    let cut = body_html.floor_char_boundary(SNIPPET_SCAN_CHARS * 2);
+    let text = format!(
+        "{} {}",
+        summary.unwrap_or_default(),
+        plain_text(&body_html[..cut])
+    );
+    match text.char_indices().nth(SNIPPET_SCAN_CHARS) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text,
+    }
 }
 
 /// Which tokens match a term.
@@ -345,5 +366,23 @@ mod tests {
             "short &lt;<mark>text</mark>&gt;"
         );
         assert_eq!(snippet("", &parse("text")), "");
+    }
+
+    #[test]
+    fn snippets_are_looked_for_in_the_lead_only() {
+        let body = format!("<p>{}</p><p>late match</p>", "word ".repeat(2_000));
+        let source = snippet_source(Some("The summary"), &body);
+        let words: Vec<&str> = source.split_whitespace().take(4).collect();
+        assert_eq!(words, ["The", "summary", "word", "word"]);
+        assert_eq!(source.chars().count(), SNIPPET_SCAN_CHARS);
+        assert!(!source.contains("late"));
+        let short = snippet_source(None, "<p>Caf\u{e9} &amp; <b>more</b></p>");
+        assert_eq!(
+            short.split_whitespace().collect::<Vec<_>>(),
+            ["Caf\u{e9}", "&", "more"]
+        );
+        // A multi-byte character at the cut is kept whole.
+        let wide = "\u{e9}".repeat(SNIPPET_SCAN_CHARS * 2);
+        assert_eq!(snippet_source(None, &wide).chars().count(), SNIPPET_SCAN_CHARS);
     }
 }
