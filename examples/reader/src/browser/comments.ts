@@ -1,3 +1,4 @@
+export {};
 // Progressive enhancement of the comment form: without this script the form posts to the
 // reader, which posts to the API and renders the page again with the API's messages. With it,
 // the same post is sent in the background (asking the reader for JSON) and the messages appear
