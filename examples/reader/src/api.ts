@@ -40,6 +40,7 @@ export class EtagCache {
   constructor(
     private readonly maxEntries = 2000,
     private readonly maxBytes = 32 * 1024 * 1024,
+    private readonly timeoutMs = 10_000,
   ) {}
 
   /** A `fetch` for openapi-fetch: conditional GETs, 304s answered from the kept copy. */
@@ -53,7 +54,7 @@ export class EtagCache {
     if (kept) {
       request.headers.set("if-none-match", kept.etag);
     }
-    const response = await fetch(request);
+    const response = await fetch(request, { signal: AbortSignal.timeout(this.timeoutMs) });
     if (response.status === 304 && kept) {
       this.stats.notModified += 1;
       // Most recently used last.

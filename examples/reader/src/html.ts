@@ -143,8 +143,9 @@ export interface Assets {
 
 export function page(frame: Frame, assets: Assets): string {
   const { site } = frame;
+  // The logo sits beside the site's name in the same link: its alt text would say it twice.
   const logo = site.logo
-    ? picture(site.logo, "220px", { eager: true, maxWidth: 640 })
+    ? picture({ ...site.logo, alt: "" }, "220px", { eager: true, maxWidth: 640 })
     : site.logo_url
       ? html`<img src="${site.logo_url}" alt="" height="48">`
       : "";
@@ -170,7 +171,7 @@ ${(frame.scripts ?? []).map((src) => html`<script type="module" src="${src}?v=${
 <p class="today">${longDate(site, (frame.now ?? new Date()).toISOString())}</p>
 <a class="brand" href="/">${logo}<span class="name">${site.name}</span></a>
 ${site.description ? html`<p class="tagline">${site.description}</p>` : ""}
-<form class="search-box" role="search" action="/search" method="get">
+<form class="search-box" role="search" aria-label="Site" action="/search" method="get">
 <label for="site-search" class="visually-hidden">Search</label>
 <input id="site-search" type="search" name="q" placeholder="Search">
 <button type="submit">Search</button>

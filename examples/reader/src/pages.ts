@@ -419,7 +419,7 @@ ${options.cursor ? html`<meta name="robots" content="noindex, follow">` : html`<
       results = html`<p class="error" role="alert">${problem?.errors?.map((e) => e.message).join("; ") || problem?.detail || "This search cannot be run."}</p>`;
     }
     const body = html`<h1>${q ? html`Search results for “${q}”` : "Search"}</h1>
-<form class="search-page-form" role="search" action="/search" method="get">
+<form class="search-page-form" role="search" aria-label="Search again" action="/search" method="get">
 <label for="search-q">Search the site</label>
 <input id="search-q" type="search" name="q" value="${q}">
 <button type="submit">Search</button>
@@ -438,7 +438,7 @@ ${results}`;
     const body = html`<h1>${status === 404 ? "Page not found" : "Bad request"}</h1>
 <p>${status === 404 ? "There is no page at this address. It may have been moved or withdrawn." : "This address cannot be read."}</p>
 <p><a href="/">Go to the front page</a> or search:</p>
-<form role="search" action="/search" method="get"><label for="nf-q">Search the site</label> <input id="nf-q" type="search" name="q"> <button type="submit">Search</button></form>`;
+<form role="search" aria-label="Search from here" action="/search" method="get"><label for="nf-q">Search the site</label> <input id="nf-q" type="search" name="q"> <button type="submit">Search</button></form>`;
     return {
       status,
       body: page({ site, title: `${status === 404 ? "Page not found" : "Bad request"} - ${site.name}`, head: html`<meta name="robots" content="noindex">`, body }, this.assets),

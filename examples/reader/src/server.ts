@@ -26,6 +26,8 @@ const [bindHost, bindPort] = (process.env.READER_BIND ?? "127.0.0.1:3000").split
 
 const css = readFileSync(join(root, "assets", "reader.css"), "utf8");
 const script = readFileSync(join(here, "browser", "comments.js"));
+const scriptBr = brotliCompressSync(script, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
+const scriptGzip = gzipSync(script, { level: 9 });
 const assets: Assets = {
   css,
   cssHash: createHash("sha256").update(css).digest("base64"),
@@ -255,13 +257,18 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     return;
   }
   if (path === "/assets/comments.js") {
+    const accept = String(req.headers["accept-encoding"] ?? "");
+    const [body, coding] = /\bbr\b/.test(accept) ? [scriptBr, "br"] : /\bgzip\b/.test(accept) ? [scriptGzip, "gzip"] : [script, null];
     res
       .writeHead(200, {
         "content-type": "text/javascript; charset=utf-8",
         "cache-control": url.searchParams.get("v") === assets.version ? "public, max-age=31536000, immutable" : "no-cache",
         "x-content-type-options": "nosniff",
+        vary: "Accept-Encoding",
+        "content-length": String(body.length),
+        ...(coding ? { "content-encoding": coding } : {}),
       })
-      .end(script);
+      .end(req.method === "HEAD" ? undefined : body);
     return;
   }
   if (path === "/robots.txt") {
@@ -298,8 +305,10 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
 const server = createServer((req, res) => {
   route(req, res).catch((error: unknown) => {
     console.error(`${req.method} ${req.url}:`, error);
-    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
-    res.end("The news service is unavailable. Please try again shortly.");
+    if (!res.headersSent) {
+      res.writeHead(503, { "content-type": "text/html; charset=utf-8", "retry-after": "5", "cache-control": "no-store" });
+    }
+    res.end('<!doctype html><html lang="en"><meta charset="utf-8"><title>Unavailable</title><h1>The news service is unavailable</h1><p>Please try again shortly.</p></html>');
   });
 });
 server.keepAliveTimeout = 5000;

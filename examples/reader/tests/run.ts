@@ -286,6 +286,15 @@ async function screenshots(browser: Browser, url: string): Promise<void> {
     const context = await browser.newContext({ viewport: { width, height: width > 500 ? 900 : 844 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     await page.goto(url, { waitUntil: "load" });
+    // Lazy images load once near the viewport: scroll through, then wait for every image.
+    await page.evaluate(async () => {
+      for (let y = 0; y < document.body.scrollHeight; y += 400) {
+        window.scrollTo(0, y);
+        await new Promise((done) => setTimeout(done, 30));
+      }
+      window.scrollTo(0, 0);
+    });
+    await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0));
     const file = join(OUT, `article-${width}.png`);
     await page.screenshot({ path: file, fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
