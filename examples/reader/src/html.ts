@@ -85,25 +85,25 @@ export function time(site: Site, iso: string | null | undefined, long = false): 
  * A `<picture>`: the WebP variants as one `srcset`, the JPEG/PNG ones as the `<img>`'s, with
  * the intrinsic size (no layout shift) and the focal point as the crop position.
  */
-export function picture(image: Image, sizes: string, options: { eager?: boolean; maxWidth?: number } = {}): Html {
+export function picture(image: Image, sizes: string, options: { eager?: boolean; priority?: boolean; maxWidth?: number } = {}): Html {
   const within = (width: number) => !options.maxWidth || width <= options.maxWidth;
   const webp = image.variants.filter((v) => v.format === "webp" && within(v.width));
   const fallback = image.variants.filter((v) => v.format !== "webp" && within(v.width));
   const srcset = (list: typeof image.variants) => list.map((v) => `${v.url} ${v.width}w`).join(", ");
   const src = fallback.at(-1)?.url ?? image.url;
-  const position = `${Math.round(image.focal_point.x * 100)}% ${Math.round(image.focal_point.y * 100)}%`;
-  const loading = options.eager ? html`fetchpriority="high"` : html`loading="lazy" decoding="async"`;
-  return html`<picture>${webp.length ? html`<source type="image/webp" srcset="${srcset(webp)}" sizes="${sizes}">` : ""}<img src="${src}"${fallback.length ? html` srcset="${srcset(fallback)}" sizes="${sizes}"` : ""} width="${image.width}" height="${image.height}" alt="${image.alt}" data-focal="${position}" ${loading}></picture>`;
+  // Above the fold: loaded at once (the largest one first); below it: when scrolled near.
+  const loading = options.priority ? html` fetchpriority="high"` : options.eager ? html`` : html` loading="lazy" decoding="async"`;
+  return html`<picture>${webp.length ? html`<source type="image/webp" srcset="${srcset(webp)}" sizes="${sizes}">` : ""}<img src="${src}"${fallback.length ? html` srcset="${srcset(fallback)}" sizes="${sizes}"` : ""} width="${image.width}" height="${image.height}" alt="${image.alt}"${loading}></picture>`;
 }
 
 /** A story card: thumbnail, section, headline (the link), summary, date. */
-export function card(site: Site, story: Card, options: { level?: number; snippet?: Html; headline?: Html } = {}): Html {
+export function card(site: Site, story: Card, options: { level?: number; snippet?: Html; headline?: Html; priority?: boolean } = {}): Html {
   const level = options.level ?? 3;
   const href = localPath(site, story.url);
   const image = story.featured_image;
   const heading = options.headline ?? html`${story.headline}`;
   return html`<article class="card">
-${image ? html`<a class="thumb" href="${href}" tabindex="-1" aria-hidden="true">${picture(image, "(max-width: 700px) 100vw, 240px", { maxWidth: 640 })}</a>` : ""}
+${image ? html`<a class="thumb" href="${href}" tabindex="-1" aria-hidden="true">${picture(image, options.priority ? "(max-width: 700px) 100vw, 640px" : "(max-width: 700px) 100vw, 240px", { maxWidth: options.priority ? 1280 : 640, priority: options.priority })}</a>` : ""}
 <div class="card-text">
 ${story.section ? html`<p class="kicker">${story.section.name}</p>` : ""}
 ${raw(`<h${level}>`)}<a href="${href}">${heading}</a>${raw(`</h${level}>`)}

@@ -106,7 +106,7 @@ ${head?.social_description ? html`<meta property="og:description" content="${hea
 <meta property="og:url" content="${head?.canonical_url ?? story.url ?? ""}">
 ${head?.social_image_url ? html`<meta property="og:image" content="${head.social_image_url}">` : ""}
 ${image && head?.social_image_url && absolute(site, image.url) === head.social_image_url ? html`<meta property="og:image:width" content="${image.width}"><meta property="og:image:height" content="${image.height}">${image.alt ? html`<meta property="og:image:alt" content="${image.alt}">` : ""}` : ""}
-<meta property="og:locale" content="${site.language.replace("-", "_")}">
+${site.language.includes("-") ? html`<meta property="og:locale" content="${site.language.replace("-", "_")}">` : ""}
 ${story.published_at ? html`<meta property="article:published_time" content="${story.published_at}">` : ""}
 ${story.section ? html`<meta property="article:section" content="${story.section.name}">` : ""}
 ${(story.tags ?? []).map((tag) => html`<meta property="article:tag" content="${tag.name}">`)}
@@ -144,7 +144,7 @@ ${crumbs.map((crumb) => html`<li><a href="${localPath(site, sectionUrl(site, cru
 ${story.alternative_headline ? html`<p class="alternative-headline">${story.alternative_headline}</p>` : ""}
 <p class="story-meta">${time(site, story.published_at, true)}${byline ? html` <span class="byline">${byline}</span>` : ""}${story.reading_time_minutes ? html` <span class="reading-time">${story.reading_time_minutes} min read</span>` : ""}</p>
 </header>
-${image ? html`<figure class="featured">${picture(image, "(max-width: 760px) 100vw, 720px", { eager: true })}${image.caption || image.credit ? html`<figcaption>${image.caption ? html`<span class="caption">${image.caption}</span> ` : ""}${image.credit ? html`<span class="credit">${image.credit}</span>` : ""}</figcaption>` : ""}</figure>` : ""}
+${image ? html`<figure class="featured">${picture(image, "(max-width: 760px) 100vw, 720px", { priority: true })}${image.caption || image.credit ? html`<figcaption>${image.caption ? html`<span class="caption">${image.caption}</span> ` : ""}${image.credit ? html`<span class="credit">${image.credit}</span>` : ""}</figcaption>` : ""}</figure>` : ""}
 <div class="story-body">${raw(story.body ?? "")}</div>
 ${(story.corrections ?? []).length ? html`<aside class="corrections" aria-label="Corrections"><h2>Corrections</h2><ul>${(story.corrections ?? []).map((c) => html`<li>${time(site, c.created_at)} ${c.text}</li>`)}</ul></aside>` : ""}
 ${(story.tags ?? []).length ? html`<nav class="tags" aria-label="Tags"><h2 class="visually-hidden">Tags</h2><ul>${(story.tags ?? []).map((tag) => html`<li><a href="/tag/${encodeURIComponent(tag.slug)}" rel="tag">${tag.name}</a></li>`)}</ul></nav>` : ""}
@@ -221,7 +221,7 @@ ${form.errors.parent_id ? html`<p class="error">${form.errors.parent_id}</p>` : 
     const body = html`<h1 class="visually-hidden">${site.name}</h1>
 <div class="layout">
 <div>
-${lead ? html`<section class="lead" aria-label="Top story">${card(site, lead, { level: 2 })}</section>` : html`<p>No stories yet.</p>`}
+${lead ? html`<section class="lead" aria-label="Top story">${card(site, lead, { level: 2, priority: true })}</section>` : html`<p>No stories yet.</p>`}
 ${rest.length ? html`<section aria-labelledby="latest-heading"><h2 id="latest-heading">Latest posts</h2><div class="grid">${rest.map((story) => card(site, story, { level: 3 }))}</div></section>` : ""}
 </div>
 <aside class="sidebar">
@@ -400,7 +400,7 @@ ${options.cursor ? html`<meta name="robots" content="noindex, follow">` : html`<
                 : html`<li><a href="${link({ [key]: item.slug })}">${item.name}</a> (${item.count})</li>`,
             )}</ul></section>`
           : "";
-      results = html`<p class="count" role="status">${meta.total_exact ? `${meta.total} results` : `${meta.total}+ results`}</p>
+      results = html`<p class="count" role="status">${meta.total_exact ? (meta.total === 1 ? "1 result" : `${meta.total} results`) : `${meta.total}+ results`}</p>
 <div class="layout">
 <div>${hits.map((hit) =>
         card(site, hit, {

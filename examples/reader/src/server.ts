@@ -77,7 +77,7 @@ function send(req: IncomingMessage, res: ServerResponse, rendered: Rendered, sta
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
-    "server-timing": `render;dur=${renderMs.toFixed(2)}, api;desc="calls";dur=${rendered.calls}`,
+    "server-timing": `render;dur=${renderMs.toFixed(2)}, api;desc="${rendered.calls} API calls"`,
     vary: "Accept-Encoding",
     ...extra,
   };

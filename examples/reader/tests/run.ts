@@ -84,11 +84,12 @@ async function main(): Promise<void> {
     await browser.close();
   }
   const scores = await lighthouseRun(articleUrl);
+  const browserChecks = checks;
   const render = await renderTimes(articleUrl);
   console.log(`\nscreenshots: ${OUT}`);
   console.log(`figures: ${JSON.stringify({ ...scores, ...render })}`);
   await writeFile(join(OUT, "figures.json"), JSON.stringify({ ...scores, ...render }, null, 2));
-  console.log(`reader browser tests passed: ${checks} checks`);
+  console.log(`reader browser tests passed: ${browserChecks} checks, and ${RENDERS} renders answered`);
 }
 
 function escapeText(text: string): string {
