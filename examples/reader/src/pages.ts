@@ -49,13 +49,27 @@ export class Pages {
     private readonly assets: Assets,
   ) {}
 
+  private lastSite: Site | undefined;
+
+  /** The site settings (name, logo, navigation, time zone, permalink), read with each page. */
   site(): Promise<Site> {
-    return this.api.GET("/api/v1/site").then((result) => need("site settings", result));
+    return this.api.GET("/api/v1/site").then((result) => {
+      this.lastSite = need("site settings", result);
+      return this.lastSite;
+    });
+  }
+
+  /**
+   * The settings as the last page read them, for routing (the permalink) before a page's
+   * calls start; read once at start. The page itself reads them again, in parallel.
+   */
+  async knownSite(): Promise<Site> {
+    return this.lastSite ?? this.site();
   }
 
   // ---- article ---------------------------------------------------------------------------
 
-  async article(slug: string, form: CommentFormState, commentsPage = 1): Promise<Rendered & { article?: Article }> {
+  async article(slug: string, form: CommentFormState, commentsPage = 1): Promise<Rendered & { article: Article; site: Site }> {
     const linkCards = { fields: LINK_FIELDS };
     const [articleResult, site, related, latest, comments] = await Promise.all([
       this.api.GET("/api/v1/articles/{slug}", { params: { path: { slug } } }),
@@ -85,6 +99,7 @@ export class Pages {
       ),
       calls: 5,
       article: story,
+      site,
     };
   }
 

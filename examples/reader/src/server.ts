@@ -48,7 +48,10 @@ const CSP = [
 ].join("; ");
 
 /** Article paths from the site's permalink template, e.g. `/{section}/{slug}`. */
+const patterns = new Map<string, RegExp>();
 function permalinkPattern(site: Site): RegExp {
+  const known = patterns.get(site.permalink);
+  if (known) return known;
   const groups: Record<string, string> = {
     section: "(?<section>[a-z0-9-]+)",
     slug: "(?<slug>[a-z0-9-]+)",
@@ -64,7 +67,9 @@ function permalinkPattern(site: Site): RegExp {
       return name && groups[name] ? groups[name] : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     })
     .join("");
-  return new RegExp(`^${source}/?$`);
+  const pattern = new RegExp(`^${source}/?$`);
+  patterns.set(site.permalink, pattern);
+  return pattern;
 }
 
 function send(req: IncomingMessage, res: ServerResponse, rendered: Rendered, started: bigint, extra: Record<string, string> = {}): void {
@@ -234,9 +239,9 @@ async function articleRoute(req: IncomingMessage, res: ServerResponse, url: URL,
   }
   const commentsPage = Math.max(1, Number.parseInt(url.searchParams.get("comments_page") ?? "1", 10) || 1);
   const rendered = await pages.article(slug, state, commentsPage);
-  const site = await pages.site();
+  const { site } = rendered;
   // A former slug (the API followed its 301) or another path: send readers to the canonical one.
-  const canonicalPath = rendered.article?.url?.startsWith(site.base_url) ? rendered.article.url.slice(site.base_url.length) : null;
+  const canonicalPath = rendered.article.url?.startsWith(site.base_url) ? rendered.article.url.slice(site.base_url.length) : null;
   if (req.method !== "POST" && canonicalPath && canonicalPath !== url.pathname) {
     res.writeHead(301, { location: canonicalPath + url.search }).end();
     return;
@@ -290,8 +295,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (segments.length === 2 && (segments[0] === "tag" || segments[0] === "source" || segments[0] === "author")) {
       return send(req, res, await pages.taxonomy(segments[0], segments[1]!, cursor), started);
     }
-    const site = await pages.site();
-    const article = permalinkPattern(site).exec(path);
+    const article = permalinkPattern(await pages.knownSite()).exec(path);
     if (article?.groups?.slug) return await articleRoute(req, res, url, article.groups.slug, started);
     if (segments.length === 1 && req.method !== "POST") return send(req, res, await pages.section(segments[0]!, cursor), started);
     return send(req, res, await pages.notFound(), started);

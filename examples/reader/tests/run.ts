@@ -85,11 +85,24 @@ async function main(): Promise<void> {
   }
   const scores = await lighthouseRun(articleUrl);
   const browserChecks = checks;
+  const before = await apiCache();
   const render = await renderTimes(articleUrl);
+  // Every API read of those renders was conditional: how many the API answered 304.
+  const after = await apiCache();
+  const calls = after.requests - before.requests;
+  const notModified = after.notModified - before.notModified;
+  check(notModified > 0, "the reader's API reads are conditional (304s)");
+  Object.assign(render, { api_calls_per_article_page: calls / (RENDERS + 50), api_304_share: Math.round((notModified / calls) * 1000) / 1000 });
+  console.log(`API reads during the renders: ${calls} (${calls / (RENDERS + 50)} per page), ${notModified} answered 304 Not Modified`);
   console.log(`\nscreenshots: ${OUT}`);
   console.log(`figures: ${JSON.stringify({ ...scores, ...render })}`);
   await writeFile(join(OUT, "figures.json"), JSON.stringify({ ...scores, ...render }, null, 2));
   console.log(`reader browser tests passed: ${browserChecks} checks, and ${RENDERS} renders answered`);
+}
+
+async function apiCache(): Promise<{ requests: number; notModified: number }> {
+  const health = (await (await fetch(`${READER}/healthz`)).json()) as { api_cache: { requests: number; notModified: number } };
+  return health.api_cache;
 }
 
 function escapeText(text: string): string {
@@ -209,7 +222,8 @@ async function commentChecks(browser: Browser, url: string, fixture: Fixture, sl
     check((await text(page, "#f-author_name-error")) === messages.name_missing, `${how}: "${messages.name_missing}" next to the name`);
     check((await page.locator("#f-body").getAttribute("aria-invalid")) === "true", `${how}: the comment field is marked invalid`);
     // A 422 from the API on another field (a malformed e-mail) is shown next to it.
-    const body = `A valid comment ${how}: diplomacy over airstrikes, at last.`;
+    // Plain text: markup in a comment is shown as typed, never interpreted.
+    const body = `A valid comment ${how}: <b>diplomacy</b> over airstrikes & "at last".`;
     await page.fill("#f-body", body);
     await page.fill("#f-author_name", script ? "Amina" : "Bilal");
     await page.fill("#f-author_email", "not-an-address");
@@ -229,6 +243,7 @@ async function commentChecks(browser: Browser, url: string, fixture: Fixture, sl
     const id = await approve(body);
     await page.goto(url);
     check((await text(page, `#comment-${id} .comment-body`)) === body, `${how}: shown after approval and a reload`);
+    check((await page.locator(`#comment-${id} .comment-body b`).count()) === 0, `${how}: markup in a comment is escaped`);
     if (script) {
       // A reply, through the page's Reply link: a thread after approval.
       await page.locator(`#comment-${id} a[data-reply-to]`).first().click();
