@@ -110,7 +110,8 @@ function send(req: IncomingMessage, res: ServerResponse, rendered: Rendered, sta
 /** Passes `/media/`, `/feeds/`, `/sitemap*` to the API, validators and caching headers along. */
 async function proxy(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
   const headers: Record<string, string> = {};
-  for (const name of ["if-none-match", "if-modified-since", "range", "accept-encoding", "accept"]) {
+  // Not Accept-Encoding: fetch would decode the answer anyway (images are not compressed).
+  for (const name of ["if-none-match", "if-modified-since", "range", "accept"]) {
     const value = req.headers[name];
     if (typeof value === "string") headers[name] = value;
   }
