@@ -4,7 +4,6 @@
 import {
   CARD_FIELDS,
   LINK_FIELDS,
-  NotFound,
   need,
   type Api,
   type Article,
@@ -17,7 +16,6 @@ import {
   type Assets,
   type Html,
   card,
-  esc,
   html,
   linkList,
   localPath,
@@ -476,4 +474,3 @@ function joinHtml(items: Html[], separator: Html = html`, `): Html {
   return html`${items.flatMap((item, index) => (index ? [separator, item] : [item]))}`;
 }
 
-export { NotFound, esc };
