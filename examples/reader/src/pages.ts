@@ -31,6 +31,8 @@ export interface Rendered {
   body: string;
   /** How many API calls the page made (all in parallel). */
   calls: number;
+  /** Milliseconds spent making the HTML once the API had answered. */
+  htmlMs?: number;
 }
 
 /** What the comment form shows after a submission: values kept, messages by field. */
@@ -81,6 +83,7 @@ export class Pages {
         params: { path: { slug }, query: { page: commentsPage, per_page: 50 } },
       }),
     ]);
+    const htmlStarted = performance.now();
     const story = need(`article ${slug}`, articleResult);
     const body = this.articleBody(site, story, {
       related: related.data?.data ?? [],
@@ -89,13 +92,15 @@ export class Pages {
       commentsMore: comments.data?.meta.has_more ? commentsPage + 1 : null,
       form,
     });
+    const markup = page(
+      { site, title: story.head?.title ?? story.headline ?? "", head: this.articleHead(site, story), body, scripts: ["/assets/comments.js"], socialInPage: true },
+      this.assets,
+    );
     return {
       status: form.general || Object.keys(form.errors).length ? 422 : 200,
-      body: page(
-        { site, title: story.head?.title ?? story.headline ?? "", head: this.articleHead(site, story), body, scripts: ["/assets/comments.js"], socialInPage: true },
-        this.assets,
-      ),
+      body: markup,
       calls: 5,
+      htmlMs: performance.now() - htmlStarted,
       article: story,
       site,
     };

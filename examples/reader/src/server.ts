@@ -82,7 +82,7 @@ function send(req: IncomingMessage, res: ServerResponse, rendered: Rendered, sta
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
-    "server-timing": `render;dur=${renderMs.toFixed(2)}, api;desc="${rendered.calls} API calls"`,
+    "server-timing": `render;dur=${renderMs.toFixed(2)}${rendered.htmlMs === undefined ? "" : `, html;dur=${rendered.htmlMs.toFixed(2)}`}, api;desc="${rendered.calls} API calls"`,
     vary: "Accept-Encoding",
     ...extra,
   };
