@@ -249,19 +249,19 @@ async function commentChecks(browser: Browser, url: string, fixture: Fixture, sl
     await page.goto(url);
     check((await text(page, `#comment-${id} .comment-body`)) === body, `${how}: shown after approval and a reload`);
     check((await page.locator(`#comment-${id} .comment-body b`).count()) === 0, `${how}: markup in a comment is escaped`);
-    if (script) {
-      // A reply, through the page's Reply link: a thread after approval.
-      await page.locator(`#comment-${id} a[data-reply-to]`).first().click();
-      const reply = "A reply in the thread: agreed.";
-      await page.fill("#f-body", reply);
-      await page.fill("#f-author_name", "Chen");
-      await page.locator("form[data-comment-form] button[type=submit]").click();
-      await page.locator(".form-status").waitFor({ state: "visible" });
-      check((await text(page, ".form-status")).includes("awaiting moderation"), "reply: awaiting moderation");
-      const replyId = await approve(reply);
-      await page.goto(url);
-      check((await text(page, `#comment-${id} .replies #comment-${replyId} .comment-body`)) === reply, "the reply shows in its thread");
-    }
+    // A reply, through the comment's Reply link (a link to the form without script): a thread.
+    await page.locator(`#comment-${id} a[data-reply-to]`).first().click();
+    if (!script) await page.waitForURL(/reply_to=/);
+    const reply = `A reply in the thread ${how}: agreed.`;
+    await page.fill("#f-body", reply);
+    await page.fill("#f-author_name", script ? "Chen" : "Dana");
+    await page.locator("form[data-comment-form] button[type=submit]").click();
+    if (!script) await page.waitForLoadState();
+    await page.locator(".form-status").waitFor({ state: "visible" });
+    check((await text(page, ".form-status")).includes("awaiting moderation"), `${how}: the reply is awaiting moderation`);
+    const replyId = await approve(reply);
+    await page.goto(url);
+    check((await text(page, `#comment-${id} .replies #comment-${replyId} .comment-body`)) === reply, `${how}: the reply shows in its thread`);
     await context.close();
   }
 }
