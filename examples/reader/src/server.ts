@@ -133,12 +133,23 @@ async function proxy(req: IncomingMessage, res: ServerResponse, target: string):
   res.end();
 }
 
+class TooLarge extends Error {}
+
+/** A path segment, decoded; a malformed escape is a 400. */
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequest(raw);
+  }
+}
+
 async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error("the form is too large");
+    if (size > limit) throw new TooLarge("the form is too large");
     chunks.push(chunk as Buffer);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
@@ -288,21 +299,31 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   }
   if (path === "/feed.xml") return proxy(req, res, "/api/v1/feeds/rss");
 
-  const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
   const cursor = url.searchParams.get("cursor") ?? undefined;
   try {
+    const segments = path.split("/").filter(Boolean).map(segment);
+    const fixed = segments.length === 0 || path === "/search" || (segments.length === 2 && ["tag", "source", "author"].includes(segments[0]!));
+    const article = fixed ? null : permalinkPattern(await pages.knownSite()).exec(path);
+    if (article?.groups?.slug) return await articleRoute(req, res, url, article.groups.slug, started);
+    // Only an article's comment form posts.
+    if (req.method === "POST") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
     if (segments.length === 0) return send(req, res, await pages.home(), started);
     if (path === "/search") return send(req, res, await pages.search(url.searchParams), started);
     if (segments.length === 2 && (segments[0] === "tag" || segments[0] === "source" || segments[0] === "author")) {
       return send(req, res, await pages.taxonomy(segments[0], segments[1]!, cursor), started);
     }
-    const article = permalinkPattern(await pages.knownSite()).exec(path);
-    if (article?.groups?.slug) return await articleRoute(req, res, url, article.groups.slug, started);
-    if (segments.length === 1 && req.method !== "POST") return send(req, res, await pages.section(segments[0]!, cursor), started);
+    if (segments.length === 1) return send(req, res, await pages.section(segments[0]!, cursor), started);
     return send(req, res, await pages.notFound(), started);
   } catch (error) {
     if (error instanceof NotFound) return send(req, res, await pages.notFound(), started);
     if (error instanceof BadRequest) return send(req, res, await pages.notFound(400), started);
+    if (error instanceof TooLarge) {
+      res.writeHead(413, { "content-type": "text/plain; charset=utf-8" }).end("The form is too large.");
+      return;
+    }
     throw error;
   }
 }

@@ -299,6 +299,9 @@ async function pageChecks(browser: Browser, prepared: Prepared, fixture: Fixture
   check(await page.getByRole("heading", { name: "Page not found" }).isVisible(), "404 page says so");
   check((await page.goto(`${READER}/${fixture.section.slug}/${prepared.draftSlug}`))?.status() === 404, "a draft is not reachable");
   check((await page.goto(`${READER}/${prepared.draftSlug}`))?.status() === 404, "a draft is not reachable as a section either");
+  check((await fetch(`${READER}/world-news?cursor=not-a-cursor`)).status === 400, "a cursor from nowhere is a 400 page");
+  check((await fetch(`${READER}/%E0%A4%A`)).status === 400, "a malformed path is a 400 page");
+  check((await fetch(`${READER}/`, { method: "POST", body: "x=1" })).status === 405, "only an article takes a post");
   await context.close();
 }
 
