@@ -75,6 +75,12 @@ async function main(): Promise<void> {
   check(first.headers.get("etag"), "the reader sends an ETag");
   const again = await fetch(articleUrl, { headers: { "if-none-match": first.headers.get("etag")! } });
   check(again.status === 304, "the reader answers 304 to its own ETag");
+  const oversized = await fetch(articleUrl, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `body=${"x".repeat(20_000)}&author_name=Big`,
+  });
+  check(oversized.status === 413, "an oversized comment form is a 413");
 
   const browser = await chromium.launch({ executablePath: CHROME, headless: true, args: ["--no-sandbox"] });
   try {
