@@ -11,7 +11,7 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Text, Timestamp};
 
 use crate::content::search::Term;
 use crate::db::{self, DbConn};
@@ -122,8 +122,10 @@ fn matches(statement: &mut Statement, expression: &str, filter: &ArticleFilter, 
             .bind(text)
             .push(") q WHERE s.search @@ q");
     } else {
+        // The covering index holds what is read of each candidate (see its migration).
         statement
-            .push(" FROM article_search_fts JOIN articles a ON a.id = article_search_fts.rowid")
+            .push(" FROM article_search_fts JOIN articles a INDEXED BY articles_visibility")
+            .push(" ON a.id = article_search_fts.rowid")
             .push(" WHERE article_search_fts MATCH ")
             .bind(text);
     }
@@ -182,8 +184,6 @@ struct CandidateRow {
     id: i64,
     #[diesel(sql_type = BigInt)]
     section_id: i64,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    published_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Double)]
     score: f64,
 }
@@ -204,7 +204,6 @@ pub struct Hit {
     pub id: i64,
     pub section_id: i64,
     pub score: f64,
-    published_at: Option<NaiveDateTime>,
 }
 
 /// The hits a search ranks: the [`MAX_HITS`] most recently created matching articles (by id,
@@ -219,6 +218,9 @@ pub fn ranked_hits(
 ) -> QueryResult<Vec<Hit>> {
     let postgres = db::is_postgres(conn);
     let mut statement = Statement::new(postgres);
+    // The engine orders the candidates it ranked, so that no publication time is sent over
+    // (parsing 1,000 of them cost more than the sort).
+    statement.push("SELECT id, section_id, score FROM (");
     if postgres {
         // Weights {D, C, B, A}; normalization 1 divides by 1 + the log of the length.
         statement.push(
@@ -239,23 +241,16 @@ pub fn ranked_hits(
         " ORDER BY article_search_fts.rowid DESC LIMIT "
     });
     statement.bind(Bind::Int(MAX_HITS));
-    let mut hits: Vec<Hit> = statement
+    statement.push(") candidates ORDER BY score DESC, published_at DESC, id DESC");
+    Ok(statement
         .load::<CandidateRow>(conn)?
         .into_iter()
         .map(|r| Hit {
             id: r.id,
             section_id: r.section_id,
             score: r.score,
-            published_at: r.published_at,
         })
-        .collect();
-    hits.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| b.published_at.cmp(&a.published_at))
-            .then_with(|| b.id.cmp(&a.id))
-    });
-    Ok(hits)
+        .collect())
 }
 
 /// The [`FACET_SIZE`] tags the most of `ids` carry: slug, name and count, most first (equal
