@@ -112,12 +112,13 @@ fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
-/// A word of a text: where it is, and its folded parts (one word may fold to several:
-/// "北京" to "bei jing").
+/// A word of a text: where it is, and, unless it is ASCII (compared as it is, ignoring case),
+/// its folded parts (one word may fold to several: "北京" to "bei jing"). Most words of news
+/// copy are ASCII, and a snippet walks thousands of them: they allocate nothing.
 struct Token {
     start: usize,
     end: usize,
-    parts: Vec<String>,
+    folded: Vec<String>,
 }
 
 fn tokens(text: &str) -> Vec<Token> {
@@ -128,22 +129,25 @@ fn tokens(text: &str) -> Vec<Token> {
             (None, true) => start = Some(i),
             (Some(s), false) => {
                 let word = &text[s..i];
-                // Most words are ASCII: lowercasing is all folding does to them.
-                let parts: Vec<String> = if word.is_ascii() {
-                    vec![word.to_ascii_lowercase()]
-                } else {
-                    fold(word)
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                };
-                if !parts.is_empty() {
+                if word.is_ascii() {
                     out.push(Token {
                         start: s,
                         end: i,
-                        parts,
+                        folded: Vec::new(),
                     });
+                } else {
+                    let folded: Vec<String> = fold(word)
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    if !folded.is_empty() {
+                        out.push(Token {
+                            start: s,
+                            end: i,
+                            folded,
+                        });
+                    }
                 }
                 start = None;
             }
@@ -171,28 +175,36 @@ pub fn snippet_source(summary: Option<&str>, body_html: &str) -> String {
 }
 
 /// Which tokens match a term.
-fn marks(tokens: &[Token], terms: &[Term]) -> Vec<bool> {
-    // Every folded part, with the token it belongs to.
-    let parts: Vec<(&str, usize)> = tokens
-        .iter()
-        .enumerate()
-        .flat_map(|(i, t)| t.parts.iter().map(move |p| (p.as_str(), i)))
-        .collect();
+fn marks(text: &str, tokens: &[Token], terms: &[Term]) -> Vec<bool> {
+    // Every word part, with the token it belongs to: an ASCII word as it is in the text, other
+    // words as their folded parts. Terms are folded (lowercase ASCII): compared ignoring case.
+    let mut parts: Vec<(&str, usize)> = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.iter().enumerate() {
+        if token.folded.is_empty() {
+            parts.push((&text[token.start..token.end], i));
+        } else {
+            parts.extend(token.folded.iter().map(|p| (p.as_str(), i)));
+        }
+    }
+    let same = |part: &str, word: &str| part.eq_ignore_ascii_case(word);
+    let starts = |part: &str, word: &str| {
+        part.len() >= word.len() && part.as_bytes()[..word.len()].eq_ignore_ascii_case(word.as_bytes())
+    };
     let mut marked = vec![false; tokens.len()];
     for term in terms {
         match term {
             Term::Word(w) => parts
                 .iter()
-                .filter(|(p, _)| p == w)
+                .filter(|(p, _)| same(p, w))
                 .for_each(|(_, i)| marked[*i] = true),
             Term::Prefix(w) => parts
                 .iter()
-                .filter(|(p, _)| p.starts_with(w.as_str()))
+                .filter(|(p, _)| starts(p, w))
                 .for_each(|(_, i)| marked[*i] = true),
             Term::Phrase(ws) => {
                 for start in 0..parts.len().saturating_sub(ws.len() - 1) {
                     let run = &parts[start..start + ws.len()];
-                    if run.iter().zip(ws).all(|((p, _), w)| p == w) {
+                    if run.iter().zip(ws).all(|((p, _), w)| same(p, w)) {
                         run.iter().for_each(|(_, i)| marked[*i] = true);
                     }
                 }
@@ -207,7 +219,7 @@ fn marks(tokens: &[Token], terms: &[Term]) -> Vec<bool> {
 pub fn highlight(text: &str, terms: &[Term]) -> Option<String> {
     let text = collapse(text);
     let tokens = tokens(&text);
-    let marked = marks(&tokens, terms);
+    let marked = marks(&text, &tokens, terms);
     if !marked.contains(&true) {
         return None;
     }
@@ -223,7 +235,7 @@ pub fn snippet(text: &str, terms: &[Term]) -> String {
     if tokens.is_empty() {
         return escape_text(&text);
     }
-    let marked = marks(&tokens, terms);
+    let marked = marks(&text, &tokens, terms);
     let window = SNIPPET_WORDS.min(tokens.len());
     // The first window holding the most marked words, started a few words before the first.
     let mut best = (0, 0);
