@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""CPU time the server spends on one uncached search, per query: a figure that, unlike latency
+under load, hardly moves with whatever else the machine is doing, so two builds can be compared
+on a busy machine. Starts each binary given on an existing SQLite dataset (the response cache
+off), sends each query a few times to warm it, then N times, one at a time, and divides the
+server process's user + system CPU time by N. SQLite only: on PostgreSQL most of the work is in
+the database's own processes.
+
+    bench/search_cpu.py --dataset bench/data/sqlite-zipf-100000.db \\
+        --binary /path/to/dateline-before --binary /path/to/dateline-after
+
+Run older binaries first: a newer one migrates the dataset on start. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from harness import free_port  # noqa: E402
+
+QUERIES = ["border talks", "kenya vote", "energy crisis", "government officials"]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def measure(binary: str, dataset: Path, count: int) -> dict[str, float]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{dataset.resolve()}", "DATELINE_LOG": "warn",
+           "DATELINE_BIND": f"127.0.0.1:{port}", "DATELINE_RESPONSE_CACHE_MB": "0",
+           "DATELINE_JWT_SECRET": "bench-secret-of-at-least-thirty-two-bytes",
+           "DATELINE_MEDIA_DIR": str(dataset.parent / "media-search-cpu")}
+    server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        conn = None
+        for _ in range(300):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert conn is not None
+        figures = {}
+        for query in QUERIES:
+            path = "/api/v1/search?q=" + query.replace(" ", "+")
+            for _ in range(3):
+                conn.request("GET", path)
+                conn.getresponse().read()
+            before = cpu_seconds(server.pid)
+            for _ in range(count):
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise SystemExit(f"{path}: {response.status}")
+            figures[query] = (cpu_seconds(server.pid) - before) / count * 1000
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", required=True, type=Path, help="a SQLite file seeded by `dateline seed`")
+    parser.add_argument("--binary", action="append", required=True, help="a release build (repeatable)")
+    parser.add_argument("--count", type=int, default=80, help="searches per query and binary")
+    args = parser.parse_args()
+    print("| binary | " + " | ".join(f"`{q}`" for q in QUERIES) + " |")
+    print("|---|" + "---|" * len(QUERIES))
+    for binary in args.binary:
+        figures = measure(binary, args.dataset, args.count)
+        print(f"| {Path(binary).name} | " + " | ".join(f"{figures[q]:.1f} ms" for q in QUERIES) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
