@@ -443,7 +443,7 @@ pub const MAX_SEARCH_WORDS: usize = 8;
     responses(
         (status = 200, description = "The article.", body = ArticleDetail,
             headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
-        (status = 400, description = "`fields` or `include` names an unknown member, or `include` comes with a preview token.",
+        (status = 400, description = "A query parameter is malformed, unknown or out of range (`fields` or `include` names an unknown member, or `include` comes with a preview token); `errors` says which.",
             body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The preview token is unknown, expired or revoked.",
             body = Problem, content_type = "application/problem+json"),
