@@ -54,6 +54,9 @@ echo "== a release Dateline on SQLite with the seed story imported (127.0.0.1:$a
 ) &
 api_pid=$!
 
+# The reader revalidates the site settings and section tree at most this often (seconds); short
+# here, so that the settings the tests write show soon.
+export READER_SITE_TTL_SECS="${READER_SITE_TTL_SECS:-3}"
 echo "== the reader (127.0.0.1:$reader_port)"
 (
   cd examples/reader

@@ -54,6 +54,7 @@ pub fn spec_json() -> String {
         crate::api::articles::members::SummaryField,
         crate::api::articles::members::Embed,
         crate::api::articles::members::DetailField,
+        crate::api::articles::members::ArticleEmbed,
     )),
     modifiers(&BearerAuth)
 )]

@@ -14,12 +14,12 @@ use validator::{Validate, ValidationError};
 use crate::api::articles::read::{Lookup, lookup, moved};
 use crate::api::json::{AuthorName, BodySize, RequestBody, ValidJson, rules};
 use crate::api::links::{Nav, link_header};
-use crate::api::params::{PageMeta, PageQuery, Params};
+use crate::api::params::{Page, PageMeta, PageQuery, Params};
 use crate::api::reads::ReadFrom;
 use crate::api::transact::touched;
 use crate::api::views::utc;
 use crate::auth::client;
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::domain::comments::{self, Submission};
 use crate::error::{AppError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys, surrogate_keys};
@@ -141,7 +141,7 @@ pub struct PublicComment {
 }
 
 /// A page of top-level approved comments, oldest first, replies nested.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommentList {
     pub data: Vec<PublicComment>,
     /// Counts top-level comments.
@@ -265,24 +265,14 @@ pub async fn list_comments(
                 Lookup::Found(article, _, _) => article,
                 Lookup::Moved(current) => return Ok(Err(current)),
             };
-            let (roots, total) = comment::approved_threads(conn, article.id, page.offset(), page.limit())?;
-            let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
-            let replies = comment::approved_replies(conn, &root_ids)?;
-            let list = CommentList {
-                data: nest(roots, replies),
-                meta: page.meta(total),
-            };
-            Ok(Ok((article.id, list)))
+            Ok(Ok((article.id, approved_page(conn, article.id, &page)?)))
         })
         .await?;
     Ok(match list {
-        Ok((id, list)) => {
-            let keys = [cache_keys::comments(id), cache_keys::article(id)];
-            HttpResponse::Ok()
-                .insert_header(surrogate_keys(keys))
-                .insert_header(link_header(&req, Nav::numbered(&page, list.meta.total)))
-                .json(list)
-        }
+        Ok((id, list)) => HttpResponse::Ok()
+            .insert_header(surrogate_keys(comment_keys(id)))
+            .insert_header(link_header(&req, Nav::numbered(&page, list.meta.total)))
+            .json(list),
         Err(current) => moved(
             &format!("/api/v1/articles/{}/comments", current.slug),
             req.query_string(),
@@ -290,6 +280,25 @@ pub async fn list_comments(
             state.config.cache_max_age_secs,
         ),
     })
+}
+
+/// A page of the approved comment threads of article `article_id`, in a fixed number of
+/// queries whatever the page's size: the route's answer, and the one the article embeds with
+/// `include=comments`.
+pub fn approved_page(conn: &mut DbConn, article_id: i64, page: &Page) -> Result<CommentList, AppError> {
+    let (roots, total) = comment::approved_threads(conn, article_id, page.offset(), page.limit())?;
+    let root_ids: Vec<i64> = roots.iter().map(|c| c.id).collect();
+    let replies = comment::approved_replies(conn, &root_ids)?;
+    Ok(CommentList {
+        data: nest(roots, replies),
+        meta: page.meta(total),
+    })
+}
+
+/// What a page of an article's comments depends on: its approved comments, and the article
+/// (its slug, its visibility).
+pub fn comment_keys(article_id: i64) -> [String; 2] {
+    [cache_keys::comments(article_id), cache_keys::article(article_id)]
 }
 
 /// Builds the reply trees. A reply whose parent is not among the approved comments is dropped

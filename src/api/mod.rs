@@ -38,7 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .service(articles::read::list_articles)
             .service(articles::read::get_article)
-            .service(articles::read::related_articles)
+            .service(articles::related::related_articles)
             .service(search::search_articles)
             .service(articles::write::create_article)
             .service(articles::write::replace_article)

@@ -36,6 +36,10 @@ fn public_uris() -> Vec<String> {
         "/api/v1/articles/gamma/related",
         "/api/v1/articles/alpha/comments",
         "/api/v1/articles/beta/comments",
+        // The story page in one call: the article with its related cards and comments.
+        "/api/v1/articles/alpha?include=related,comments",
+        "/api/v1/articles/beta?include=comments",
+        "/api/v1/articles/gamma?include=related",
         "/api/v1/sections",
         "/api/v1/sections/world-news",
         "/api/v1/tags",
@@ -284,6 +288,7 @@ async fn an_article_change_invalidates_the_article_and_the_lists_it_is_or_was_in
         "/api/v1/articles/gamma",
         "/api/v1/articles/alpha/related",
         "/api/v1/articles/alpha/comments",
+        "/api/v1/articles/alpha?include=related,comments",
         "/api/v1/articles?section=world-news",
         "/api/v1/articles?section=news",
         "/api/v1/articles?tag=iran",
@@ -301,6 +306,8 @@ async fn an_article_change_invalidates_the_article_and_the_lists_it_is_or_was_in
         "/api/v1/articles?section=politics",
         "/api/v1/articles?tag=economy",
         "/api/v1/articles/gamma/related",
+        "/api/v1/articles/beta?include=comments",
+        "/api/v1/articles/gamma?include=related",
     ];
     site.after_write("an edit of beta", &untouched, &touched).await;
     assert_eq!(
@@ -434,6 +441,7 @@ async fn comments_terms_and_accounts_invalidate_what_shows_them() {
     let alpha_comments = [
         "/api/v1/articles/alpha",
         "/api/v1/articles/alpha/comments",
+        "/api/v1/articles/alpha?include=related,comments",
         "/api/v1/articles?include=comment_count,authors,sources,featured_image",
         "/api/v1/articles?tag=iran&include=comment_count",
     ];
@@ -448,6 +456,7 @@ async fn comments_terms_and_accounts_invalidate_what_shows_them() {
         "/api/v1/articles?per_page=1",
         "/api/v1/articles?tag=economy",
         "/api/v1/articles/beta/comments",
+        "/api/v1/articles/beta?include=comments",
         "/api/v1/sections",
         "/api/v1/tags",
         "/api/v1/sources",

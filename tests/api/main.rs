@@ -16,6 +16,7 @@ mod editorial;
 mod errors;
 mod filters;
 mod import;
+mod include;
 mod invalidation;
 mod leaks;
 mod links;

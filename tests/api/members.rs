@@ -204,10 +204,11 @@ async fn unknown_or_empty_names_are_a_400_naming_the_parameter() {
             "fields",
             "unknown_member",
         ),
+        // The whole article embeds blocks of its page, not the cards' members.
         (
             "/api/v1/articles/older?include=authors",
             "include",
-            "unknown_parameter",
+            "unknown_member",
         ),
     ] {
         let problem = app.get(uri).await.problem(400);

@@ -114,6 +114,46 @@ export function createApi(baseUrl: string) {
   return { api, cache };
 }
 
+/**
+ * An answer every page shows and that rarely changes (the site settings, the section tree):
+ * read once, then asked for again, conditionally, at most every `ttlMs` (a 304 when unchanged),
+ * not on every page. A change shows within `ttlMs`. While a revalidation fails, the last copy
+ * is served and the next page tries again.
+ */
+export class SiteWide<T> {
+  private value: T | undefined;
+  private fetchedAt = 0;
+  private pending: Promise<T> | undefined;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The answer, and whether this call asked the API for it (pages count their calls). */
+  async get(): Promise<{ value: T; called: boolean }> {
+    if (this.value !== undefined && Date.now() - this.fetchedAt < this.ttlMs) {
+      return { value: this.value, called: false };
+    }
+    // Pages arriving together share one call.
+    if (this.pending) return { value: await this.pending, called: false };
+    this.pending = this.load()
+      .then((value) => {
+        this.value = value;
+        this.fetchedAt = Date.now();
+        return value;
+      })
+      .catch((error: unknown) => {
+        if (this.value === undefined) throw error;
+        return this.value;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
+    return { value: await this.pending, called: true };
+  }
+}
+
 /** What a card on this site shows: one call per list, nothing it does not print. */
 export const CARD_FIELDS: Schemas["SummaryField"][] = [
   "slug",

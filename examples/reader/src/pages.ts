@@ -1,10 +1,13 @@
 // The pages. Each loads what it shows from the API (all calls of a page in parallel, each
 // conditional through the ETag cache) and returns the HTML with its status. Nothing on a page
-// is written here but labels: every text of the content comes from the API.
+// is written here but labels: every text of the content comes from the API. A page makes one
+// or two calls of its own; the site settings and the section tree, which every page shows and
+// which rarely change, are revalidated at most every READER_SITE_TTL_SECS, not per page.
 import {
   CARD_FIELDS,
   LINK_FIELDS,
   need,
+  SiteWide,
   type Api,
   type Article,
   type Card,
@@ -44,52 +47,56 @@ export interface CommentFormState {
 }
 
 export class Pages {
+  /** The site settings (name, logo, navigation, time zone, permalink). */
+  private readonly settings: SiteWide<Site>;
+  /** The section tree (the home page's menu). */
+  private readonly tree: SiteWide<Schemas["SectionList"]["data"]>;
+
   constructor(
     private readonly api: Api,
     private readonly assets: Assets,
-  ) {}
-
-  private lastSite: Site | undefined;
-
-  /** The site settings (name, logo, navigation, time zone, permalink), read with each page. */
-  site(): Promise<Site> {
-    return this.api.GET("/api/v1/site").then((result) => {
-      this.lastSite = need("site settings", result);
-      return this.lastSite;
-    });
+    /** How long a read of the site-wide answers is used before it is revalidated. */
+    siteTtlMs = 30_000,
+  ) {
+    this.settings = new SiteWide(() => this.api.GET("/api/v1/site").then((result) => need("site settings", result)), siteTtlMs);
+    this.tree = new SiteWide(
+      () => this.api.GET("/api/v1/sections", { params: { query: { per_page: 100 } } }).then((result) => need("sections", result).data),
+      siteTtlMs,
+    );
   }
 
-  /**
-   * The settings as the last page read them, for routing (the permalink) before a page's
-   * calls start; read once at start. The page itself reads them again, in parallel.
-   */
-  async knownSite(): Promise<Site> {
-    return this.lastSite ?? this.site();
+  /** The site settings, for routing (the permalink) and for pages that show nothing else. */
+  async site(): Promise<Site> {
+    return (await this.settings.get()).value;
   }
 
   // ---- article ---------------------------------------------------------------------------
 
   async article(slug: string, form: CommentFormState, commentsPage = 1): Promise<Rendered & { article: Article; site: Site }> {
     const linkCards = { fields: LINK_FIELDS };
-    const [articleResult, site, related, latest, comments] = await Promise.all([
-      this.api.GET("/api/v1/articles/{slug}", { params: { path: { slug } } }),
-      this.site(),
-      this.api.GET("/api/v1/articles/{slug}/related", {
-        params: { path: { slug }, query: { limit: 4, fields: ["slug", "headline", "url", "published_at", "featured_image"] } },
+    // The story with its related cards and first page of comments is one call; "Latest posts"
+    // the other. A later page of comments (`?comments_page=2`) is a call of its own.
+    const later = commentsPage > 1;
+    const [articleResult, settings, latest, laterComments] = await Promise.all([
+      this.api.GET("/api/v1/articles/{slug}", {
+        params: { path: { slug }, query: { include: later ? ["related"] : ["related", "comments"] } },
       }),
+      this.settings.get(),
       // "Latest posts" without the story on the page: one call, nothing filtered here.
       this.api.GET("/api/v1/articles", { params: { query: { per_page: 5, exclude: [slug], ...linkCards } } }),
-      this.api.GET("/api/v1/articles/{slug}/comments", {
-        params: { path: { slug }, query: { page: commentsPage, per_page: 50 } },
-      }),
+      later
+        ? this.api.GET("/api/v1/articles/{slug}/comments", { params: { path: { slug }, query: { page: commentsPage } } })
+        : Promise.resolve(undefined),
     ]);
     const htmlStarted = performance.now();
+    const site = settings.value;
     const story = need(`article ${slug}`, articleResult);
+    const comments = later ? laterComments?.data : story.comments;
     const body = this.articleBody(site, story, {
-      related: related.data?.data ?? [],
+      related: story.related ?? [],
       latest: latest.data?.data ?? [],
-      comments: comments.data?.data ?? [],
-      commentsMore: comments.data?.meta.has_more ? commentsPage + 1 : null,
+      comments: comments?.data ?? [],
+      commentsMore: comments?.meta.has_more ? commentsPage + 1 : null,
       form,
     });
     const markup = page(
@@ -99,7 +106,7 @@ export class Pages {
     return {
       status: form.general || Object.keys(form.errors).length ? 422 : 200,
       body: markup,
-      calls: 5,
+      calls: 2 + Number(later) + Number(settings.called),
       htmlMs: performance.now() - htmlStarted,
       article: story,
       site,
@@ -228,13 +235,14 @@ ${form.errors.parent_id ? html`<p class="error">${form.errors.parent_id}</p>` : 
   // ---- lists: home, section, tag, source, author ------------------------------------------
 
   async home(): Promise<Rendered> {
-    const [site, latest, sections] = await Promise.all([
-      this.site(),
+    const [settings, latest, sections] = await Promise.all([
+      this.settings.get(),
       this.api.GET("/api/v1/articles", { params: { query: { per_page: 12, fields: CARD_FIELDS } } }),
-      this.api.GET("/api/v1/sections", { params: { query: { per_page: 100 } } }),
+      this.tree.get(),
     ]);
+    const site = settings.value;
     const stories = need("latest articles", latest).data;
-    const tree = need("sections", sections).data;
+    const tree = sections.value;
     const [lead, ...rest] = stories;
     const body = html`<h1 class="visually-hidden">${site.name}</h1>
 <div class="layout">
@@ -253,15 +261,17 @@ ${tree.length ? html`<nav class="sections" aria-labelledby="sections-heading"><h
 <meta property="og:title" content="${site.name}">
 <meta property="og:url" content="${site.base_url}/">
 ${site.social_image_url ? html`<meta property="og:image" content="${absolute(site, site.social_image?.url ?? site.social_image_url)}">` : ""}`;
-    return { status: 200, body: page({ site, title: site.name, head, body }, this.assets), calls: 3 };
+    const calls = 1 + Number(settings.called) + Number(sections.called);
+    return { status: 200, body: page({ site, title: site.name, head, body }, this.assets), calls };
   }
 
   async section(slug: string, cursor: string | undefined): Promise<Rendered> {
-    const [site, sectionResult, list] = await Promise.all([
-      this.site(),
+    const [settings, sectionResult, list] = await Promise.all([
+      this.settings.get(),
       this.api.GET("/api/v1/sections/{slug}", { params: { path: { slug } } }),
       this.api.GET("/api/v1/articles", { params: { query: { section: [slug], per_page: 10, cursor, fields: CARD_FIELDS } } }),
     ]);
+    const site = settings.value;
     const section = need(`section ${slug}`, sectionResult);
     const stories = need(`articles of section ${slug}`, list);
     const crumbs = html`<nav class="breadcrumb" aria-label="Breadcrumb"><ol><li><a href="/">Home</a></li>${section.breadcrumb
@@ -272,7 +282,7 @@ ${site.social_image_url ? html`<meta property="og:image" content="${absolute(sit
           (child) => html`<li><a href="${localPath(site, sectionUrl(site, child.slug))}">${child.name}</a></li>`,
         )}</ul></nav>`
       : "";
-    return this.listPage(site, {
+    return this.listPage(site, settings.called, {
       title: section.seo_title ?? `${section.name} - ${site.name}`,
       heading: section.name,
       description: section.meta_description ?? section.description ?? null,
@@ -290,8 +300,8 @@ ${site.social_image_url ? html`<meta property="og:image" content="${absolute(sit
 
   async taxonomy(kind: "tag" | "source" | "author", slug: string, cursor: string | undefined): Promise<Rendered> {
     const query = { per_page: 10, cursor, fields: CARD_FIELDS };
-    const [site, detail, list] = await Promise.all([
-      this.site(),
+    const [settings, detail, list] = await Promise.all([
+      this.settings.get(),
       kind === "tag"
         ? this.api.GET("/api/v1/tags/{slug}", { params: { path: { slug } } }).then((r) => {
             const tag = need(`tag ${slug}`, r);
@@ -324,9 +334,10 @@ ${site.social_image_url ? html`<meta property="og:image" content="${absolute(sit
         params: { query: kind === "tag" ? { ...query, tag: [slug] } : kind === "source" ? { ...query, source: [slug] } : { ...query, author: [slug] } },
       }),
     ]);
+    const site = settings.value;
     const stories = need(`articles of ${kind} ${slug}`, list);
     const scope = kind === "tag" ? "tags" : kind === "source" ? "sources" : "authors";
-    return this.listPage(site, {
+    return this.listPage(site, settings.called, {
       title: detail.seo ?? `${detail.name} - ${site.name}`,
       heading: detail.name,
       description: detail.description ?? null,
@@ -344,6 +355,7 @@ ${site.social_image_url ? html`<meta property="og:image" content="${absolute(sit
 
   private listPage(
     site: Site,
+    siteCalled: boolean,
     options: {
       title: string;
       heading: string;
@@ -373,7 +385,7 @@ ${options.cursor ? html`<meta name="robots" content="noindex, follow">` : html`<
 <meta property="og:title" content="${options.heading}">
 <meta property="og:url" content="${options.canonical}">
 <link rel="alternate" type="application/rss+xml" title="${options.feed.title} (RSS)" href="${options.feed.url}">`;
-    return { status: 200, body: page({ site, title: options.title, head, body }, this.assets), calls: 3 };
+    return { status: 200, body: page({ site, title: options.title, head, body }, this.assets), calls: 2 + Number(siteCalled) };
   }
 
   // ---- search and 404 ---------------------------------------------------------------------
@@ -383,8 +395,8 @@ ${options.cursor ? html`<meta name="robots" content="noindex, follow">` : html`<
     const section = params.get("section") || undefined;
     const tag = params.get("tag") || undefined;
     const pageNumber = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
-    const [site, result] = await Promise.all([
-      this.site(),
+    const [settings, result] = await Promise.all([
+      this.settings.get(),
       q
         ? this.api.GET("/api/v1/search", {
             params: {
@@ -400,6 +412,7 @@ ${options.cursor ? html`<meta name="robots" content="noindex, follow">` : html`<
           })
         : Promise.resolve(undefined),
     ]);
+    const site = settings.value;
     const link = (changes: Record<string, string | undefined>) => {
       const next = new URLSearchParams({ q });
       const merged = { section, tag, ...changes };
@@ -447,12 +460,13 @@ ${results}`;
     return {
       status,
       body: page({ site, title: q ? `${q} - Search - ${site.name}` : `Search - ${site.name}`, head, body }, this.assets),
-      calls: q ? 2 : 1,
+      calls: Number(Boolean(q)) + Number(settings.called),
     };
   }
 
   async notFound(status = 404): Promise<Rendered> {
-    const site = await this.site();
+    const settings = await this.settings.get();
+    const site = settings.value;
     const body = html`<h1>${status === 404 ? "Page not found" : "Bad request"}</h1>
 <p>${status === 404 ? "There is no page at this address. It may have been moved or withdrawn." : "This address cannot be read."}</p>
 <p><a href="/">Go to the front page</a> or search:</p>
@@ -460,7 +474,7 @@ ${results}`;
     return {
       status,
       body: page({ site, title: `${status === 404 ? "Page not found" : "Bad request"} - ${site.name}`, head: html`<meta name="robots" content="noindex">`, body }, this.assets),
-      calls: 1,
+      calls: Number(settings.called),
     };
   }
 }

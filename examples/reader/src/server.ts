@@ -34,7 +34,11 @@ const assets: Assets = {
   version: createHash("sha256").update(script).digest("hex").slice(0, 10),
 };
 const { api, cache } = createApi(apiBase);
-const pages = new Pages(api, assets);
+// The site settings and the section tree are revalidated at most this often (seconds), not on
+// every page: a change to them shows within this time.
+const siteTtlSecs = Number(process.env.READER_SITE_TTL_SECS ?? "30");
+if (!Number.isFinite(siteTtlSecs) || siteTtlSecs < 0) throw new Error("READER_SITE_TTL_SECS must be a number of seconds, 0 or more");
+const pages = new Pages(api, assets, siteTtlSecs * 1000);
 
 const CSP = [
   "default-src 'self'",
@@ -303,7 +307,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const segments = path.split("/").filter(Boolean).map(segment);
     const fixed = segments.length === 0 || path === "/search" || (segments.length === 2 && ["tag", "source", "author"].includes(segments[0]!));
-    const article = fixed ? null : permalinkPattern(await pages.knownSite()).exec(path);
+    const article = fixed ? null : permalinkPattern(await pages.site()).exec(path);
     if (article?.groups?.slug) return await articleRoute(req, res, url, article.groups.slug, started);
     // Only an article's comment form posts.
     if (req.method === "POST") {

@@ -99,6 +99,29 @@ member_names! {
     }
 }
 
+member_names! {
+    /// A block of the story page the whole article embeds (`include` on `GET /articles/{slug}`).
+    ArticleEmbed {
+        "related",
+        "comments",
+    }
+}
+
+/// Which blocks a whole article embeds: each is exactly the default answer of its own route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArticleEmbeds {
+    /// `GET /articles/{slug}/related`'s cards.
+    pub related: bool,
+    /// The first page of `GET /articles/{slug}/comments`.
+    pub comments: bool,
+}
+
+impl ArticleEmbeds {
+    pub fn any(self) -> bool {
+        self.related || self.comments
+    }
+}
+
 /// Which of the costly members a page of cards carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Embeds {
@@ -190,17 +213,28 @@ impl CardShape {
     }
 }
 
-/// The members a whole article carries: all, or exactly `fields` (plus `id`).
+/// The members a whole article carries: all, or exactly `fields` (plus `id`), and the blocks
+/// `include` embeds (always sent, whatever `fields` names).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DetailShape {
     only: Option<Vec<&'static str>>,
+    pub embeds: ArticleEmbeds,
 }
 
 impl DetailShape {
-    pub fn parse(fields: Option<&str>) -> Result<Self, AppError> {
-        Ok(Self {
-            only: names("fields", fields, DetailField::NAMES)?,
-        })
+    /// Checks `fields` and `include`: 400 naming the parameter and the first unknown or empty
+    /// name.
+    pub fn parse(fields: Option<&str>, include: Option<&str>) -> Result<Self, AppError> {
+        let included = names("include", include, ArticleEmbed::NAMES)?.unwrap_or_default();
+        let embeds = ArticleEmbeds {
+            related: included.contains(&"related"),
+            comments: included.contains(&"comments"),
+        };
+        let only = names("fields", fields, DetailField::NAMES)?.map(|mut only| {
+            only.extend(included);
+            only
+        });
+        Ok(Self { only, embeds })
     }
 
     /// Answers the article `detail` with only the members asked for.
@@ -315,9 +349,25 @@ mod tests {
                 "{fields:?} {include:?}"
             );
         }
-        assert!(DetailShape::parse(Some("body,seo")).is_ok());
+        assert!(DetailShape::parse(Some("body,seo"), None).is_ok());
         let repeated = CardShape::parse(Some("id,slug,id"), Some("sources,sources")).unwrap();
         assert_eq!(repeated.only.as_deref(), Some(&["id", "slug", "sources"][..]));
-        assert!(DetailShape::parse(Some("thumbnail")).is_err());
+        assert!(DetailShape::parse(Some("thumbnail"), None).is_err());
+    }
+
+    #[test]
+    fn an_article_embeds_related_and_comments_whatever_fields_names() {
+        let shape = DetailShape::parse(Some("headline"), Some("comments,related")).unwrap();
+        assert!(shape.embeds.related && shape.embeds.comments);
+        let detail =
+            json!({"id": 1, "headline": "A", "body": "<p>b</p>", "related": [], "comments": {"data": []}});
+        assert_eq!(
+            keep(detail, shape.only.as_deref().unwrap()),
+            json!({"id": 1, "headline": "A", "related": [], "comments": {"data": []}})
+        );
+        for include in ["authors", "related,,comments", "tags"] {
+            assert!(DetailShape::parse(None, Some(include)).is_err(), "{include}");
+        }
+        assert!(!DetailShape::parse(None, None).unwrap().embeds.any());
     }
 }

@@ -9,6 +9,7 @@ pub mod input;
 pub mod members;
 pub mod previews;
 pub mod read;
+pub mod related;
 pub mod seo;
 pub mod trash;
 pub mod write;
@@ -246,6 +247,17 @@ pub struct ArticleDetail {
     /// `<script type="application/ld+json">`.
     #[schema(value_type = Vec<Object>)]
     pub structured_data: Vec<serde_json::Value>,
+    /// Only with `include=related`: the related articles, exactly the `data` that
+    /// `GET /articles/{slug}/related` answers by default (5 lean cards, most relevant first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub related: Option<Vec<ArticleSummary>>,
+    /// Only with `include=comments`: the first page of approved comment threads, exactly what
+    /// `GET /articles/{slug}/comments` answers by default (`data` and `meta`); further pages
+    /// from that route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub comments: Option<crate::api::comments::CommentList>,
 }
 
 /// Attaches sections, tags and URLs to summary rows, and the members `embeds` asks for: three
@@ -431,6 +443,8 @@ pub fn detail(
         seo,
         head,
         structured_data: Vec::new(),
+        related: None,
+        comments: None,
     };
     // Built from the finished answer, so that it says exactly what the answer says.
     detail.structured_data = seo::structured_data(&detail, &site, &urls.home());

@@ -2,16 +2,18 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::members::{CardShape, DetailField, DetailShape, Embed, SummaryField};
+use super::members::{ArticleEmbed, CardShape, DetailField, DetailShape, Embed, Embeds, SummaryField};
 use super::previews;
+use super::related::{RELATED_DEFAULT, related};
 use super::{
     ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, article_not_found, cursor, detail, filters,
     summaries,
 };
 use crate::api::AppState;
+use crate::api::comments::{approved_page, comment_keys};
 use crate::api::json::SlugText;
 use crate::api::links::{Nav, link_header};
 use crate::api::params::{Page, Params};
@@ -24,7 +26,6 @@ use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search, SummaryRow};
 use crate::models::section::Section;
-use crate::models::taxonomy::{Tags, TermTable};
 use crate::values::ArticleStatus;
 
 /// The order of an article list. A leading `-` means descending.
@@ -143,33 +144,18 @@ pub struct ArticleQuery {
     /// Exactly these members (a sparse fieldset), comma-separated; `id` is always sent.
     #[param(value_type = Option<Vec<DetailField>>, style = Form, explode = false, max_items = 27, example = json!(["headline", "summary", "url"]))]
     pub fields: Option<String>,
+    /// Blocks of the story page embedded in the answer, comma-separated, so that the page is
+    /// one call: `related` (what `GET /articles/{slug}/related` answers by default) and
+    /// `comments` (the first page `GET /articles/{slug}/comments` answers by default). Each
+    /// costs a fixed number of queries; both are sent whatever `fields` names. Not with a
+    /// preview token (400).
+    #[param(value_type = Option<Vec<ArticleEmbed>>, style = Form, explode = false, max_items = 2, example = json!(["related", "comments"]))]
+    pub include: Option<String>,
     /// A draft preview link's token (`POST /articles/{slug}/previews`): the article as the
     /// public will see it once published, draft or not; `private, no-store`. Or send the
     /// `Preview-Token` header.
     #[param(pattern = r"^dlp_[A-Za-z0-9_-]{43}$")]
     pub preview_token: Option<String>,
-}
-
-/// `limit` of the related-articles route.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RelatedQuery {
-    /// How many related articles: 5 by default, at most 20.
-    #[param(minimum = 1, maximum = 20, example = 5)]
-    pub limit: Option<u32>,
-    /// Members each card carries beyond the lean default, as on the article list.
-    #[param(value_type = Option<Vec<Embed>>, style = Form, explode = false, max_items = 4, example = json!(["featured_image"]))]
-    pub include: Option<String>,
-    /// Exactly these members on each card, as on the article list; `id` is always sent.
-    #[param(value_type = Option<Vec<SummaryField>>, style = Form, explode = false, max_items = 15, example = json!(["slug", "headline"]))]
-    pub fields: Option<String>,
-}
-
-/// Related articles, most relevant first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct RelatedArticles {
-    pub data: Vec<ArticleSummary>,
 }
 
 /// Which articles an editorial list shows (needs a token; authors see only their own).
@@ -196,9 +182,6 @@ impl From<StatusFilter> for Scope {
         }
     }
 }
-
-pub const RELATED_DEFAULT: u32 = 5;
-pub const RELATED_MAX: u32 = 20;
 
 /// Lists published articles, newest first unless `sort` says otherwise.
 ///
@@ -442,6 +425,13 @@ pub const MAX_SEARCH_WORDS: usize = 8;
 /// someone else's unpublished article answers 404, as an unknown slug does. A former slug
 /// answers 301 to the current URL (`Cache-Control` as for public reads: a slug can be taken
 /// back); an archived article answers 410, by its slug or a former one.
+///
+/// `include=related,comments` embeds the story page's other article blocks, so that the page is
+/// one call: `related`, exactly the cards `GET /articles/{slug}/related` answers by default, and
+/// `comments`, exactly the first page `GET /articles/{slug}/comments` answers by default. The
+/// answer's `Surrogate-Key` is the union of the three answers' keys, so it is invalidated
+/// whenever one of them would be (a comment approved, a related article edited). `fields` cuts
+/// the article's own members only: the included blocks are always sent.
 #[utoipa::path(
     tag = "articles",
     security((), ("bearer" = [])),
@@ -453,6 +443,8 @@ pub const MAX_SEARCH_WORDS: usize = 8;
     responses(
         (status = 200, description = "The article.", body = ArticleDetail,
             headers(("ETag" = String, description = "With a bearer token: the version, for If-Match."))),
+        (status = 400, description = "A query parameter is malformed, unknown or out of range (`fields` or `include` names an unknown member, or `include` comes with a preview token); `errors` says which.",
+            body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The preview token is unknown, expired or revoked.",
             body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A preview of a revision that refers to a section, tag, source or image deleted since.",
@@ -475,11 +467,22 @@ pub async fn get_article(
     slug: web::Path<String>,
     query: Params<ArticleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let shape = DetailShape::parse(query.0.fields.as_deref())?;
+    let shape = DetailShape::parse(query.0.fields.as_deref(), query.0.include.as_deref())?;
+    let embeds = shape.embeds;
     let slug = slug.into_inner();
     if let Some(token) = previews::token_of(req.headers(), query.0.preview_token.as_deref())? {
+        // A draft has no public related articles or comments to show yet.
+        if embeds.any() {
+            return Err(AppError::bad_param(
+                "include",
+                "not_with_preview",
+                "is not available with a preview token",
+            ));
+        }
         return previews::answer(&state, slug, token, shape).await;
     }
+    // The comments route's first page, as it answers without `page` or `per_page`.
+    let first_page = Page::resolve(None, None, &state.config)?;
     let now = state.now();
     let editorial = caller.0.is_some();
     let media = state.media.clone();
@@ -488,27 +491,50 @@ pub async fn get_article(
             match lookup(conn, caller.0.as_ref(), &slug, now)? {
                 Lookup::Found(article, section, author_name) => {
                     let version = article.version;
-                    Ok(Ok((
-                        detail(conn, &media, article, section, author_name)?,
-                        version,
-                    )))
+                    // The embedded blocks are the other routes' own answers, keys included, so
+                    // that whatever invalidates one of them invalidates this answer too.
+                    let mut keys = Vec::new();
+                    let mut related_cards = None;
+                    if embeds.related {
+                        let (related_keys, answer) = related(
+                            conn,
+                            &media,
+                            &article,
+                            &section,
+                            RELATED_DEFAULT,
+                            Embeds::default(),
+                            now,
+                        )?;
+                        keys.extend(related_keys);
+                        related_cards = Some(answer.data);
+                    }
+                    let mut first_comments = None;
+                    if embeds.comments {
+                        keys.extend(comment_keys(article.id));
+                        first_comments = Some(approved_page(conn, article.id, &first_page)?);
+                    }
+                    let mut detail = detail(conn, &media, article, section, author_name)?;
+                    detail.related = related_cards;
+                    detail.comments = first_comments;
+                    keys.extend(article_keys(&detail));
+                    Ok(Ok((detail, version, keys)))
                 }
                 Lookup::Moved(current) => Ok(Err(current)),
             }
         })
         .await?;
     match found {
-        Ok((detail, version)) => {
+        Ok((detail, version, keys)) => {
             let mut response = HttpResponse::Ok();
             if editorial {
                 response.insert_header((header::ETAG, preconditions::etag(version)));
             }
-            response.insert_header(surrogate_keys(article_keys(&detail)));
+            response.insert_header(surrogate_keys(keys));
             shape.respond(&mut response, &detail)
         }
         Err(current) => Ok(moved(
             &format!("/api/v1/articles/{}", current.slug),
-            "",
+            req.query_string(),
             &current,
             state.config.cache_max_age_secs,
         )),
@@ -624,88 +650,4 @@ pub fn find_for(
     Ok(found.filter(|(a, _, _)| {
         caller.role.is_editorial() || a.author_id == Some(caller.id) || article::is_visible(a, now)
     }))
-}
-
-/// Other published articles that share tags or the section with this one, most relevant first.
-///
-/// Each shared tag counts one and the same section one more; ties go to the most recent.
-/// Candidates are the 50 newest articles of each shared tag and the section's newest, so the
-/// answer costs the same on any size of archive. The article itself is never included.
-#[utoipa::path(
-    tag = "articles",
-    params(
-        ("slug" = String, Path, description = "The article's slug."),
-        RelatedQuery,
-    ),
-    responses(
-        (status = 200, description = "Related articles, most relevant first.", body = RelatedArticles),
-        (status = 301, description = "A former slug: `Location` is the current URL.",
-            headers(("Location" = String, description = "The current URL."),
-                ("Cache-Control" = String, description = "`public, max-age=` as for public reads."))),
-        (status = 410, description = "The article was withdrawn (archived); also by a former slug.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "`limit` is malformed or out of range.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No published article has this slug.",
-            body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/articles/{slug}/related")]
-pub async fn related_articles(
-    state: web::Data<AppState>,
-    from: ReadFrom,
-    req: HttpRequest,
-    slug: web::Path<String>,
-    query: Params<RelatedQuery>,
-) -> Result<HttpResponse, AppError> {
-    let shape = CardShape::parse(query.0.fields.as_deref(), query.0.include.as_deref())?;
-    let embeds = shape.embeds;
-    let limit = query.0.limit.unwrap_or(RELATED_DEFAULT);
-    if !(1..=RELATED_MAX).contains(&limit) {
-        return Err(AppError::bad_param(
-            "limit",
-            "out_of_range",
-            format!("must be between 1 and {RELATED_MAX}"),
-        ));
-    }
-    let slug = slug.into_inner();
-    let now = state.now();
-    let media = state.media.clone();
-    let related = from
-        .run(&state, move |conn| {
-            let (article, section) = match lookup(conn, None, &slug, now)? {
-                Lookup::Found(article, section, _) => (article, section),
-                Lookup::Moved(current) => return Ok(Err(current)),
-            };
-            let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect();
-            let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
-            let ids = article::related_ids(conn, &article, &tag_ids, now, limit as usize)?;
-            let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
-            let related = RelatedArticles {
-                data: summaries(conn, &media, rows, embeds)?,
-            };
-            // The candidates are the articles of its own section and of its tags.
-            let mut keys = vec![
-                cache_keys::article(article.id),
-                cache_keys::in_section(&section.slug),
-            ];
-            keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
-            keys.extend(card_keys(&related.data));
-            Ok(Ok((keys, related)))
-        })
-        .await?;
-    Ok(match related {
-        Ok((keys, related)) => {
-            shape.respond(HttpResponse::Ok().insert_header(surrogate_keys(keys)), &related)?
-        }
-        Err(current) => moved(
-            &format!("/api/v1/articles/{}/related", current.slug),
-            req.query_string(),
-            &current,
-            state.config.cache_max_age_secs,
-        ),
-    })
 }

@@ -1,0 +1,143 @@
+//! Related articles: their own route, and the answer the article embeds with `include=related`.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::members::{CardShape, Embed, Embeds, SummaryField};
+use super::read::{Lookup, card_keys, lookup, moved};
+use super::{ArticleSummary, summaries};
+use crate::api::AppState;
+use crate::api::params::Params;
+use crate::api::reads::ReadFrom;
+use crate::db::DbConn;
+use crate::error::{AppError, Problem};
+use crate::http_cache::{keys as cache_keys, surrogate_keys};
+use crate::media::storage::MediaStore;
+use crate::models::article::{self, Article};
+use crate::models::section::Section;
+use crate::models::taxonomy::{Tags, TermTable};
+
+/// `limit` of the related-articles route.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedQuery {
+    /// How many related articles: 5 by default, at most 20.
+    #[param(minimum = 1, maximum = 20, example = 5)]
+    pub limit: Option<u32>,
+    /// Members each card carries beyond the lean default, as on the article list.
+    #[param(value_type = Option<Vec<Embed>>, style = Form, explode = false, max_items = 4, example = json!(["featured_image"]))]
+    pub include: Option<String>,
+    /// Exactly these members on each card, as on the article list; `id` is always sent.
+    #[param(value_type = Option<Vec<SummaryField>>, style = Form, explode = false, max_items = 15, example = json!(["slug", "headline"]))]
+    pub fields: Option<String>,
+}
+
+/// Related articles, most relevant first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RelatedArticles {
+    pub data: Vec<ArticleSummary>,
+}
+
+pub const RELATED_DEFAULT: u32 = 5;
+pub const RELATED_MAX: u32 = 20;
+
+/// The related articles of `article` (in `section`) and the surrogate keys of that answer: the
+/// article, the membership of its candidates (its section's and its tags' articles) and the
+/// cards shown. A fixed number of queries, whatever `limit`.
+pub fn related(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    article: &Article,
+    section: &Section,
+    limit: u32,
+    embeds: Embeds,
+    now: chrono::NaiveDateTime,
+) -> Result<(Vec<String>, RelatedArticles), AppError> {
+    let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
+    let ids = article::related_ids(conn, article, &tag_ids, now, limit as usize)?;
+    let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
+    let related = RelatedArticles {
+        data: summaries(conn, media, rows, embeds)?,
+    };
+    // The candidates are the articles of its own section and of its tags.
+    let mut keys = vec![
+        cache_keys::article(article.id),
+        cache_keys::in_section(&section.slug),
+    ];
+    keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
+    keys.extend(card_keys(&related.data));
+    Ok((keys, related))
+}
+
+/// Other published articles that share tags or the section with this one, most relevant first.
+///
+/// Each shared tag counts one and the same section one more; ties go to the most recent.
+/// Candidates are the 50 newest articles of each shared tag and the section's newest, so the
+/// answer costs the same on any size of archive. The article itself is never included.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("slug" = String, Path, description = "The article's slug."),
+        RelatedQuery,
+    ),
+    responses(
+        (status = 200, description = "Related articles, most relevant first.", body = RelatedArticles),
+        (status = 301, description = "A former slug: `Location` is the current URL.",
+            headers(("Location" = String, description = "The current URL."),
+                ("Cache-Control" = String, description = "`public, max-age=` as for public reads."))),
+        (status = 410, description = "The article was withdrawn (archived); also by a former slug.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`limit` is malformed or out of range.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published article has this slug.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{slug}/related")]
+pub async fn related_articles(
+    state: web::Data<AppState>,
+    from: ReadFrom,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: Params<RelatedQuery>,
+) -> Result<HttpResponse, AppError> {
+    let shape = CardShape::parse(query.0.fields.as_deref(), query.0.include.as_deref())?;
+    let embeds = shape.embeds;
+    let limit = query.0.limit.unwrap_or(RELATED_DEFAULT);
+    if !(1..=RELATED_MAX).contains(&limit) {
+        return Err(AppError::bad_param(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {RELATED_MAX}"),
+        ));
+    }
+    let slug = slug.into_inner();
+    let now = state.now();
+    let media = state.media.clone();
+    let answer = from
+        .run(&state, move |conn| {
+            let (article, section) = match lookup(conn, None, &slug, now)? {
+                Lookup::Found(article, section, _) => (article, section),
+                Lookup::Moved(current) => return Ok(Err(current)),
+            };
+            Ok(Ok(related(conn, &media, &article, &section, limit, embeds, now)?))
+        })
+        .await?;
+    Ok(match answer {
+        Ok((keys, related)) => {
+            shape.respond(HttpResponse::Ok().insert_header(surrogate_keys(keys)), &related)?
+        }
+        Err(current) => moved(
+            &format!("/api/v1/articles/{}/related", current.slug),
+            req.query_string(),
+            &current,
+            state.config.cache_max_age_secs,
+        ),
+    })
+}
