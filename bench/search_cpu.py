@@ -19,11 +19,12 @@ import http.client
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import free_port  # noqa: E402
+from run import wait_ready  # noqa: E402
 
 QUERIES = ["border talks", "kenya vote", "energy crisis", "government officials"]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -42,16 +43,8 @@ def measure(binary: str, dataset: Path, count: int) -> dict[str, float]:
            "DATELINE_MEDIA_DIR": str(dataset.parent / "media-search-cpu")}
     server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        conn = None
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("GET", "/healthz")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert conn is not None
+        wait_ready(port)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         figures = {}
         for query in QUERIES:
             path = "/api/v1/search?q=" + query.replace(" ", "+")
