@@ -169,7 +169,7 @@ impl Search {
     /// The start of the `IN` over the search index that `expression` completes.
     fn sql_prefix(&self) -> &'static str {
         if self.postgres {
-            "articles.id IN (SELECT article_id FROM article_search WHERE search @@ to_tsquery('simple', "
+            "articles.id IN (SELECT article_id FROM article_search_vectors WHERE search @@ to_tsquery('simple', "
         } else {
             "articles.id IN (SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ("
         }

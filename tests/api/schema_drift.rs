@@ -13,16 +13,13 @@ use crate::support::TestApp;
 
 const SCHEMA_RS: &str = include_str!("../../src/db/schema.rs");
 
-/// Tables the migrations create that diesel never names: SQLite's full-text index (queried with
-/// raw SQL through `MATCH`) and its shadow tables, and diesel's own bookkeeping.
+/// Tables the migrations create that diesel never names: the full-text indexes, queried with
+/// raw SQL (SQLite's FTS5 table and its shadow tables; PostgreSQL's `tsvector` table, a type
+/// the two backends do not share), and diesel's own bookkeeping.
 fn ignored(table: &str) -> bool {
-    table.starts_with("article_search_fts") || table == "__diesel_schema_migrations"
-}
-
-/// Columns one backend adds that diesel never names: PostgreSQL's generated `tsvector` for
-/// full-text search (a type the two backends do not share; queried with raw SQL).
-fn ignored_column(table: &str, column: &str) -> bool {
-    table == "article_search" && column == "search"
+    table.starts_with("article_search_fts")
+        || table == "article_search_vectors"
+        || table == "__diesel_schema_migrations"
 }
 
 /// One column as the comparison sees it: a diesel SQL type name and whether it may be NULL.
@@ -168,9 +165,7 @@ fn introspected(conn: &mut DbConn) -> Schema {
     };
     let mut schema = Schema::new();
     let mut keys: BTreeMap<String, Vec<(i32, String)>> = BTreeMap::new();
-    let kept = rows
-        .into_iter()
-        .filter(|r| !ignored(&r.table_name) && !ignored_column(&r.table_name, &r.column_name));
+    let kept = rows.into_iter().filter(|r| !ignored(&r.table_name));
     for row in kept {
         let table = schema.entry(row.table_name.clone()).or_default();
         // SQLite reports an `INTEGER PRIMARY KEY` (the rowid) as nullable; it never is.

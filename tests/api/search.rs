@@ -3,7 +3,8 @@
 //! input (never a 500), visibility, the cache keys and a constant number of queries per page;
 //! and the same top five on SQLite and PostgreSQL over a documented corpus.
 
-use serde_json::Value;
+use actix_web::http::Method;
+use serde_json::{Value, json};
 
 use crate::support::{TestApp, slugs};
 
@@ -462,6 +463,37 @@ async fn drafts_scheduled_and_archived_articles_are_never_found() {
     for q in ["draft", "scheduled", "archived"] {
         assert!(found(&app, q, "").await.is_empty(), "`{q}`");
     }
+}
+
+/// What takes an article out of the public eye (unpublishing, the trash) takes it out of the
+/// hits at once, and bringing it back brings it back: on PostgreSQL the search index keeps its
+/// own copy of each article's visibility, kept in step by triggers.
+#[actix_web::test]
+async fn unpublishing_trashing_and_restoring_take_effect_at_once() {
+    let app = newsroom();
+    let token = app.logged_in("editor").await.1;
+    let set_status = |status: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let response = app
+                .patch_json("/api/v1/articles/a", Some(&token), json!({ "status": status }))
+                .await;
+            assert_eq!(response.status, 200, "{status}: {}", response.text());
+        }
+    };
+    set_status("draft").await;
+    assert_eq!(found(&app, "border talks", "").await, ["b", "c", "d", "e"]);
+    set_status("published").await;
+    assert_eq!(found(&app, "border talks", "").await, ["a", "b", "c", "d", "e"]);
+    let trashed = app.call(Method::DELETE, "/api/v1/articles/b", Some(&token)).await;
+    assert_eq!(trashed.status, 204);
+    assert_eq!(found(&app, "border talks", "").await, ["a", "c", "d", "e"]);
+    let restored = app
+        .call(Method::POST, "/api/v1/trash/b/restore", Some(&token))
+        .await;
+    assert_eq!(restored.status, 200, "{}", restored.text());
+    assert_eq!(found(&app, "border talks", "").await, ["a", "b", "c", "d", "e"]);
 }
 
 #[actix_web::test]
