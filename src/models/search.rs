@@ -278,7 +278,8 @@ pub fn ranked_hits(
             .push(") candidates ORDER BY score DESC, published_at DESC, id DESC");
     }
     let rows = if postgres {
-        with_bitmap_plan(conn, |conn| statement.load::<CandidateRow>(conn))?
+        let plan = CandidatePlan::choose(conn, &expression)?;
+        plan.run(conn, |conn| statement.load::<CandidateRow>(conn))?
     } else {
         statement.load::<CandidateRow>(conn)?
     };
@@ -292,24 +293,94 @@ pub fn ranked_hits(
         .collect())
 }
 
-/// Runs `work` (PostgreSQL) with the planner limited to bitmap scans of the GIN index. Left to
-/// itself, for words in a few percent of the articles, it walks the table backward by id and
-/// tests each row, reading every row's vector back from TOAST (18,505 rows for `foreign
-/// minister`, 84 ms), and for words in nearly all of them it scans the table (900 ms); the
-/// bitmap plan reads only the narrow rows of the matches (6 MB in all for 100,000 articles).
-/// `SET LOCAL` lasts until the end of the transaction, so the settings are restored before
-/// it ends, in case the caller's transaction goes on.
-fn with_bitmap_plan<T>(
-    conn: &mut DbConn,
-    work: impl FnOnce(&mut DbConn) -> QueryResult<T>,
-) -> QueryResult<T> {
-    use diesel::connection::SimpleConnection;
-    conn.transaction(|conn| {
-        conn.batch_execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")?;
-        let result = work(conn);
-        conn.batch_execute("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on")?;
-        result
-    })
+/// How PostgreSQL finds the newest [`MAX_HITS`] public matches. The planner, left to itself,
+/// cannot choose well: it does not count reading each row's vector back from TOAST (~18 us),
+/// so it walks the table backward by id for words in a few percent of the articles (18,505
+/// vectors read for `foreign minister`, 84 ms), and scans the whole table for words in nearly
+/// all of them (900 ms). This chooses from its own estimate of the matches instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CandidatePlan {
+    /// The GIN index's matches, read from the narrow rows without their vectors, the newest
+    /// kept: about 0.3 us per match (`energy crisis`, 10,184 matches: 8 ms).
+    Bitmap,
+    /// The table backward by id, testing each row's vector until enough match: ~18 us per
+    /// row read, about `MAX_HITS / selectivity` rows, whatever the size of the archive.
+    Walk,
+}
+
+/// The cost of reading one row on the walk over that of one match on the bitmap (18 us and
+/// 0.3 us, measured at 100,000 articles; see `bench/RESULTS.md#search`).
+const WALK_COST_RATIO: f64 = 60.0;
+
+impl CandidatePlan {
+    /// The cheaper plan for `expression`: the walk reads about `MAX_HITS / s` rows for a
+    /// selectivity `s`, the bitmap `n * s` matches of `n` articles, so the walk wins when
+    /// `s^2 * n > WALK_COST_RATIO * MAX_HITS` (at 100,000 articles, words in more than 77% of
+    /// them; at 1,000,000, in more than 24%). Both numbers are the planner's estimates (from
+    /// `ANALYZE`'s most common lexemes and the table's row count), asked for with `EXPLAIN`.
+    fn choose(conn: &mut DbConn, expression: &str) -> QueryResult<Self> {
+        let total = estimated_rows(conn, "SELECT 1 FROM article_search_vectors", None)?;
+        let matching = estimated_rows(
+            conn,
+            "SELECT 1 FROM article_search_vectors WHERE search @@ to_tsquery('simple', ",
+            Some(expression),
+        )?;
+        Ok(Self::for_estimates(matching, total))
+    }
+
+    fn for_estimates(matching: f64, total: f64) -> Self {
+        if total <= 0.0 {
+            return Self::Bitmap;
+        }
+        let selectivity = (matching / total).clamp(0.0, 1.0);
+        if selectivity * selectivity * total > WALK_COST_RATIO * MAX_HITS as f64 {
+            Self::Walk
+        } else {
+            Self::Bitmap
+        }
+    }
+
+    /// Runs `work` with the planner held to this plan. `SET LOCAL` lasts until the end of the
+    /// transaction, so the settings are restored before it ends, in case the caller's
+    /// transaction goes on.
+    fn run<T>(self, conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> QueryResult<T>) -> QueryResult<T> {
+        use diesel::connection::SimpleConnection;
+        let hold = match self {
+            Self::Bitmap => "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off",
+            Self::Walk => "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off",
+        };
+        conn.transaction(|conn| {
+            conn.batch_execute(hold)?;
+            let result = work(conn);
+            conn.batch_execute(
+                "SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = on; \
+                 SET LOCAL enable_seqscan = on",
+            )?;
+            result
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct ExplainRow {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    plan: String,
+}
+
+/// The planner's estimate of the rows `sql` (completed by `bind` and a closing parenthesis,
+/// when given) returns: the top node's `Plan Rows` in `EXPLAIN (FORMAT JSON)` (0 when absent).
+fn estimated_rows(conn: &mut DbConn, sql: &str, bind: Option<&str>) -> QueryResult<f64> {
+    let mut statement = Statement::new(true);
+    statement.push("EXPLAIN (FORMAT JSON) ").push(sql);
+    if let Some(value) = bind {
+        statement.bind(Bind::Text(value.to_owned())).push(")");
+    }
+    let rows = statement.load::<ExplainRow>(conn)?;
+    Ok(rows
+        .first()
+        .and_then(|row| serde_json::from_str::<serde_json::Value>(&row.plan).ok())
+        .and_then(|plan| plan[0]["Plan"]["Plan Rows"].as_f64())
+        .unwrap_or(0.0))
 }
 
 /// The [`FACET_SIZE`] tags the most of `ids` carry: slug, name and count, most first (equal
@@ -332,4 +403,38 @@ pub fn tag_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, St
         .into_iter()
         .map(|r| (r.slug, r.name, r.n))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_is_chosen_only_where_it_reads_fewer_rows() {
+        // 100,000 articles: words in 96% of them (`government officials`) walk; in 12%
+        // (`border talks`) or 0.4% (`kenya vote`) read the index.
+        assert_eq!(
+            CandidatePlan::for_estimates(96_000.0, 100_000.0),
+            CandidatePlan::Walk
+        );
+        assert_eq!(
+            CandidatePlan::for_estimates(11_616.0, 100_000.0),
+            CandidatePlan::Bitmap
+        );
+        assert_eq!(
+            CandidatePlan::for_estimates(391.0, 100_000.0),
+            CandidatePlan::Bitmap
+        );
+        // The threshold falls as the archive grows: 30% walks at 1,000,000, not at 100,000.
+        assert_eq!(
+            CandidatePlan::for_estimates(30_000.0, 100_000.0),
+            CandidatePlan::Bitmap
+        );
+        assert_eq!(
+            CandidatePlan::for_estimates(300_000.0, 1_000_000.0),
+            CandidatePlan::Walk
+        );
+        // An empty or never analyzed table.
+        assert_eq!(CandidatePlan::for_estimates(0.0, 0.0), CandidatePlan::Bitmap);
+    }
 }
