@@ -13,6 +13,7 @@ use crate::db::schema::{
     article_authors, article_search, article_slugs, article_sources, article_tags, articles, sections, users,
 };
 use crate::db::{DbConn, MultiBackend};
+use crate::models::search::{CandidatePlan, LIST_WALK_COST_RATIO};
 use crate::models::section::Section;
 use crate::values::ArticleStatus;
 
@@ -555,24 +556,43 @@ pub fn page(
         }
         None => filter,
     };
-    let mut query = list_query(paged, now, Some(offset + limit));
-    query = match filter.sort {
-        ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
-        ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),
-        ArticleSort::RecentlyUpdated => query.order((articles::updated_at.desc(), articles::id.desc())),
-        ArticleSort::LeastRecentlyUpdated => query.order((articles::updated_at.asc(), articles::id.asc())),
+    let load_items = |conn: &mut DbConn| {
+        let mut query = list_query(paged, now, Some(offset + limit));
+        query = match filter.sort {
+            ArticleSort::NewestFirst => query.order((articles::published_at.desc(), articles::id.desc())),
+            ArticleSort::OldestFirst => query.order((articles::published_at.asc(), articles::id.asc())),
+            ArticleSort::RecentlyUpdated => query.order((articles::updated_at.desc(), articles::id.desc())),
+            ArticleSort::LeastRecentlyUpdated => {
+                query.order((articles::updated_at.asc(), articles::id.asc()))
+            }
+        };
+        query
+            .select(SummaryRow::as_select())
+            .offset(offset)
+            .limit(limit)
+            .load(conn)
     };
-    let items = query
-        .select(SummaryRow::as_select())
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?;
-    let total = if count {
-        Some(list_query(filter, now, None).count().get_result(conn)?)
-    } else {
-        None
-    };
-    Ok((items, total))
+    let count_all = |conn: &mut DbConn| list_query(filter, now, None).count().get_result(conn);
+    match filter.search.as_ref().filter(|s| s.postgres && !filter.nothing) {
+        // See `search::CandidatePlan`: PostgreSQL's planner does not count reading each vector
+        // back, so it would scan the vector table for rare words (470 ms for `kenya vote` at
+        // 100,000 articles) and walk the list's index for them. A count reads every match.
+        Some(search) => {
+            let plan = CandidatePlan::choose(conn, &search.expression, offset + limit, LIST_WALK_COST_RATIO)?;
+            let items = plan.run(conn, load_items)?;
+            let total = if count {
+                Some(CandidatePlan::Bitmap.run(conn, count_all)?)
+            } else {
+                None
+            };
+            Ok((items, total))
+        }
+        None => {
+            let items = load_items(conn)?;
+            let total = if count { Some(count_all(conn)?) } else { None };
+            Ok((items, total))
+        }
+    }
 }
 
 /// A visible article by slug, with its section and its author's display name.

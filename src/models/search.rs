@@ -278,7 +278,7 @@ pub fn ranked_hits(
             .push(") candidates ORDER BY score DESC, published_at DESC, id DESC");
     }
     let rows = if postgres {
-        let plan = CandidatePlan::choose(conn, &expression)?;
+        let plan = CandidatePlan::choose(conn, &expression, MAX_HITS, WALK_COST_RATIO)?;
         plan.run(conn, |conn| statement.load::<CandidateRow>(conn))?
     } else {
         statement.load::<CandidateRow>(conn)?
@@ -299,7 +299,7 @@ pub fn ranked_hits(
 /// vectors read for `foreign minister`, 84 ms), and scans the whole table for words in nearly
 /// all of them (900 ms). This chooses from its own estimate of the matches instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CandidatePlan {
+pub enum CandidatePlan {
     /// The GIN index's matches, read from the narrow rows without their vectors, the newest
     /// kept: about 0.3 us per match (`energy crisis`, 10,184 matches: 8 ms).
     Bitmap,
@@ -308,32 +308,38 @@ enum CandidatePlan {
     Walk,
 }
 
-/// The cost of reading one row on the walk over that of one match on the bitmap (18 us and
-/// 0.3 us, measured at 100,000 articles; see `bench/RESULTS.md#search`).
+/// For the ranked search: the cost of reading one row on the walk over that of one match on
+/// the bitmap (18 us and 0.3 us, measured at 100,000 articles; see `bench/RESULTS.md#search`).
 const WALK_COST_RATIO: f64 = 60.0;
 
+/// For the article list's `q` (in publication order, joined to `articles`): a row on the walk
+/// (the list's own index, each row's vector read back, ~15 us) over a match on the bitmap
+/// (joined and sorted, ~3 us).
+pub const LIST_WALK_COST_RATIO: f64 = 5.0;
+
 impl CandidatePlan {
-    /// The cheaper plan for `expression`: the walk reads about `MAX_HITS / s` rows for a
-    /// selectivity `s`, the bitmap `n * s` matches of `n` articles, so the walk wins when
-    /// `s^2 * n > WALK_COST_RATIO * MAX_HITS` (at 100,000 articles, words in more than 77% of
-    /// them; at 1,000,000, in more than 24%). Both numbers are the planner's estimates (from
-    /// `ANALYZE`'s most common lexemes and the table's row count), asked for with `EXPLAIN`.
-    fn choose(conn: &mut DbConn, expression: &str) -> QueryResult<Self> {
+    /// The cheaper plan for finding `wanted` matches of `expression`: the walk reads about
+    /// `wanted / s` rows for a selectivity `s`, the bitmap `n * s` matches of `n` articles, so
+    /// the walk wins when `s^2 * n > ratio * wanted` (for the ranked search, at 100,000
+    /// articles, words in more than 77% of them; at 1,000,000, in more than 24%). Both numbers
+    /// are the planner's estimates (from `ANALYZE`'s most common lexemes and the table's row
+    /// count), asked for with `EXPLAIN`.
+    pub fn choose(conn: &mut DbConn, expression: &str, wanted: i64, ratio: f64) -> QueryResult<Self> {
         let total = estimated_rows(conn, "SELECT 1 FROM article_search_vectors", None)?;
         let matching = estimated_rows(
             conn,
             "SELECT 1 FROM article_search_vectors WHERE search @@ to_tsquery('simple', ",
             Some(expression),
         )?;
-        Ok(Self::for_estimates(matching, total))
+        Ok(Self::for_estimates(matching, total, wanted, ratio))
     }
 
-    fn for_estimates(matching: f64, total: f64) -> Self {
+    fn for_estimates(matching: f64, total: f64, wanted: i64, ratio: f64) -> Self {
         if total <= 0.0 {
             return Self::Bitmap;
         }
         let selectivity = (matching / total).clamp(0.0, 1.0);
-        if selectivity * selectivity * total > WALK_COST_RATIO * MAX_HITS as f64 {
+        if selectivity * selectivity * total > ratio * wanted as f64 {
             Self::Walk
         } else {
             Self::Bitmap
@@ -343,7 +349,11 @@ impl CandidatePlan {
     /// Runs `work` with the planner held to this plan. `SET LOCAL` lasts until the end of the
     /// transaction, so the settings are restored before it ends, in case the caller's
     /// transaction goes on.
-    fn run<T>(self, conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> QueryResult<T>) -> QueryResult<T> {
+    pub fn run<T>(
+        self,
+        conn: &mut DbConn,
+        work: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+    ) -> QueryResult<T> {
         use diesel::connection::SimpleConnection;
         let hold = match self {
             Self::Bitmap => "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off",
@@ -409,32 +419,26 @@ pub fn tag_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, St
 mod tests {
     use super::*;
 
+    fn plan(matching: f64, total: f64) -> CandidatePlan {
+        CandidatePlan::for_estimates(matching, total, MAX_HITS, WALK_COST_RATIO)
+    }
+
     #[test]
     fn the_walk_is_chosen_only_where_it_reads_fewer_rows() {
         // 100,000 articles: words in 96% of them (`government officials`) walk; in 12%
         // (`border talks`) or 0.4% (`kenya vote`) read the index.
-        assert_eq!(
-            CandidatePlan::for_estimates(96_000.0, 100_000.0),
-            CandidatePlan::Walk
-        );
-        assert_eq!(
-            CandidatePlan::for_estimates(11_616.0, 100_000.0),
-            CandidatePlan::Bitmap
-        );
-        assert_eq!(
-            CandidatePlan::for_estimates(391.0, 100_000.0),
-            CandidatePlan::Bitmap
-        );
+        assert_eq!(plan(96_000.0, 100_000.0), CandidatePlan::Walk);
+        assert_eq!(plan(11_616.0, 100_000.0), CandidatePlan::Bitmap);
+        assert_eq!(plan(391.0, 100_000.0), CandidatePlan::Bitmap);
         // The threshold falls as the archive grows: 30% walks at 1,000,000, not at 100,000.
-        assert_eq!(
-            CandidatePlan::for_estimates(30_000.0, 100_000.0),
-            CandidatePlan::Bitmap
-        );
-        assert_eq!(
-            CandidatePlan::for_estimates(300_000.0, 1_000_000.0),
-            CandidatePlan::Walk
-        );
+        assert_eq!(plan(30_000.0, 100_000.0), CandidatePlan::Bitmap);
+        assert_eq!(plan(300_000.0, 1_000_000.0), CandidatePlan::Walk);
+        // The list's first page (21 rows) walks its index for words in more than 3.2% of
+        // 100,000 articles.
+        let list = |matching| CandidatePlan::for_estimates(matching, 100_000.0, 21, LIST_WALK_COST_RATIO);
+        assert_eq!(list(11_616.0), CandidatePlan::Walk);
+        assert_eq!(list(391.0), CandidatePlan::Bitmap);
         // An empty or never analyzed table.
-        assert_eq!(CandidatePlan::for_estimates(0.0, 0.0), CandidatePlan::Bitmap);
+        assert_eq!(plan(0.0, 0.0), CandidatePlan::Bitmap);
     }
 }

@@ -316,6 +316,13 @@ async fn text_search_is_case_insensitive_over_four_fields() {
 
     let found = slugs(&app.get("/api/v1/articles?q=border").await.json(200));
     assert_eq!(found, ["by-headline", "by-alternative", "by-summary", "by-body"]);
+    // Counted and paged the same way (PostgreSQL plans the count apart from the page).
+    let paged = app
+        .get("/api/v1/articles?q=border&total=true&per_page=3&page=2")
+        .await
+        .json(200);
+    assert_eq!(slugs(&paged), ["by-body"]);
+    assert_eq!(paged["meta"]["total"], 4);
 }
 
 #[actix_web::test]
