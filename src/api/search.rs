@@ -18,7 +18,7 @@ use crate::api::params::{Page, Params};
 use crate::api::reads::ReadFrom;
 use crate::content::search::{self as text, MAX_QUERY_CHARS, Term};
 use crate::db::schema::articles;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::article::{ArticleFilter, visible_summaries_by_ids};
 use crate::models::{search, section};
@@ -97,6 +97,7 @@ pub struct SearchHit {
     /// The headline with its matching words in `<mark>…</mark>`, HTML-escaped; only when the
     /// headline matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     #[schema(example = "Pakistan and Iran agree on <mark>border</mark> <mark>talks</mark>")]
     pub headline_highlighted: Option<String>,
 }
@@ -251,17 +252,17 @@ fn check_text(q: Option<&str>) -> Result<Vec<Term>, AppError> {
     let Some(q) = q else {
         return Err(AppError::bad_param(
             "q",
-            "required",
+            FieldCode::Required,
             "is required: the words to search for",
         ));
     };
     if q.trim().is_empty() {
-        return Err(AppError::bad_param("q", "empty", "must not be empty"));
+        return Err(AppError::bad_param("q", FieldCode::Empty, "must not be empty"));
     }
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::bad_param(
             "q",
-            "too_long",
+            FieldCode::TooLong,
             format!("must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, NaiveDateTime};
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 use crate::models::article::{ArticleSort, Keyset};
 
 fn sort_code(sort: ArticleSort) -> char {
@@ -30,7 +30,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
 /// The position a cursor names; a cursor made for another order, a forged one, or no cursor at
 /// all, is a 400 naming the parameter.
 pub fn decode(cursor: &str, sort: ArticleSort) -> Result<Keyset, AppError> {
-    let invalid = |why: &str| AppError::bad_param("cursor", "invalid", why.to_owned());
+    let invalid = |why: &str| AppError::bad_param("cursor", FieldCode::Invalid, why.to_owned());
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| invalid("is not a cursor from this API"))?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use super::read::ArticleListQuery;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::http_cache::keys as cache_keys;
 use crate::models::article::ArticleFilter;
 use crate::models::taxonomy::{Sources, Tags, TermTable};
@@ -80,7 +80,7 @@ impl Given {
         if given.slugs.is_some() && (paged || query.sort.is_some()) {
             return Err(AppError::bad_param(
                 "slug",
-                "conflict",
+                FieldCode::Conflict,
                 "the batch form answers every article asked, in the order asked: give no `page`, \
                  `per_page`, `cursor` or `sort`",
             ));
@@ -176,7 +176,7 @@ fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>
     if slugs.len() > max {
         return Err(AppError::bad_param(
             param,
-            "too_many",
+            FieldCode::TooMany,
             format!("takes at most {max} slugs"),
         ));
     }
@@ -185,7 +185,7 @@ fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>
             let shown: String = slug.chars().take(40).collect();
             return Err(AppError::bad_param(
                 param,
-                "invalid_slug",
+                FieldCode::InvalidSlug,
                 format!("`{shown}`: {problem}"),
             ));
         }
@@ -194,7 +194,7 @@ fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>
     if let Some(twice) = slugs.iter().find(|s| !seen.insert(s.as_str())) {
         return Err(AppError::bad_param(
             param,
-            "duplicate",
+            FieldCode::Duplicate,
             format!("`{twice}` is listed twice"),
         ));
     }
@@ -219,7 +219,7 @@ fn bound(param: &str, value: &str) -> Result<Bound, AppError> {
         Some(bound) if (0..=9999).contains(&year) => Ok(bound),
         _ => Err(AppError::bad_param(
             param,
-            "invalid_time",
+            FieldCode::InvalidTime,
             "must be an RFC 3339 time (2024-01-22T10:00:00Z) or a date (2024-01-22), years 0 to 9999",
         )),
     }
@@ -242,7 +242,7 @@ fn unknown(param: &str, slug: &str) -> AppError {
         detail: format!("Nothing has the slug `{slug}` given in `{param}`."),
         errors: vec![FieldError::new(
             param,
-            "not_found",
+            FieldCode::NotFound,
             format!("nothing has the slug `{slug}`"),
         )],
     }

@@ -25,7 +25,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::articles::{self as domain, ArticleSnapshot, BodyImages, find_for_write};
 use crate::domain::{Change, articles::not_found as article_not_found};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldCode, FieldError, Problem};
 use crate::http_cache::invalidated;
 use crate::models::article::{self, Article};
 use crate::models::preview::{self, NewPreview, PreviewLink};
@@ -171,7 +171,7 @@ pub async fn create_preview(
         {
             return Err(AppError::Validation(vec![FieldError::new(
                 "revision",
-                "not_found",
+                FieldCode::NotFound,
                 "the article has no revision with this number",
             )]));
         }
@@ -319,7 +319,7 @@ pub fn token_of(headers: &HeaderMap, parameter: Option<&str>) -> Result<Option<S
         (Some(_), Some(_)) => {
             return Err(AppError::bad_param(
                 TOKEN_PARAMETER,
-                "conflict",
+                FieldCode::Conflict,
                 "give the parameter or the Preview-Token header, not both",
             ));
         }
@@ -335,7 +335,7 @@ pub fn token_of(headers: &HeaderMap, parameter: Option<&str>) -> Result<Option<S
     if !well_formed {
         return Err(AppError::bad_param(
             field,
-            "invalid_token",
+            FieldCode::InvalidToken,
             "is not a preview token (`dlp_` and 43 URL-safe characters)",
         ));
     }

@@ -21,7 +21,7 @@ use crate::api::preconditions;
 use crate::api::reads::ReadFrom;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, DbConn};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article, ArticleFilter, ArticleSort, Keyset, Scope, Search, SummaryRow};
@@ -230,7 +230,7 @@ pub async fn list_articles(
         Some(_) if query.page.is_some() => {
             return Err(AppError::bad_param(
                 "cursor",
-                "conflict",
+                FieldCode::Conflict,
                 "give `page` or `cursor`, not both",
             ));
         }
@@ -395,12 +395,12 @@ pub(crate) fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
 fn check_search_text(q: &str) -> Result<Vec<String>, AppError> {
     let q = q.trim();
     if q.is_empty() {
-        return Err(AppError::bad_param("q", "empty", "must not be empty"));
+        return Err(AppError::bad_param("q", FieldCode::Empty, "must not be empty"));
     }
     if q.chars().count() > MAX_QUERY_TEXT {
         return Err(AppError::bad_param(
             "q",
-            "too_long",
+            FieldCode::TooLong,
             format!("must be at most {MAX_QUERY_TEXT} characters"),
         ));
     }
@@ -475,7 +475,7 @@ pub async fn get_article(
         if embeds.any() {
             return Err(AppError::bad_param(
                 "include",
-                "not_with_preview",
+                FieldCode::NotWithPreview,
                 "is not available with a preview token",
             ));
         }
