@@ -108,7 +108,7 @@ async fn reject_malformed(
     let limits = req
         .app_data::<web::Data<AppState>>()
         .map(|s| (s.config.max_uri_bytes, s.config.max_header_bytes));
-    let (max_uri, max_headers) = limits.unwrap_or((8192, 16_384));
+    let (max_uri, max_headers) = limits.unwrap_or((49_152, 16_384));
     let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     let header_len: usize = req
         .headers()

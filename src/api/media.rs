@@ -512,13 +512,13 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MediaQuery {
-    /// Text in the alt text, caption or credit (any case).
-    #[param(min_length = 1, max_length = 200)]
+    /// Text in the alt text, caption or credit (any case); not only spaces.
+    #[param(min_length = 1, max_length = 200, pattern = r"[^\s\x85]")]
     pub q: Option<String>,
     /// Only items uploaded by this user id (authors always see only their own).
     #[param(minimum = 1)]
     pub uploader: Option<i64>,
-    /// Only items from this agency source (slug).
+    /// Only items from this agency source (slug); one that names no source is 404.
     #[param(min_length = 1, max_length = 200)]
     pub source: Option<String>,
     /// Only items of this kind (`image`).
@@ -538,6 +538,7 @@ pub struct MediaQuery {
     responses(
         (status = 200, description = "A page of library items.", body = MediaList),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`source` names no source.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/media")]
@@ -580,12 +581,16 @@ pub async fn list_media(
         let source_id = match &query.source {
             Some(slug) => match Sources::find_by_slug(conn, slug)? {
                 Some(source) => Some(source.id),
+                // As on the article list: a filter naming nothing is 404, naming the parameter.
                 None => {
-                    return Err(AppError::bad_param(
-                        "source",
-                        FieldCode::NotFound,
-                        "no source has this slug",
-                    ));
+                    return Err(AppError::NotFound {
+                        detail: format!("No source has the slug `{slug}` given in `source`."),
+                        errors: vec![FieldError::new(
+                            "source",
+                            FieldCode::NotFound,
+                            "no source has this slug",
+                        )],
+                    });
                 }
             },
             None => None,

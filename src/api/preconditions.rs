@@ -44,8 +44,10 @@ pub enum IfMatch {
     Tags(Vec<String>),
 }
 
-/// The header's grammar (RFC 9110 section 13.1.1), for the spec: `*` or a list of entity tags.
-const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#;
+/// The header's grammar (RFC 9110 sections 8.8.3 and 13.1.1), for the spec and for [`parse`]:
+/// `*`, or a list of entity tags (visible ASCII but `"` between the quotes) separated by commas
+/// and optional spaces or tabs.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#;
 
 // Operations declare `("If-Match" = IfMatch, Header, ...)`: the schema is the one above.
 impl utoipa::PartialSchema for IfMatch {

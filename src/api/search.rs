@@ -63,11 +63,11 @@ pub struct SearchQuery {
     pub exclude: Option<String>,
     /// Only articles published at or after this time: RFC 3339, or a date (its midnight in
     /// the site's time zone).
-    #[param(value_type = Option<String>, max_length = 64, example = "2024-01-01")]
+    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-01-01")]
     pub published_after: Option<String>,
     /// Only articles published before this time: RFC 3339, or a date (its midnight in the
     /// site's time zone).
-    #[param(value_type = Option<String>, max_length = 64, example = "2024-02-01T00:00:00Z")]
+    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-02-01T00:00:00Z")]
     pub published_before: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, example = 1)]

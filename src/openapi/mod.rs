@@ -59,6 +59,7 @@ pub fn spec_json() -> String {
         crate::api::articles::members::Embed,
         crate::api::articles::members::DetailField,
         crate::api::articles::members::ArticleEmbed,
+        crate::api::articles::filters::TimeBound,
     )),
     modifiers(&BearerAuth)
 )]

@@ -50,6 +50,37 @@ pub fn apply(spec: &mut OpenApi) {
     }
     add_examples(spec);
     unique_slug_lists(spec);
+    parameters_are_never_null(spec);
+}
+
+/// A parameter is a string on the wire, never JSON `null`: an optional one (`Option<T>`, which
+/// utoipa types `[T, "null"]`) is one that may be left out, so `null` is taken out of its type.
+fn parameters_are_never_null(spec: &mut OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else { continue };
+                if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+                    && let SchemaType::Array(types) = &object.schema_type
+                {
+                    let kept: Vec<Type> = types.iter().filter(|t| **t != Type::Null).cloned().collect();
+                    object.schema_type = match kept.as_slice() {
+                        [one] => SchemaType::Type(one.clone()),
+                        _ => SchemaType::Array(kept),
+                    };
+                }
+            }
+        }
+    }
 }
 
 /// A slug listed twice in a filter is a 400 (`api::articles::filters::slug_list`): the slug

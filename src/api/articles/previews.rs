@@ -309,21 +309,15 @@ pub fn is_preview(headers: &HeaderMap, query: &str) -> bool {
         || form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == TOKEN_PARAMETER)
 }
 
-/// The token a request carries, from the parameter or the header (not both), checked for form.
+/// The token a request carries, checked for form: the parameter's when it is given (a link
+/// shared with its token wins over a header a client adds to every request), else the header's.
 pub fn token_of(headers: &HeaderMap, parameter: Option<&str>) -> Result<Option<String>, AppError> {
     let header = headers
         .get(TOKEN_HEADER)
         .map(|value| value.to_str().unwrap_or_default());
     let (token, field) = match (parameter, header) {
         (None, None) => return Ok(None),
-        (Some(_), Some(_)) => {
-            return Err(AppError::bad_param(
-                TOKEN_PARAMETER,
-                FieldCode::Conflict,
-                "give the parameter or the Preview-Token header, not both",
-            ));
-        }
-        (Some(token), None) => (token, TOKEN_PARAMETER),
+        (Some(token), _) => (token, TOKEN_PARAMETER),
         (None, Some(token)) => (token, "Preview-Token"),
     };
     let well_formed = token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
@@ -357,11 +351,21 @@ pub async fn answer(
         refuse_foreign: false,
         ..BodyImages::new(&state.config.media)
     };
+    let embeds = shape.embeds;
     let detail = db::run(&state.pool, move |conn| {
         let link = open_link(conn, &token, now)?;
         let article = article::find_live_by_slug(conn, &slug)?
             .filter(|article| article.id == link.article_id)
             .ok_or_else(article_not_found)?;
+        // A draft has no public related articles or comments to show yet. Checked once the
+        // token opens the article: a token that opens nothing is 403 whatever else is asked.
+        if embeds.any() {
+            return Err(AppError::bad_param(
+                "include",
+                FieldCode::NotWithPreview,
+                "is not available with a preview token",
+            ));
+        }
         if !preview::count_use(conn, link.id, now)? {
             return Err(closed_link());
         }
