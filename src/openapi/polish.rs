@@ -147,7 +147,7 @@ fn is_nullable(schema: &RefOr<Schema>) -> bool {
 
 /// The component schemas reachable from a response and from no request body or parameter.
 fn response_only_schemas(spec: &OpenApi) -> BTreeSet<String> {
-    let json = serde_json::to_value(&*spec).unwrap_or_default();
+    let json = serde_json::to_value(spec).unwrap_or_default();
     let schemas = &json["components"]["schemas"];
     let mut answers = BTreeSet::new();
     let mut requests = BTreeSet::new();

@@ -70,7 +70,7 @@ pub async fn seeded() -> (TestApp, String) {
     let seed = app.get(&format!("/api/v1/articles/{SEED_SLUG}")).await.json(200);
     let seed_id = seed["id"].as_i64().unwrap();
     app.comment(seed_id, "approved", "Good to see diplomacy win.");
-    let (_, _) = app.media_item(editor_id);
+    app.media_item(editor_id);
     app.article("border-talks-resume")
         .tags(&["pakistan", "iran"])
         .sources(&["agencies"])
