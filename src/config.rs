@@ -226,7 +226,9 @@ pub struct Config {
     pub response_cache_bytes: u64,
     /// Answers smaller than this are not compressed.
     pub compress_min_bytes: usize,
-    /// The longest request target (path and query) accepted, in bytes (414 beyond).
+    /// The longest request target (path and query) accepted, in bytes (414 beyond). The default
+    /// takes the longest request the spec allows (every slug list full of 120-character slugs,
+    /// `q` at 200 four-byte characters, all percent-encoded: about 40 KB).
     pub max_uri_bytes: usize,
     /// The most header bytes a request may carry (431 beyond).
     pub max_header_bytes: usize,
@@ -345,7 +347,7 @@ impl Config {
             response_cache_bytes: u64::from(env.parse_range("DATELINE_RESPONSE_CACHE_MB", 64, 0, 65_536)?)
                 * 1_048_576,
             compress_min_bytes: env.parse_range("DATELINE_COMPRESS_MIN_BYTES", 1024, 0, 1_048_576)? as usize,
-            max_uri_bytes: env.parse_range("DATELINE_MAX_URI_BYTES", 8192, 256, 65_536)? as usize,
+            max_uri_bytes: env.parse_range("DATELINE_MAX_URI_BYTES", 49_152, 256, 65_536)? as usize,
             max_header_bytes: env.parse_range("DATELINE_MAX_HEADER_BYTES", 16_384, 1024, 65_536)? as usize,
             media: media_config(&env)?,
             webhooks: webhook_config(&env)?,

@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::field_code::FieldCode;
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -17,19 +19,19 @@ pub struct FieldError {
     /// The JSON field (dotted path) or query/path parameter at fault.
     #[schema(example = "per_page")]
     pub field: String,
-    /// A stable snake_case code clients can switch on (`required`, `out_of_range`, `invalid`, ...).
+    /// A stable code clients can switch on; the `FieldCode` schema lists each with its meaning.
     #[schema(example = "out_of_range")]
-    pub code: String,
+    pub code: FieldCode,
     /// A message for humans.
     #[schema(example = "must be between 1 and 100")]
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -57,9 +59,11 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// On 412: the ETag of the current version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub etag: Option<String>,
     /// On 412: the current version of the resource, so the client can merge and retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     #[schema(value_type = Option<Object>)]
     pub current: Option<serde_json::Value>,
 }
@@ -135,7 +139,7 @@ impl AppError {
         }
     }
 
-    pub fn bad_param(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn bad_param(field: &str, code: FieldCode, message: impl Into<String>) -> Self {
         Self::BadRequest {
             detail: format!("The parameter `{field}` is invalid."),
             errors: vec![FieldError::new(field, code, message)],
@@ -163,7 +167,7 @@ impl AppError {
         }
     }
 
-    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn invalid_field(field: &str, code: FieldCode, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
@@ -295,13 +299,17 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Self::Validation(vec![FieldError::new(
                     "",
-                    "reference",
+                    FieldCode::Reference,
                     "refers to a resource that does not exist or is still in use",
                 )])
             }
             Error::DatabaseError(DatabaseErrorKind::CheckViolation, info) => {
                 tracing::warn!(constraint = ?info.constraint_name(), "check constraint refused a write");
-                Self::Validation(vec![FieldError::new("", "invalid", "a value breaks a data rule")])
+                Self::Validation(vec![FieldError::new(
+                    "",
+                    FieldCode::Invalid,
+                    "a value breaks a data rule",
+                )])
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(format!("database connection closed: {}", info.message()))

@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod field_code;
 pub mod http_cache;
 pub mod media;
 pub mod models;

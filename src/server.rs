@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, AppState};
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 use crate::observability;
 use crate::openapi::ApiDoc;
 
@@ -47,7 +47,7 @@ pub fn app(
                     }
                     actix_web::error::InternalError::from_response(err, response).into()
                 }
-                _ => AppError::bad_param("path", "invalid", err.to_string()).into(),
+                _ => AppError::bad_param("path", FieldCode::Invalid, err.to_string()).into(),
             }
         }))
         .configure(api::configure)
@@ -108,7 +108,7 @@ async fn reject_malformed(
     let limits = req
         .app_data::<web::Data<AppState>>()
         .map(|s| (s.config.max_uri_bytes, s.config.max_header_bytes));
-    let (max_uri, max_headers) = limits.unwrap_or((8192, 16_384));
+    let (max_uri, max_headers) = limits.unwrap_or((49_152, 16_384));
     let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     let header_len: usize = req
         .headers()
@@ -127,7 +127,7 @@ async fn reject_malformed(
     } else if !decodes(req.path()) || !decodes(req.query_string()) {
         Some(AppError::bad_param(
             "uri",
-            "invalid_utf8",
+            FieldCode::InvalidUtf8,
             "percent-escapes must decode to UTF-8",
         ))
     } else {

@@ -72,6 +72,7 @@ pub struct TokenResponse {
     /// this account (valid 90 days; each login answers a new one, and earlier ones stay valid
     /// until they expire). It only changes how logins are limited, never what they allow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub device_token: Option<String>,
 }
 

@@ -21,7 +21,7 @@ use crate::api::views::utc;
 use crate::auth::client;
 use crate::db::{self, DbConn};
 use crate::domain::comments::{self, Submission};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys, surrogate_keys};
 use crate::models::comment::{self, Comment};
 use crate::state::AppState;
@@ -70,19 +70,19 @@ impl RequestBody for CommentInput {
     const SIZE: BodySize = BodySize::Small;
 }
 
-fn rule_error(code: &'static str, message: &'static str) -> ValidationError {
-    let mut e = ValidationError::new(code);
+fn rule_error(code: FieldCode, message: &'static str) -> ValidationError {
+    let mut e = ValidationError::new(code.as_str());
     e.message = Some(message.into());
     e
 }
 
 fn name_rule(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
-        return Err(rule_error("required", NAME_MISSING));
+        return Err(rule_error(FieldCode::Required, NAME_MISSING));
     }
     if value.chars().any(char::is_control) {
         return Err(rule_error(
-            "control_characters",
+            FieldCode::ControlCharacters,
             "must not contain control characters",
         ));
     }
@@ -93,14 +93,14 @@ fn name_rule(value: &str) -> Result<(), ValidationError> {
 /// sequences), which only names refuse.
 fn body_rule(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
-        return Err(rule_error("required", BODY_MISSING));
+        return Err(rule_error(FieldCode::Required, BODY_MISSING));
     }
     if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
         return Err(rule_error(
-            "control_characters",
+            FieldCode::ControlCharacters,
             "must not contain control characters",
         ));
     }

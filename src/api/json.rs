@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::state::AppState;
 
 /// Which body limit a request type gets (`DATELINE_MAX_BODY_BYTES` or `..._SMALL_BODY_BYTES`).
@@ -129,7 +129,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if !value.is_object() {
         return Err(AppError::invalid_field(
             "body",
-            "invalid_type",
+            FieldCode::InvalidType,
             "must be a JSON object",
         ));
     }
@@ -223,7 +223,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 fn malformed(err: &serde_json::Error) -> AppError {
     AppError::BadRequest {
         detail: "The body is not valid JSON.".to_owned(),
-        errors: vec![FieldError::new("body", "invalid_json", err.to_string())],
+        errors: vec![FieldError::new("body", FieldCode::InvalidJson, err.to_string())],
     }
 }
 
@@ -252,13 +252,13 @@ fn shape_error(path: &str, err: serde_json::Error) -> AppError {
             detail: "The body gives a key more than once.".to_owned(),
             errors: vec![FieldError::new(
                 at(name),
-                "duplicate_key",
+                FieldCode::DuplicateKey,
                 "is given more than once",
             )],
         };
     }
     let error = if let Some(name) = between(&message, "missing field `", "`") {
-        FieldError::new(at(name), "required", "is required")
+        FieldError::new(at(name), FieldCode::Required, "is required")
     } else if let Some(name) = between(&message, "unknown field `", "`") {
         // The path of an unknown field already ends with its name.
         let field = if path.ends_with(name) {
@@ -266,14 +266,14 @@ fn shape_error(path: &str, err: serde_json::Error) -> AppError {
         } else {
             at(name)
         };
-        FieldError::new(field, "unknown_field", "is not a field of this request")
+        FieldError::new(field, FieldCode::UnknownField, "is not a field of this request")
     } else if message.starts_with("invalid type") {
-        FieldError::new(field, "invalid_type", message)
+        FieldError::new(field, FieldCode::InvalidType, message)
     } else if let Some(rest) = message.strip_prefix("unknown variant ") {
         let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
-        FieldError::new(field, "invalid_value", format!("must be {expected}"))
+        FieldError::new(field, FieldCode::InvalidValue, format!("must be {expected}"))
     } else {
-        FieldError::new(field, "invalid", message)
+        FieldError::new(field, FieldCode::Invalid, message)
     };
     AppError::Validation(vec![error])
 }
@@ -305,7 +305,11 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
                         .message
                         .as_ref()
                         .map_or_else(|| default_message(e), |m| m.to_string());
-                    out.push(FieldError::new(path.clone(), e.code.to_string(), message));
+                    out.push(FieldError::new(
+                        path.clone(),
+                        FieldCode::from_validator(&e.code),
+                        message,
+                    ));
                 }
             }
             ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),
@@ -389,9 +393,10 @@ pub struct TitleLineText(#[allow(dead_code)] String);
 #[schema(value_type = String, max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$", example = "By Agencies")]
 pub struct BylineText(#[allow(dead_code)] String);
 
-/// An absolute http(s) URL of at most 2000 characters (what `rules::http_url` checks).
+/// An absolute http(s) URL of at most 2000 characters (what `rules::http_url` checks): no
+/// whitespace or control characters, nor U+FEFF (which ECMAScript's `\s` counts as a space).
 #[derive(utoipa::ToSchema)]
-#[schema(value_type = String, max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", example = "https://news.example.com/world-news/story")]
+#[schema(value_type = String, max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f\ufeff]+$", example = "https://news.example.com/world-news/story")]
 pub struct HttpUrl(#[allow(dead_code)] String);
 
 /// Validator rules shared by request types.
@@ -399,9 +404,10 @@ pub mod rules {
     use validator::ValidationError;
 
     use crate::content::text;
+    use crate::error::FieldCode;
 
-    fn error(code: &'static str, message: impl Into<String>) -> ValidationError {
-        let mut e = ValidationError::new(code);
+    fn error(code: FieldCode, message: impl Into<String>) -> ValidationError {
+        let mut e = ValidationError::new(code.as_str());
         e.message = Some(message.into().into());
         e
     }
@@ -409,7 +415,7 @@ pub mod rules {
     /// Not empty once surrounding whitespace is removed.
     pub fn not_blank(value: &str) -> Result<(), ValidationError> {
         if value.trim().is_empty() {
-            Err(error("required", "must not be empty"))
+            Err(error(FieldCode::Required, "must not be empty"))
         } else {
             Ok(())
         }
@@ -418,7 +424,10 @@ pub mod rules {
     /// No control characters.
     pub fn no_control_chars(value: &str) -> Result<(), ValidationError> {
         if value.chars().any(|c| c.is_control()) {
-            Err(error("control_characters", "must not contain control characters"))
+            Err(error(
+                FieldCode::ControlCharacters,
+                "must not contain control characters",
+            ))
         } else {
             Ok(())
         }
@@ -427,7 +436,7 @@ pub mod rules {
     /// No bidirectional controls or zero-width characters: they make a text pass for another.
     pub fn no_invisible_chars(value: &str) -> Result<(), ValidationError> {
         if value.chars().any(text::is_invisible_format) {
-            Err(error("invisible_characters", text::INVISIBLE_MESSAGE))
+            Err(error(FieldCode::InvisibleCharacters, text::INVISIBLE_MESSAGE))
         } else {
             Ok(())
         }
@@ -450,7 +459,7 @@ pub mod rules {
     pub fn slug(value: &str) -> Result<(), ValidationError> {
         match crate::content::slug::problem(value) {
             None => Ok(()),
-            Some(problem) => Err(error("invalid_slug", problem)),
+            Some(problem) => Err(error(FieldCode::InvalidSlug, problem)),
         }
     }
 
@@ -460,13 +469,11 @@ pub mod rules {
             .strip_prefix("https://")
             .or_else(|| value.strip_prefix("http://"));
         // What follows the scheme: at least one character, none of them blank or control.
-        let ok = rest.is_some_and(|rest| {
-            !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
-        });
+        let ok = rest.is_some_and(|rest| !rest.is_empty() && !rest.chars().any(text::is_url_blank));
         if ok {
             Ok(())
         } else {
-            Err(error("url", "must be an http or https URL"))
+            Err(error(FieldCode::Url, "must be an http or https URL"))
         }
     }
 
@@ -474,12 +481,12 @@ pub mod rules {
     pub fn slugs(values: &[String]) -> Result<(), ValidationError> {
         for value in values {
             if let Some(problem) = crate::content::slug::problem(value) {
-                return Err(error("invalid_slug", format!("`{value}`: {problem}")));
+                return Err(error(FieldCode::InvalidSlug, format!("`{value}`: {problem}")));
             }
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = values.iter().find(|v| !seen.insert(v.as_str())) {
-            return Err(error("duplicate", format!("`{dup}` is listed twice")));
+            return Err(error(FieldCode::Duplicate, format!("`{dup}` is listed twice")));
         }
         Ok(())
     }
@@ -543,6 +550,7 @@ mod tests {
             ("TitleLineText", pattern::<TitleLineText>()),
             ("BylineText", pattern::<BylineText>()),
         ];
+        let url = pattern::<HttpUrl>();
         for c in code_points() {
             for text in [c.to_string(), format!("a{c}b"), format!(" {c} ")] {
                 for (schema, name) in &names {
@@ -553,6 +561,12 @@ mod tests {
                     let ok = rules::line(&text).is_ok();
                     assert_eq!(line.is_match(&text), ok, "{schema}: {text:?}");
                 }
+                let link = format!("https://news.example.com/{text}");
+                assert_eq!(
+                    url.is_match(&link),
+                    rules::http_url(&link).is_ok(),
+                    "HttpUrl: {link:?}"
+                );
             }
         }
     }

@@ -22,7 +22,7 @@ use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::media::{self as media_rules, MediaFields};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldCode, FieldError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::media::gc::{self, GcReport};
 use crate::media::ingest::ingest;
@@ -317,7 +317,7 @@ pub async fn upload_media(
     let file = form.file.ok_or_else(|| {
         AppError::Validation(vec![FieldError::new(
             "file",
-            "required",
+            FieldCode::Required,
             "attach the image as the `file` part",
         )])
     })?;
@@ -389,7 +389,11 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -
             form.text.contains_key(&name)
         };
         if repeated {
-            return Err(AppError::bad_param(&name, "repeated", "is given more than once"));
+            return Err(AppError::bad_param(
+                &name,
+                FieldCode::Repeated,
+                "is given more than once",
+            ));
         }
         let limit = if name == "file" {
             max_bytes
@@ -397,7 +401,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -
             let Some((_, chars)) = TEXT_FIELDS.iter().find(|(n, _)| *n == name) else {
                 return Err(AppError::bad_param(
                     &name,
-                    "unknown_field",
+                    FieldCode::UnknownField,
                     "is not a field of an upload",
                 ));
             };
@@ -415,7 +419,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -
                 } else {
                     AppError::Validation(vec![FieldError::new(
                         &name,
-                        "too_long",
+                        FieldCode::TooLong,
                         "is longer than it may be",
                     )])
                 });
@@ -426,7 +430,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -
             form.file = Some(data);
         } else {
             let text = String::from_utf8(data)
-                .map_err(|_| AppError::bad_param(&name, "invalid_utf8", "is not UTF-8 text"))?;
+                .map_err(|_| AppError::bad_param(&name, FieldCode::InvalidUtf8, "is not UTF-8 text"))?;
             form.text.insert(name, text);
         }
     }
@@ -440,7 +444,7 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
         if text.get(name).is_some_and(|v| v.chars().count() > chars) {
             invalid.push(FieldError::new(
                 name,
-                "too_long",
+                FieldCode::TooLong,
                 format!("must be at most {chars} characters"),
             ));
         }
@@ -449,7 +453,7 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
         {
             invalid.push(FieldError::new(
                 name,
-                "invalid",
+                FieldCode::Invalid,
                 "must be one line of text without control characters",
             ));
         }
@@ -464,7 +468,7 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
         Some(_) => {
             invalid.push(FieldError::new(
                 "decorative",
-                "invalid_type",
+                FieldCode::InvalidType,
                 "must be `true` or `false`",
             ));
             false
@@ -477,7 +481,7 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
             _ => {
                 invalid.push(FieldError::new(
                     name,
-                    "out_of_range",
+                    FieldCode::OutOfRange,
                     "must be a number between 0 and 1",
                 ));
                 0.5
@@ -508,13 +512,13 @@ fn upload_fields(text: &HashMap<String, String>) -> Result<MediaFields, AppError
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MediaQuery {
-    /// Text in the alt text, caption or credit (any case).
-    #[param(min_length = 1, max_length = 200)]
+    /// Text in the alt text, caption or credit (any case); not only spaces.
+    #[param(min_length = 1, max_length = 200, pattern = r"[^\s\x85]")]
     pub q: Option<String>,
     /// Only items uploaded by this user id (authors always see only their own).
     #[param(minimum = 1)]
     pub uploader: Option<i64>,
-    /// Only items from this agency source (slug).
+    /// Only items from this agency source (slug); one that names no source is 404.
     #[param(min_length = 1, max_length = 200)]
     pub source: Option<String>,
     /// Only items of this kind (`image`).
@@ -534,6 +538,7 @@ pub struct MediaQuery {
     responses(
         (status = 200, description = "A page of library items.", body = MediaList),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`source` names no source.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/media")]
@@ -548,7 +553,7 @@ pub async fn list_media(
     if query.uploader.is_some_and(|id| id < 1) {
         return Err(AppError::bad_param(
             "uploader",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "must be a user id (1 or more)",
         ));
     }
@@ -557,10 +562,14 @@ pub async fn list_media(
         .as_ref()
         .is_some_and(|q| q.trim().is_empty() || q.chars().count() > 200)
     {
-        return Err(AppError::bad_param("q", "invalid", "must be 1 to 200 characters"));
+        return Err(AppError::bad_param(
+            "q",
+            FieldCode::Invalid,
+            "must be 1 to 200 characters",
+        ));
     }
     if query.kind.as_deref().is_some_and(|k| k != "image") {
-        return Err(AppError::bad_param("kind", "invalid", "must be `image`"));
+        return Err(AppError::bad_param("kind", FieldCode::Invalid, "must be `image`"));
     }
     let uploaded_by = if caller.role.is_editorial() {
         query.uploader
@@ -572,12 +581,16 @@ pub async fn list_media(
         let source_id = match &query.source {
             Some(slug) => match Sources::find_by_slug(conn, slug)? {
                 Some(source) => Some(source.id),
+                // As on the article list: a filter naming nothing is 404, naming the parameter.
                 None => {
-                    return Err(AppError::bad_param(
-                        "source",
-                        "not_found",
-                        "no source has this slug",
-                    ));
+                    return Err(AppError::NotFound {
+                        detail: format!("No source has the slug `{slug}` given in `source`."),
+                        errors: vec![FieldError::new(
+                            "source",
+                            FieldCode::NotFound,
+                            "no source has this slug",
+                        )],
+                    });
                 }
             },
             None => None,

@@ -127,8 +127,9 @@ async fn read(state: &AppState, path: std::path::PathBuf, key: String) -> Result
     Ok(bytes)
 }
 
-/// The whole file, or the one range asked for (206; 416 when outside the file). Several ranges,
-/// or an `If-Range` that names another version, get the whole file, as RFC 9110 allows.
+/// The whole file, or the one range asked for (206; 416 when it starts past the end). Several
+/// ranges, a malformed Range, or an `If-Range` that names another version, get the whole file,
+/// as RFC 9110 allows.
 fn ranged(
     req: &HttpRequest,
     mut response: actix_web::HttpResponseBuilder,
@@ -156,6 +157,10 @@ fn ranged(
                 .body(bytes.slice(start as usize..end as usize))
         }
         Ok(_) => response.body(bytes),
+        // A Range that is no valid `bytes=` ranges-specifier is ignored (RFC 9110 section 14.2:
+        // a server MUST ignore an unknown range unit and MAY ignore an invalid specifier); only
+        // a valid range that starts past the end is refused.
+        Err(invalid) if invalid.to_string().ends_with("invalid syntax") => response.body(bytes),
         Err(_) => {
             let mut refused = response.status(StatusCode::RANGE_NOT_SATISFIABLE).finish();
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {

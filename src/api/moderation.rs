@@ -15,7 +15,7 @@ use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::moderation::{self, CommentEdit, not_found as comment_not_found};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldCode, FieldError, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::models::article;
 use crate::models::comment::{self, Comment, QueueFilter};
@@ -156,7 +156,7 @@ pub async fn moderation_queue(
                         detail: "No article has the slug given in `article`.".to_owned(),
                         errors: vec![FieldError::new(
                             "article",
-                            "not_found",
+                            FieldCode::NotFound,
                             "no article has this slug",
                         )],
                     })?

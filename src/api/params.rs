@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::config::Config;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 
 /// A query string deserialized into `T` (which should `deny_unknown_fields`).
 #[derive(Debug)]
@@ -73,10 +73,14 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
 
 fn describe(path: &str, message: &str) -> FieldError {
     if let Some(name) = between(message, "unknown field `", "`") {
-        return FieldError::new(name, "unknown_parameter", "is not a parameter of this route");
+        return FieldError::new(
+            name,
+            FieldCode::UnknownParameter,
+            "is not a parameter of this route",
+        );
     }
     if let Some(name) = between(message, "duplicate field `", "`") {
-        return FieldError::new(name, "duplicate_parameter", "is given more than once");
+        return FieldError::new(name, FieldCode::DuplicateParameter, "is given more than once");
     }
     let field = if path.is_empty() || path == "." {
         "query"
@@ -87,13 +91,13 @@ fn describe(path: &str, message: &str) -> FieldError {
         || message.contains("number too large")
         || message.contains("cannot parse")
     {
-        return FieldError::new(field, "invalid_number", "must be a whole number in range");
+        return FieldError::new(field, FieldCode::InvalidNumber, "must be a whole number in range");
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
-        return FieldError::new(field, "invalid_value", format!("must be {expected}"));
+        return FieldError::new(field, FieldCode::InvalidValue, format!("must be {expected}"));
     }
-    FieldError::new(field, "invalid", message)
+    FieldError::new(field, FieldCode::Invalid, message)
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -132,7 +136,7 @@ impl Page {
         if !(1..=MAX_PAGE).contains(&page) {
             return Err(AppError::bad_param(
                 "page",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 format!("must be between 1 and {MAX_PAGE}"),
             ));
         }
@@ -140,7 +144,7 @@ impl Page {
         if !(1..=config.max_page_size).contains(&per_page) {
             return Err(AppError::bad_param(
                 "per_page",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 format!("must be between 1 and {}", config.max_page_size),
             ));
         }

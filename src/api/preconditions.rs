@@ -1,15 +1,15 @@
 //! Optimistic concurrency: editorial reads carry `ETag: "v<version>"`, and writes name the
 //! version they are based on in `If-Match`. A stale version is 412 (with the current version in
-//! the body) and nothing is written; for articles a write without `If-Match` is 428.
+//! the body) and nothing is written; for articles a write without `If-Match` is 428. A header
+//! that breaks its documented grammar is 400 naming `If-Match`.
 
 use std::future::{Ready, ready};
+use std::sync::LazyLock;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
-use crate::error::AppError;
-
-// `FromRequest` never fails for `IfMatch`; the error type is the app's for uniformity.
+use crate::error::{AppError, FieldCode, FieldError};
 
 /// The strong ETag of a resource version.
 pub use crate::error::version_etag as etag;
@@ -44,8 +44,10 @@ pub enum IfMatch {
     Tags(Vec<String>),
 }
 
-/// The header's grammar (RFC 9110 section 13.1.1), for the spec: `*` or a list of entity tags.
-const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#;
+/// The header's grammar (RFC 9110 sections 8.8.3 and 13.1.1), for the spec and for [`parse`]:
+/// `*`, or a list of entity tags (visible ASCII but `"` between the quotes) separated by commas
+/// and optional spaces or tabs.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#;
 
 // Operations declare `("If-Match" = IfMatch, Header, ...)`: the schema is the one above.
 impl utoipa::PartialSchema for IfMatch {
@@ -69,22 +71,37 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The header, held to [`IF_MATCH_PATTERN`]: what the spec promises is exactly what is taken.
 fn parse(req: &HttpRequest) -> Result<IfMatch, AppError> {
+    static GRAMMAR: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(IF_MATCH_PATTERN).expect("the If-Match pattern compiles"));
     let values: Vec<&header::HeaderValue> = req.headers().get_all(header::IF_MATCH).collect();
     if values.is_empty() {
         return Ok(IfMatch::Absent);
     }
-    let mut tags = Vec::new();
-    for value in values {
-        // A value that is not a list of entity tags can match no version: per RFC 9110 the
-        // condition is then false (412), like a stale tag.
-        let Some(text) = value.to_str().ok() else { continue };
-        if text.trim() == "*" {
-            return Ok(IfMatch::Any);
-        }
-        tags.extend(entity_tags(text).unwrap_or_default());
+    // Several header lines are one comma-separated list (RFC 9110 section 5.3).
+    let texts: Option<Vec<&str>> = values.iter().map(|v| v.to_str().ok()).collect();
+    let text = texts.map(|texts| texts.join(", ")).unwrap_or_default();
+    let text = text.trim();
+    if !GRAMMAR.is_match(text) {
+        return Err(malformed());
     }
-    Ok(IfMatch::Tags(tags))
+    if text == "*" {
+        return Ok(IfMatch::Any);
+    }
+    entity_tags(text).map(IfMatch::Tags).ok_or_else(malformed)
+}
+
+/// 400: the header is neither `*` nor a list of entity tags, so it names no version at all.
+fn malformed() -> AppError {
+    AppError::BadRequest {
+        detail: "The If-Match header is malformed.".to_owned(),
+        errors: vec![FieldError::new(
+            "If-Match",
+            FieldCode::Invalid,
+            "must be `*` or a list of entity tags, e.g. `\"v3\"`",
+        )],
+    }
 }
 
 /// Splits a list of entity tags (RFC 9110 section 8.8.3): `W/"a", "b,c"`. Commas may appear

@@ -18,7 +18,7 @@ use crate::api::params::{Page, Params};
 use crate::api::reads::ReadFrom;
 use crate::content::search::{self as text, MAX_QUERY_CHARS, Term};
 use crate::db::schema::articles;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::article::{ArticleFilter, visible_summaries_by_ids};
 use crate::models::{search, section};
@@ -63,11 +63,11 @@ pub struct SearchQuery {
     pub exclude: Option<String>,
     /// Only articles published at or after this time: RFC 3339, or a date (its midnight in
     /// the site's time zone).
-    #[param(value_type = Option<String>, max_length = 64, example = "2024-01-01")]
+    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-01-01")]
     pub published_after: Option<String>,
     /// Only articles published before this time: RFC 3339, or a date (its midnight in the
     /// site's time zone).
-    #[param(value_type = Option<String>, max_length = 64, example = "2024-02-01T00:00:00Z")]
+    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-02-01T00:00:00Z")]
     pub published_before: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, example = 1)]
@@ -97,6 +97,7 @@ pub struct SearchHit {
     /// The headline with its matching words in `<mark>…</mark>`, HTML-escaped; only when the
     /// headline matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     #[schema(example = "Pakistan and Iran agree on <mark>border</mark> <mark>talks</mark>")]
     pub headline_highlighted: Option<String>,
 }
@@ -251,17 +252,17 @@ fn check_text(q: Option<&str>) -> Result<Vec<Term>, AppError> {
     let Some(q) = q else {
         return Err(AppError::bad_param(
             "q",
-            "required",
+            FieldCode::Required,
             "is required: the words to search for",
         ));
     };
     if q.trim().is_empty() {
-        return Err(AppError::bad_param("q", "empty", "must not be empty"));
+        return Err(AppError::bad_param("q", FieldCode::Empty, "must not be empty"));
     }
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::bad_param(
             "q",
-            "too_long",
+            FieldCode::TooLong,
             format!("must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }

@@ -48,7 +48,7 @@ pub struct SocialLinkBody {
     #[schema(
         example = "https://www.facebook.com/dateline",
         max_length = 2000,
-        pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"
+        pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f\ufeff]+$"
     )]
     pub url: String,
 }
@@ -66,7 +66,7 @@ pub struct NavLinkBody {
     pub section: Option<String>,
     /// Any http(s) URL.
     #[validate(length(max = 2000), custom(function = "rules::http_url"))]
-    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f\ufeff]+$")]
     pub url: Option<String>,
 }
 
@@ -150,7 +150,7 @@ pub struct SiteInput {
     #[schema(
         max_length = 500,
         example = "https://news.example.com",
-        pattern = r"^https?://[^/?#\s\x00-\x1f\x7f-\x9f][^?#\s\x00-\x1f\x7f-\x9f]*$"
+        pattern = r"^https?://[^/?#\s\x00-\x1f\x7f-\x9f\ufeff][^?#\s\x00-\x1f\x7f-\x9f\ufeff]*$"
     )]
     pub base_url: String,
     #[validate(length(min = 2, max = 35))]
@@ -216,7 +216,7 @@ pub struct SitePatch {
     pub description: Option<Option<String>>,
     #[validate(length(max = 500))]
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String, nullable = false, max_length = 500, pattern = r"^https?://[^/?#\s\x00-\x1f\x7f-\x9f][^?#\s\x00-\x1f\x7f-\x9f]*$")]
+    #[schema(value_type = String, nullable = false, max_length = 500, pattern = r"^https?://[^/?#\s\x00-\x1f\x7f-\x9f\ufeff][^?#\s\x00-\x1f\x7f-\x9f\ufeff]*$")]
     pub base_url: Option<String>,
     #[validate(length(min = 2, max = 35))]
     #[serde(default, deserialize_with = "non_null")]

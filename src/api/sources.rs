@@ -48,7 +48,7 @@ term_bodies! {
     patch: SourcePatch "Changes to a source; absent fields stay as they are, `null` clears." {"url": null},
     extra: #[doc = " The source's home page (http or https)."] url,
         validate(length(max = 2000), custom(function = "crate::api::json::rules::http_url")),
-        schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$")
+        schema(max_length = 2000, pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f\ufeff]+$")
 }
 
 term_routes! {

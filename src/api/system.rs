@@ -11,11 +11,19 @@ use crate::db::replicas::ReplicaStatus;
 use crate::error::AppError;
 use crate::openapi::DatabaseUnavailable;
 
+/// What a health or readiness answer says when it answers 200 (otherwise the answer is a
+/// problem document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UpStatus {
+    /// Alive (liveness), or ready to serve (readiness).
+    Ok,
+}
+
 /// A health answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    #[schema(example = "ok")]
-    pub status: String,
+    pub status: UpStatus,
 }
 
 /// Liveness: the process answers. Never touches the database, so it stays fast when the
@@ -26,14 +34,13 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into() })
+    HttpResponse::Ok().json(Health { status: UpStatus::Ok })
 }
 
 /// Readiness: the primary database answers, and how each read replica is doing.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Readiness {
-    #[schema(example = "ok")]
-    pub status: String,
+    pub status: UpStatus,
     /// Each configured read replica (`DATABASE_REPLICA_URLS`); absent when none is. A replica
     /// that is not `ok` is skipped (its reads go to the primary) and does not make the service
     /// unready.
@@ -110,7 +117,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
         })
         .collect();
     Ok(HttpResponse::Ok().json(Readiness {
-        status: "ok".into(),
+        status: UpStatus::Ok,
         replicas,
     }))
 }

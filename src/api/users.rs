@@ -19,7 +19,7 @@ use crate::auth::{AuthUser, Role, password};
 use crate::db::{self};
 use crate::domain::Change;
 use crate::domain::accounts::{self, AccountChanges, NewAccount};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys, public_unchanged};
 use crate::models::user::{self, User};
 use crate::state::AppState;
@@ -123,7 +123,7 @@ fn new_password(value: &str) -> Result<(), validator::ValidationError> {
     match password::problem(value) {
         None => Ok(()),
         Some(message) => {
-            let mut e = validator::ValidationError::new("weak_password");
+            let mut e = validator::ValidationError::new(FieldCode::WeakPassword.as_str());
             e.message = Some(message.into());
             Err(e)
         }
@@ -193,7 +193,8 @@ pub async fn get_user(
     security(("bearer" = ["admin"])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, description = "Created.", body = UserView),
+        (status = 201, description = "Created.", body = UserView,
+            headers(("Location" = String, description = "The account's address."))),
         (status = 409, description = "The e-mail is taken.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -17,7 +17,7 @@ use crate::api::views::utc;
 use crate::auth::AuthUser;
 use crate::config::Environment;
 use crate::db::{self, DbConn};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::public_unchanged;
 use crate::models::webhook::{self as rows, Attempt, Delivery, Endpoint, EndpointFields, EventRow};
 use crate::state::AppState;
@@ -250,7 +250,11 @@ fn event_list(events: &[WebhookEvent]) -> String {
 fn check_target(state: &AppState, url: &str) -> Result<(), AppError> {
     let production = state.config.environment == Environment::Production;
     match guard::url_problem(url, production, &state.config.webhooks.allowed_networks) {
-        Some(problem) => Err(AppError::invalid_field("url", "forbidden_target", problem)),
+        Some(problem) => Err(AppError::invalid_field(
+            "url",
+            FieldCode::ForbiddenTarget,
+            problem,
+        )),
         None => Ok(()),
     }
 }
@@ -298,7 +302,8 @@ pub async fn list_webhooks(
     security(("bearer" = ["admin"])),
     request_body = WebhookInput,
     responses(
-        (status = 201, description = "Created; `secret` is shown only now.", body = WebhookWithSecret),
+        (status = 201, description = "Created; `secret` is shown only now.", body = WebhookWithSecret,
+            headers(("Location" = String, description = "The endpoint's address."))),
         (status = 422, description = "A field is missing or malformed, an event type is unknown, or `url` is refused (`forbidden_target`: not https in production, credentials, or a non-public address).", body = Problem, content_type = "application/problem+json"),
     )
 )]

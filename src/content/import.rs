@@ -22,7 +22,7 @@ use crate::domain::articles::{self, ArticleFields, BodyImages};
 use crate::domain::media::MediaFields;
 use crate::domain::sections;
 use crate::domain::taxonomy::{self, Sources, Tags};
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 use crate::media::ingest::Ingested;
 use crate::media::storage::MediaStore;
 use crate::models::article;
@@ -561,7 +561,7 @@ fn write_one(
                 .ok_or_else(|| {
                     AppError::invalid_field(
                         "author_email",
-                        "not_found",
+                        FieldCode::NotFound,
                         format!("no user has the e-mail `{email}`"),
                     )
                 })?

@@ -21,6 +21,13 @@ pub fn is_invisible_format(c: char) -> bool {
     )
 }
 
+/// A character a URL may not hold as given (`rules::http_url`, a site's `base_url`): whitespace,
+/// a control, or U+FEFF, which ECMAScript's `\s` counts as a space, so that the spec's
+/// `[^\s...]` patterns mean the same in every regex dialect a client reads them in.
+pub fn is_url_blank(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || c == '\u{FEFF}'
+}
+
 /// The message of the `invisible_characters` field error.
 pub const INVISIBLE_MESSAGE: &str =
     "must not contain invisible formatting characters (bidirectional controls, zero-width characters)";

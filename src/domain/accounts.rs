@@ -6,7 +6,7 @@
 use super::Change;
 use crate::content::text;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::session;
 use crate::models::user::{self, NewUser, User, UserChanges};
 use crate::values::{AuditAction, Role};
@@ -29,21 +29,25 @@ pub fn check_new(email: &str, display_name: &str, password: &str) -> Result<(), 
     if !email.validate_email() {
         invalid.push(FieldError::new(
             "email",
-            "email",
+            FieldCode::Email,
             format!("`{email}` is not an e-mail address"),
         ));
     }
     if display_name.trim().is_empty() || display_name.chars().any(char::is_control) {
-        invalid.push(FieldError::new("display_name", "required", "must not be empty"));
+        invalid.push(FieldError::new(
+            "display_name",
+            FieldCode::Required,
+            "must not be empty",
+        ));
     } else if display_name.chars().any(text::is_invisible_format) {
         invalid.push(FieldError::new(
             "display_name",
-            "invisible_characters",
+            FieldCode::InvisibleCharacters,
             text::INVISIBLE_MESSAGE,
         ));
     }
     if let Some(problem) = crate::auth::password::problem(password) {
-        invalid.push(FieldError::new("password", "weak", problem));
+        invalid.push(FieldError::new("password", FieldCode::Weak, problem));
     }
     if invalid.is_empty() {
         Ok(())
@@ -77,7 +81,11 @@ pub fn create(conn: &mut DbConn, change: Change<'_>, account: &NewAccount<'_>) -
 pub fn email_taken() -> AppError {
     AppError::Conflict {
         detail: "Another account has this e-mail.".to_owned(),
-        errors: vec![FieldError::new("email", "taken", "is used by another account")],
+        errors: vec![FieldError::new(
+            "email",
+            FieldCode::Taken,
+            "is used by another account",
+        )],
     }
 }
 

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::content::{html, slug as slugs};
 use crate::db::DbConn;
 use crate::domain::taxonomy::{Sources, Tags, TermKind};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::article::{self, Article, NewArticle};
 use crate::models::taxonomy::{Term, TermTable};
 use crate::models::{author, available_slug, revision, section, user};
@@ -71,6 +71,7 @@ pub struct ArticleSnapshot {
     #[serde(default)]
     pub byline: Option<String>,
     #[serde(default)]
+    #[schema(required = true)]
     pub seo: Seo,
     /// The featured image's media id.
     #[serde(default)]
@@ -183,28 +184,28 @@ pub fn check_author_fields(caller: &AuthUser, given: EditorOnly) -> Result<(), A
     if status.is_some_and(|s| s != ArticleStatus::Draft) {
         fields.push(FieldError::new(
             "status",
-            "forbidden",
+            FieldCode::Forbidden,
             "authors can only save drafts",
         ));
     }
     if sets_published_at {
         fields.push(FieldError::new(
             "published_at",
-            "forbidden",
+            FieldCode::Forbidden,
             "only editors set the publication time",
         ));
     }
     if sets_author {
         fields.push(FieldError::new(
             "author_id",
-            "forbidden",
+            FieldCode::Forbidden,
             "only editors set the author",
         ));
     }
     if sets_bylines {
         fields.push(FieldError::new(
             "authors",
-            "forbidden",
+            FieldCode::Forbidden,
             "only editors set the byline authors",
         ));
     }
@@ -326,7 +327,7 @@ fn complete_images(
             html::BodyImage::Library(id) => ids.push(id),
             html::BodyImage::Foreign(src) if rules.refuse_foreign => invalid.push(FieldError::new(
                 "body",
-                "foreign_image",
+                FieldCode::ForeignImage,
                 format!("images must come from the media library (`data-media-id`), not `{src}`"),
             )),
             html::BodyImage::Foreign(_) => {}
@@ -341,7 +342,7 @@ fn complete_images(
         if !found.contains_key(id) {
             invalid.push(FieldError::new(
                 "body",
-                "not_found",
+                FieldCode::NotFound,
                 format!("an image names media item {id}, which does not exist"),
             ));
         }
@@ -386,7 +387,7 @@ pub fn save(
     if section_id.is_none() {
         invalid.push(FieldError::new(
             "section",
-            "not_found",
+            FieldCode::NotFound,
             "no section has this slug",
         ));
     }
@@ -399,13 +400,17 @@ pub fn save(
     {
         invalid.push(FieldError::new(
             "featured_media",
-            "not_found",
+            FieldCode::NotFound,
             "no media item has this id",
         ));
     }
     let author_id = match fields.author_id {
         Some(id) if user::find(conn, id)?.is_none() => {
-            invalid.push(FieldError::new("author_id", "not_found", "no user has this id"));
+            invalid.push(FieldError::new(
+                "author_id",
+                FieldCode::NotFound,
+                "no user has this id",
+            ));
             None
         }
         Some(id) => Some(id),
@@ -583,7 +588,7 @@ fn byline_authors(
             Some(&id) => ids.push(id),
             None => invalid.push(FieldError::new(
                 format!("authors[{i}]"),
-                "not_found",
+                FieldCode::NotFound,
                 "no author profile has this slug",
             )),
         }
@@ -634,13 +639,17 @@ fn slug_unavailable(by: Option<&AuthUser>) -> AppError {
     if by.is_some_and(|caller| !caller.role.is_editorial()) {
         return AppError::Validation(vec![FieldError::new(
             "slug",
-            "unavailable",
+            FieldCode::Unavailable,
             "is not available; choose another",
         )]);
     }
     AppError::Conflict {
         detail: "Another article has or had this slug.".to_owned(),
-        errors: vec![FieldError::new("slug", "taken", "is used by another article")],
+        errors: vec![FieldError::new(
+            "slug",
+            FieldCode::Taken,
+            "is used by another article",
+        )],
     }
 }
 

@@ -5,7 +5,7 @@ use super::Change;
 use crate::auth::{AuthUser, Role};
 use crate::db::DbConn;
 use crate::domain::site::SocialLink;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::author::{self, Profile};
 use crate::models::user;
 use crate::values::AuditAction;
@@ -49,7 +49,7 @@ pub fn save(
             detail: "Another author profile has this slug.".to_owned(),
             errors: vec![FieldError::new(
                 "slug",
-                "taken",
+                FieldCode::Taken,
                 "is used by another author profile",
             )],
         });

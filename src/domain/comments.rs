@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::content::text;
 use crate::db::{self, DbConn};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::article::{self, Article};
 use crate::models::comment::{self, Comment, NewComment};
 use crate::values::CommentStatus;
@@ -97,14 +97,14 @@ fn reply_position(
         .ok_or_else(|| {
             AppError::invalid_field(
                 "parent_id",
-                "not_found",
+                FieldCode::NotFound,
                 "must be an approved comment of this article",
             )
         })?;
     if parent.depth >= MAX_DEPTH {
         return Err(AppError::Validation(vec![FieldError::new(
             "parent_id",
-            "too_deep",
+            FieldCode::TooDeep,
             format!("replies nest at most {MAX_DEPTH} levels deep"),
         )]));
     }

@@ -4,7 +4,7 @@
 use super::Change;
 use crate::auth::AuthUser;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::media::{self, Editorial, Media, NewMedia};
 use crate::models::taxonomy::{Sources, TermTable};
 use crate::values::AuditAction;
@@ -69,12 +69,12 @@ fn check_fields(conn: &mut DbConn, fields: &MediaFields) -> Result<Option<i64>, 
     match (alt, fields.decorative) {
         (None, false) => invalid.push(FieldError::new(
             "alt",
-            "required",
+            FieldCode::Required,
             "describe the image for readers who cannot see it, or mark it decorative",
         )),
         (Some(_), true) => invalid.push(FieldError::new(
             "alt",
-            "not_allowed",
+            FieldCode::NotAllowed,
             "a decorative image has no alt text",
         )),
         _ => {}
@@ -82,14 +82,22 @@ fn check_fields(conn: &mut DbConn, fields: &MediaFields) -> Result<Option<i64>, 
     let (x, y) = fields.focal_point;
     for (name, value) in [("focal_point.x", x), ("focal_point.y", y)] {
         if !(0.0..=1.0).contains(&value) {
-            invalid.push(FieldError::new(name, "out_of_range", "must be between 0 and 1"));
+            invalid.push(FieldError::new(
+                name,
+                FieldCode::OutOfRange,
+                "must be between 0 and 1",
+            ));
         }
     }
     let source_id = match &fields.source {
         Some(slug) => {
             let found = Sources::find_by_slug(conn, slug)?.map(|s| s.id);
             if found.is_none() {
-                invalid.push(FieldError::new("source", "not_found", "no source has this slug"));
+                invalid.push(FieldError::new(
+                    "source",
+                    FieldCode::NotFound,
+                    "no source has this slug",
+                ));
             }
             found
         }
@@ -195,7 +203,7 @@ pub fn delete(conn: &mut DbConn, change: Change<'_>, current: &Media) -> Result<
             ),
             errors: users
                 .iter()
-                .map(|user| FieldError::new("used_by", "in_use", format!("used by {user}")))
+                .map(|user| FieldError::new("used_by", FieldCode::InUse, format!("used by {user}")))
                 .collect(),
         });
     }

@@ -4,7 +4,7 @@
 use super::Change;
 use crate::content::text;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::comment::{self, Comment, CommentChanges};
 use crate::values::{AuditAction, CommentStatus};
 
@@ -59,7 +59,7 @@ pub fn moderate_many(
             .iter()
             .enumerate()
             .filter(|(_, id)| !found.contains(id))
-            .map(|(i, _)| FieldError::new(format!("ids[{i}]"), "not_found", "no comment has this id"))
+            .map(|(i, _)| FieldError::new(format!("ids[{i}]"), FieldCode::NotFound, "no comment has this id"))
             .collect();
         return Err(AppError::Validation(errors));
     }

@@ -5,7 +5,7 @@ use super::Change;
 use super::taxonomy::{NAMED_IN_CONFLICT, blank_is_none, choose_slug, still_used_by_articles};
 use crate::content::text;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::article;
 use crate::models::section::{self, NewSection, Section, SectionChanges, SectionTree};
 use crate::values::AuditAction;
@@ -143,7 +143,7 @@ pub fn check_unused(conn: &mut DbConn, tree: &SectionTree, current: &Section) ->
             ),
             errors: names
                 .iter()
-                .map(|c| FieldError::new("children", "in_use", *c))
+                .map(|c| FieldError::new("children", FieldCode::InUse, *c))
                 .collect(),
         });
     }
@@ -168,7 +168,7 @@ pub fn delete(conn: &mut DbConn, change: Change<'_>, current: &Section) -> Resul
 fn resolve_parent(tree: &SectionTree, slug: &str) -> Result<i64, AppError> {
     tree.by_slug(slug)
         .map(|p| p.id)
-        .ok_or_else(|| AppError::invalid_field("parent", "not_found", "no section has this slug"))
+        .ok_or_else(|| AppError::invalid_field("parent", FieldCode::NotFound, "no section has this slug"))
 }
 
 /// The new parent's id, unless the move would put `section` under itself (409).
@@ -179,7 +179,7 @@ fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result
             detail: "A section cannot move under itself or one of its sub-sections.".to_owned(),
             errors: vec![FieldError::new(
                 "parent",
-                "cycle",
+                FieldCode::Cycle,
                 "would make a cycle in the tree",
             )],
         });
@@ -220,5 +220,5 @@ pub fn ensure_path(
     }
     path.last()
         .map(|(slug, _)| slug.clone())
-        .ok_or_else(|| AppError::invalid_field("section", "required", "an article needs a section"))
+        .ok_or_else(|| AppError::invalid_field("section", FieldCode::Required, "an article needs a section"))
 }

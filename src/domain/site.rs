@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Change;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::section::SectionTree;
 use crate::models::site::{self, SiteRow};
 use crate::values::AuditAction;
@@ -120,19 +120,19 @@ pub fn update(
     if chrono_tz::Tz::from_str(&settings.time_zone).is_err() {
         invalid.push(FieldError::new(
             "time_zone",
-            "unknown_time_zone",
+            FieldCode::UnknownTimeZone,
             "must be an IANA time zone name, such as `Europe/London` or `Asia/Karachi`",
         ));
     }
     if language_tags::LanguageTag::parse(&settings.language).is_err() {
         invalid.push(FieldError::new(
             "language",
-            "invalid_language",
+            FieldCode::InvalidLanguage,
             "must be a BCP 47 language tag, such as `en` or `en-GB`",
         ));
     }
     if let Some(problem) = permalink_problem(&settings.permalink) {
-        invalid.push(FieldError::new("permalink", "invalid_permalink", problem));
+        invalid.push(FieldError::new("permalink", FieldCode::InvalidPermalink, problem));
     }
     let navigation = stored_navigation(&settings.navigation, tree, &mut invalid);
     let images = [settings.logo_media, settings.social_image_media];
@@ -142,7 +142,11 @@ pub fn update(
         ("social_image_media", settings.social_image_media),
     ] {
         if id.is_some_and(|id| !found.contains_key(&id)) {
-            invalid.push(FieldError::new(field, "not_found", "no media item has this id"));
+            invalid.push(FieldError::new(
+                field,
+                FieldCode::NotFound,
+                "no media item has this id",
+            ));
         }
     }
     if !invalid.is_empty() {
@@ -243,13 +247,13 @@ fn check_base_url(url: &str, invalid: &mut Vec<FieldError>) {
         None => Some("must start with https:// or http://"),
         Some(rest) if rest.is_empty() || rest.starts_with('/') => Some("must name a host"),
         Some(rest) if rest.contains(['?', '#']) => Some("must have no query or fragment"),
-        Some(rest) if rest.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+        Some(rest) if rest.chars().any(crate::content::text::is_url_blank) => {
             Some("must not contain spaces or control characters")
         }
         Some(_) => None,
     };
     if let Some(problem) = problem {
-        invalid.push(FieldError::new("base_url", "invalid_base_url", problem));
+        invalid.push(FieldError::new("base_url", FieldCode::InvalidBaseUrl, problem));
     }
 }
 
@@ -302,7 +306,7 @@ fn stored_navigation(
                 }),
                 None => invalid.push(FieldError::new(
                     format!("navigation[{i}].section"),
-                    "not_found",
+                    FieldCode::NotFound,
                     format!("no section has the slug `{slug}`"),
                 )),
             },
@@ -313,7 +317,7 @@ fn stored_navigation(
             }),
             _ => invalid.push(FieldError::new(
                 format!("navigation[{i}]"),
-                "one_target",
+                FieldCode::OneTarget,
                 "must give either `section` or `url`",
             )),
         }

@@ -6,7 +6,7 @@ use super::Change;
 use crate::content::slug::slugify;
 use crate::content::text;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::available_slug;
 use crate::models::taxonomy::{NewTerm, Term, TermChanges, TermTable};
 pub use crate::models::taxonomy::{Sources, Tags};
@@ -32,7 +32,7 @@ pub trait TermKind: TermTable {
                 Some(term) => ids.push(term.id),
                 None => invalid.push(FieldError::new(
                     format!("{}[{index}]", Self::FIELD),
-                    "not_found",
+                    FieldCode::NotFound,
                     format!("no {} has the slug `{slug}`", Self::NOUN),
                 )),
             }
@@ -212,7 +212,7 @@ pub fn choose_slug(
 pub fn slug_taken() -> AppError {
     AppError::Conflict {
         detail: "Another resource of this kind has this slug.".to_owned(),
-        errors: vec![FieldError::new("slug", "taken", "is already used")],
+        errors: vec![FieldError::new("slug", FieldCode::Taken, "is already used")],
     }
 }
 
@@ -230,7 +230,7 @@ pub fn still_used_by_articles(what: &str, slugs: Vec<String>, count: i64) -> App
         ),
         errors: slugs
             .into_iter()
-            .map(|slug| FieldError::new("articles", "in_use", slug))
+            .map(|slug| FieldError::new("articles", FieldCode::InUse, slug))
             .collect(),
     }
 }

@@ -8,7 +8,7 @@ use super::process::{self, Processed, Refusal, Rendition};
 use super::storage::MediaStore;
 use crate::config::MediaConfig;
 use crate::domain::media::Upload;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::models::media::{Files, StoredRendition};
 
 /// Stored files of an upload whose row is not written yet.
@@ -57,7 +57,11 @@ pub async fn ingest(
 fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::TooManyPixels { .. } | Refusal::TooLong { .. } | Refusal::Unreadable { .. } => {
-            AppError::Validation(vec![FieldError::new("file", "unusable", refusal.to_string())])
+            AppError::Validation(vec![FieldError::new(
+                "file",
+                FieldCode::Unusable,
+                refusal.to_string(),
+            )])
         }
         Refusal::Encoding(cause) => AppError::internal(cause),
     }

@@ -134,9 +134,9 @@ async fn editorial_reads_carry_an_etag_and_writes_honour_if_match() {
     conditional(&app, Method::DELETE, uri, &token, None, None)
         .await
         .problem(428);
-    // A malformed tag can match no version: the condition is false, as for a stale tag.
-    for malformed in ["v1", "", "0", "\"v1"] {
-        conditional(
+    // A header outside the spec's pattern (`*` or a list of entity tags) is refused, naming it.
+    for malformed in ["v1", "", "0", "\"v1", "\"v1\" \"v2\"", "*, \"v1\""] {
+        let fields = conditional(
             &app,
             Method::PATCH,
             uri,
@@ -145,8 +145,20 @@ async fn editorial_reads_carry_an_etag_and_writes_honour_if_match() {
             Some(body.clone()),
         )
         .await
-        .problem(412);
+        .error_fields(400);
+        assert_eq!(fields, ["If-Match"], "{malformed:?}");
     }
+    // A well-formed list naming no current version is a false condition.
+    conditional(
+        &app,
+        Method::PATCH,
+        uri,
+        &token,
+        Some("\"v9\", W/\"v1\""),
+        Some(body.clone()),
+    )
+    .await
+    .problem(412);
 
     let ok = conditional(&app, Method::PATCH, uri, &token, Some("\"v1\""), Some(body)).await;
     assert_eq!(ok.header("etag").as_deref(), Some("\"v2\""));

@@ -118,11 +118,20 @@ async fn unknown_or_empty_names_and_previews_are_refused_naming_include() {
         assert_eq!(response.error_fields(400), ["include"], "{include}");
     }
     // A preview answers a draft, which has no public related articles or comments yet.
-    let token = format!("dlp_{}", "A".repeat(43));
+    let (_, editor) = app.logged_in("editor").await;
+    let link = app
+        .post_json("/api/v1/articles/story/previews", Some(&editor), json!({}))
+        .await
+        .json(201);
+    let token = link["token"].as_str().unwrap();
     let uri = format!("/api/v1/articles/story?include=related&preview_token={token}");
     let refused = app.get(&uri).await;
     assert_eq!(refused.error_fields(400), ["include"]);
     assert_eq!(refused.problem(400)["errors"][0]["code"], "not_with_preview");
+    // A token that opens nothing is refused as such, whatever else is asked.
+    let never_issued = format!("dlp_{}", "A".repeat(43));
+    let uri = format!("/api/v1/articles/story?include=related&preview_token={never_issued}");
+    app.get(&uri).await.problem(403);
 }
 
 #[actix_web::test]

@@ -65,7 +65,10 @@ async fn paged_lists_link_their_first_previous_and_next_pages() {
     let (_, admin) = app.logged_in("admin").await;
     let users = app.get_as("/api/v1/users?per_page=1", &admin).await;
     assert!(links(&users).contains_key("first"));
-    // The batch form is no paged list.
-    let batch = app.get("/api/v1/articles?slug=story-1,story-2").await;
-    assert_eq!(batch.header("link"), None);
+    // The batch form pages like any list.
+    let batch = app.get("/api/v1/articles?slug=story-1,story-2&per_page=1").await;
+    assert_eq!(
+        links(&batch)["next"],
+        "/api/v1/articles?slug=story-1%2Cstory-2&per_page=1&page=2"
+    );
 }

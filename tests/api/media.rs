@@ -639,7 +639,7 @@ async fn the_library_lists_filters_and_edits_with_if_match(storage: Storage) {
     assert_eq!(
         app.get_as("/api/v1/media?source=nope", &token)
             .await
-            .error_fields(400),
+            .error_fields(404),
         ["source"]
     );
     assert_eq!(
@@ -1055,6 +1055,17 @@ async fn local_files_are_served_immutable_with_etag_304_and_range() {
         .await;
     assert_eq!(outside.status.as_u16(), 416);
     assert_eq!(outside.header("content-range"), Some(format!("bytes */{size}")));
+    // A Range that is no `bytes=` range is ignored: the whole file (RFC 9110 section 14.2).
+    for ignored in ["null", "items=0-9", "bytes=nine-ten", ""] {
+        let whole = app
+            .send(TestRequest::get().uri(&url).insert_header(("Range", ignored)))
+            .await;
+        assert_eq!(
+            (whole.status.as_u16(), whole.body.len()),
+            (200, size),
+            "{ignored:?}"
+        );
+    }
     // An If-Range naming another version gets the whole file.
     let stale = app
         .send(

@@ -47,7 +47,7 @@ export function previewUrl(siteUrl: string, link: CreatedPreview): string {
  */
 export async function loadPreview(baseUrl: string, slug: string, previewToken: string): Promise<Article | null> {
   const { data, response } = await api(baseUrl).GET("/api/v1/articles/{slug}", {
-    params: { path: { slug }, header: { "Preview-Token": previewToken } },
+    params: { path: { slug }, query: { preview_token: previewToken } },
     cache: "no-store",
   });
   if (response.status === 403 || response.status === 404) {

@@ -1,66 +1,66 @@
-//! Opaque cursors for keyset pagination: where a page ended, in the list's own order. A cursor
-//! stays valid while new articles arrive (they land before it, not in the middle of the pages).
+//! Cursors for keyset pagination: where a page ended (its last article's time and id), in the
+//! list's own order. A cursor stays valid while new articles arrive (they land before it, not
+//! in the middle of the pages).
+//!
+//! The form is `{micros}.{id}`: microseconds since 0000-01-01T00:00:00Z, then the article id,
+//! both in decimal. Every string of that form ([`PATTERN`], the spec's) names a position: a time
+//! past the last one a database stores is read as that last one, an id past `i64` as the
+//! largest, so a schema-valid cursor is never refused. It names no order, so a cursor read with
+//! another `sort` picks up after the same article in that order.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Datelike, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
-use crate::error::AppError;
-use crate::models::article::{ArticleSort, Keyset};
+use crate::error::{AppError, FieldCode};
+use crate::models::article::Keyset;
 
-fn sort_code(sort: ArticleSort) -> char {
-    match sort {
-        ArticleSort::NewestFirst => 'n',
-        ArticleSort::OldestFirst => 'o',
-        ArticleSort::RecentlyUpdated => 'u',
-        ArticleSort::LeastRecentlyUpdated => 'l',
-    }
+/// A cursor's form, as the spec states it for the `cursor` parameter.
+pub const PATTERN: &str = r"^[0-9]{1,18}\.[0-9]{1,19}$";
+
+/// Where cursor times count from: the first instant RFC 3339 can write.
+fn origin() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(0, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("year 0 is a date")
 }
 
-/// The cursor after `keyset` in a list in `sort` order.
-pub fn encode(sort: ArticleSort, keyset: Keyset) -> String {
-    let micros = keyset.at.and_utc().timestamp_micros();
-    URL_SAFE_NO_PAD.encode(format!("{}.{micros}.{}", sort_code(sort), keyset.id))
+/// The last instant RFC 3339 can write (and both databases store): later times read as it.
+fn last() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999))
+        .expect("year 9999 is a date")
 }
 
-/// The years a stored time can fall in: times reach the database as RFC 3339 (years 0000 to
-/// 9999) or as the clock's now, so a cursor this API hands out never names another year.
-const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
-
-/// The position a cursor names; a cursor made for another order, a forged one, or no cursor at
-/// all, is a 400 naming the parameter.
-pub fn decode(cursor: &str, sort: ArticleSort) -> Result<Keyset, AppError> {
-    let invalid = |why: &str| AppError::bad_param("cursor", "invalid", why.to_owned());
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| invalid("is not a cursor from this API"))?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid("is not a cursor from this API"))?;
-    let mut parts = text.splitn(3, '.');
-    let (Some(code), Some(micros), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid("is not a cursor from this API"));
-    };
-    if code.chars().ne(std::iter::once(sort_code(sort))) {
-        return Err(invalid(
-            "was made for another `sort`; keep the sort of the page it came from",
-        ));
-    }
-    let at = micros
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::from_timestamp_micros)
-        .map(|at| at.naive_utc())
-        .filter(in_range)
-        .ok_or_else(|| invalid("is not a cursor from this API"))?;
-    let id = id
-        .parse::<i64>()
-        .map_err(|_| invalid("is not a cursor from this API"))?;
-    Ok(Keyset { at, id })
+/// The cursor after `keyset`.
+pub fn encode(keyset: Keyset) -> String {
+    let at = keyset.at.clamp(origin(), last());
+    let micros = (at - origin()).num_microseconds().unwrap_or(0);
+    format!("{micros}.{}", keyset.id)
 }
 
-/// A forged time outside [`YEARS`] would reach the query: chrono takes years PostgreSQL cannot
-/// store (before 4713 BC it fails the whole statement), and SQLite compares them as text.
-fn in_range(at: &NaiveDateTime) -> bool {
-    YEARS.contains(&at.year())
+/// The position a cursor names; one not of the form [`PATTERN`] is a 400 naming `cursor`.
+pub fn decode(cursor: &str) -> Result<Keyset, AppError> {
+    let digits =
+        |text: &str, max: usize| (1..=max).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+    let (micros, id) = cursor
+        .split_once('.')
+        .filter(|(micros, id)| digits(micros, 18) && digits(id, 19))
+        .ok_or_else(|| {
+            AppError::bad_param(
+                "cursor",
+                FieldCode::Invalid,
+                "is not a cursor from this API (`next_cursor`)",
+            )
+        })?;
+    // Both fit: 18 decimal digits in an i64, 19 in a u64.
+    let micros: i64 = micros.parse().unwrap_or(i64::MAX);
+    let id: u64 = id.parse().unwrap_or(u64::MAX);
+    let at = origin()
+        .checked_add_signed(TimeDelta::microseconds(micros))
+        .map_or(last(), |at| at.min(last()));
+    Ok(Keyset {
+        at,
+        id: i64::try_from(id).unwrap_or(i64::MAX),
+    })
 }
 
 #[cfg(test)]
@@ -68,33 +68,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cursor_round_trips_and_is_tied_to_its_order() {
-        let at = DateTime::from_timestamp_micros(1_717_243_200_123_456)
+    fn a_cursor_round_trips_and_has_the_documented_form() {
+        let at = chrono::DateTime::from_timestamp_micros(1_717_243_200_123_456)
             .unwrap()
             .naive_utc();
         let keyset = Keyset { at, id: 42 };
-        let cursor = encode(ArticleSort::NewestFirst, keyset);
-        assert_eq!(decode(&cursor, ArticleSort::NewestFirst).unwrap(), keyset);
-        assert!(decode(&cursor, ArticleSort::OldestFirst).is_err());
-        assert!(decode("not-a-cursor", ArticleSort::NewestFirst).is_err());
+        let cursor = encode(keyset);
+        assert!(regex::Regex::new(PATTERN).unwrap().is_match(&cursor), "{cursor}");
+        assert_eq!(decode(&cursor).unwrap(), keyset);
+        for bad in [
+            "not-a-cursor",
+            "",
+            "1.",
+            ".1",
+            "-1.1",
+            "1.2.3",
+            "1234567890123456789.1",
+        ] {
+            assert!(decode(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
-    fn a_cursor_outside_the_years_of_stored_times_is_refused() {
-        let at = |year| {
-            chrono::NaiveDate::from_ymd_opt(year, 1, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .unwrap()
-        };
-        for (year, ok) in [
-            (-4713, false),
-            (-1, false),
-            (0, true),
-            (9999, true),
-            (10_000, false),
+    fn every_cursor_of_the_documented_form_names_a_storable_position() {
+        let span = (last() - origin()).num_microseconds().unwrap();
+        for (cursor, at, id) in [
+            ("0.1".to_owned(), origin(), 1),
+            (
+                "999999999999999999.9999999999999999999".to_owned(),
+                last(),
+                i64::MAX,
+            ),
+            (format!("{span}.7"), last(), 7),
+            (format!("{}.7", span + 1), last(), 7),
         ] {
-            let cursor = encode(ArticleSort::NewestFirst, Keyset { at: at(year), id: 1 });
-            assert_eq!(decode(&cursor, ArticleSort::NewestFirst).is_ok(), ok, "{year}");
+            assert_eq!(decode(&cursor).unwrap(), Keyset { at, id }, "{cursor}");
         }
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use super::read::ArticleListQuery;
 use crate::db::DbConn;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::http_cache::keys as cache_keys;
 use crate::models::article::ArticleFilter;
 use crate::models::taxonomy::{Sources, Tags, TermTable};
@@ -18,6 +18,32 @@ use crate::models::{author, section, site};
 pub const MAX_FILTER_VALUES: usize = 20;
 /// The most slugs `exclude` and the batch form (`slug`) take.
 pub const MAX_SLUGS: usize = 100;
+
+/// The spec's schema of `published_after` and `published_before`: what [`bound`] takes, an RFC
+/// 3339 time or a date (formats `date-time` and `date`), so that other strings are invalid by
+/// the schema, not only by the server.
+pub struct TimeBound;
+
+impl utoipa::PartialSchema for TimeBound {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let string = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        AnyOfBuilder::new()
+            .item(string(KnownFormat::DateTime))
+            .item(string(KnownFormat::Date))
+            .description(Some(
+                "An RFC 3339 time (`2024-01-22T10:00:00Z`), or a date (`2024-01-22`: its midnight in the \
+                 site's time zone); years 0 to 9999.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TimeBound {}
 
 /// A publication-time bound as given: an instant, or a day in the site's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,15 +102,6 @@ impl Given {
                 .map(|v| bound("published_before", v))
                 .transpose()?,
         };
-        let paged = query.page.is_some() || query.per_page.is_some() || query.cursor.is_some();
-        if given.slugs.is_some() && (paged || query.sort.is_some()) {
-            return Err(AppError::bad_param(
-                "slug",
-                "conflict",
-                "the batch form answers every article asked, in the order asked: give no `page`, \
-                 `per_page`, `cursor` or `sort`",
-            ));
-        }
         Ok(given)
     }
 
@@ -167,16 +184,17 @@ impl Given {
     }
 }
 
-/// A comma-separated list of slugs: each well-formed, none twice, at most `max`.
+/// A comma-separated list of slugs: each well-formed, none twice, at most `max`; empty, none.
 fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>, AppError> {
-    let Some(value) = value else {
+    // `tag=` is the empty list, as the spec's form-style array reads it: no filter.
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
         return Ok(Vec::new());
     };
     let slugs: Vec<String> = value.split(',').map(str::to_owned).collect();
     if slugs.len() > max {
         return Err(AppError::bad_param(
             param,
-            "too_many",
+            FieldCode::TooMany,
             format!("takes at most {max} slugs"),
         ));
     }
@@ -185,7 +203,7 @@ fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>
             let shown: String = slug.chars().take(40).collect();
             return Err(AppError::bad_param(
                 param,
-                "invalid_slug",
+                FieldCode::InvalidSlug,
                 format!("`{shown}`: {problem}"),
             ));
         }
@@ -194,7 +212,7 @@ fn slug_list(param: &str, value: Option<&str>, max: usize) -> Result<Vec<String>
     if let Some(twice) = slugs.iter().find(|s| !seen.insert(s.as_str())) {
         return Err(AppError::bad_param(
             param,
-            "duplicate",
+            FieldCode::Duplicate,
             format!("`{twice}` is listed twice"),
         ));
     }
@@ -219,7 +237,7 @@ fn bound(param: &str, value: &str) -> Result<Bound, AppError> {
         Some(bound) if (0..=9999).contains(&year) => Ok(bound),
         _ => Err(AppError::bad_param(
             param,
-            "invalid_time",
+            FieldCode::InvalidTime,
             "must be an RFC 3339 time (2024-01-22T10:00:00Z) or a date (2024-01-22), years 0 to 9999",
         )),
     }
@@ -242,7 +260,7 @@ fn unknown(param: &str, slug: &str) -> AppError {
         detail: format!("Nothing has the slug `{slug}` given in `{param}`."),
         errors: vec![FieldError::new(
             param,
-            "not_found",
+            FieldCode::NotFound,
             format!("nothing has the slug `{slug}`"),
         )],
     }

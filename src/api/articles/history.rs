@@ -55,9 +55,9 @@ pub struct RevisionList {
 pub struct FieldChange {
     #[schema(example = "headline")]
     pub field: String,
-    #[schema(value_type = Object)]
+    /// The value before: any JSON value (a string, a list of slugs, `null`, ...).
     pub from: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// The value after: any JSON value.
     pub to: serde_json::Value,
 }
 
@@ -239,7 +239,7 @@ fn changes(before: &ArticleSnapshot, after: &ArticleSnapshot) -> Result<Vec<Fiel
     ),
     responses(
         (status = 200, description = "Restored; `ETag` is the new version.", body = super::ArticleDetail,
-            headers(("ETag" = String, description = "The new version."))),
+            headers(("ETag" = String, description = "The new version."), ("Location" = String, description = "The article's address (`/api/v1/articles/{slug}`), which follows its slug."))),
         (status = 400, description = "The number is not a number.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the caller's draft, or the revision sets what the role may not.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),

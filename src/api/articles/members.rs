@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 
 /// Declares the member names of one answer: the names, and a string enum of them for the spec
 /// (a generated client types `fields` as a union of these names).
@@ -268,7 +268,7 @@ fn names(
     if given.split(',').count() > known.len() {
         return Err(AppError::bad_param(
             param,
-            "too_many",
+            FieldCode::TooMany,
             format!("names more than the {} members there are", known.len()),
         ));
     }
@@ -280,7 +280,7 @@ fn names(
             } else {
                 format!("`{name}` is not a member; expected any of: {}", known.join(", "))
             };
-            return Err(AppError::bad_param(param, "unknown_member", message));
+            return Err(AppError::bad_param(param, FieldCode::UnknownMember, message));
         };
         if !out.contains(&found) {
             out.push(found);

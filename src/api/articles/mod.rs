@@ -68,12 +68,15 @@ pub struct ArticleSummary {
     pub reading_time_minutes: i32,
     /// The credited authors, in order: only with `include=authors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub authors: Option<Vec<BylineAuthor>>,
     /// Credited sources in order: only with `include=sources`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub sources: Option<Vec<SourceRef>>,
     /// Approved comments: only with `include=comment_count`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     #[schema(example = 3)]
     pub comment_count: Option<i64>,
     /// The featured image, for the card's thumbnail (`srcset` from `variants`): only with
@@ -95,19 +98,23 @@ pub struct ArticleList {
 pub struct ArticleListMeta {
     /// The page number, in page-number mode; absent with `cursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub page: Option<u32>,
     pub per_page: u32,
     /// How many articles match over all pages: only with `total=true` (counting costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub total: Option<i64>,
     /// Whether more articles follow this page.
     pub has_more: bool,
     /// Pass as `cursor` for the next page; stable while new articles arrive. Absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
     /// The batch form (`slug=a,b,c`) only: the slugs asked for that no public article has, in
     /// the order asked (empty when all were found).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub missing: Option<Vec<String>>,
 }
 

@@ -25,7 +25,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, DbConn};
 use crate::domain::articles::{self as domain, ArticleSnapshot, BodyImages, find_for_write};
 use crate::domain::{Change, articles::not_found as article_not_found};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldCode, FieldError, Problem};
 use crate::http_cache::invalidated;
 use crate::models::article::{self, Article};
 use crate::models::preview::{self, NewPreview, PreviewLink};
@@ -171,7 +171,7 @@ pub async fn create_preview(
         {
             return Err(AppError::Validation(vec![FieldError::new(
                 "revision",
-                "not_found",
+                FieldCode::NotFound,
                 "the article has no revision with this number",
             )]));
         }
@@ -309,21 +309,15 @@ pub fn is_preview(headers: &HeaderMap, query: &str) -> bool {
         || form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == TOKEN_PARAMETER)
 }
 
-/// The token a request carries, from the parameter or the header (not both), checked for form.
+/// The token a request carries, checked for form: the parameter's when it is given (a link
+/// shared with its token wins over a header a client adds to every request), else the header's.
 pub fn token_of(headers: &HeaderMap, parameter: Option<&str>) -> Result<Option<String>, AppError> {
     let header = headers
         .get(TOKEN_HEADER)
         .map(|value| value.to_str().unwrap_or_default());
     let (token, field) = match (parameter, header) {
         (None, None) => return Ok(None),
-        (Some(_), Some(_)) => {
-            return Err(AppError::bad_param(
-                TOKEN_PARAMETER,
-                "conflict",
-                "give the parameter or the Preview-Token header, not both",
-            ));
-        }
-        (Some(token), None) => (token, TOKEN_PARAMETER),
+        (Some(token), _) => (token, TOKEN_PARAMETER),
         (None, Some(token)) => (token, "Preview-Token"),
     };
     let well_formed = token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
@@ -335,7 +329,7 @@ pub fn token_of(headers: &HeaderMap, parameter: Option<&str>) -> Result<Option<S
     if !well_formed {
         return Err(AppError::bad_param(
             field,
-            "invalid_token",
+            FieldCode::InvalidToken,
             "is not a preview token (`dlp_` and 43 URL-safe characters)",
         ));
     }
@@ -357,11 +351,21 @@ pub async fn answer(
         refuse_foreign: false,
         ..BodyImages::new(&state.config.media)
     };
+    let embeds = shape.embeds;
     let detail = db::run(&state.pool, move |conn| {
         let link = open_link(conn, &token, now)?;
         let article = article::find_live_by_slug(conn, &slug)?
             .filter(|article| article.id == link.article_id)
             .ok_or_else(article_not_found)?;
+        // A draft has no public related articles or comments to show yet. Checked once the
+        // token opens the article: a token that opens nothing is 403 whatever else is asked.
+        if embeds.any() {
+            return Err(AppError::bad_param(
+                "include",
+                FieldCode::NotWithPreview,
+                "is not available with a preview token",
+            ));
+        }
         if !preview::count_use(conn, link.id, now)? {
             return Err(closed_link());
         }

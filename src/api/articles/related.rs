@@ -11,7 +11,7 @@ use crate::api::AppState;
 use crate::api::params::Params;
 use crate::api::reads::ReadFrom;
 use crate::db::DbConn;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article};
@@ -113,7 +113,7 @@ pub async fn related_articles(
     if !(1..=RELATED_MAX).contains(&limit) {
         return Err(AppError::bad_param(
             "limit",
-            "out_of_range",
+            FieldCode::OutOfRange,
             format!("must be between 1 and {RELATED_MAX}"),
         ));
     }

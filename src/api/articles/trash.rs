@@ -86,7 +86,8 @@ pub async fn list_trash(
     security(("bearer" = ["editor", "admin"])),
     params(("slug" = String, Path, description = "The trashed article's slug.")),
     responses(
-        (status = 200, description = "Restored.", body = super::ArticleDetail),
+        (status = 200, description = "Restored.", body = super::ArticleDetail,
+            headers(("ETag" = String, description = "The version, for If-Match on later writes."), ("Location" = String, description = "The article's address (`/api/v1/articles/{slug}`), which follows its slug."))),
         (status = 404, description = "No trashed article has this slug.", body = Problem, content_type = "application/problem+json"),
     )
 )]

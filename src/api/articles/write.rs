@@ -25,7 +25,7 @@ use crate::domain::articles::BodyImages;
 use crate::domain::articles::{
     self as domain, ArticleFields, check_author_fields, check_may_change, find_for_write,
 };
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{invalidated, keys as cache_keys};
 use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article};
@@ -220,7 +220,8 @@ pub async fn respond_with_detail(state: &AppState, id: i64, created: bool) -> Re
     request_body = ArticleInput,
     responses(
         (status = 201, description = "Created; `Location` is its URL, `ETag` its version.", body = ArticleDetail,
-            headers(("ETag" = String, description = "The version, for If-Match on later writes."))),
+            headers(("ETag" = String, description = "The version, for If-Match on later writes."),
+                ("Location" = String, description = "The article's address (`/api/v1/articles/{slug}`), which follows its slug."))),
         (status = 403, description = "The role may not set a field given; `errors` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Editors: the slug is taken (now or formerly) by another article.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named. An author's slug that another article has or had: `slug`, code `unavailable`, the same answer whatever article holds it.", body = Problem, content_type = "application/problem+json"),
@@ -266,7 +267,7 @@ pub async fn create_article(
     request_body = ArticleInput,
     responses(
         (status = 200, description = "Replaced; `ETag` is the new version.", body = ArticleDetail,
-            headers(("ETag" = String, description = "The new version."))),
+            headers(("ETag" = String, description = "The new version."), ("Location" = String, description = "The article's address (`/api/v1/articles/{slug}`), which follows its slug."))),
         WriteOverErrors,
         (status = 422, description = "Fields are missing, malformed, unknown or refer to nothing; each is named. An author's slug that another article has or had: `slug`, code `unavailable`.", body = Problem, content_type = "application/problem+json"),
     )
@@ -301,7 +302,7 @@ pub async fn replace_article(
     request_body = ArticlePatch,
     responses(
         (status = 200, description = "Updated; `ETag` is the new version.", body = ArticleDetail,
-            headers(("ETag" = String, description = "The new version."))),
+            headers(("ETag" = String, description = "The new version."), ("Location" = String, description = "The article's address (`/api/v1/articles/{slug}`), which follows its slug."))),
         WriteOverErrors,
         (status = 422, description = "Fields are malformed, unknown or refer to nothing; each is named. An author's slug that another article has or had: `slug`, code `unavailable`.", body = Problem, content_type = "application/problem+json"),
     )
@@ -324,7 +325,7 @@ pub async fn update_article(
             // Clearing the time of a published article is refused rather than guessed.
             return Err(AppError::invalid_field(
                 "published_at",
-                "required",
+                FieldCode::Required,
                 "a published article needs a publication time",
             ));
         }

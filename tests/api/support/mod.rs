@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod fixtures;
 pub mod s3;
+pub mod schema;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -3,6 +3,9 @@
 //! [`complete`] then adds the error responses that follow from an operation's shape, so the
 //! annotations list only what is particular to their route.
 
+mod headers;
+mod polish;
+
 use std::collections::BTreeMap;
 
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -26,7 +29,8 @@ pub fn spec_json() -> String {
 #[openapi(
     info(
         title = "Dateline",
-        description = "A headless CMS for newsrooms: articles, sections, tags, sources and reader comments as JSON.\n\nErrors are RFC 9457 `application/problem+json` documents; invalid input lists each bad field in `errors`.\nTimestamps are RFC 3339 in UTC.",
+        // The description is `polish::INTRODUCTION`.
+        description = "A headless CMS for newsrooms.",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -55,6 +59,7 @@ pub fn spec_json() -> String {
         crate::api::articles::members::Embed,
         crate::api::articles::members::DetailField,
         crate::api::articles::members::ArticleEmbed,
+        crate::api::articles::filters::TimeBound,
     )),
     modifiers(&BearerAuth)
 )]
@@ -83,19 +88,49 @@ const BEARER: &str = "bearer";
 pub fn complete(mut spec: OpenApi) -> OpenApi {
     if let Some(components) = spec.components.as_mut() {
         sparse_fieldsets(components);
+        headers::register(components);
     }
     let components = spec.components.clone().unwrap_or_default();
+    let versioned_paths: Vec<String> = spec
+        .paths
+        .paths
+        .iter_mut()
+        .filter_map(|(path, item)| {
+            operations_mut(item)
+                .any(|o| takes_if_match(o))
+                .then(|| path.clone())
+        })
+        .collect();
     for (path, item) in spec.paths.paths.iter_mut() {
+        let versioned = versioned_paths.contains(path);
+        let collection_of_versioned = versioned_paths
+            .iter()
+            .any(|versioned| is_item_of(versioned, path));
         if let Some(get) = item.get.as_mut() {
             let conditional = not_modified(path, get);
             add_missing(get, conditional);
-            document_paging_links(get);
         }
         for operation in operations_mut(item) {
             let shared = shared_responses(path, operation, &components);
             add_missing(operation, shared);
         }
+        for (method, operation) in methods_mut(item) {
+            let is_get = method == "get";
+            // A versioned resource's writes answer its address and version (`respond` in
+            // `api::sections`, `api::taxonomy`, `api::media`, `api::articles::write`).
+            let writes_item = matches!(method, "put" | "patch") && versioned && path.ends_with('}');
+            let creates_item = method == "post" && collection_of_versioned;
+            let shape = headers::Shape {
+                cached_read: is_get && is_cached_read(path, operation),
+                takes_token: Bearer::of(operation).is_some(),
+                versioned: versioned || creates_item,
+                locates: writes_item || creates_item,
+                paged: is_get && is_paged(operation),
+            };
+            headers::document(operation, &shape);
+        }
     }
+    polish::apply(&mut spec);
     spec
 }
 
@@ -109,37 +144,43 @@ fn sparse_fieldsets(components: &mut Components) {
     }
 }
 
+/// What the `Link` header of a paged list says (`api::links`).
+const PAGING_LINKS: &str = "RFC 8288 links to the `first`, `prev` (from page 2 on) and `next` (when another page \
+     follows) pages: this request's path and query with `page` (or `cursor`) changed.";
+
 /// A paged list (one that takes `page`) answers an RFC 8288 `Link` header (`api::links`).
-fn document_paging_links(get: &mut Operation) {
-    let paged = get.parameters.iter().flatten().any(|parameter| {
+fn is_paged(get: &Operation) -> bool {
+    get.parameters.iter().flatten().any(|parameter| {
         matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query) && p.name == "page")
-    });
-    if !paged {
-        return;
-    }
-    if let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") {
-        let header = utoipa::openapi::header::HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .description(Some(
-                "RFC 8288 links to the `first`, `prev` (from page 2 on) and `next` (when another page \
-                 follows) pages: this request's path and query with `page` (or `cursor`) changed.",
-            ))
-            .build();
-        ok.headers.entry("Link".to_owned()).or_insert(header.into());
-    }
+    })
+}
+
+/// A GET under the API that an anonymous caller may make: the response cache answers it
+/// (`http_cache::layer`), with validators and 304s.
+fn is_cached_read(path: &str, get: &Operation) -> bool {
+    let anonymous = get
+        .security
+        .as_ref()
+        .is_none_or(|requirements| requirements.iter().any(|r| r == &Default::default()));
+    path.starts_with(API_PREFIX) && anonymous
 }
 
 /// Every operation of a path.
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    methods_mut(item).map(|(_, operation)| operation)
+}
+
+/// Every operation of a path with its method.
+fn methods_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     [
-        &mut item.get,
-        &mut item.post,
-        &mut item.put,
-        &mut item.patch,
-        &mut item.delete,
+        ("get", &mut item.get),
+        ("post", &mut item.post),
+        ("put", &mut item.put),
+        ("patch", &mut item.patch),
+        ("delete", &mut item.delete),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(method, operation)| operation.as_mut().map(|operation| (method, operation)))
 }
 
 /// Inserts each response whose status the operation does not declare itself.
@@ -155,11 +196,7 @@ fn add_missing(operation: &mut Operation, responses: Vec<(&'static str, Response
 
 /// 304 for a GET under the API that an anonymous caller may make: those are the cacheable ones.
 fn not_modified(path: &str, get: &Operation) -> Vec<(&'static str, Response)> {
-    let anonymous = get
-        .security
-        .as_ref()
-        .is_none_or(|requirements| requirements.iter().any(|r| r == &Default::default()));
-    if !(path.starts_with(API_PREFIX) && anonymous) {
+    if !is_cached_read(path, get) {
         return Vec::new();
     }
     let response = ResponseBuilder::new()
@@ -180,6 +217,7 @@ fn shared_responses(
         has_number_in_path(operation),
         body.is_some(),
         has_query(operation),
+        takes_if_match(operation),
     ) {
         shared.push(("400", problem(&description)));
     }
@@ -188,7 +226,7 @@ fn shared_responses(
         // target's (`reject_malformed` in `server`).
         shared.push((
             "414",
-            problem("The request target (path and query) is longer than `DATELINE_MAX_URI_BYTES` (8,192 bytes by default)."),
+            problem("The request target (path and query) is longer than `DATELINE_MAX_URI_BYTES` (49,152 bytes by default, which every request this spec allows fits in)."),
         ));
     }
     if let Some(bearer) = Bearer::of(operation) {
@@ -217,6 +255,22 @@ fn has_query(operation: &Operation) -> bool {
         .any(|parameter| matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
 }
 
+/// Whether `item` is `collection` and one path parameter (`/api/v1/tags/{slug}` of
+/// `/api/v1/tags`).
+fn is_item_of(item: &str, collection: &str) -> bool {
+    item.strip_prefix(collection)
+        .and_then(|rest| rest.strip_prefix("/{"))
+        .is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
+}
+
+/// Whether the operation takes an `If-Match` header at all: its resource is versioned.
+fn takes_if_match(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|parameter| {
+        matches!(parameter, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Header)
+            && p.name.eq_ignore_ascii_case("If-Match"))
+    })
+}
+
 /// Whether the operation names a required `If-Match` header: without one it answers 428
 /// (`api::preconditions`).
 fn requires_if_match(operation: &Operation) -> bool {
@@ -229,12 +283,14 @@ fn requires_if_match(operation: &Operation) -> bool {
 
 /// What a 400 means, from the parts of the request that can be at fault (see `api::json`
 /// and `api::params`: both name the culprit in `errors`). A numeric path segment is at fault
-/// when it is not a number or lies outside 64 bits.
-fn bad_request(path: bool, body: bool, query: bool) -> Option<String> {
+/// when it is not a number or lies outside 64 bits; an `If-Match` when it breaks its pattern
+/// (`api::preconditions`).
+fn bad_request(path: bool, body: bool, query: bool, if_match: bool) -> Option<String> {
     let culprits: Vec<&str> = [
         (path, "an id in the path is not a number (or too large)"),
         (body, "the body is not valid JSON or gives a key twice"),
         (query, "a query parameter is malformed, unknown or out of range"),
+        (if_match, "`If-Match` is neither `*` nor a list of entity tags"),
     ]
     .into_iter()
     .filter_map(|(present, culprit)| present.then_some(culprit))
@@ -380,7 +436,7 @@ fn database_unavailable() -> Response {
         .build();
     response
         .headers
-        .insert("Retry-After".to_owned(), retry_after.into());
+        .insert("Retry-After".to_owned(), RefOr::T(retry_after));
     response
 }
 

@@ -1,5 +1,12 @@
 //! The OpenAPI document: served, committed, and complete.
 
+mod codes;
+mod examples;
+mod headers;
+mod members;
+mod requests;
+mod sample;
+
 use crate::support::TestApp;
 
 #[actix_web::test]
