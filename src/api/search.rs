@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::AppState;
+use crate::api::articles::filters::with_article_filters;
 use crate::api::articles::members::{CardShape, Embed, Embeds, SummaryField};
-use crate::api::articles::read::{ArticleListQuery, card_keys};
+use crate::api::articles::read::card_keys;
 use crate::api::articles::{ArticleSummary, filters, summaries};
-use crate::api::json::SlugText;
 use crate::api::links::{Nav, link_header};
 use crate::api::params::{Page, Params};
 use crate::api::reads::ReadFrom;
@@ -23,6 +23,7 @@ use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::models::article::{ArticleFilter, visible_summaries_by_ids};
 use crate::models::{search, section};
 
+with_article_filters! {
 /// The search text, the filters of the article list, and the page.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -40,35 +41,6 @@ pub struct SearchQuery {
         example = "border talks"
     )]
     pub q: Option<String>,
-    /// Only articles in this section or any of its sub-sections; several slugs, separated by
-    /// commas, match any of them (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["world-news"]))]
-    pub section: Option<String>,
-    /// Only articles with this tag; several, separated by commas, match any of them (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "iran"]))]
-    pub tag: Option<String>,
-    /// Only articles with every one of these tags (slugs separated by commas, at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "diplomacy"]))]
-    pub all_tags: Option<String>,
-    /// Only articles crediting this source; several, separated by commas, match any of them
-    /// (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["agencies"]))]
-    pub source: Option<String>,
-    /// Only articles crediting this author in their byline (a public profile's slug);
-    /// several, separated by commas, match any of them (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["jane-doe"]))]
-    pub author: Option<String>,
-    /// Never these articles (slugs separated by commas, at most 100).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 100, example = json!(["first-story"]))]
-    pub exclude: Option<String>,
-    /// Only articles published at or after this time: RFC 3339, or a date (its midnight in
-    /// the site's time zone).
-    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-01-01")]
-    pub published_after: Option<String>,
-    /// Only articles published before this time: RFC 3339, or a date (its midnight in the
-    /// site's time zone).
-    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-02-01T00:00:00Z")]
-    pub published_before: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, example = 1)]
     pub page: Option<u32>,
@@ -82,6 +54,7 @@ pub struct SearchQuery {
     /// `headline_highlighted` are always sent.
     #[param(value_type = Option<Vec<SummaryField>>, style = Form, explode = false, max_items = 15, example = json!(["slug", "headline", "url"]))]
     pub fields: Option<String>,
+}
 }
 
 /// One hit: the article as the article list shows it, with where it matched.
@@ -181,17 +154,7 @@ pub async fn search_articles(
     let shape = CardShape::parse(query.fields.as_deref(), query.include.as_deref())?
         .keeping(&["snippet", "headline_highlighted"]);
     let embeds = shape.embeds;
-    let given = filters::Given::check(&ArticleListQuery {
-        section: query.section.clone(),
-        tag: query.tag.clone(),
-        all_tags: query.all_tags.clone(),
-        source: query.source.clone(),
-        author: query.author.clone(),
-        exclude: query.exclude.clone(),
-        published_after: query.published_after.clone(),
-        published_before: query.published_before.clone(),
-        ..ArticleListQuery::default()
-    })?;
+    let given = filters::Given::check(query.filters(), None)?;
     // Any public edit may change the hits, their order and the facets.
     let mut keys = vec![cache_keys::SEARCH.to_owned()];
     keys.extend(given.keys());

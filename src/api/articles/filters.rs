@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
-use super::read::ArticleListQuery;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldCode, FieldError};
 use crate::http_cache::keys as cache_keys;
@@ -62,6 +61,84 @@ impl Bound {
     }
 }
 
+/// The filter parameters as given in a query string, lent by a struct that
+/// [`with_article_filters`] declared.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FilterParams<'a> {
+    pub section: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub all_tags: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub exclude: Option<&'a str>,
+    pub published_after: Option<&'a str>,
+    pub published_before: Option<&'a str>,
+}
+
+/// Declares a query-string struct whose first members are the article list's filters
+/// (`section`, `tag`, `all_tags`, `source`, `author`, `exclude`, `published_after`,
+/// `published_before`), documented once, here, for every route that takes them (the list and
+/// the search), followed by the members written in the invocation; and its `filters()`, which
+/// lends them to [`Given::check`]. A macro because the two usual ways to share fields do not
+/// apply: serde's `flatten` does not combine with `deny_unknown_fields`, and utoipa's
+/// `IntoParams` does not flatten.
+macro_rules! with_article_filters {
+    ($(#[$meta:meta])* pub struct $name:ident { $($members:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// Only articles in this section or any of its sub-sections; several slugs,
+            /// separated by commas, match any of them (at most 20).
+            #[param(value_type = Option<Vec<crate::api::json::SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["world-news"]))]
+            pub section: Option<String>,
+            /// Only articles with this tag; several slugs, separated by commas, match any of
+            /// them (at most 20).
+            #[param(value_type = Option<Vec<crate::api::json::SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "iran"]))]
+            pub tag: Option<String>,
+            /// Only articles with every one of these tags (slugs separated by commas, at most 20).
+            #[param(value_type = Option<Vec<crate::api::json::SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "diplomacy"]))]
+            pub all_tags: Option<String>,
+            /// Only articles crediting this source; several slugs, separated by commas, match
+            /// any of them (at most 20).
+            #[param(value_type = Option<Vec<crate::api::json::SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["agencies"]))]
+            pub source: Option<String>,
+            /// Only articles crediting this author in their byline (a public profile's slug,
+            /// `GET /authors`); several, separated by commas, match any of them (at most 20).
+            #[param(value_type = Option<Vec<crate::api::json::SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["jane-doe"]))]
+            pub author: Option<String>,
+            /// Never these articles (slugs separated by commas, at most 100): "latest posts
+            /// except this one".
+            #[param(value_type = Option<Vec<crate::api::json::SlugText>>, style = Form, explode = false, max_items = 100, example = json!(["pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"]))]
+            pub exclude: Option<String>,
+            /// Only articles published at or after this time: RFC 3339, or a date (its
+            /// midnight in the site's time zone).
+            #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-01-01")]
+            pub published_after: Option<String>,
+            /// Only articles published before this time: RFC 3339, or a date (its midnight in
+            /// the site's time zone, so `2024-02-01` ends January).
+            #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-02-01T00:00:00Z")]
+            pub published_before: Option<String>,
+            $($members)*
+        }
+
+        impl $name {
+            /// The article list's filters, as given.
+            pub fn filters(&self) -> crate::api::articles::filters::FilterParams<'_> {
+                crate::api::articles::filters::FilterParams {
+                    section: self.section.as_deref(),
+                    tag: self.tag.as_deref(),
+                    all_tags: self.all_tags.as_deref(),
+                    source: self.source.as_deref(),
+                    author: self.author.as_deref(),
+                    exclude: self.exclude.as_deref(),
+                    published_after: self.published_after.as_deref(),
+                    published_before: self.published_before.as_deref(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use with_article_filters;
+
 /// The list's filters as given, each checked for form (not yet for existence).
 #[derive(Debug, Clone, Default)]
 pub struct Given {
@@ -77,28 +154,23 @@ pub struct Given {
 }
 
 impl Given {
-    /// Checks the form of every filter of `query`: 400 naming the parameter at the first fault.
-    pub fn check(query: &ArticleListQuery) -> Result<Self, AppError> {
+    /// Checks the form of every filter given, and of the batch form's `slug` list when there is
+    /// one: 400 naming the parameter at the first fault.
+    pub fn check(query: FilterParams<'_>, slug: Option<&str>) -> Result<Self, AppError> {
         let given = Self {
-            sections: slug_list("section", query.section.as_deref(), MAX_FILTER_VALUES)?,
-            tags: slug_list("tag", query.tag.as_deref(), MAX_FILTER_VALUES)?,
-            all_tags: slug_list("all_tags", query.all_tags.as_deref(), MAX_FILTER_VALUES)?,
-            sources: slug_list("source", query.source.as_deref(), MAX_FILTER_VALUES)?,
-            authors: slug_list("author", query.author.as_deref(), MAX_FILTER_VALUES)?,
-            exclude: slug_list("exclude", query.exclude.as_deref(), MAX_SLUGS)?,
-            slugs: query
-                .slug
-                .as_deref()
-                .map(|s| slug_list("slug", Some(s), MAX_SLUGS))
-                .transpose()?,
+            sections: slug_list("section", query.section, MAX_FILTER_VALUES)?,
+            tags: slug_list("tag", query.tag, MAX_FILTER_VALUES)?,
+            all_tags: slug_list("all_tags", query.all_tags, MAX_FILTER_VALUES)?,
+            sources: slug_list("source", query.source, MAX_FILTER_VALUES)?,
+            authors: slug_list("author", query.author, MAX_FILTER_VALUES)?,
+            exclude: slug_list("exclude", query.exclude, MAX_SLUGS)?,
+            slugs: slug.map(|s| slug_list("slug", Some(s), MAX_SLUGS)).transpose()?,
             published_after: query
                 .published_after
-                .as_deref()
                 .map(|v| bound("published_after", v))
                 .transpose()?,
             published_before: query
                 .published_before
-                .as_deref()
                 .map(|v| bound("published_before", v))
                 .transpose()?,
         };

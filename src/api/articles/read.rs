@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::filters::with_article_filters;
 use super::members::{ArticleEmbed, CardShape, DetailField, DetailShape, Embed, Embeds, SummaryField};
 use super::previews;
 use super::related::{RELATED_DEFAULT, related};
@@ -60,48 +61,18 @@ impl From<SortParam> for ArticleSort {
 /// The longest accepted search text.
 pub const MAX_QUERY_TEXT: usize = 200;
 
+with_article_filters! {
 /// Filters, order and page of the public article list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleListQuery {
-    /// Only articles in this section or any of its sub-sections; several slugs, separated by
-    /// commas, match any of them (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["world-news"]))]
-    pub section: Option<String>,
-    /// Only articles with this tag; several slugs, separated by commas, match any of them (at
-    /// most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "iran"]))]
-    pub tag: Option<String>,
-    /// Only articles with every one of these tags (slugs separated by commas, at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["pakistan", "diplomacy"]))]
-    pub all_tags: Option<String>,
-    /// Only articles crediting this source; several slugs, separated by commas, match any of
-    /// them (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["agencies"]))]
-    pub source: Option<String>,
-    /// Only articles crediting this author in their byline (a public profile's slug,
-    /// `GET /authors`); several, separated by commas, match any of them (at most 20).
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 20, example = json!(["jane-doe"]))]
-    pub author: Option<String>,
-    /// Never these articles (slugs separated by commas, at most 100): "latest posts except
-    /// this one".
-    #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 100, example = json!(["pakistan-and-iran-announce-de-escalation-agreement-following-border-airstrikes"]))]
-    pub exclude: Option<String>,
     /// The batch form: exactly these articles (slugs separated by commas, at most 100), in the
     /// order asked (or by `sort` when one is given); the slugs of those not found (or not
     /// public) are listed in `meta.missing`, on every page. All on one page unless `per_page`
     /// says otherwise; the other filters, `page` and `cursor` apply as to any list.
     #[param(value_type = Option<Vec<SlugText>>, style = Form, explode = false, max_items = 100, example = json!(["first-story", "second-story"]))]
     pub slug: Option<String>,
-    /// Only articles published at or after this time: RFC 3339, or a date (its midnight in
-    /// the site's time zone).
-    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-01-01")]
-    pub published_after: Option<String>,
-    /// Only articles published before this time: RFC 3339, or a date (its midnight in the
-    /// site's time zone, so `2024-02-01` ends January).
-    #[param(value_type = Option<crate::api::articles::filters::TimeBound>, example = "2024-02-01T00:00:00Z")]
-    pub published_before: Option<String>,
     /// Full-text search in the headline, alternative headline, summary and body: every word must
     /// appear (case and accents ignored), the last one as a prefix (`diplo` finds "diplomacy").
     #[param(min_length = 1, max_length = 200, pattern = r"[^\s\x85]", example = "border")]
@@ -140,6 +111,7 @@ pub struct ArticleListQuery {
     /// sent. May name the members of `include` too.
     #[param(value_type = Option<Vec<SummaryField>>, style = Form, explode = false, max_items = 15, example = json!(["slug", "headline", "url"]))]
     pub fields: Option<String>,
+}
 }
 
 /// `fields` of the whole article.
@@ -242,7 +214,7 @@ pub async fn list_articles(
     let explicit_sort = query.sort.is_some();
     let after = query.cursor.as_deref().map(cursor::decode).transpose()?;
     let count = query.total.unwrap_or(false);
-    let given = filters::Given::check(&query)?;
+    let given = filters::Given::check(query.filters(), query.slug.as_deref())?;
     let shape = CardShape::parse(query.fields.as_deref(), query.include.as_deref())?;
     let embeds = shape.embeds;
     let mut keys = list_keys(&query, &given);
