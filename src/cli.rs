@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `import`, `seed`, `openapi`,
-//! `query-plans`, `purge`, `media gc` and `user create`: one small function per command.
+//! `query-plans`, `purge`, `media gc`, `documents rebuild` and `user create`: one small function per command.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,6 +77,18 @@ enum Command {
         #[command(subcommand)]
         command: MediaCommand,
     },
+    /// Maintain the stored public documents (see DATELINE_STORED_DOCUMENTS).
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DocumentsCommand {
+    /// Render now every published article without a fresh stored document (after an upgrade,
+    /// an import or a change of the media URL), instead of leaving it to the running servers.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +190,9 @@ fn run(command: Command) -> anyhow::Result<()> {
             command: MediaCommand::Gc,
         } => media_gc(setup),
         Command::QueryPlans => query_plans(setup),
+        Command::Documents {
+            command: DocumentsCommand::Rebuild,
+        } => rebuild_documents(setup),
         Command::Openapi => unreachable!("handled before configuration is read"),
     }
 }
@@ -382,6 +397,19 @@ fn media_gc(mut setup: Setup) -> anyhow::Result<()> {
     println!(
         "removed {} file(s), {} bytes; {} unnamed file(s) are younger than the grace period and stay",
         report.files_removed, report.bytes_removed, report.files_too_recent
+    );
+    Ok(())
+}
+
+fn rebuild_documents(mut setup: Setup) -> anyhow::Result<()> {
+    let store = crate::media::storage::MediaStore::open(&setup.config.media)?;
+    let documents = crate::documents::Documents::new(true, &store.url(""));
+    let started = std::time::Instant::now();
+    let stored = crate::documents::rebuild::all(&mut setup.conn, &store, documents.fingerprint())
+        .map_err(|e| anyhow::anyhow!("rebuilding the stored documents failed: {e}"))?;
+    println!(
+        "rendered {stored} article(s) in {:.1} s",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -200,6 +200,8 @@ pub struct Config {
     pub max_small_body_bytes: usize,
     /// New comments are published at once instead of waiting for moderation.
     pub comments_auto_approve: bool,
+    /// Whether public article reads use the documents rendered at write time (`src/documents`).
+    pub stored_documents: bool,
     /// Comment submissions per client address per minute; 0 turns the limit off.
     pub comments_per_minute: u32,
     /// The same comment (article, name, text) again within this time is refused (409).
@@ -322,6 +324,7 @@ impl Config {
             max_small_body_bytes: env.parse_range("DATELINE_MAX_SMALL_BODY_BYTES", 16_384, 256, 1_048_576)?
                 as usize,
             comments_auto_approve: env.parse_with("DATELINE_COMMENTS_AUTO_APPROVE", "false", parse_bool)?,
+            stored_documents: env.parse_with("DATELINE_STORED_DOCUMENTS", "true", parse_bool)?,
             trash_retention_days: env.parse_range("DATELINE_TRASH_RETENTION_DAYS", 30, 0, 3650)?,
             metrics_bind: env.parse_with("DATELINE_METRICS_BIND", "", |v| {
                 if v.is_empty() {

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod field_code;

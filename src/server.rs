@@ -238,6 +238,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     tracing::info!(bind = %config.bind, backend = config.database_url.backend_name(), "serving");
     crate::http_cache::purge::spawn(&state);
     crate::webhooks::worker::spawn(&state);
+    crate::documents::rebuild::spawn(&state);
     crate::db::replicas::spawn(&state);
     let main = {
         let state = state.clone();

@@ -52,6 +52,8 @@ pub struct AppState {
     pub media_uploads: Arc<tokio::sync::Semaphore>,
     /// Local media files kept in memory once served.
     pub media_files: Arc<crate::api::media_files::FileCache>,
+    /// Stored public documents (`DATELINE_STORED_DOCUMENTS`) and the articles waiting for theirs.
+    pub documents: Arc<crate::documents::Documents>,
 }
 
 impl AppState {
@@ -69,8 +71,13 @@ impl AppState {
                 .then(|| WindowLimiter::new(config.comments_per_minute, std::time::Duration::from_secs(60))),
         };
         let media = Arc::new(MediaStore::open(&config.media)?);
+        let documents = Arc::new(crate::documents::Documents::new(
+            config.stored_documents,
+            &media.url(""),
+        ));
         Ok(Self {
             pool,
+            documents,
             media,
             media_turns: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency)),
             media_uploads: Arc::new(tokio::sync::Semaphore::new(config.media.concurrency * 4)),

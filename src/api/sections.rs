@@ -288,6 +288,9 @@ fn section_changed(
     action: &str,
     id: i64,
 ) -> Result<(), AppError> {
+    // Names and paths show in every article's breadcrumb, URL and structured data: every stored
+    // document is stale, in this write's transaction.
+    crate::documents::invalidate::everything(conn)?;
     let (tree, urls) = tree_and_urls(conn)?;
     let section = tree.get(id).ok_or_else(section_not_found)?;
     let keys = vec![

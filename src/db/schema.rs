@@ -386,6 +386,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_documents (article_id) {
+        article_id -> BigInt,
+        stamp -> BigInt,
+        generation -> BigInt,
+        fingerprint -> Text,
+        detail -> Text,
+        detail_keys -> Text,
+        summary -> Text,
+        summary_keys -> Text,
+    }
+}
+
+diesel::table! {
+    document_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::joinable!(article_documents -> articles (article_id));
 diesel::joinable!(preview_links -> articles (article_id));
 diesel::joinable!(preview_links -> users (created_by));
 
@@ -417,4 +438,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     site_settings,
     media,
     article_media,
+    article_documents,
+    document_generation,
 );

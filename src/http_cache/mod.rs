@@ -122,7 +122,10 @@ pub async fn layer(
         {
             state.metrics.cache_invalidation(named.is_some());
             match named {
-                Some(Invalidates { keys, recorded }) => state.cache.written_recorded(&keys, recorded),
+                Some(Invalidates { keys, recorded }) => {
+                    state.documents.written(&keys);
+                    state.cache.written_recorded(&keys, recorded);
+                }
                 None => state.cache.written_everything(&state.pool).await,
             }
         }

@@ -426,6 +426,8 @@ const KEPT_FOR_SECS: i64 = 3600;
 /// id. Now and then, rows older than an hour are removed. Used after every write, by the API and
 /// by the command line.
 pub fn record(conn: &mut DbConn, keys: Option<&[String]>) -> QueryResult<i64> {
+    // The stored documents follow the same keys, in the same transaction.
+    crate::documents::invalidate::on_write(conn, keys)?;
     let keys = keys.map_or_else(|| EVERYTHING.to_owned(), |keys| keys.join(" "));
     let now = chrono::Utc::now().naive_utc();
     let id = diesel::insert_into(cache_invalidations::table)

@@ -26,6 +26,8 @@ pub struct Metrics {
     pool_size: IntGauge,
     cache: IntCounterVec,
     coalesced: prometheus::IntCounter,
+    documents: IntCounterVec,
+    documents_rendered: prometheus::IntCounter,
     invalidations: IntCounterVec,
     purges: IntCounterVec,
     webhook_attempts: IntCounterVec,
@@ -72,6 +74,19 @@ impl Metrics {
             "Cache hits that waited for another request computing the same answer (counted among the hits too).",
         )
         .expect("valid metric");
+        let documents = IntCounterVec::new(
+            Opts::new(
+                "stored_documents_total",
+                "Public article reads that looked for stored documents, by result: `hit` (served from them), `miss` (read live).",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
+        let documents_rendered = prometheus::IntCounter::new(
+            "stored_documents_rendered_total",
+            "Articles whose stored documents this instance rendered and stored.",
+        )
+        .expect("valid metric");
         let invalidations = IntCounterVec::new(
             Opts::new(
                 "response_cache_invalidations_total",
@@ -113,6 +128,8 @@ impl Metrics {
             Box::new(pool_size.clone()),
             Box::new(cache.clone()),
             Box::new(coalesced.clone()),
+            Box::new(documents.clone()),
+            Box::new(documents_rendered.clone()),
             Box::new(invalidations.clone()),
             Box::new(purges.clone()),
             Box::new(webhook_attempts.clone()),
@@ -130,6 +147,8 @@ impl Metrics {
             pool_size,
             cache,
             coalesced,
+            documents,
+            documents_rendered,
             invalidations,
             purges,
             webhook_attempts,
@@ -158,6 +177,18 @@ impl Metrics {
     /// A cache hit that waited for another request computing the answer.
     pub fn cache_coalesced(&self) {
         self.coalesced.inc();
+    }
+
+    /// A public article read found fresh stored documents (`hit`) or read live.
+    pub fn document_lookup(&self, hit: bool) {
+        self.documents
+            .with_label_values(&[if hit { "hit" } else { "miss" }])
+            .inc();
+    }
+
+    /// Articles whose documents were rendered and stored.
+    pub fn documents_rendered(&self, count: usize) {
+        self.documents_rendered.inc_by(count as u64);
     }
 
     /// A write invalidated the answers depending on some keys (`targeted`), or everything.

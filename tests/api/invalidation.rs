@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::test::{self, TestRequest};
+use dateline::documents::Documents;
 use dateline::http_cache::store::ResponseCache;
 use dateline::state::AppState;
 use serde_json::json;
 
-use crate::support::{TestApp, cache_hits, counter, read_response};
+use crate::support::{TestApp, cache_hits, counter, document_hits, read_response};
 
 /// The public answers a reader site fetches over the fixture below.
 fn public_uris() -> Vec<String> {
@@ -136,20 +137,52 @@ const TARGETED: &str = r#"dateline_response_cache_invalidations_total{scope="key
 const EVERYTHING: &str = r#"dateline_response_cache_invalidations_total{scope="everything"}"#;
 
 impl Site {
-    /// Reads every public answer through the cache and from a fresh query: they must agree.
-    /// Answers the URIs served from the cache (and leaves every answer cached again).
+    /// Reads every public answer through the cache, from the stored documents and from a fresh
+    /// query (no cache, no documents): they must agree. The documents are compared twice: as
+    /// the write left them (a document it made stale must not be served), then all rendered
+    /// again (and then served). Answers the URIs served from the cache (and leaves every answer
+    /// cached again).
     async fn check(&self, after: &str) -> BTreeSet<String> {
-        let cached = test::init_service(dateline::server::app(self.app.state.clone())).await;
-        let uncached_state = AppState {
-            cache: Arc::new(ResponseCache::new(0)),
-            ..self.app.state.clone()
+        let state = &self.app.state;
+        let cached = test::init_service(dateline::server::app(state.clone())).await;
+        let no_cache = Arc::new(ResponseCache::new(0));
+        let fresh_state = AppState {
+            cache: no_cache.clone(),
+            documents: Arc::new(Documents::new(false, "/media")),
+            ..state.clone()
         };
-        let fresh = test::init_service(dateline::server::app(uncached_state)).await;
+        let fresh = test::init_service(dateline::server::app(fresh_state)).await;
+        let stored_state = AppState {
+            cache: no_cache,
+            ..state.clone()
+        };
+        let stored = test::init_service(dateline::server::app(stored_state)).await;
+        for pass in ["as the write left them", "all rendered again"] {
+            if pass == "all rendered again" {
+                self.app.render_documents();
+            }
+            let hits = document_hits(state);
+            for uri in &self.uris {
+                let served = read_response(test::call_service(&stored, get(uri).to_request()).await).await;
+                let expected = read_response(test::call_service(&fresh, get(uri).to_request()).await).await;
+                assert_eq!(
+                    (served.status, served.text()),
+                    (expected.status, expected.text()),
+                    "after {after}: {uri} from the stored documents ({pass}) differs from a fresh read"
+                );
+            }
+            if pass == "all rendered again" {
+                assert!(
+                    document_hits(state) > hits,
+                    "after {after}: no answer came from the stored documents"
+                );
+            }
+        }
         let mut hits = BTreeSet::new();
         for uri in &self.uris {
-            let before = cache_hits(&self.app.state);
+            let before = cache_hits(state);
             let served = read_response(test::call_service(&cached, get(uri).to_request()).await).await;
-            if cache_hits(&self.app.state) > before {
+            if cache_hits(state) > before {
                 hits.insert(uri.clone());
             }
             let expected = read_response(test::call_service(&fresh, get(uri).to_request()).await).await;
@@ -477,6 +510,9 @@ async fn comments_terms_and_accounts_invalidate_what_shows_them() {
         .await;
     let first = site.app.comment(site.alpha, "approved", "Approved straight away");
     site.app.state.cache.invalidate_all(); // the fixture wrote past the API
+    site.app
+        .with_conn(dateline::documents::invalidate::everything)
+        .unwrap();
     site.check("a fixture's comment").await;
     let deleted = app
         .call(

@@ -11,6 +11,7 @@ mod authors;
 mod caching;
 mod cli;
 mod comments;
+mod documents;
 mod edges;
 mod editorial;
 mod errors;

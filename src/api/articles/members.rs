@@ -199,6 +199,19 @@ impl CardShape {
         }
     }
 
+    /// Answers a list of stored cards (`json`, an object with a `data` array) with only the
+    /// members asked for: as stored, byte for byte, when all are.
+    pub fn respond_stored(
+        &self,
+        response: &mut HttpResponseBuilder,
+        json: String,
+    ) -> Result<HttpResponse, AppError> {
+        Ok(match &self.only {
+            Some(only) => response.json(map_cards(parse_stored(&json)?, only)),
+            None => response.content_type("application/json").body(json),
+        })
+    }
+
     /// Answers `list` (an object with a `data` array of cards), each card without the members
     /// `fields` did not name.
     pub fn respond<T: Serialize>(
@@ -235,6 +248,19 @@ impl DetailShape {
             only
         });
         Ok(Self { only, embeds })
+    }
+
+    /// Answers a stored article document (`json`, written from an [`super::ArticleDetail`])
+    /// with only the members asked for: as stored, byte for byte, when all are.
+    pub fn respond_stored(
+        &self,
+        response: &mut HttpResponseBuilder,
+        json: String,
+    ) -> Result<HttpResponse, AppError> {
+        Ok(match &self.only {
+            Some(only) => response.json(keep(parse_stored(&json)?, only)),
+            None => response.content_type("application/json").body(json),
+        })
     }
 
     /// Answers the article `detail` with only the members asked for.
@@ -295,6 +321,11 @@ fn to_value<T: Serialize>(answer: &T) -> Result<Value, AppError> {
 }
 
 /// `list` (an object with a `data` array of cards) with each card cut down to `only`.
+/// A stored document, parsed to cut members from it.
+fn parse_stored(json: &str) -> Result<Value, AppError> {
+    serde_json::from_str(json).map_err(AppError::internal)
+}
+
 fn map_cards(mut list: Value, only: &[&str]) -> Value {
     if let Some(Value::Array(cards)) = list.get_mut("data") {
         for card in cards.iter_mut() {

@@ -24,6 +24,8 @@ use crate::api::media::FeaturedImage;
 use crate::api::views::{SectionRef, SourceRef, TagRef, utc};
 use crate::content::html;
 use crate::db::DbConn;
+use crate::documents::Documents;
+use crate::documents::read::Stored;
 use crate::domain::articles::Seo;
 use crate::domain::site::SiteUrls;
 use crate::error::AppError;
@@ -343,6 +345,101 @@ pub fn summaries(
             }
         })
         .collect())
+}
+
+/// The cards of a page: from the stored documents when the page asks for lean cards and every
+/// card has a fresh one (one query for the page), else built live by [`summaries`].
+pub enum Cards {
+    Stored(Vec<Stored>),
+    Built {
+        cards: Vec<ArticleSummary>,
+        /// Whether stored documents were looked for (and some missing).
+        looked: bool,
+    },
+}
+
+impl Cards {
+    /// Cards built live, stored documents not looked for.
+    pub fn built(cards: Vec<ArticleSummary>) -> Self {
+        Self::Built { cards, looked: false }
+    }
+
+    /// Whether the page came from stored documents, when they were looked for.
+    pub fn used_documents(&self) -> Option<bool> {
+        match self {
+            Self::Stored(_) => Some(true),
+            Self::Built { looked, .. } => looked.then_some(false),
+        }
+    }
+
+    /// What the cards show, for the page's Surrogate-Key.
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            Self::Stored(stored) => stored_card_keys(stored),
+            Self::Built { cards, .. } => read::card_keys(cards),
+        }
+    }
+}
+
+/// The keys of stored lean cards in the order [`read::card_keys`] gives live ones: each card's
+/// article, the site, then the other keys (their tags) sorted, once each.
+fn stored_card_keys(stored: &[Stored]) -> Vec<String> {
+    let mut articles = Vec::with_capacity(stored.len() + 1);
+    let mut others = std::collections::BTreeSet::new();
+    for key in stored.iter().flat_map(Stored::keys) {
+        if key.starts_with("article-") {
+            articles.push(key);
+        } else if key != crate::http_cache::keys::SITE {
+            others.insert(key);
+        }
+    }
+    articles.push(crate::http_cache::keys::SITE.to_owned());
+    articles.extend(others);
+    articles
+}
+
+/// The cards of `rows` (see [`Cards`]); the articles missing a fresh document are asked for.
+pub fn cards(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    documents: &Documents,
+    rows: Vec<SummaryRow>,
+    embeds: members::Embeds,
+) -> Result<Cards, AppError> {
+    let lean = embeds == members::Embeds::default();
+    if !(documents.enabled() && lean && !rows.is_empty()) {
+        return Ok(Cards::built(summaries(conn, media, rows, embeds)?));
+    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut stored = crate::documents::read::summaries(conn, &ids, documents.fingerprint())?;
+    if stored.len() == ids.len() {
+        return Ok(Cards::Stored(
+            ids.iter().filter_map(|id| stored.remove(id)).collect(),
+        ));
+    }
+    documents.wanted(ids.into_iter().filter(|id| !stored.contains_key(id)));
+    Ok(Cards::Built {
+        cards: summaries(conn, media, rows, embeds)?,
+        looked: true,
+    })
+}
+
+/// A page of stored cards as [`ArticleList`] is sent: the cards as stored, byte for byte.
+pub fn stored_list(cards: &[Stored], meta: &ArticleListMeta) -> Result<String, AppError> {
+    let meta = serde_json::to_string(meta).map_err(AppError::internal)?;
+    let mut json =
+        String::with_capacity(cards.iter().map(|c| c.json.len() + 1).sum::<usize>() + meta.len() + 20);
+    json.push_str("{\"data\":[");
+    for (i, card) in cards.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&card.json);
+    }
+    json.push_str("],\"meta\":");
+    json.push_str(&meta);
+    json.push('}');
+    Ok(json)
 }
 
 /// `(article id, item)` pairs in order, as each article's list of views.

@@ -10,8 +10,8 @@ use super::members::{ArticleEmbed, CardShape, DetailField, DetailShape, Embed, E
 use super::previews;
 use super::related::{RELATED_DEFAULT, related};
 use super::{
-    ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, article_not_found, cursor, detail, filters,
-    summaries,
+    ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, Cards, article_not_found, cards, cursor,
+    detail, filters, stored_list, summaries,
 };
 use crate::api::AppState;
 use crate::api::comments::{approved_page, comment_keys};
@@ -220,6 +220,7 @@ pub async fn list_articles(
     let mut keys = list_keys(&query, &given);
     let now = state.now();
     let media = state.media.clone();
+    let documents = state.documents.clone();
     let list = from
         .run(&state, move |conn| {
             let (resolved, author_keys) = given.resolve(conn)?;
@@ -243,7 +244,8 @@ pub async fn list_articles(
                     in_sort_order: explicit_sort,
                     count,
                 };
-                return Ok((author_keys, batch.answer(conn, &media, rows, embeds)?));
+                let list = batch.answer(conn, &media, rows, embeds)?;
+                return Ok((author_keys, Cards::built(list.data), list.meta));
             }
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than asked tells whether another page follows, without counting.
@@ -259,26 +261,26 @@ pub async fn list_articles(
             });
             Ok((
                 author_keys,
-                ArticleList {
-                    data: summaries(conn, &media, rows, embeds)?,
-                    meta: ArticleListMeta {
-                        page: after.is_none().then_some(page.page),
-                        per_page: page.per_page,
-                        total,
-                        has_more,
-                        next_cursor,
-                        missing: None,
-                    },
+                cards(conn, &media, &documents, rows, embeds)?,
+                ArticleListMeta {
+                    page: after.is_none().then_some(page.page),
+                    per_page: page.per_page,
+                    total,
+                    has_more,
+                    next_cursor,
+                    missing: None,
                 },
             ))
         })
         .await?;
-    let (author_keys, list) = list;
+    let (author_keys, cards, meta) = list;
+    if let Some(stored) = cards.used_documents() {
+        state.metrics.document_lookup(stored);
+    }
     keys.extend(author_keys);
-    keys.extend(card_keys(&list.data));
+    keys.extend(cards.keys());
     let mut response = HttpResponse::Ok();
     response.insert_header(surrogate_keys(keys));
-    let meta = &list.meta;
     let nav = match meta.page {
         Some(page) => Some(Nav::Numbered {
             page,
@@ -291,7 +293,10 @@ pub async fn list_articles(
     if let Some(nav) = nav {
         response.insert_header(link_header(&req, nav));
     }
-    shape.respond(&mut response, &list)
+    match cards {
+        Cards::Built { cards, .. } => shape.respond(&mut response, &ArticleList { data: cards, meta }),
+        Cards::Stored(stored) => shape.respond_stored(&mut response, stored_list(&stored, &meta)?),
+    }
 }
 
 /// What a list depends on beyond its cards: the filters' memberships (and the terms they name),
@@ -373,7 +378,7 @@ impl Batch<'_> {
 
 /// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
-pub(crate) fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
+pub fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
     // Each card shows a URL made from the site settings, and what `include` embedded: its
     // comment count, featured image, bylines.
     let mut keys: Vec<String> = cards.iter().map(|card| cache_keys::article(card.id)).collect();
@@ -493,10 +498,23 @@ pub async fn get_article(
     let now = state.now();
     let editorial = caller.0.is_some();
     let media = state.media.clone();
+    // Anonymous reads of the article alone are answered from its stored document when it is
+    // fresh (see `crate::documents`); the embedded blocks are read live.
+    let documents = state.documents.clone();
+    let stored_ok = !editorial && documents.enabled() && !embeds.related && !embeds.comments;
     let found = from
         .run(&state, move |conn| {
+            if stored_ok
+                && let Some(stored) =
+                    crate::documents::read::detail(conn, &slug, now, documents.fingerprint())?
+            {
+                return Ok(Found::Stored(stored));
+            }
             match lookup(conn, caller.0.as_ref(), &slug, now)? {
                 Lookup::Found(article, section, author_name) => {
+                    if stored_ok {
+                        documents.wanted([article.id]);
+                    }
                     let version = article.version;
                     // The embedded blocks are the other routes' own answers, keys included, so
                     // that whatever invalidates one of them invalidates this answer too.
@@ -524,14 +542,22 @@ pub async fn get_article(
                     detail.related = related_cards;
                     detail.comments = first_comments;
                     keys.extend(article_keys(&detail));
-                    Ok(Ok((detail, version, keys)))
+                    Ok(Found::Live(Box::new(detail), version, keys))
                 }
-                Lookup::Moved(current) => Ok(Err(current)),
+                Lookup::Moved(current) => Ok(Found::Moved(current)),
             }
         })
         .await?;
+    if stored_ok {
+        state.metrics.document_lookup(matches!(found, Found::Stored(_)));
+    }
     match found {
-        Ok((detail, version, keys)) => {
+        Found::Stored(stored) => {
+            let mut response = HttpResponse::Ok();
+            response.insert_header(surrogate_keys(stored.keys()));
+            shape.respond_stored(&mut response, stored.json)
+        }
+        Found::Live(detail, version, keys) => {
             let mut response = HttpResponse::Ok();
             if editorial {
                 response.insert_header((header::ETAG, preconditions::etag(version)));
@@ -539,13 +565,23 @@ pub async fn get_article(
             response.insert_header(surrogate_keys(keys));
             shape.respond(&mut response, &detail)
         }
-        Err(current) => Ok(moved(
+        Found::Moved(current) => Ok(moved(
             &format!("/api/v1/articles/{}", current.slug),
             req.query_string(),
             &current,
             state.config.cache_max_age_secs,
         )),
     }
+}
+
+/// How an article read was answered.
+enum Found {
+    /// From its stored document.
+    Stored(crate::documents::read::Stored),
+    /// Read live: the article, its version (for the editorial ETag) and its keys.
+    Live(Box<ArticleDetail>, i32, Vec<String>),
+    /// A former slug.
+    Moved(Moved),
 }
 
 /// What an article's answer depends on: itself, its section, tags, sources, owner and byline

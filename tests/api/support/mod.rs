@@ -180,6 +180,15 @@ impl TestApp {
         read_response(test::call_service(&service, request.to_request()).await).await
     }
 
+    /// Renders every published article's stored documents now, as the background renderer
+    /// would (tests have none running); answers how many were stored.
+    pub fn render_documents(&self) -> usize {
+        let fingerprint = self.state.documents.fingerprint().to_owned();
+        let media = self.state.media.clone();
+        self.with_conn(|conn| dateline::documents::rebuild::all(conn, &media, &fingerprint))
+            .expect("documents rendered")
+    }
+
     pub async fn get(&self, uri: &str) -> Response {
         self.send(TestRequest::get().uri(uri)).await
     }
@@ -276,6 +285,11 @@ pub fn counter(state: &AppState, series: &str) -> u64 {
                 .map(|n| n.parse::<u64>().unwrap())
         })
         .unwrap_or(0)
+}
+
+/// How many public reads `state` answered from stored documents.
+pub fn document_hits(state: &AppState) -> u64 {
+    counter(state, r#"dateline_stored_documents_total{result="hit"}"#)
 }
 
 /// How many reads `state`'s response cache has answered.

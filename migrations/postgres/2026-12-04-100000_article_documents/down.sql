@@ -1,0 +1,2 @@
+DROP TABLE document_generation;
+DROP TABLE article_documents;
