@@ -50,6 +50,7 @@ EDITOR = ("bench-editor@example.com", "bench editor passphrase")
 WARM_UP_SECONDS = 2
 METRICS_TOKEN = "bench-metrics-token-of-some-length"
 MIXED = "mixed traffic"
+ARTICLE_SAVE = "article save (editor, 200 articles in turn)"
 MIXED_READS = "mixed reads, no writers"
 COMMENTS_PER_SECOND = 20
 SAVE_EVERY_SECONDS = 2
@@ -113,6 +114,20 @@ request = function()
   counter = counter + 1
   local body = %s
   return wrk.format("POST", "%s", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+# An editor saving articles in turn (a new summary each time; `If-Match: *` as a tool that has just
+# read the article would send its ETag).
+LUA_SAVE = """
+counter = 0
+paths = {%s}
+request = function()
+  counter = counter + 1
+  local body = '{"summary":"Bench summary ' .. counter .. '"}'
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s", ["If-Match"] = "*"}
+  return wrk.format("PATCH", paths[(counter %% #paths) + 1], headers, body)
 end
 """
 
@@ -288,7 +303,7 @@ def targets(port: int) -> dict:
         path = f"/api/v1/articles?per_page=100&cursor={deep}"
     _, _, headers = request(port, "GET", f"/api/v1/articles/{slugs[0]}")
     return {"slugs": slugs, "section": parent, "sections": every_section, "tag": tags["data"][0]["slug"],
-            "deep": deep, "etag": headers.get("ETag") or headers.get("etag")}
+            "deep": deep, "etag": headers.get("ETag") or headers.get("etag"), "token": editor_token(port)}
 
 
 def rotate(paths: list[str], headers: dict[str, str] | None = None) -> str:
@@ -333,6 +348,8 @@ def scenarios(t: dict) -> list[tuple[str, str, str]]:
         ("304 revalidation", "/", rotate([f"/api/v1/articles/{slugs[0]}"], {"If-None-Match": t["etag"]})),
         ("comment submission", "/", LUA_POST % (comment, f"/api/v1/articles/{slugs[0]}/comments")),
         ("login", "/", LUA_POST % (login, "/api/v1/auth/login")),
+        (ARTICLE_SAVE, "/", LUA_SAVE % (", ".join(json.dumps(f"/api/v1/articles/{s}") for s in slugs[200:400]),
+                                         t["token"])),
     ]
 
 
@@ -500,6 +517,11 @@ def mixed_report(rows: list[dict]) -> list[str]:
     return out
 
 
+def wanted(only: str, name: str) -> bool:
+    """Whether `--only` (substrings separated by `|`, empty for all) selects scenario `name`."""
+    return not only or any(part and part in name for part in only.split("|"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="sqlite,postgres")
@@ -507,7 +529,8 @@ def main() -> int:
     parser.add_argument("--connections", default="32,256")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--caches", default=None, help="on,off (the default), or on with --mixed")
-    parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
+    parser.add_argument("--only", default="",
+                        help="run only scenarios whose name contains this (alternatives separated by |)")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--dataset-tag", default="",
                         help="name the datasets sqlite-<tag>-<size>.db and dateline_bench_<tag>_<size>, to keep "
@@ -537,7 +560,7 @@ def main() -> int:
                 server = Server(dataset, cache == "on")
                 t = targets(server.port)
                 for name, _, script in scenarios(t):
-                    if args.mixed or (args.only and args.only not in name):
+                    if args.mixed or not wanted(args.only, name):
                         continue
                     if name in READS:
                         # Warm up first (caches, pages, connections): the figures are the steady
@@ -559,7 +582,7 @@ def main() -> int:
                               f"p99 {result['p99']:.2f} ms errors {result['errors']}{extra}", flush=True)
                 # Last, because it edits articles and adds comments; in the matrix with the cache
                 # on only, as a site runs.
-                if args.mixed or (cache == "on" and (not args.only or args.only in MIXED)):
+                if args.mixed or (cache == "on" and wanted(args.only, MIXED)):
                     for c in connections:
                         for result in run_mixed(server, t, c, args.seconds):
                             rows.append({"backend": backend, "size": size, "cache": cache, "connections": c,
@@ -639,19 +662,23 @@ def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
     sizes = sorted({r["size"] for r in rows if r["backend"] != "ceiling"})
     verdict = lambda ok: "met" if ok else "MISSED"  # noqa: E731
     out = ["", "Targets (32 connections unless said):", ""]
+    # The cache issue's targets: cache-off reads against one row by primary key, cache-on reads
+    # against a fixed body from memory, both measured in the same run.
+    off_targets = [("article by slug (1,000 slugs)", 0.5), ("first page of the list", 0.4), ("section page", 0.4),
+                   ("related articles", 0.25), ("approved comments", 0.25)]
+    on_targets = [("article by slug (1,000 slugs)", 0.6), ("first page of the list", 0.6)]
     for backend in backends:
         for size in sizes:
-            for scenario in READS[:2]:
+            for scenario, target in on_targets:
                 if (on := index.get((backend, size, "on", scenario, 32))) and ("/static", 32) in ceilings:
                     share = on["rps"] / ceilings[("/static", 32)]
                     out.append(f"- {backend} {size:,}, cache on, {scenario}: {share:.0%} of /static, p99 "
-                               f"{on['p99']:.1f} ms (target >= 50%, p99 < 20 ms): "
-                               f"{verdict(share >= 0.5 and on['p99'] < 20)}")
-                if backend == "sqlite" and (off := index.get((backend, size, "off", scenario, 32))) \
-                        and ("/row/{id}", 32) in ceilings:
+                               f"{on['p99']:.1f} ms (target >= {target:.0%}): {verdict(share >= target)}")
+            for scenario, target in off_targets:
+                if (off := index.get((backend, size, "off", scenario, 32))) and ("/row/{id}", 32) in ceilings:
                     share = off["rps"] / ceilings[("/row/{id}", 32)]
                     out.append(f"- {backend} {size:,}, cache off, {scenario}: {share:.0%} of /row "
-                               f"(target >= 60%): {verdict(share >= 0.6)}")
+                               f"(target >= {target:.0%}): {verdict(share >= target)}")
     for (backend, size, cache, scenario, c), r in index.items():
         if scenario == SEARCH and c == 32:
             out.append(f"- {backend} {size:,}, cache {cache}, search: p99 {r['p99']:.1f} ms "

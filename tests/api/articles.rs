@@ -524,7 +524,9 @@ async fn a_page_costs_the_same_number_of_queries_for_one_or_many_articles() {
     let before = app.queries.get();
     app.get("/api/v1/articles/more-3").await.json(200);
     let for_article = app.queries.get() - before;
-    // The article, the section tree, the site settings, bylines, tags, sources, the comment
-    // count and corrections; on PostgreSQL the pool also checks the connection (`SELECT 1`).
-    assert!(for_article <= 9, "one article took {for_article} queries");
+    // Read live (nothing rendered a stored document here): the look for a stored document, the
+    // article, the section tree, the site settings, bylines, tags, sources, the comment count and
+    // corrections; on PostgreSQL the pool also checks the connection (`SELECT 1`). With a
+    // fresh stored document it is one query (`documents.rs`).
+    assert!(for_article <= 10, "one article took {for_article} queries");
 }
