@@ -55,4 +55,17 @@ impl ReadFrom {
         }
         db::run(&state.pool, work).await
     }
+
+    /// Like [`Self::run`] for a point read (one indexed statement): on SQLite it may run on the
+    /// calling thread ([`db::run_point_read`]); replicas are PostgreSQL, so never then.
+    pub async fn run_point_read<T, F>(self, state: &AppState, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Clone + Send + 'static,
+    {
+        if state.replicas.is_empty() {
+            return db::run_point_read(&state.pool, work).await;
+        }
+        self.run(state, work).await
+    }
 }

@@ -165,6 +165,7 @@ impl Replicas {
                     pool: Pool {
                         connections,
                         line: Arc::new(tokio::sync::Semaphore::new(pool_size as usize)),
+                        sqlite: false,
                     },
                     health: Mutex::new(Health {
                         status: ReplicaStatus::Unchecked,

@@ -502,14 +502,22 @@ pub async fn get_article(
     // fresh (see `crate::documents`); the embedded blocks are read live.
     let documents = state.documents.clone();
     let stored_ok = !editorial && documents.enabled() && !embeds.related && !embeds.comments;
+    if stored_ok {
+        let (slug, fingerprint) = (slug.clone(), documents.fingerprint().to_owned());
+        let stored = from
+            .run_point_read(&state, move |conn| {
+                Ok(crate::documents::read::detail(conn, &slug, now, &fingerprint)?)
+            })
+            .await?;
+        state.metrics.document_lookup(stored.is_some());
+        if let Some(stored) = stored {
+            let mut response = HttpResponse::Ok();
+            response.insert_header(surrogate_keys(stored.keys()));
+            return shape.respond_stored(&mut response, stored.json);
+        }
+    }
     let found = from
         .run(&state, move |conn| {
-            if stored_ok
-                && let Some(stored) =
-                    crate::documents::read::detail(conn, &slug, now, documents.fingerprint())?
-            {
-                return Ok(Found::Stored(stored));
-            }
             match lookup(conn, caller.0.as_ref(), &slug, now)? {
                 Lookup::Found(article, section, author_name) => {
                     if stored_ok {
@@ -548,15 +556,7 @@ pub async fn get_article(
             }
         })
         .await?;
-    if stored_ok {
-        state.metrics.document_lookup(matches!(found, Found::Stored(_)));
-    }
     match found {
-        Found::Stored(stored) => {
-            let mut response = HttpResponse::Ok();
-            response.insert_header(surrogate_keys(stored.keys()));
-            shape.respond_stored(&mut response, stored.json)
-        }
         Found::Live(detail, version, keys) => {
             let mut response = HttpResponse::Ok();
             if editorial {
@@ -574,10 +574,8 @@ pub async fn get_article(
     }
 }
 
-/// How an article read was answered.
+/// How an article read was answered when it was not from its stored document.
 enum Found {
-    /// From its stored document.
-    Stored(crate::documents::read::Stored),
     /// Read live: the article, its version (for the editorial ETag) and its keys.
     Live(Box<ArticleDetail>, i32, Vec<String>),
     /// A former slug.
