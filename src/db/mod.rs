@@ -47,6 +47,13 @@ pub struct Pool {
     sqlite: bool,
 }
 
+impl Pool {
+    /// Whether the database is SQLite (see [`run_point_read`]).
+    pub fn is_sqlite(&self) -> bool {
+        self.sqlite
+    }
+}
+
 impl std::ops::Deref for Pool {
     type Target = r2d2::Pool<ConnectionManager>;
 
