@@ -206,10 +206,7 @@ impl CardShape {
         response: &mut HttpResponseBuilder,
         json: String,
     ) -> Result<HttpResponse, AppError> {
-        Ok(match &self.only {
-            Some(only) => response.json(map_cards(parse_stored(&json)?, only)),
-            None => response.content_type("application/json").body(json),
-        })
+        respond_stored(response, json, self.only.as_deref(), map_cards)
     }
 
     /// Answers `list` (an object with a `data` array of cards), each card without the members
@@ -257,10 +254,7 @@ impl DetailShape {
         response: &mut HttpResponseBuilder,
         json: String,
     ) -> Result<HttpResponse, AppError> {
-        Ok(match &self.only {
-            Some(only) => response.json(keep(parse_stored(&json)?, only)),
-            None => response.content_type("application/json").body(json),
-        })
+        respond_stored(response, json, self.only.as_deref(), keep)
     }
 
     /// Answers the article `detail` with only the members asked for.
@@ -321,9 +315,21 @@ fn to_value<T: Serialize>(answer: &T) -> Result<Value, AppError> {
 }
 
 /// `list` (an object with a `data` array of cards) with each card cut down to `only`.
-/// A stored document, parsed to cut members from it.
-fn parse_stored(json: &str) -> Result<Value, AppError> {
-    serde_json::from_str(json).map_err(AppError::internal)
+/// A stored document as stored, byte for byte, or, when `only` names members, parsed and cut to
+/// them by `cut` (`keep` for an article, `map_cards` for a list).
+fn respond_stored(
+    response: &mut HttpResponseBuilder,
+    json: String,
+    only: Option<&[&'static str]>,
+    cut: fn(Value, &[&str]) -> Value,
+) -> Result<HttpResponse, AppError> {
+    Ok(match only {
+        Some(only) => {
+            let parsed = serde_json::from_str(&json).map_err(AppError::internal)?;
+            response.json(cut(parsed, only))
+        }
+        None => response.content_type("application/json").body(json),
+    })
 }
 
 fn map_cards(mut list: Value, only: &[&str]) -> Value {
