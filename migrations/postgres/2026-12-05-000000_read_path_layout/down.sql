@@ -1,0 +1,2 @@
+DROP INDEX comments_root;
+CREATE INDEX comments_root ON comments (root_id, status, created_at);
