@@ -220,7 +220,8 @@ pub struct ArticleFilter {
     /// Published before this time.
     pub published_before: Option<NaiveDateTime>,
     /// Only articles among these ids: the candidates of several listing windows
-    /// ([`linked_candidates`]), which then stand for the term filters.
+    /// ([`linked_candidates`], [`section_candidates`]), which then stand for the term or
+    /// section filters.
     pub only_ids: Option<Vec<i64>>,
     /// Full-text search.
     pub search: Option<Search>,
@@ -378,6 +379,63 @@ fn linked_candidates(
     ids.sort_unstable();
     ids.dedup();
     Ok(Some(ids))
+}
+
+/// The most sections [`section_candidates`] reads one by one (a statement each); a wider tree
+/// is read by the one sorting query.
+const MAX_SECTION_WINDOWS: usize = 16;
+
+/// For a public list in publication order narrowed by a section with sub-sections
+/// (`section=world-news`), the ids the page can hold: each section's first `window` articles,
+/// read in order from its own range of the section index (one bounded read per section), merged
+/// here. One query over all the sections cannot read them in order: it read every article they
+/// hold and sorted them, a cost that grows with the archive. Any other filter applies within
+/// each section's read; term filters and search have their own candidates. `None` when the
+/// list is not of that shape.
+fn section_candidates(
+    conn: &mut DbConn,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    window: i64,
+) -> QueryResult<Option<Vec<i64>>> {
+    let Some(sections) = filter.section_ids.as_ref().filter(|ids| ids.len() > 1) else {
+        return Ok(None);
+    };
+    let shaped = filter.scope == Scope::Public
+        && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
+        && [
+            &filter.tag_ids,
+            &filter.all_tag_ids,
+            &filter.source_ids,
+            &filter.author_ids,
+        ]
+        .iter()
+        .all(|ids| ids.is_empty())
+        && filter.search.is_none()
+        && filter.only_ids.is_none();
+    if !shaped || sections.len() > MAX_SECTION_WINDOWS || window * sections.len() as i64 > MAX_CANDIDATES {
+        return Ok(None);
+    }
+    let mut found: Vec<(Option<NaiveDateTime>, i64)> = Vec::new();
+    for &section in sections {
+        let one = ArticleFilter {
+            section_ids: Some(vec![section]),
+            ..filter.clone()
+        };
+        let query = list_query(&one, now, None).select((articles::published_at, articles::id));
+        let query = if filter.sort == ArticleSort::OldestFirst {
+            query.order((articles::published_at.asc(), articles::id.asc()))
+        } else {
+            query.order((articles::published_at.desc(), articles::id.desc()))
+        };
+        found.extend(query.limit(window).load::<(Option<NaiveDateTime>, i64)>(conn)?);
+    }
+    found.sort_unstable();
+    if filter.sort == ArticleSort::NewestFirst {
+        found.reverse();
+    }
+    found.truncate(usize::try_from(window).unwrap_or(usize::MAX));
+    Ok(Some(found.into_iter().map(|(_, id)| id).collect()))
 }
 
 /// The latest publication time a public list can reach: now, or a newest-first cursor's time.
@@ -542,13 +600,68 @@ pub fn page(
     limit: i64,
     count: bool,
 ) -> QueryResult<(Vec<SummaryRow>, Option<i64>)> {
+    page_of(conn, filter, now, (offset, limit), count, |conn, query| {
+        query.select(SummaryRow::as_select()).load(conn)
+    })
+}
+
+/// Where an article stands in a list: its id and the time the list is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    pub id: i64,
+    pub at: Option<NaiveDateTime>,
+}
+
+/// [`page`] as ids and order times only, for a page whose cards are stored: in publication
+/// order the public index holds all of it, and no article row is read.
+pub fn page_listed(
+    conn: &mut DbConn,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+    count: bool,
+) -> QueryResult<(Vec<Listed>, Option<i64>)> {
+    let by_update = matches!(
+        filter.sort,
+        ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated
+    );
+    let (rows, total) = page_of(conn, filter, now, (offset, limit), count, |conn, query| {
+        if by_update {
+            query
+                .select((articles::id, articles::updated_at.nullable()))
+                .load::<(i64, Option<NaiveDateTime>)>(conn)
+        } else {
+            query
+                .select((articles::id, articles::published_at))
+                .load::<(i64, Option<NaiveDateTime>)>(conn)
+        }
+    })?;
+    let listed = rows.into_iter().map(|(id, at)| Listed { id, at }).collect();
+    Ok((listed, total))
+}
+
+/// A page of the list, each row read by `load` from the ordered, windowed query.
+fn page_of<T>(
+    conn: &mut DbConn,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    (offset, limit): (i64, i64),
+    count: bool,
+    load: impl Fn(&mut DbConn, ListQuery<'_>) -> QueryResult<Vec<T>>,
+) -> QueryResult<(Vec<T>, Option<i64>)> {
     let narrowed;
-    let paged = match linked_candidates(conn, filter, now, offset + limit)? {
+    let candidates = match linked_candidates(conn, filter, now, offset + limit)? {
+        Some(ids) => Some(ids),
+        None => section_candidates(conn, filter, now, offset + limit)?,
+    };
+    let paged = match candidates {
         Some(ids) => {
             narrowed = ArticleFilter {
                 tag_ids: Vec::new(),
                 source_ids: Vec::new(),
                 author_ids: Vec::new(),
+                section_ids: None,
                 only_ids: Some(ids),
                 ..filter.clone()
             };
@@ -566,11 +679,7 @@ pub fn page(
                 query.order((articles::updated_at.asc(), articles::id.asc()))
             }
         };
-        query
-            .select(SummaryRow::as_select())
-            .offset(offset)
-            .limit(limit)
-            .load(conn)
+        load(conn, query.offset(offset).limit(limit))
     };
     let count_all = |conn: &mut DbConn| list_query(filter, now, None).count().get_result(conn);
     match filter.search.as_ref().filter(|s| s.postgres && !filter.nothing) {

@@ -93,6 +93,64 @@ async fn several_values_match_any_of_them() {
     assert_eq!(list(&app, "tag=iran,pakistan&page=2&per_page=3").await, ["e"]);
 }
 
+/// Every page of `query` in turn, `per_page=2`, by cursor and by page number: the two walks
+/// must agree; returns the slugs in the order served.
+async fn walk(app: &TestApp, query: &str) -> Vec<String> {
+    let mut by_cursor = Vec::new();
+    let mut next = format!("{query}&per_page=2");
+    loop {
+        let page = app.get(&format!("/api/v1/articles?{next}")).await.json(200);
+        by_cursor.extend(slugs(&page));
+        let Some(cursor) = page["meta"]["next_cursor"].as_str() else {
+            break;
+        };
+        next = format!("{query}&per_page=2&cursor={cursor}");
+    }
+    let mut by_number = Vec::new();
+    for n in 1..=(by_cursor.len() / 2 + 1) {
+        by_number.extend(list(app, &format!("{query}&per_page=2&page={n}")).await);
+    }
+    assert_eq!(by_cursor, by_number, "{query}: cursor and numbered pages");
+    by_cursor
+}
+
+#[actix_web::test]
+async fn a_section_page_merges_its_sub_sections_in_order_on_every_page() {
+    let app = newsroom();
+    // `news` holds `a` and `d`; its sub-section `world-news` holds three more, published in
+    // between, a draft and a scheduled article.
+    for (slug, hours) in [("w1", 2), ("w2", 3), ("w3", 6)] {
+        app.article(slug)
+            .section("world-news")
+            .published_hours_ago(hours)
+            .create();
+    }
+    app.article("w-draft").section("world-news").draft().create();
+    app.article("w-soon")
+        .section("world-news")
+        .published_hours_ago(-1)
+        .create();
+    let newest = ["a", "w1", "w2", "d", "w3"];
+    let oldest: Vec<&str> = newest.iter().rev().copied().collect();
+    for stored in [false, true] {
+        if stored {
+            app.render_documents();
+        }
+        assert_eq!(list(&app, "section=news").await, newest, "stored: {stored}");
+        assert_eq!(walk(&app, "section=news").await, newest, "stored: {stored}");
+        assert_eq!(
+            walk(&app, "section=news&sort=published_at").await,
+            oldest,
+            "stored: {stored}"
+        );
+        assert_eq!(
+            walk(&app, "section=news&exclude=w2").await,
+            ["a", "w1", "d", "w3"],
+            "other filters apply within each section; stored: {stored}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn all_tags_needs_every_one() {
     let app = newsroom();

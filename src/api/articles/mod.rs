@@ -398,28 +398,29 @@ fn stored_card_keys(stored: &[Stored]) -> Vec<String> {
     articles
 }
 
-/// The cards of `rows` (see [`Cards`]); the articles missing a fresh document are asked for.
-pub fn cards(
+/// The lean cards of the listed articles `ids`, in that order (see [`Cards`]): their stored
+/// cards when every one is fresh (one query), else built live from their rows, and the articles
+/// missing a fresh document are asked for.
+pub fn lean_cards(
     conn: &mut DbConn,
     media: &MediaStore,
     documents: &Documents,
-    rows: Vec<SummaryRow>,
-    embeds: members::Embeds,
+    ids: Vec<i64>,
+    now: chrono::NaiveDateTime,
 ) -> Result<Cards, AppError> {
-    let lean = embeds == members::Embeds::default();
-    if !(documents.enabled() && lean && !rows.is_empty()) {
-        return Ok(Cards::built(summaries(conn, media, rows, embeds)?));
+    if ids.is_empty() {
+        return Ok(Cards::built(Vec::new()));
     }
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut stored = crate::documents::read::summaries(conn, &ids, documents.fingerprint())?;
     if stored.len() == ids.len() {
         return Ok(Cards::Stored(
             ids.iter().filter_map(|id| stored.remove(id)).collect(),
         ));
     }
-    documents.wanted(ids.into_iter().filter(|id| !stored.contains_key(id)));
+    documents.wanted(ids.iter().copied().filter(|id| !stored.contains_key(id)));
+    let rows = crate::models::article::visible_summaries_by_ids(conn, &ids, now)?;
     Ok(Cards::Built {
-        cards: summaries(conn, media, rows, embeds)?,
+        cards: summaries(conn, media, rows, members::Embeds::default())?,
         looked: true,
     })
 }

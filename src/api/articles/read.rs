@@ -10,8 +10,8 @@ use super::members::{ArticleEmbed, CardShape, DetailField, DetailShape, Embed, E
 use super::previews;
 use super::related::{RELATED_DEFAULT, related};
 use super::{
-    ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, Cards, article_not_found, cards, cursor,
-    detail, filters, stored_list, summaries,
+    ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, Cards, article_not_found, cursor, detail,
+    filters, lean_cards, stored_list, summaries,
 };
 use crate::api::AppState;
 use crate::api::comments::{approved_page, comment_keys};
@@ -249,19 +249,39 @@ pub async fn list_articles(
             }
             let offset = if after.is_some() { 0 } else { page.offset() };
             // One more than asked tells whether another page follows, without counting.
-            let (mut rows, total) = article::page(conn, &filter, now, offset, page.limit() + 1, count)?;
-            let has_more = rows.len() as i64 > page.limit();
-            rows.truncate(page.limit() as usize);
-            let next_cursor = rows.last().filter(|_| has_more).and_then(|last| {
-                let at = match sort {
-                    ArticleSort::NewestFirst | ArticleSort::OldestFirst => last.published_at?,
-                    ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated => last.updated_at,
-                };
-                Some(cursor::encode(Keyset { at, id: last.id }))
+            let window = page.limit() + 1;
+            // Lean cards of a public list may all be stored: the page is then read as ids alone
+            // (from the list's index), and the cards by id; other pages read their rows.
+            let stored_cards = scope == Scope::Public && documents.enabled() && embeds == Embeds::default();
+            let (listed, rows, total) = if stored_cards {
+                let (listed, total) = article::page_listed(conn, &filter, now, offset, window, count)?;
+                (listed, None, total)
+            } else {
+                let (rows, total) = article::page(conn, &filter, now, offset, window, count)?;
+                let listed = rows.iter().map(|row| listed_in(row, sort)).collect();
+                (listed, Some(rows), total)
+            };
+            let has_more = listed.len() as i64 > page.limit();
+            let shown = listed.len().min(page.limit() as usize);
+            let next_cursor = listed[..shown].last().filter(|_| has_more).and_then(|last| {
+                Some(cursor::encode(Keyset {
+                    at: last.at?,
+                    id: last.id,
+                }))
             });
+            let cards = match rows {
+                Some(mut rows) => {
+                    rows.truncate(shown);
+                    Cards::built(summaries(conn, &media, rows, embeds)?)
+                }
+                None => {
+                    let ids = listed[..shown].iter().map(|l| l.id).collect();
+                    lean_cards(conn, &media, &documents, ids, now)?
+                }
+            };
             Ok((
                 author_keys,
-                cards(conn, &media, &documents, rows, embeds)?,
+                cards,
                 ArticleListMeta {
                     page: after.is_none().then_some(page.page),
                     per_page: page.per_page,
@@ -297,6 +317,15 @@ pub async fn list_articles(
         Cards::Built { cards, .. } => shape.respond(&mut response, &ArticleList { data: cards, meta }),
         Cards::Stored(stored) => shape.respond_stored(&mut response, stored_list(&stored, &meta)?),
     }
+}
+
+/// Where `row` stands in a list in `sort` order.
+fn listed_in(row: &SummaryRow, sort: ArticleSort) -> article::Listed {
+    let at = match sort {
+        ArticleSort::NewestFirst | ArticleSort::OldestFirst => row.published_at,
+        ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated => Some(row.updated_at),
+    };
+    article::Listed { id: row.id, at }
 }
 
 /// What a list depends on beyond its cards: the filters' memberships (and the terms they name),
