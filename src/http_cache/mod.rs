@@ -16,7 +16,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -51,6 +51,20 @@ where
         .collect::<Vec<_>>()
         .join(" ");
     (SURROGATE_KEY, joined)
+}
+
+/// The route template ("/api/v1/articles/{slug}") of a cached answer, put in the request's
+/// extensions when a hit answers it: the request never reached the router, and finding its
+/// template again (`HttpRequest::match_pattern`) would match the path against every route.
+#[derive(Debug, Clone)]
+pub struct Route(pub std::sync::Arc<str>);
+
+/// The template of the route that answered `req`: the one a cache hit noted, else the router's.
+pub fn route_of(req: &HttpRequest) -> Option<std::sync::Arc<str>> {
+    if let Some(route) = req.extensions().get::<Route>() {
+        return Some(route.0.clone());
+    }
+    req.match_pattern().map(std::sync::Arc::from)
 }
 
 /// What a successful write changed: the dependency keys (see [`keys`]) of the public answers it
@@ -168,7 +182,8 @@ pub async fn layer(
     let body = to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
-    let entry = prepare(&state, head.headers(), &body, encoding, started);
+    let mut entry = prepare(&state, head.headers(), &body, encoding, started);
+    entry.route = req.match_pattern().map(|template| Route(template.into()));
     let response = answer(&req, &entry);
     state.cache.put(key, entry);
     Ok(ServiceResponse::new(req, response))
@@ -177,6 +192,9 @@ pub async fn layer(
 /// A cached answer to `req` (or a 304).
 fn serve_cached(req: ServiceRequest, hit: &CachedResponse) -> ServiceResponse<BoxBody> {
     let (req, _) = req.into_parts();
+    if let Some(route) = &hit.route {
+        req.extensions_mut().insert(route.clone());
+    }
     let response = answer(&req, hit);
     ServiceResponse::new(req, response)
 }
@@ -227,6 +245,7 @@ fn prepare(
         etag,
         body: encoding::encode(body, encoding).into(),
         headers,
+        route: None,
     }
 }
 

@@ -46,6 +46,8 @@ pub struct CachedResponse {
     pub etag: String,
     pub body: Bytes,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The route template that answered, for the metrics of a hit (see [`super::Route`]).
+    pub route: Option<super::Route>,
 }
 
 /// The longest an answer is kept, however little changes.
@@ -469,6 +471,7 @@ mod tests {
             etag: "\"e\"".to_owned(),
             body: Bytes::from_static(b"{}"),
             headers: Vec::new(),
+            route: None,
         }
     }
 

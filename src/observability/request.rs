@@ -51,12 +51,10 @@ pub async fn observe(
     let status = response.status().as_u16();
     // The template ("/api/v1/articles/{slug}"), so metrics stay bounded whatever the paths; every
     // path no route took shares one name.
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let template = crate::http_cache::route_of(response.request());
+    let route: &str = template.as_deref().unwrap_or("unmatched");
     if let Some(state) = state {
-        state.metrics.observe(&method, &route, status, elapsed);
+        state.metrics.observe(&method, route, status, elapsed);
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

@@ -323,6 +323,14 @@ async fn the_response_cache_serves_hits_and_a_write_is_visible_at_once() {
         text.contains(r#"dateline_response_cache_total{result="miss"} 1"#),
         "{text}"
     );
+    // Hits never reach the router; they are still counted under the route's template.
+    assert!(
+        text.contains(
+            r#"dateline_http_requests_total{method="GET",route="/api/v1/articles/{slug}",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("unmatched"), "{text}");
 }
 
 #[actix_web::test]

@@ -4,6 +4,7 @@
 //! `/blob` answers 100 KB of bytes from memory (the ceiling of serving an image variant).
 //!
 //!     dateline-ceiling 127.0.0.1:8090 /tmp/ceiling.db
+//!     CEILING_STATIC_BYTES=10900 dateline-ceiling ...   # /static with an answer of another size
 
 use actix_web::{App, HttpResponse, HttpServer, get, web};
 use diesel::connection::SimpleConnection;
@@ -29,9 +30,14 @@ struct Row {
     body: String,
 }
 
-/// A 4 KB JSON document.
+/// A 4 KB JSON document (rows always; `/static` too unless `CEILING_STATIC_BYTES` asks for
+/// another size, to tell how much of a gap is the size of an answer).
 fn document() -> String {
-    let filler = "x".repeat(4096 - 40);
+    sized_document(4096)
+}
+
+fn sized_document(bytes: usize) -> String {
+    let filler = "x".repeat(bytes.max(64) - 40);
     format!("{{\"id\":1,\"title\":\"ceiling\",\"body\":\"{filler}\"}}")
 }
 
@@ -93,7 +99,11 @@ fn main() -> std::io::Result<()> {
         })
         .expect("fill the table");
     }
-    let body = web::Data::new(document());
+    let static_bytes = std::env::var("CEILING_STATIC_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4096);
+    let body = web::Data::new(sized_document(static_bytes));
     let pool = web::Data::new(pool);
     let bytes = web::Data::new(Blob((0..100 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()));
     actix_web::rt::System::new().block_on(
