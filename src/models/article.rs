@@ -624,8 +624,10 @@ pub struct Listed {
     pub at: Option<NaiveDateTime>,
 }
 
-/// [`page`] as ids and order times only, for a page whose cards are stored: in publication
-/// order the public index holds all of it, and no article row is read.
+/// [`page`] as ids and order times only, for a page whose cards are stored: no member of an
+/// article's row is loaded, and a section's windows come from its index alone
+/// (`articles_section_public` covers visibility; `articles_public` does not yet hold
+/// `deleted_at`, so an unfiltered page still checks it on each row).
 pub fn page_listed(
     conn: &mut DbConn,
     filter: &ArticleFilter,
