@@ -625,9 +625,8 @@ pub struct Listed {
 }
 
 /// [`page`] as ids and order times only, for a page whose cards are stored: no member of an
-/// article's row is loaded, and a section's windows come from its index alone
-/// (`articles_section_public` covers visibility; `articles_public` does not yet hold
-/// `deleted_at`, so an unfiltered page still checks it on each row).
+/// article's row is loaded: an unfiltered page and a section's windows are read from their
+/// indexes alone (`articles_public` and `articles_section_public` cover visibility).
 pub fn page_listed(
     conn: &mut DbConn,
     filter: &ArticleFilter,

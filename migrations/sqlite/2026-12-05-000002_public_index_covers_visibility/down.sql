@@ -1,0 +1,2 @@
+DROP INDEX articles_public;
+CREATE INDEX articles_public ON articles (status, published_at, id);
