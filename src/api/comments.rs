@@ -259,15 +259,21 @@ pub async fn list_comments(
     let page = query.0.resolve(&state.config)?;
     let slug = slug.into_inner();
     let now = state.now();
-    let list = from
-        .run(&state, move |conn| {
-            let article = match lookup(conn, None, &slug, now)? {
-                Lookup::Found(article, _, _) => article,
-                Lookup::Moved(current) => return Ok(Err(current)),
-            };
-            Ok(Ok((article.id, approved_page(conn, article.id, &page)?)))
-        })
-        .await?;
+    // The first page is a bounded read (see `db::run_bounded_read`); a later one reads past the
+    // threads before it.
+    let first = page.offset() == 0;
+    let work = move |conn: &mut DbConn| {
+        let article = match lookup(conn, None, &slug, now)? {
+            Lookup::Found(article, _, _) => article,
+            Lookup::Moved(current) => return Ok(Err(current)),
+        };
+        Ok(Ok((article.id, approved_page(conn, article.id, &page)?)))
+    };
+    let list = if first {
+        from.run_bounded_read(&state, work).await?
+    } else {
+        from.run(&state, work).await?
+    };
     Ok(match list {
         Ok((id, list)) => HttpResponse::Ok()
             .insert_header(surrogate_keys(comment_keys(id)))

@@ -56,15 +56,15 @@ impl ReadFrom {
         db::run(&state.pool, work).await
     }
 
-    /// Like [`Self::run`] for a point read (one indexed statement): on SQLite it may run on the
-    /// calling thread ([`db::run_point_read`]); replicas are PostgreSQL, so never then.
-    pub async fn run_point_read<T, F>(self, state: &AppState, work: F) -> Result<T, AppError>
+    /// Like [`Self::run`] for a bounded read (a few indexed statements): on SQLite it may run on
+    /// the calling thread ([`db::run_bounded_read`]); replicas are PostgreSQL, so never then.
+    pub async fn run_bounded_read<T, F>(self, state: &AppState, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Clone + Send + 'static,
     {
         if state.replicas.is_empty() {
-            return db::run_point_read(&state.pool, work).await;
+            return db::run_bounded_read(&state.pool, work).await;
         }
         self.run(state, work).await
     }

@@ -43,12 +43,12 @@ pub enum DbConn {
 pub struct Pool {
     connections: r2d2::Pool<ConnectionManager>,
     line: Arc<Semaphore>,
-    /// SQLite: point reads may run on the calling thread (see [`run_point_read`]).
+    /// SQLite: bounded reads may run on the calling thread (see [`run_bounded_read`]).
     sqlite: bool,
 }
 
 impl Pool {
-    /// Whether the database is SQLite (see [`run_point_read`]).
+    /// Whether the database is SQLite (see [`run_bounded_read`]).
     pub fn is_sqlite(&self) -> bool {
         self.sqlite
     }
@@ -300,14 +300,16 @@ where
     .await?
 }
 
-/// Runs a point read (one indexed statement, no more) at once on the calling thread when the
-/// database is SQLite and a turn and a connection are free right now; else like [`run`].
+/// Runs a bounded read at once on the calling thread when the database is SQLite and a turn
+/// and a connection are free right now; else like [`run`]. Bounded: a few indexed statements
+/// whose cost does not grow with the data (a stored article by slug, the top of a list, a page
+/// at a cursor), never a search or a scan.
 ///
 /// Why: handing work to a blocking thread and back costs two thread switches, which on this
-/// kind of virtual machine cost more than a point read from SQLite's page cache (measured: the
+/// kind of virtual machine cost more than a read from SQLite's page cache (measured: the
 /// kernel's scheduling was half of a stored article's cost). The worker thread is held for the
 /// read only, never while waiting: no turn or no free connection means the usual path.
-pub async fn run_point_read<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
+pub async fn run_bounded_read<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,

@@ -221,79 +221,85 @@ pub async fn list_articles(
     let now = state.now();
     let media = state.media.clone();
     let documents = state.documents.clone();
-    let list = from
-        .run(&state, move |conn| {
-            let (resolved, author_keys) = given.resolve(conn)?;
-            let filter = ArticleFilter {
-                scope,
-                restrict_to_author,
-                search: text
-                    .as_deref()
-                    .map(|terms| Search::new(terms, db::is_postgres(conn))),
-                nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
-                sort,
-                after,
-                ..resolved
+    // A public page without a search, at the top of its list or at a cursor, is a few indexed
+    // statements whose cost does not grow with the archive: it is a bounded read (see
+    // `db::run_bounded_read`). A page deep by number reads past all the pages before it.
+    let bounded = scope == Scope::Public && text.is_none() && (after.is_some() || page.offset() == 0);
+    let work = move |conn: &mut DbConn| {
+        let (resolved, author_keys) = given.resolve(conn)?;
+        let filter = ArticleFilter {
+            scope,
+            restrict_to_author,
+            search: text
+                .as_deref()
+                .map(|terms| Search::new(terms, db::is_postgres(conn))),
+            nothing: text.as_ref().is_some_and(|terms| terms.is_empty()),
+            sort,
+            after,
+            ..resolved
+        };
+        if let Some(asked) = &given.slugs {
+            // At most 100 rows: every article asked that the filters let through.
+            let rows = article::page(conn, &filter, now, 0, asked.len() as i64, false)?.0;
+            let batch = Batch {
+                asked,
+                page,
+                in_sort_order: explicit_sort,
+                count,
             };
-            if let Some(asked) = &given.slugs {
-                // At most 100 rows: every article asked that the filters let through.
-                let rows = article::page(conn, &filter, now, 0, asked.len() as i64, false)?.0;
-                let batch = Batch {
-                    asked,
-                    page,
-                    in_sort_order: explicit_sort,
-                    count,
-                };
-                let list = batch.answer(conn, &media, rows, embeds)?;
-                return Ok((author_keys, Cards::built(list.data), list.meta));
+            let list = batch.answer(conn, &media, rows, embeds)?;
+            return Ok((author_keys, Cards::built(list.data), list.meta));
+        }
+        let offset = if after.is_some() { 0 } else { page.offset() };
+        // One more than asked tells whether another page follows, without counting.
+        let window = page.limit() + 1;
+        // Lean cards of a public list may all be stored: the page is then read as ids alone
+        // (from the list's index), and the cards by id; other pages read their rows.
+        let stored_cards = scope == Scope::Public && documents.enabled() && embeds == Embeds::default();
+        let (listed, rows, total) = if stored_cards {
+            let (listed, total) = article::page_listed(conn, &filter, now, offset, window, count)?;
+            (listed, None, total)
+        } else {
+            let (rows, total) = article::page(conn, &filter, now, offset, window, count)?;
+            let listed = rows.iter().map(|row| listed_in(row, sort)).collect();
+            (listed, Some(rows), total)
+        };
+        let has_more = listed.len() as i64 > page.limit();
+        let shown = listed.len().min(page.limit() as usize);
+        let next_cursor = listed[..shown].last().filter(|_| has_more).and_then(|last| {
+            Some(cursor::encode(Keyset {
+                at: last.at?,
+                id: last.id,
+            }))
+        });
+        let cards = match rows {
+            Some(mut rows) => {
+                rows.truncate(shown);
+                Cards::built(summaries(conn, &media, rows, embeds)?)
             }
-            let offset = if after.is_some() { 0 } else { page.offset() };
-            // One more than asked tells whether another page follows, without counting.
-            let window = page.limit() + 1;
-            // Lean cards of a public list may all be stored: the page is then read as ids alone
-            // (from the list's index), and the cards by id; other pages read their rows.
-            let stored_cards = scope == Scope::Public && documents.enabled() && embeds == Embeds::default();
-            let (listed, rows, total) = if stored_cards {
-                let (listed, total) = article::page_listed(conn, &filter, now, offset, window, count)?;
-                (listed, None, total)
-            } else {
-                let (rows, total) = article::page(conn, &filter, now, offset, window, count)?;
-                let listed = rows.iter().map(|row| listed_in(row, sort)).collect();
-                (listed, Some(rows), total)
-            };
-            let has_more = listed.len() as i64 > page.limit();
-            let shown = listed.len().min(page.limit() as usize);
-            let next_cursor = listed[..shown].last().filter(|_| has_more).and_then(|last| {
-                Some(cursor::encode(Keyset {
-                    at: last.at?,
-                    id: last.id,
-                }))
-            });
-            let cards = match rows {
-                Some(mut rows) => {
-                    rows.truncate(shown);
-                    Cards::built(summaries(conn, &media, rows, embeds)?)
-                }
-                None => {
-                    let ids = listed[..shown].iter().map(|l| l.id).collect();
-                    lean_cards(conn, &media, &documents, ids, now)?
-                }
-            };
-            Ok((
-                author_keys,
-                cards,
-                ArticleListMeta {
-                    page: after.is_none().then_some(page.page),
-                    per_page: page.per_page,
-                    total,
-                    has_more,
-                    next_cursor,
-                    missing: None,
-                },
-            ))
-        })
-        .await?;
-    let (author_keys, cards, meta) = list;
+            None => {
+                let ids = listed[..shown].iter().map(|l| l.id).collect();
+                lean_cards(conn, &media, &documents, ids, now)?
+            }
+        };
+        Ok((
+            author_keys,
+            cards,
+            ArticleListMeta {
+                page: after.is_none().then_some(page.page),
+                per_page: page.per_page,
+                total,
+                has_more,
+                next_cursor,
+                missing: None,
+            },
+        ))
+    };
+    let (author_keys, cards, meta) = if bounded {
+        from.run_bounded_read(&state, work).await?
+    } else {
+        from.run(&state, work).await?
+    };
     if let Some(stored) = cards.used_documents() {
         state.metrics.document_lookup(stored);
     }
@@ -537,15 +543,13 @@ pub async fn get_article(
     if stored_ok && !look_with_live_read {
         let (slug, fingerprint) = (slug.clone(), documents.fingerprint().to_owned());
         let stored = from
-            .run_point_read(&state, move |conn| {
+            .run_bounded_read(&state, move |conn| {
                 Ok(crate::documents::read::detail(conn, &slug, now, &fingerprint)?)
             })
             .await?;
         state.metrics.document_lookup(stored.is_some());
         if let Some(stored) = stored {
-            let mut response = HttpResponse::Ok();
-            response.insert_header(surrogate_keys(stored.keys()));
-            return shape.respond_stored(&mut response, stored.json);
+            return stored_answer(&shape, stored);
         }
     }
     let fingerprint = documents.fingerprint().to_owned();
@@ -567,15 +571,8 @@ pub async fn get_article(
                     let mut keys = Vec::new();
                     let mut related_cards = None;
                     if embeds.related {
-                        let (related_keys, answer) = related(
-                            conn,
-                            &media,
-                            &article,
-                            &section,
-                            RELATED_DEFAULT,
-                            Embeds::default(),
-                            now,
-                        )?;
+                        let shown = (RELATED_DEFAULT, Embeds::default());
+                        let (related_keys, answer) = related(conn, &media, &article, &section, shown, now)?;
                         keys.extend(related_keys);
                         related_cards = Some(answer.data);
                     }
@@ -598,11 +595,7 @@ pub async fn get_article(
         state.metrics.document_lookup(matches!(found, Found::Stored(_)));
     }
     match found {
-        Found::Stored(stored) => {
-            let mut response = HttpResponse::Ok();
-            response.insert_header(surrogate_keys(stored.keys()));
-            shape.respond_stored(&mut response, stored.json)
-        }
+        Found::Stored(stored) => stored_answer(&shape, stored),
         Found::Live(detail, version, keys) => {
             let mut response = HttpResponse::Ok();
             if editorial {
@@ -618,6 +611,16 @@ pub async fn get_article(
             state.config.cache_max_age_secs,
         )),
     }
+}
+
+/// An article's answer from its stored document, with the keys stored beside it.
+fn stored_answer(
+    shape: &DetailShape,
+    stored: crate::documents::read::Stored,
+) -> Result<HttpResponse, AppError> {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(surrogate_keys(stored.keys()));
+    shape.respond_stored(&mut response, stored.json)
 }
 
 /// How an article read was answered.
