@@ -1,5 +1,6 @@
 //! Stored public documents (`src/documents`): a fresh document answers an article in one query
-//! and a page of cards in two, byte for byte as a live read; a stale one, one rendered under
+//! and a page of cards in two, and gives related articles their cards, byte for byte as a live
+//! read; a stale one, one rendered under
 //! other settings, or one whose render raced a write, is never served. (Every write route's
 //! effect on them is checked in `invalidation.rs`, against a fresh read.)
 
@@ -101,11 +102,36 @@ async fn a_fresh_article_is_one_query_and_a_page_of_cards_two() {
         let expected = expected + u64::from(app.db.backend() == "postgres");
         assert_eq!(queries, expected, "{uri}: queries");
     }
+    // Related articles: the choice is read live, the lean cards come from their documents.
+    for uri in [
+        "/api/v1/articles/alpha/related",
+        "/api/v1/articles/beta/related?fields=slug,headline",
+    ] {
+        let hits = document_hits(&app.state);
+        let answer = served(&app, uri).await;
+        assert_eq!(answer.0, 200, "{uri}");
+        assert!(
+            answer.1.contains("\"slug\""),
+            "{uri}: a card is shown: {}",
+            answer.1
+        );
+        assert_eq!(
+            document_hits(&app.state),
+            hits + 1,
+            "{uri} took its cards from the stored documents"
+        );
+        assert_eq!(
+            answer,
+            live(&app, uri).await,
+            "{uri}: the same bytes and keys as a live read"
+        );
+    }
     // Embedded blocks and costly card members are read live, as before.
     let misses = counter(&app.state, MISSES);
     for uri in [
         "/api/v1/articles?include=comment_count",
-        "/api/v1/articles/alpha?include=comments",
+        "/api/v1/articles/alpha/related?include=featured_image",
+        "/api/v1/articles/alpha?include=comments,related",
     ] {
         assert_eq!(served(&app, uri).await, live(&app, uri).await, "{uri}");
     }

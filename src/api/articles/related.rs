@@ -6,11 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::members::{CardShape, Embed, Embeds, SummaryField};
 use super::read::{Lookup, card_keys, lookup, moved};
-use super::{ArticleSummary, summaries};
+use super::{ArticleSummary, Cards, lean_cards, summaries};
 use crate::api::AppState;
 use crate::api::params::Params;
 use crate::api::reads::ReadFrom;
 use crate::db::DbConn;
+use crate::documents::Documents;
 use crate::error::{AppError, FieldCode, Problem};
 use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::media::storage::MediaStore;
@@ -43,36 +44,76 @@ pub struct RelatedArticles {
 pub const RELATED_DEFAULT: u32 = 5;
 pub const RELATED_MAX: u32 = 20;
 
-/// The related articles of `article` (in `section`) and the surrogate keys of that answer: the
-/// article, the membership of its candidates (its section's and its tags' articles) and the
-/// cards shown. A fixed number of queries, whatever `limit`.
+/// The related articles of `article` (in `section`), built live, and the surrogate keys of
+/// that answer: the article, the membership of its candidates (its section's and its tags'
+/// articles) and the cards shown. A fixed number of queries, whatever `limit`.
 pub fn related(
     conn: &mut DbConn,
     media: &MediaStore,
     article: &Article,
     section: &Section,
-    limit: u32,
-    embeds: Embeds,
+    (limit, embeds): (u32, Embeds),
     now: chrono::NaiveDateTime,
 ) -> Result<(Vec<String>, RelatedArticles), AppError> {
+    let (ids, mut keys) = ranked(conn, article, section, limit, now)?;
+    let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
+    let data = summaries(conn, media, rows, embeds)?;
+    keys.extend(card_keys(&data));
+    Ok((keys, RelatedArticles { data }))
+}
+
+/// [`related`] with lean cards, from their stored documents when each is fresh (see
+/// [`lean_cards`]): the route's answer without `include`.
+fn related_lean(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    documents: &Documents,
+    article: &Article,
+    section: &Section,
+    limit: u32,
+    now: chrono::NaiveDateTime,
+) -> Result<(Vec<String>, Cards), AppError> {
+    let (ids, mut keys) = ranked(conn, article, section, limit, now)?;
+    let cards = lean_cards(conn, media, documents, ids, now)?;
+    keys.extend(cards.keys());
+    Ok((keys, cards))
+}
+
+/// The ids of the related articles of `article`, most relevant first, and the keys their choice
+/// depends on: the article, and the membership of its section and of its tags.
+fn ranked(
+    conn: &mut DbConn,
+    article: &Article,
+    section: &Section,
+    limit: u32,
+    now: chrono::NaiveDateTime,
+) -> Result<(Vec<i64>, Vec<String>), AppError> {
     let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
         .into_iter()
         .map(|(_, t)| t)
         .collect();
     let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
     let ids = article::related_ids(conn, article, &tag_ids, now, limit as usize)?;
-    let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
-    let related = RelatedArticles {
-        data: summaries(conn, media, rows, embeds)?,
-    };
-    // The candidates are the articles of its own section and of its tags.
     let mut keys = vec![
         cache_keys::article(article.id),
         cache_keys::in_section(&section.slug),
     ];
     keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
-    keys.extend(card_keys(&related.data));
-    Ok((keys, related))
+    Ok((ids, keys))
+}
+
+/// Stored cards as [`RelatedArticles`] is sent: the cards as stored, byte for byte.
+fn stored_related(cards: &[crate::documents::read::Stored]) -> String {
+    let mut json = String::with_capacity(cards.iter().map(|c| c.json.len() + 1).sum::<usize>() + 12);
+    json.push_str("{\"data\":[");
+    for (i, card) in cards.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&card.json);
+    }
+    json.push_str("]}");
+    json
 }
 
 /// Other published articles that share tags or the section with this one, most relevant first.
@@ -120,18 +161,35 @@ pub async fn related_articles(
     let slug = slug.into_inner();
     let now = state.now();
     let media = state.media.clone();
+    let documents = state.documents.clone();
+    // A fixed number of windows, each bounded: a bounded read (see `db::run_bounded_read`).
     let answer = from
-        .run(&state, move |conn| {
+        .run_bounded_read(&state, move |conn| {
             let (article, section) = match lookup(conn, None, &slug, now)? {
                 Lookup::Found(article, section, _) => (article, section),
                 Lookup::Moved(current) => return Ok(Err(current)),
             };
-            Ok(Ok(related(conn, &media, &article, &section, limit, embeds, now)?))
+            if documents.enabled() && embeds == Embeds::default() {
+                let (keys, cards) = related_lean(conn, &media, &documents, &article, &section, limit, now)?;
+                return Ok(Ok((keys, cards)));
+            }
+            let (keys, answer) = related(conn, &media, &article, &section, (limit, embeds), now)?;
+            Ok(Ok((keys, Cards::built(answer.data))))
         })
         .await?;
     Ok(match answer {
-        Ok((keys, related)) => {
-            shape.respond(HttpResponse::Ok().insert_header(surrogate_keys(keys)), &related)?
+        Ok((keys, cards)) => {
+            if let Some(stored) = cards.used_documents() {
+                state.metrics.document_lookup(stored);
+            }
+            let mut response = HttpResponse::Ok();
+            response.insert_header(surrogate_keys(keys));
+            match cards {
+                Cards::Built { cards, .. } => {
+                    shape.respond(&mut response, &RelatedArticles { data: cards })?
+                }
+                Cards::Stored(stored) => shape.respond_stored(&mut response, stored_related(&stored))?,
+            }
         }
         Err(current) => moved(
             &format!("/api/v1/articles/{}/related", current.slug),
