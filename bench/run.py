@@ -548,7 +548,8 @@ def main() -> int:
     caches = (args.caches or ("on" if args.mixed else "on,off")).split(",")
     dateline, ceiling_bin = build(args.binary, ceiling=not (args.mixed or args.no_ceiling))
     rows: list[dict] = []
-    ceilings = measure_ceilings(ceiling_bin, connections, args.seconds, rows) if ceiling_bin else {}
+    postgres = "postgres" in args.backends.split(",")
+    ceilings = measure_ceilings(ceiling_bin, connections, args.seconds, rows, postgres) if ceiling_bin else {}
 
     for backend in args.backends.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
@@ -607,16 +608,29 @@ def main() -> int:
     return 0
 
 
-def measure_ceilings(ceiling_bin: str, connections: list[int], seconds: int, rows: list[dict]) -> dict:
-    """The reference server's req/s by (path, connections); its rows are added to `rows`."""
+CEILING_PG_DATABASE = "dateline_ceiling"
+
+
+def measure_ceilings(ceiling_bin: str, connections: list[int], seconds: int, rows: list[dict],
+                     postgres: bool) -> dict:
+    """The reference server's req/s by (path, connections); its rows are added to `rows`. With
+    `postgres`, also one row read from PostgreSQL (`/pgrow/{id}`), the ceiling of an indexed read
+    on that backend."""
     print("== ceiling (bench/ceiling)", flush=True)
     port = free_port()
     ceilings: dict[tuple[str, int], float] = {}
+    env = dict(os.environ)
+    paths_by_name = [("/static", ["/static"]), ("/row/{id}", [f"/row/{i}" for i in range(1, 1001)])]
+    if postgres:
+        psql(f"DROP DATABASE IF EXISTS {CEILING_PG_DATABASE} WITH (FORCE)")
+        psql(f"CREATE DATABASE {CEILING_PG_DATABASE}")
+        env["CEILING_PG_URL"] = f"{PG_SERVER.rsplit('/', 1)[0]}/{CEILING_PG_DATABASE}"
+        paths_by_name.append(("/pgrow/{id}", [f"/pgrow/{i}" for i in range(1, 1001)]))
     with tempfile.TemporaryDirectory() as tmp:
-        ceiling = subprocess.Popen([ceiling_bin, f"127.0.0.1:{port}", f"{tmp}/ceiling.db"],
+        ceiling = subprocess.Popen([ceiling_bin, f"127.0.0.1:{port}", f"{tmp}/ceiling.db"], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(port, "/static")
-        for name, paths in [("/static", ["/static"]), ("/row/{id}", [f"/row/{i}" for i in range(1, 1001)])]:
+        for name, paths in paths_by_name:
             for c in connections:
                 result = wrk(f"http://127.0.0.1:{port}", rotate(paths), c, seconds)
                 ceilings[(name, c)] = result["rps"]
@@ -634,17 +648,21 @@ def render(rows: list[dict], ceilings: dict, args) -> str:
         f"Benchmark run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
         f"{os.cpu_count()} CPUs, {platform.platform()}; wrk -t2, {args.seconds}s per figure, on the same machine.",
         "",
-        "| backend | articles | cache | scenario | conns | req/s | p50 ms | p99 ms | errors | % of /static | % of /row | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| backend | articles | cache | scenario | conns | req/s | p50 ms | p99 ms | errors | % of /static | % of /row "
+        "| % of /pgrow | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         static = ceilings.get(("/static", r["connections"]))
         row = ceilings.get(("/row/{id}", r["connections"]))
+        # A PostgreSQL read is measured against PostgreSQL's own one-row read as well.
+        pg_row = ceilings.get(("/pgrow/{id}", r["connections"])) if r["backend"] == "postgres" else None
         pct = lambda base: f"{100 * r['rps'] / base:.0f}%" if base else "-"  # noqa: E731
         errors = f"{r['errors']}" + (f" (lost {r['lost']})" if r.get("lost") is not None else "")
         rss = f"{r['rss']:.0f}" if r.get("rss") else "-"
         lines.append(f"| {r['backend']} | {r['size']} | {r['cache']} | {r['scenario']} | {r['connections']} | "
-                     f"{r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {errors} | {pct(static)} | {pct(row)} | {rss} |")
+                     f"{r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {errors} | {pct(static)} | {pct(row)} | "
+                     f"{pct(pg_row)} | {rss} |")
     lines += mixed_report(rows)
     lines += check_targets(rows, ceilings)
     return "\n".join(lines) + "\n"
@@ -679,6 +697,10 @@ def check_targets(rows: list[dict], ceilings: dict) -> list[str]:
                     share = off["rps"] / ceilings[("/row/{id}", 32)]
                     out.append(f"- {backend} {size:,}, cache off, {scenario}: {share:.0%} of /row "
                                f"(target >= {target:.0%}): {verdict(share >= target)}")
+                    if backend == "postgres" and ("/pgrow/{id}", 32) in ceilings:
+                        share = off["rps"] / ceilings[("/pgrow/{id}", 32)]
+                        out.append(f"  - against PostgreSQL's own one-row read: {share:.0%} of /pgrow "
+                                   f"(target >= {target:.0%}): {verdict(share >= target)}")
     for (backend, size, cache, scenario, c), r in index.items():
         if scenario == SEARCH and c == 32:
             out.append(f"- {backend} {size:,}, cache {cache}, search: p99 {r['p99']:.1f} ms "

@@ -1,10 +1,13 @@
 //! The ceiling: a minimal actix-web server on this machine, for the benchmark suite to report
 //! Dateline's figures against. `/static` answers a fixed 4 KB JSON body from memory;
 //! `/row/{id}` reads one 4 KB row by primary key from SQLite through r2d2, as Dateline does;
+//! `/pgrow/{id}` the same from PostgreSQL when `CEILING_PG_URL` names a database (one indexed
+//! read there is a round trip to another process, which SQLite's in-process read never pays);
 //! `/blob` answers 100 KB of bytes from memory (the ceiling of serving an image variant).
 //!
 //!     dateline-ceiling 127.0.0.1:8090 /tmp/ceiling.db
 //!     CEILING_STATIC_BYTES=10900 dateline-ceiling ...   # /static with an answer of another size
+//!     CEILING_PG_URL=postgres://postgres@127.0.0.1/dateline_ceiling dateline-ceiling ...
 
 use actix_web::{App, HttpResponse, HttpServer, get, web};
 use diesel::connection::SimpleConnection;
@@ -54,8 +57,11 @@ async fn blob(bytes: web::Data<Blob>) -> HttpResponse {
     HttpResponse::Ok().content_type("image/webp").body(bytes.0.clone())
 }
 
+type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+type PgPool = Pool<ConnectionManager<PgConnection>>;
+
 #[get("/row/{id}")]
-async fn row_by_id(pool: web::Data<Pool<ConnectionManager<SqliteConnection>>>, id: web::Path<i64>) -> HttpResponse {
+async fn row_by_id(pool: web::Data<SqlitePool>, id: web::Path<i64>) -> HttpResponse {
     let id = id.into_inner();
     let pool = pool.clone();
     let found = web::block(move || {
@@ -68,10 +74,53 @@ async fn row_by_id(pool: web::Data<Pool<ConnectionManager<SqliteConnection>>>, i
     .await
     .ok()
     .flatten();
+    answer(found)
+}
+
+#[get("/pgrow/{id}")]
+async fn pg_row_by_id(pool: web::Data<PgPool>, id: web::Path<i64>) -> HttpResponse {
+    let id = id.into_inner();
+    let pool = pool.clone();
+    let found = web::block(move || {
+        let mut conn = pool.get().ok()?;
+        diesel::sql_query("SELECT body FROM rows WHERE id = $1")
+            .bind::<BigInt, _>(id)
+            .get_result::<Row>(&mut conn)
+            .ok()
+    })
+    .await
+    .ok()
+    .flatten();
+    answer(found)
+}
+
+fn answer(found: Option<Row>) -> HttpResponse {
     match found {
         Some(row) => HttpResponse::Ok().content_type("application/json").body(row.body),
         None => HttpResponse::NotFound().finish(),
     }
+}
+
+/// Creates the table `rows` and fills it with `ROWS` copies of the 4 KB document.
+fn fill<C>(conn: &mut C, insert: &str) -> QueryResult<()>
+where
+    C: Connection,
+    C::Backend: diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Text>,
+    i64: diesel::serialize::ToSql<BigInt, C::Backend>,
+    String: diesel::serialize::ToSql<Text, C::Backend>,
+    diesel::query_builder::SqlQuery: diesel::query_builder::QueryFragment<C::Backend>,
+{
+    conn.batch_execute("DROP TABLE IF EXISTS rows; CREATE TABLE rows (id BIGINT PRIMARY KEY, body TEXT NOT NULL);")?;
+    let body = document();
+    conn.transaction(|conn| {
+        for id in 1..=ROWS {
+            diesel::sql_query(insert)
+                .bind::<BigInt, _>(id)
+                .bind::<Text, _>(&body)
+                .execute(conn)?;
+        }
+        Ok(())
+    })
 }
 
 fn main() -> std::io::Result<()> {
@@ -83,22 +132,18 @@ fn main() -> std::io::Result<()> {
         .connection_customizer(Box::new(Pragmas))
         .build(ConnectionManager::<SqliteConnection>::new(&path))
         .expect("open the SQLite file");
-    {
-        let mut conn = pool.get().expect("a connection");
-        conn.batch_execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL); DELETE FROM rows;")
-            .expect("create the table");
-        let body = document();
-        conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            for id in 1..=ROWS {
-                diesel::sql_query("INSERT INTO rows (id, body) VALUES (?, ?)")
-                    .bind::<BigInt, _>(id)
-                    .bind::<Text, _>(&body)
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
-        .expect("fill the table");
-    }
+    fill(&mut *pool.get().expect("a connection"), "INSERT INTO rows (id, body) VALUES (?, ?)")
+        .expect("fill the SQLite table");
+    // r2d2's defaults: each checkout is tested with `SELECT 1`, as Dateline's PostgreSQL pool does.
+    let pg_pool = std::env::var("CEILING_PG_URL").ok().map(|url| {
+        let pool: PgPool = Pool::builder()
+            .max_size(10)
+            .build(ConnectionManager::<PgConnection>::new(url))
+            .expect("connect to CEILING_PG_URL");
+        fill(&mut *pool.get().expect("a connection"), "INSERT INTO rows (id, body) VALUES ($1, $2)")
+            .expect("fill the PostgreSQL table");
+        web::Data::new(pool)
+    });
     let static_bytes = std::env::var("CEILING_STATIC_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -108,13 +153,18 @@ fn main() -> std::io::Result<()> {
     let bytes = web::Data::new(Blob((0..100 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()));
     actix_web::rt::System::new().block_on(
         HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .app_data(body.clone())
                 .app_data(pool.clone())
                 .app_data(bytes.clone())
                 .service(static_body)
                 .service(row_by_id)
-                .service(blob)
+                .service(pg_row_by_id)
+                .service(blob);
+            match &pg_pool {
+                Some(pg_pool) => app.app_data(pg_pool.clone()),
+                None => app,
+            }
         })
             .bind(bind)?
             .run(),
