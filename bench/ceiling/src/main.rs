@@ -22,8 +22,10 @@ struct Pragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -46,7 +48,9 @@ fn sized_document(bytes: usize) -> String {
 
 #[get("/static")]
 async fn static_body(body: web::Data<String>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(body.get_ref().clone())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.get_ref().clone())
 }
 
 /// 100 KB of image-like bytes.
@@ -54,7 +58,9 @@ struct Blob(Vec<u8>);
 
 #[get("/blob")]
 async fn blob(bytes: web::Data<Blob>) -> HttpResponse {
-    HttpResponse::Ok().content_type("image/webp").body(bytes.0.clone())
+    HttpResponse::Ok()
+        .content_type("image/webp")
+        .body(bytes.0.clone())
 }
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
@@ -101,23 +107,18 @@ fn answer(found: Option<Row>) -> HttpResponse {
     }
 }
 
-/// Creates the table `rows` and fills it with `ROWS` copies of the 4 KB document.
-fn fill<C>(conn: &mut C, insert: &str) -> QueryResult<()>
-where
-    C: Connection,
-    C::Backend: diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Text>,
-    i64: diesel::serialize::ToSql<BigInt, C::Backend>,
-    String: diesel::serialize::ToSql<Text, C::Backend>,
-    diesel::query_builder::SqlQuery: diesel::query_builder::QueryFragment<C::Backend>,
-{
-    conn.batch_execute("DROP TABLE IF EXISTS rows; CREATE TABLE rows (id BIGINT PRIMARY KEY, body TEXT NOT NULL);")?;
+/// Creates the table `rows` (`create`) and fills it with `ROWS` copies of the 4 KB document, a
+/// row at a time through `insert`.
+fn fill<C: Connection>(
+    conn: &mut C,
+    create: &str,
+    insert: impl Fn(&mut C, i64, &str) -> QueryResult<usize>,
+) -> QueryResult<()> {
+    conn.batch_execute(create)?;
     let body = document();
     conn.transaction(|conn| {
         for id in 1..=ROWS {
-            diesel::sql_query(insert)
-                .bind::<BigInt, _>(id)
-                .bind::<Text, _>(&body)
-                .execute(conn)?;
+            insert(conn, id, &body)?;
         }
         Ok(())
     })
@@ -126,22 +127,42 @@ where
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let bind = args.next().unwrap_or_else(|| "127.0.0.1:8090".to_owned());
-    let path = args.next().unwrap_or_else(|| "/tmp/dateline-ceiling.db".to_owned());
+    let path = args
+        .next()
+        .unwrap_or_else(|| "/tmp/dateline-ceiling.db".to_owned());
     let pool = Pool::builder()
         .max_size(10)
         .connection_customizer(Box::new(Pragmas))
         .build(ConnectionManager::<SqliteConnection>::new(&path))
         .expect("open the SQLite file");
-    fill(&mut *pool.get().expect("a connection"), "INSERT INTO rows (id, body) VALUES (?, ?)")
-        .expect("fill the SQLite table");
+    fill(
+        &mut *pool.get().expect("a connection"),
+        "DROP TABLE IF EXISTS rows; CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+        |conn, id, body| {
+            diesel::sql_query("INSERT INTO rows (id, body) VALUES (?, ?)")
+                .bind::<BigInt, _>(id)
+                .bind::<Text, _>(body)
+                .execute(conn)
+        },
+    )
+    .expect("fill the SQLite table");
     // r2d2's defaults: each checkout is tested with `SELECT 1`, as Dateline's PostgreSQL pool does.
     let pg_pool = std::env::var("CEILING_PG_URL").ok().map(|url| {
         let pool: PgPool = Pool::builder()
             .max_size(10)
             .build(ConnectionManager::<PgConnection>::new(url))
             .expect("connect to CEILING_PG_URL");
-        fill(&mut *pool.get().expect("a connection"), "INSERT INTO rows (id, body) VALUES ($1, $2)")
-            .expect("fill the PostgreSQL table");
+        fill(
+            &mut *pool.get().expect("a connection"),
+            "DROP TABLE IF EXISTS rows; CREATE TABLE rows (id BIGINT PRIMARY KEY, body TEXT NOT NULL);",
+            |conn, id, body| {
+                diesel::sql_query("INSERT INTO rows (id, body) VALUES ($1, $2)")
+                    .bind::<BigInt, _>(id)
+                    .bind::<Text, _>(body)
+                    .execute(conn)
+            },
+        )
+        .expect("fill the PostgreSQL table");
         web::Data::new(pool)
     });
     let static_bytes = std::env::var("CEILING_STATIC_BYTES")
@@ -150,7 +171,11 @@ fn main() -> std::io::Result<()> {
         .unwrap_or(4096);
     let body = web::Data::new(sized_document(static_bytes));
     let pool = web::Data::new(pool);
-    let bytes = web::Data::new(Blob((0..100 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()));
+    let bytes = web::Data::new(Blob(
+        (0..100 * 1024)
+            .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect(),
+    ));
     actix_web::rt::System::new().block_on(
         HttpServer::new(move || {
             let app = App::new()
@@ -166,7 +191,7 @@ fn main() -> std::io::Result<()> {
                 None => app,
             }
         })
-            .bind(bind)?
-            .run(),
+        .bind(bind)?
+        .run(),
     )
 }
