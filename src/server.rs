@@ -12,7 +12,7 @@ use actix_web::http::Method;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, http::header, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api::{self, AppState};
 use crate::error::{AppError, FieldCode};
@@ -32,7 +32,7 @@ pub fn app(
     >,
 > {
     let cors = cors(&state.config.cors_origins);
-    let (app, spec) = App::new()
+    let (app, _) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state))
@@ -52,7 +52,8 @@ pub fn app(
         }))
         .configure(api::configure)
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::complete(spec)))
+    app.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from(OPENAPI_PATH)))
+        .service(web::resource(OPENAPI_PATH).route(web::get().to(serve_openapi)))
         .service(web::resource("/docs").route(web::get().to(docs_redirect)))
         .default_service(web::to(no_route))
         .wrap(from_fn(crate::http_cache::layer))
@@ -137,6 +138,20 @@ async fn reject_malformed(
         return Ok(req.into_response(error.error_response()).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Where the OpenAPI document is served.
+const OPENAPI_PATH: &str = "/openapi.json";
+
+/// The OpenAPI document, serialized once per process: each worker's app used to hold its own
+/// copy of the document (about 4.5 MB each) and serialize it again for every request.
+async fn serve_openapi() -> HttpResponse {
+    static DOCUMENT: LazyLock<web::Bytes> = LazyLock::new(|| {
+        web::Bytes::from(serde_json::to_vec(&openapi_spec()).expect("the OpenAPI document serializes"))
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.clone())
 }
 
 /// The OpenAPI document of the whole API, as served at `/openapi.json`.

@@ -23,7 +23,11 @@ async fn the_committed_spec_matches_the_generated_one() {
 #[actix_web::test]
 async fn the_spec_is_served_and_describes_the_public_routes() {
     let app = TestApp::new();
-    let spec = app.get("/openapi.json").await.json(200);
+    let served = app.get("/openapi.json").await;
+    assert_eq!(served.header("content-type").as_deref(), Some("application/json"));
+    let spec = served.json(200);
+    let generated: serde_json::Value = serde_json::from_str(&dateline::openapi::spec_json()).unwrap();
+    assert_eq!(spec, generated, "the served document is the generated one");
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/api/v1/articles",
