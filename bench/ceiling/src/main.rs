@@ -69,34 +69,38 @@ type PgPool = Pool<ConnectionManager<PgConnection>>;
 #[get("/row/{id}")]
 async fn row_by_id(pool: web::Data<SqlitePool>, id: web::Path<i64>) -> HttpResponse {
     let id = id.into_inner();
-    let pool = pool.clone();
-    let found = web::block(move || {
-        let mut conn = pool.get().ok()?;
+    read_row(pool, move |conn| {
         diesel::sql_query("SELECT body FROM rows WHERE id = ?")
             .bind::<BigInt, _>(id)
-            .get_result::<Row>(&mut conn)
-            .ok()
+            .get_result::<Row>(conn)
     })
     .await
-    .ok()
-    .flatten();
-    answer(found)
 }
 
 #[get("/pgrow/{id}")]
 async fn pg_row_by_id(pool: web::Data<PgPool>, id: web::Path<i64>) -> HttpResponse {
     let id = id.into_inner();
-    let pool = pool.clone();
-    let found = web::block(move || {
-        let mut conn = pool.get().ok()?;
+    read_row(pool, move |conn| {
         diesel::sql_query("SELECT body FROM rows WHERE id = $1")
             .bind::<BigInt, _>(id)
-            .get_result::<Row>(&mut conn)
-            .ok()
+            .get_result::<Row>(conn)
     })
     .await
-    .ok()
-    .flatten();
+}
+
+/// Runs `read` on a pooled connection on the blocking pool, as Dateline runs its reads.
+async fn read_row<C>(
+    pool: web::Data<Pool<ConnectionManager<C>>>,
+    read: impl FnOnce(&mut C) -> QueryResult<Row> + Send + 'static,
+) -> HttpResponse
+where
+    C: diesel::r2d2::R2D2Connection + 'static,
+{
+    let pool = pool.clone();
+    let found = web::block(move || read(&mut *pool.get().ok()?).ok())
+        .await
+        .ok()
+        .flatten();
     answer(found)
 }
 

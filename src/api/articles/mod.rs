@@ -428,8 +428,13 @@ pub fn lean_cards(
 /// A page of stored cards as [`ArticleList`] is sent: the cards as stored, byte for byte.
 pub fn stored_list(cards: &[Stored], meta: &ArticleListMeta) -> Result<String, AppError> {
     let meta = serde_json::to_string(meta).map_err(AppError::internal)?;
-    let mut json =
-        String::with_capacity(cards.iter().map(|c| c.json.len() + 1).sum::<usize>() + meta.len() + 20);
+    Ok(stored_cards_object(cards, Some(&meta)))
+}
+
+/// `{"data":[cards...]}` with the stored cards as they are, and `"meta"` when given.
+pub fn stored_cards_object(cards: &[Stored], meta: Option<&str>) -> String {
+    let size = cards.iter().map(|c| c.json.len() + 1).sum::<usize>() + meta.map_or(0, str::len) + 20;
+    let mut json = String::with_capacity(size);
     json.push_str("{\"data\":[");
     for (i, card) in cards.iter().enumerate() {
         if i > 0 {
@@ -437,10 +442,13 @@ pub fn stored_list(cards: &[Stored], meta: &ArticleListMeta) -> Result<String, A
         }
         json.push_str(&card.json);
     }
-    json.push_str("],\"meta\":");
-    json.push_str(&meta);
+    json.push(']');
+    if let Some(meta) = meta {
+        json.push_str(",\"meta\":");
+        json.push_str(meta);
+    }
     json.push('}');
-    Ok(json)
+    json
 }
 
 /// `(article id, item)` pairs in order, as each article's list of views.

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::members::{CardShape, Embed, Embeds, SummaryField};
 use super::read::{Lookup, card_keys, lookup, moved};
-use super::{ArticleSummary, Cards, lean_cards, summaries};
+use super::{ArticleSummary, Cards, lean_cards, stored_cards_object, summaries};
 use crate::api::AppState;
 use crate::api::params::Params;
 use crate::api::reads::ReadFrom;
@@ -102,20 +102,6 @@ fn ranked(
     Ok((ids, keys))
 }
 
-/// Stored cards as [`RelatedArticles`] is sent: the cards as stored, byte for byte.
-fn stored_related(cards: &[crate::documents::read::Stored]) -> String {
-    let mut json = String::with_capacity(cards.iter().map(|c| c.json.len() + 1).sum::<usize>() + 12);
-    json.push_str("{\"data\":[");
-    for (i, card) in cards.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(&card.json);
-    }
-    json.push_str("]}");
-    json
-}
-
 /// Other published articles that share tags or the section with this one, most relevant first.
 ///
 /// Each shared tag counts one and the same section one more; ties go to the most recent.
@@ -188,7 +174,9 @@ pub async fn related_articles(
                 Cards::Built { cards, .. } => {
                     shape.respond(&mut response, &RelatedArticles { data: cards })?
                 }
-                Cards::Stored(stored) => shape.respond_stored(&mut response, stored_related(&stored))?,
+                Cards::Stored(stored) => {
+                    shape.respond_stored(&mut response, stored_cards_object(&stored, None))?
+                }
             }
         }
         Err(current) => moved(
