@@ -10,6 +10,7 @@ scenario is warmed up for 2 s (not measured) before its figures are taken.
     bench/run.py                                  # the whole matrix (about an hour on 2 cores)
     bench/run.py --backends sqlite --sizes 10000 --seconds 5   # a quick look
     bench/run.py --mixed --binary target/release/dateline --backends sqlite --sizes 10000
+    bench/run.py --no-ceiling --caches off --profile bench/results/profiles ...   # where the CPU goes (perf)
 
 The mixed-traffic scenario (in the matrix with the cache on; --mixed runs it alone): wrk reads
 in turn an article, the first list page, a section page and an article's related articles, over
@@ -540,6 +541,10 @@ def main() -> int:
                         help="skip the reference server (no build of bench/ceiling, no %% columns)")
     parser.add_argument("--mixed", action="store_true",
                         help="run only the mixed-traffic scenario (no ceiling; cache on unless --caches)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="record the server with `perf record -g` during each read figure and write a "
+                             "summary per figure (where its CPU went, by library and by function) into DIR; "
+                             "perf costs throughput, so take figures from a run without it")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install -y wrk", file=sys.stderr)
@@ -569,7 +574,11 @@ def main() -> int:
                         wrk(server.url(), script, connections[0], WARM_UP_SECONDS)
                     for c in connections:
                         before = dataset.count_comments() if name == "comment submission" else 0
+                        recorder = (start_profile(server, args.profile, f"{backend}-{size}-cache-{cache}-{name}-c{c}",
+                                                  args.seconds) if args.profile and name in READS else None)
                         result = wrk(server.url(), script, c, args.seconds)
+                        if recorder:
+                            print(f"  profile: {finish_profile(*recorder)}", flush=True)
                         lost = None
                         if name == "comment submission":
                             time.sleep(0.5)
@@ -606,6 +615,30 @@ def main() -> int:
     (RESULTS / "latest.json").write_text(json.dumps(rows, indent=1))
     print(f"written to {out}")
     return 0
+
+
+def start_profile(server: Server, folder: str, label: str, seconds: int) -> tuple[subprocess.Popen, Path]:
+    """Starts `perf record -g` on the server for the length of one figure."""
+    out = Path(folder) / (re.sub(r"[^A-Za-z0-9.-]+", "_", label) + ".perf.data")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", str(out), "-p", str(server.process.pid),
+                             "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, out
+
+
+def finish_profile(proc: subprocess.Popen, data: Path) -> Path:
+    """Waits for the recording and writes its summary beside it: the share of samples per
+    library, then per function (self time), the functions over 0.5%."""
+    proc.wait(timeout=120)
+    summary = data.with_suffix("").with_suffix(".txt")
+    parts = []
+    for sort, limit in (("dso", "1"), ("dso,sym", "0.5")):
+        report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio", "-g", "none",
+                                 "--sort", sort, "--percent-limit", limit],
+                                capture_output=True, text=True, check=False).stdout
+        parts.append("\n".join(line for line in report.splitlines() if line and not line.startswith("#")))
+    summary.write_text("\n\n".join(parts) + "\n")
+    return summary
 
 
 CEILING_PG_DATABASE = "dateline_ceiling"
