@@ -95,3 +95,36 @@ async fn the_harness_runs_on_the_requested_backend() {
     let is_postgres = app.with_conn(|conn| dateline::db::is_postgres(conn));
     assert_eq!(is_postgres, expected == "postgres");
 }
+
+/// One compile-time option of the bundled SQLite, as `PRAGMA compile_options` lists it.
+#[derive(diesel::QueryableByName)]
+struct CompileOption {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    compile_options: String,
+}
+
+/// The bundled SQLite carries the options `.cargo/config.toml` gives its build (the profiles
+/// that asked for them are in `bench/RESULTS.md`): plans that ignore bound values and no
+/// allocation statistics. A build that lost them would still pass every other test, only slower.
+/// (PostgreSQL has nothing to check here.)
+#[actix_web::test]
+async fn the_bundled_sqlite_is_built_with_the_options_reads_rely_on() {
+    let app = TestApp::new();
+    let options = app.with_conn(|conn| match conn {
+        dateline::db::DbConn::Sqlite(c) => Some(
+            diesel::RunQueryDsl::load::<CompileOption>(diesel::sql_query("PRAGMA compile_options"), c)
+                .expect("compile options")
+                .into_iter()
+                .map(|o| o.compile_options)
+                .collect::<Vec<_>>(),
+        ),
+        dateline::db::DbConn::Postgresql(_) => None,
+    });
+    let Some(options) = options else { return };
+    for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+        assert!(
+            options.iter().any(|o| o == wanted),
+            "{wanted} missing from {options:?}"
+        );
+    }
+}
