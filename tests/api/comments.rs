@@ -380,6 +380,64 @@ async fn the_queue_filters_by_status_and_article_newest_first() {
 }
 
 #[actix_web::test]
+async fn the_queue_pages_through_every_status_in_one_order() {
+    let app = TestApp::new();
+    let story = with_story(&app);
+    let other = app.article("other").create();
+    // Statuses interleaved in time, two comments at the same instant (the later id first).
+    let posted = [
+        (story, "approved", "c1"),
+        (other, "pending", "c2"),
+        (story, "spam", "c3"),
+        (story, "pending", "c4"),
+        (other, "rejected", "c5"),
+        (story, "approved", "c6"),
+        (other, "approved", "c7"),
+    ];
+    for (i, (article, status, body)) in posted.into_iter().enumerate() {
+        if i != 4 {
+            app.clock.advance(Duration::seconds(1));
+        }
+        app.comment(article, status, body);
+    }
+    let (_, editor) = app.logged_in("editor").await;
+    let page = |query: String| {
+        let app = &app;
+        let editor = &editor;
+        async move {
+            let list = app
+                .get_as(&format!("/api/v1/comments?{query}"), editor)
+                .await
+                .json(200);
+            let bodies: Vec<String> = list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["body"].as_str().unwrap().to_owned())
+                .collect();
+            (bodies, list["meta"]["total"].clone())
+        }
+    };
+    let mut walked = Vec::new();
+    for n in 1..=4 {
+        let (bodies, total) = page(format!("per_page=2&page={n}")).await;
+        assert_eq!(total, 7, "page {n}");
+        walked.extend(bodies);
+    }
+    assert_eq!(walked, ["c7", "c6", "c5", "c4", "c3", "c2", "c1"]);
+    let (bodies, total) = page("article=story&per_page=2&page=2".to_owned()).await;
+    assert_eq!(
+        (bodies, total),
+        (vec!["c3".to_owned(), "c1".to_owned()], json!(4))
+    );
+    let (bodies, total) = page("status=approved&per_page=2".to_owned()).await;
+    assert_eq!(
+        (bodies, total),
+        (vec!["c7".to_owned(), "c6".to_owned()], json!(3))
+    );
+}
+
+#[actix_web::test]
 async fn bulk_moderation_is_all_or_nothing() {
     let app = TestApp::new();
     let story = with_story(&app);
