@@ -390,14 +390,14 @@ const MAX_SECTION_WINDOWS: usize = 16;
 /// read in order from its own range of the section index (one bounded read per section), merged
 /// here. One query over all the sections cannot read them in order: it read every article they
 /// hold and sorted them, a cost that grows with the archive. Any other filter applies within
-/// each section's read; term filters and search have their own candidates. `None` when the
-/// list is not of that shape.
+/// each section's read; term filters and search have their own candidates. The result is the
+/// top `window` of the list itself, in list order. `None` when the list is not of that shape.
 fn section_candidates(
     conn: &mut DbConn,
     filter: &ArticleFilter,
     now: NaiveDateTime,
     window: i64,
-) -> QueryResult<Option<Vec<i64>>> {
+) -> QueryResult<Option<Vec<Listed>>> {
     // PostgreSQL walks the public index in list order and filters by section, a cheap read per
     // page; a statement per section cost it more round trips than it saved (section page 1,791
     // -> 1,422 req/s, bench/RESULTS.md). SQLite sorted the whole tree instead.
@@ -441,7 +441,9 @@ fn section_candidates(
         found.reverse();
     }
     found.truncate(usize::try_from(window).unwrap_or(usize::MAX));
-    Ok(Some(found.into_iter().map(|(_, id)| id).collect()))
+    Ok(Some(
+        found.into_iter().map(|(at, id)| Listed { id, at }).collect(),
+    ))
 }
 
 /// The latest publication time a public list can reach: now, or a newest-first cursor's time.
@@ -639,6 +641,19 @@ pub fn page_listed(
         filter.sort,
         ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated
     );
+    // A section's merged windows were read with this page's own filter and in its order: they
+    // are the page already, and reading those ids back in order would be one more statement.
+    if let Some(found) = section_candidates(conn, filter, now, offset + limit)? {
+        let total = if count {
+            Some(list_query(filter, now, None).count().get_result(conn)?)
+        } else {
+            None
+        };
+        let page = found
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX));
+        return Ok((page.collect(), total));
+    }
     let (rows, total) = page_of(conn, filter, now, (offset, limit), count, |conn, query| {
         if by_update {
             query
@@ -666,7 +681,8 @@ fn page_of<T>(
     let narrowed;
     let candidates = match linked_candidates(conn, filter, now, offset + limit)? {
         Some(ids) => Some(ids),
-        None => section_candidates(conn, filter, now, offset + limit)?,
+        None => section_candidates(conn, filter, now, offset + limit)?
+            .map(|found| found.into_iter().map(|listed| listed.id).collect()),
     };
     let paged = match candidates {
         Some(ids) => {

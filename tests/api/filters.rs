@@ -148,6 +148,15 @@ async fn a_section_page_merges_its_sub_sections_in_order_on_every_page() {
             ["a", "w1", "d", "w3"],
             "other filters apply within each section; stored: {stored}"
         );
+        let counted = app
+            .get("/api/v1/articles?section=news&per_page=2&page=2&total=true")
+            .await
+            .json(200);
+        assert_eq!(slugs(&counted), ["w2", "d"], "stored: {stored}");
+        assert_eq!(
+            counted["meta"]["total"], 5,
+            "the sections' total; stored: {stored}"
+        );
     }
 }
 
