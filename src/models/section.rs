@@ -110,6 +110,46 @@ pub fn load_tree(conn: &mut DbConn) -> QueryResult<SectionTree> {
     Ok(SectionTree::new(all))
 }
 
+/// The tree's links alone (id, slug, parent): what a list filtered by section needs on every
+/// request to find the sections below the one named, without reading and ordering each
+/// section's text and timestamps as [`load_tree`] does.
+pub struct SectionLinks(Vec<(i64, String, Option<i64>)>);
+
+pub fn load_links(conn: &mut DbConn) -> QueryResult<SectionLinks> {
+    sections::table
+        .select((sections::id, sections::slug, sections::parent_id))
+        .load(conn)
+        .map(SectionLinks)
+}
+
+impl SectionLinks {
+    pub fn id_of(&self, slug: &str) -> Option<i64> {
+        self.0.iter().find(|(_, s, _)| s == slug).map(|(id, _, _)| *id)
+    }
+
+    /// `id` and every section below it.
+    pub fn subtree_ids(&self, id: i64) -> Vec<i64> {
+        subtree(id, self.0.iter().map(|(id, _, parent)| (*id, *parent)))
+    }
+}
+
+/// `root` and every section below it, given each section's (id, parent). Stops on a cycle.
+fn subtree(root: i64, links: impl Iterator<Item = (i64, Option<i64>)> + Clone) -> Vec<i64> {
+    let mut ids = vec![root];
+    let mut next = 0;
+    while next < ids.len() {
+        let parent = ids[next];
+        let children: Vec<i64> = links
+            .clone()
+            .filter(|&(id, p)| p == Some(parent) && !ids.contains(&id))
+            .map(|(id, _)| id)
+            .collect();
+        ids.extend(children);
+        next += 1;
+    }
+    ids
+}
+
 /// All sections, indexed for breadcrumbs, children and subtree lookups.
 #[derive(Debug, Clone)]
 pub struct SectionTree {
@@ -156,20 +196,7 @@ impl SectionTree {
 
     /// `id` and every section below it.
     pub fn subtree_ids(&self, id: i64) -> Vec<i64> {
-        let mut ids = vec![id];
-        let mut next = 0;
-        while next < ids.len() {
-            let parent = ids[next];
-            let children: Vec<i64> = self
-                .sections
-                .iter()
-                .filter(|s| s.parent_id == Some(parent) && !ids.contains(&s.id))
-                .map(|s| s.id)
-                .collect();
-            ids.extend(children);
-            next += 1;
-        }
-        ids
+        subtree(id, self.sections.iter().map(|s| (s.id, s.parent_id)))
     }
 
     /// Depth-first, siblings in order: the order of a navigation menu. Each with its depth.

@@ -221,11 +221,11 @@ impl Given {
         let mut filter = ArticleFilter::default();
         let mut keys = Vec::new();
         if !self.sections.is_empty() {
-            let tree = section::load_tree(conn)?;
+            let links = section::load_links(conn)?;
             let mut ids = Vec::new();
             for slug in &self.sections {
-                let found = tree.by_slug(slug).ok_or_else(|| unknown("section", slug))?;
-                ids.extend(tree.subtree_ids(found.id));
+                let found = links.id_of(slug).ok_or_else(|| unknown("section", slug))?;
+                ids.extend(links.subtree_ids(found));
             }
             ids.sort_unstable();
             ids.dedup();
