@@ -545,6 +545,10 @@ def main() -> int:
                         help="record the server with `perf record -g` during each read figure and write a "
                              "summary per figure (where its CPU went, by library and by function) into DIR; "
                              "perf costs throughput, so take figures from a run without it")
+    parser.add_argument("--callers", action="store_true",
+                        help="with --profile: unwind each sample's stack from DWARF call frames (the release "
+                             "build has no frame pointers) and add each function's inclusive share, so the "
+                             "caller of a cost shows; heavier on the recording")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install -y wrk", file=sys.stderr)
@@ -575,7 +579,8 @@ def main() -> int:
                     for c in connections:
                         before = dataset.count_comments() if name == "comment submission" else 0
                         recorder = (start_profile(server, args.profile, f"{backend}-{size}-cache-{cache}-{name}-c{c}",
-                                                  args.seconds) if args.profile and name in READS else None)
+                                                  args.seconds, args.callers)
+                                    if args.profile and name in READS else None)
                         result = wrk(server.url(), script, c, args.seconds)
                         if recorder:
                             print(f"  profile: {finish_profile(*recorder)}", flush=True)
@@ -617,23 +622,31 @@ def main() -> int:
     return 0
 
 
-def start_profile(server: Server, folder: str, label: str, seconds: int) -> tuple[subprocess.Popen, Path]:
-    """Starts `perf record -g` on the server for the length of one figure."""
+def start_profile(server: Server, folder: str, label: str, seconds: int,
+                  callers: bool = False) -> tuple[subprocess.Popen, Path, bool]:
+    """Starts `perf record` on the server for the length of one figure: frame-pointer call
+    chains, or with `callers` stacks unwound from DWARF call frames (at a lower rate: each
+    sample copies 16 KB of stack)."""
     out = Path(folder) / (re.sub(r"[^A-Za-z0-9.-]+", "_", label) + ".perf.data")
     out.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", str(out), "-p", str(server.process.pid),
+    graph = ["-F", "299", "--call-graph", "dwarf,16384"] if callers else ["-F", "999", "-g"]
+    proc = subprocess.Popen(["perf", "record", *graph, "-o", str(out), "-p", str(server.process.pid),
                              "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, out
+    return proc, out, callers
 
 
-def finish_profile(proc: subprocess.Popen, data: Path) -> Path:
+def finish_profile(proc: subprocess.Popen, data: Path, callers: bool = False) -> Path:
     """Waits for the recording and writes its summary beside it: the share of samples per
-    library, then per function (self time), the functions over 0.5%."""
-    proc.wait(timeout=120)
+    library, then per function (self time), the functions over 0.5%; with `callers`, also each
+    function's inclusive share (itself and what it calls), the functions over 2%."""
+    proc.wait(timeout=300)
     summary = data.with_suffix("").with_suffix(".txt")
     parts = []
-    for sort, limit in (("dso", "1"), ("dso,sym", "0.5")):
-        report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio", "-g", "none",
+    reports = [("--no-children", "dso", "1"), ("--no-children", "dso,sym", "0.5")]
+    if callers:
+        reports.append(("--children", "sym", "2"))
+    for children, sort, limit in reports:
+        report = subprocess.run(["perf", "report", "-i", str(data), children, "--stdio", "-g", "none",
                                  "--sort", sort, "--percent-limit", limit],
                                 capture_output=True, text=True, check=False).stdout
         parts.append("\n".join(line for line in report.splitlines() if line and not line.startswith("#")))
