@@ -41,14 +41,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let mut seen = std::collections::HashSet::new();
-    let joined = keys
-        .into_iter()
-        .map(|k| k.as_ref().to_owned())
-        .chain(std::iter::once(keys::EVERY_ANSWER.to_owned()))
-        .filter(|k| seen.insert(k.clone()))
-        .collect::<Vec<_>>()
-        .join(" ");
+    // A page of cards gives about a hundred keys, most of them repeated: they are compared and
+    // copied as borrowed text, and only the header itself is allocated.
+    let keys: Vec<S> = keys.into_iter().collect();
+    let every = keys.iter().map(AsRef::as_ref).chain([keys::EVERY_ANSWER]);
+    let mut seen = std::collections::HashSet::with_capacity(keys.len() + 1);
+    let mut joined = String::with_capacity(every.clone().map(|k| k.len() + 1).sum());
+    for key in every.filter(|k| seen.insert(*k)) {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(key);
+    }
     (SURROGATE_KEY, joined)
 }
 

@@ -386,15 +386,16 @@ impl Cards {
 fn stored_card_keys(stored: &[Stored]) -> Vec<String> {
     let mut articles = Vec::with_capacity(stored.len() + 1);
     let mut others = std::collections::BTreeSet::new();
-    for key in stored.iter().flat_map(Stored::keys) {
+    // Borrowed while sorting out: the cards repeat their tags' keys, each is copied once.
+    for key in stored.iter().flat_map(|card| card.keys.split(' ')) {
         if key.starts_with("article-") {
-            articles.push(key);
-        } else if key != crate::http_cache::keys::SITE {
+            articles.push(key.to_owned());
+        } else if !key.is_empty() && key != crate::http_cache::keys::SITE {
             others.insert(key);
         }
     }
     articles.push(crate::http_cache::keys::SITE.to_owned());
-    articles.extend(others);
+    articles.extend(others.into_iter().map(str::to_owned));
     articles
 }
 
