@@ -160,30 +160,70 @@ pub struct QueueFilter {
 /// A comment with its article's slug and headline.
 pub type CommentWithArticle = (Comment, (String, String));
 
+/// Past this many comments from the top, every-status pages are ordered by the database
+/// instead: merging would hold each status's whole window in memory.
+pub const MERGED_QUEUE_DEPTH: i64 = 1_000;
+
 /// One page of the moderation queue, newest first, each with its article's slug and headline.
 ///
-/// The page is found without an index of its own on the queue's order: each status's newest
-/// `offset + limit` comments are read in order from the status indexes that public pages and
-/// the status filter already need (`comments_status_created`, or `comments_article_status`
-/// for one article), and merged. A fifth index on every comment, kept for this one moderators'
-/// page, cost 8-20% of the comment submission rate (bench/RESULTS.md).
+/// The queue's default order (every status) has no index of its own: each status's newest
+/// `offset + limit` comments are read in order from the status index that public pages and the
+/// status filter already need (`comments_status_created`, or `comments_article_status` for one
+/// article), and merged. A fifth index on every comment, kept for this one moderators' page,
+/// cost up to 44% of the comment submission rate (bench/RESULTS.md). One status, or a page
+/// deeper than [`MERGED_QUEUE_DEPTH`], is one ordered statement.
 pub fn queue(
     conn: &mut DbConn,
     filter: &QueueFilter,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<CommentWithArticle>, i64)> {
-    let statuses = match &filter.status {
-        Some(status) => std::slice::from_ref(status),
-        None => CommentStatus::ALL,
+    let filtered = || {
+        let mut query = comments::table.inner_join(articles::table).into_boxed();
+        if let Some(status) = &filter.status {
+            query = query.filter(comments::status.eq(*status));
+        }
+        if let Some(article_id) = filter.article_id {
+            query = query.filter(comments::article_id.eq(article_id));
+        }
+        query
     };
+    let newest_first = (comments::created_at.desc(), comments::id.desc());
+    let page = (Comment::as_select(), (articles::slug, articles::headline));
+    let items = if filter.status.is_some() || offset + limit > MERGED_QUEUE_DEPTH {
+        filtered()
+            .select(page)
+            .order(newest_first)
+            .offset(offset)
+            .limit(limit)
+            .load(conn)?
+    } else {
+        let ids = merged_page_ids(conn, filter.article_id, offset, limit)?;
+        filtered()
+            .filter(comments::id.eq_any(&ids))
+            .select(page)
+            .order(newest_first)
+            .load(conn)?
+    };
+    let total = filtered().count().get_result(conn)?;
+    Ok((items, total))
+}
+
+/// The ids of a page of every status, newest first: each status's newest `offset + limit`
+/// read in order from its index, merged.
+fn merged_page_ids(
+    conn: &mut DbConn,
+    article_id: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
     let mut newest: Vec<(NaiveDateTime, i64)> = Vec::new();
-    for &status in statuses {
+    for &status in CommentStatus::ALL {
         let mut window = comments::table
             .filter(comments::status.eq(status))
             .select((comments::created_at, comments::id))
             .into_boxed();
-        if let Some(article_id) = filter.article_id {
+        if let Some(article_id) = article_id {
             window = window.filter(comments::article_id.eq(article_id));
         }
         newest.extend(
@@ -196,27 +236,12 @@ pub fn queue(
     newest.sort_unstable_by(|a, b| b.cmp(a));
     let skip = usize::try_from(offset).unwrap_or(usize::MAX);
     let take = usize::try_from(limit).unwrap_or(usize::MAX);
-    let ids: Vec<i64> = newest
+    Ok(newest
         .into_iter()
         .skip(skip)
         .take(take)
         .map(|(_, id)| id)
-        .collect();
-    let items = comments::table
-        .inner_join(articles::table)
-        .filter(comments::id.eq_any(&ids))
-        .select((Comment::as_select(), (articles::slug, articles::headline)))
-        .order((comments::created_at.desc(), comments::id.desc()))
-        .load(conn)?;
-    let mut counted = comments::table.inner_join(articles::table).into_boxed();
-    if let Some(status) = &filter.status {
-        counted = counted.filter(comments::status.eq(*status));
-    }
-    if let Some(article_id) = filter.article_id {
-        counted = counted.filter(comments::article_id.eq(article_id));
-    }
-    let total = counted.count().get_result(conn)?;
-    Ok((items, total))
+        .collect())
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &CommentChanges) -> QueryResult<Comment> {

@@ -438,6 +438,36 @@ async fn the_queue_pages_through_every_status_in_one_order() {
 }
 
 #[actix_web::test]
+async fn deep_queue_pages_continue_the_same_order() {
+    let app = TestApp::new();
+    let story = with_story(&app);
+    let statuses = ["pending", "approved", "spam", "rejected", "approved"];
+    // More than the merged pages reach (1,000 from the top), so the last page is ordered by
+    // the database and must continue where the merged ones stop.
+    let bodies: Vec<String> = (0..1_010).map(|i| format!("c{i}")).collect();
+    for (i, body) in bodies.iter().enumerate() {
+        app.clock.advance(Duration::seconds(1));
+        app.comment(story, statuses[i % statuses.len()], body);
+    }
+    let (_, editor) = app.logged_in("editor").await;
+    let newest_first: Vec<&String> = bodies.iter().rev().collect();
+    for (page, expected) in [(10, &newest_first[900..1_000]), (11, &newest_first[1_000..])] {
+        let list = app
+            .get_as(&format!("/api/v1/comments?per_page=100&page={page}"), &editor)
+            .await
+            .json(200);
+        let served: Vec<&str> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].as_str().unwrap())
+            .collect();
+        assert_eq!(served, *expected, "page {page}");
+        assert_eq!(list["meta"]["total"], 1_010);
+    }
+}
+
+#[actix_web::test]
 async fn bulk_moderation_is_all_or_nothing() {
     let app = TestApp::new();
     let story = with_story(&app);
