@@ -681,7 +681,7 @@ pub fn page_listed(
     // are the page already, and reading those ids back in order would be one more statement.
     if let Some(found) = section_candidates(conn, filter, now, offset + limit)? {
         let total = if count {
-            Some(list_query(filter, now, None).count().get_result(conn)?)
+            Some(count_matching(conn, filter, now)?)
         } else {
             None
         };
@@ -703,6 +703,11 @@ pub fn page_listed(
     })?;
     let listed = rows.into_iter().map(|(id, at)| Listed { id, at }).collect();
     Ok((listed, total))
+}
+
+/// How many articles the list's filter matches, on every page.
+fn count_matching(conn: &mut DbConn, filter: &ArticleFilter, now: NaiveDateTime) -> QueryResult<i64> {
+    list_query(filter, now, None).count().get_result(conn)
 }
 
 /// A page of the list, each row read by `load` from the ordered, windowed query.
@@ -746,7 +751,7 @@ fn page_of<T>(
         };
         load(conn, query.offset(offset).limit(limit))
     };
-    let count_all = |conn: &mut DbConn| list_query(filter, now, None).count().get_result(conn);
+    let count_all = |conn: &mut DbConn| count_matching(conn, filter, now);
     match filter.search.as_ref().filter(|s| s.postgres && !filter.nothing) {
         // See `search::CandidatePlan`: PostgreSQL's planner does not count reading each vector
         // back, so it would scan the vector table for rare words (470 ms for `kenya vote` at

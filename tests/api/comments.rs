@@ -322,6 +322,16 @@ async fn moderation_is_for_editors_and_admins_only() {
     app.call(Method::DELETE, &item, Some(&admin)).await.problem(404);
 }
 
+/// The bodies of a list of comments, in the order served.
+fn bodies(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[actix_web::test]
 async fn the_queue_filters_by_status_and_article_newest_first() {
     let app = TestApp::new();
@@ -334,14 +344,6 @@ async fn the_queue_filters_by_status_and_article_newest_first() {
     app.comment(story, "spam", "three");
     let (_, editor) = app.logged_in("editor").await;
 
-    let bodies = |list: &Value| -> Vec<String> {
-        list["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["body"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
         bodies(&app.get_as("/api/v1/comments", &editor).await.json(200)),
         ["three", "two", "one"]
@@ -409,13 +411,7 @@ async fn the_queue_pages_through_every_status_in_one_order() {
                 .get_as(&format!("/api/v1/comments?{query}"), editor)
                 .await
                 .json(200);
-            let bodies: Vec<String> = list["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["body"].as_str().unwrap().to_owned())
-                .collect();
-            (bodies, list["meta"]["total"].clone())
+            (bodies(&list), list["meta"]["total"].clone())
         }
     };
     let mut walked = Vec::new();
@@ -444,25 +440,19 @@ async fn deep_queue_pages_continue_the_same_order() {
     let statuses = ["pending", "approved", "spam", "rejected", "approved"];
     // More than the merged pages reach (1,000 from the top), so the last page is ordered by
     // the database and must continue where the merged ones stop.
-    let bodies: Vec<String> = (0..1_010).map(|i| format!("c{i}")).collect();
-    for (i, body) in bodies.iter().enumerate() {
+    let posted: Vec<String> = (0..1_010).map(|i| format!("c{i}")).collect();
+    for (i, body) in posted.iter().enumerate() {
         app.clock.advance(Duration::seconds(1));
         app.comment(story, statuses[i % statuses.len()], body);
     }
     let (_, editor) = app.logged_in("editor").await;
-    let newest_first: Vec<&String> = bodies.iter().rev().collect();
+    let newest_first: Vec<String> = posted.iter().rev().cloned().collect();
     for (page, expected) in [(10, &newest_first[900..1_000]), (11, &newest_first[1_000..])] {
         let list = app
             .get_as(&format!("/api/v1/comments?per_page=100&page={page}"), &editor)
             .await
             .json(200);
-        let served: Vec<&str> = list["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["body"].as_str().unwrap())
-            .collect();
-        assert_eq!(served, *expected, "page {page}");
+        assert_eq!(bodies(&list), *expected, "page {page}");
         assert_eq!(list["meta"]["total"], 1_010);
     }
 }
