@@ -5,6 +5,7 @@
 //! work reaches the pool only through [`run`], and writes go through [`write`] so that SQLite
 //! takes its write lock up front (`BEGIN IMMEDIATE`).
 
+pub mod expressions;
 pub mod replicas;
 pub mod schema;
 

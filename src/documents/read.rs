@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::expressions::IdIn;
 use crate::db::schema::{article_documents, articles, document_generation};
 use crate::db::{self, DbConn};
 use crate::models::article::visible_at;
@@ -60,7 +61,7 @@ pub fn summaries(conn: &mut DbConn, ids: &[i64], fingerprint: &str) -> QueryResu
         // `= ANY($1)`: one array parameter, the same statement for any number of ids.
         query.filter(article_documents::article_id.eq_any(ids))
     } else {
-        query.filter(IdIn::json_array(ids))
+        query.filter(IdIn::new(article_documents::article_id, ids.iter().copied()))
     };
     let rows: Vec<(i64, String, String)> = query
         .filter(article_documents::fingerprint.eq(fingerprint))
@@ -76,52 +77,3 @@ pub fn summaries(conn: &mut DbConn, ids: &[i64], fingerprint: &str) -> QueryResu
         .map(|(id, json, keys)| (id, Stored { json, keys }))
         .collect())
 }
-
-/// `article_documents.article_id IN (SELECT value FROM json_each(?))`, the ids bound as one
-/// JSON array, for SQLite: its `IN (?, ?, ...)` has a different text for each number of ids and
-/// is never a cached statement, so each page of cards was prepared afresh (a tenth of a list
-/// page's CPU); this text is the same for every page.
-#[derive(Debug, Clone)]
-struct IdIn {
-    json: String,
-}
-
-impl IdIn {
-    fn json_array(ids: &[i64]) -> Self {
-        let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
-        Self {
-            json: format!("[{}]", listed.join(",")),
-        }
-    }
-}
-
-impl Expression for IdIn {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<DB> diesel::query_builder::QueryFragment<DB> for IdIn
-where
-    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
-    String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_identifier("article_documents")?;
-        out.push_sql(".");
-        out.push_identifier("article_id")?;
-        out.push_sql(" IN (SELECT value FROM json_each(");
-        out.push_bind_param::<diesel::sql_types::Text, _>(&self.json)?;
-        out.push_sql("))");
-        Ok(())
-    }
-}
-
-impl diesel::query_builder::QueryId for IdIn {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for IdIn {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl AppearsOnTable<article_documents::table> for IdIn {}

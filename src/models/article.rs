@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
+use crate::db::expressions::{IdIn, StoredText};
 use crate::db::schema::{
     article_authors, article_search, article_slugs, article_sources, article_tags, articles, sections, users,
 };
@@ -430,7 +431,7 @@ fn section_candidates(
             section_ids: Some(vec![section]),
             ..filter.clone()
         };
-        let query = list_query(&one, now, None).select((StoredPublishedAt, articles::id));
+        let query = list_query(&one, now, None).select((StoredText(articles::published_at), articles::id));
         let query = if filter.sort == ArticleSort::OldestFirst {
             query.order((articles::published_at.asc(), articles::id.asc()))
         } else {
@@ -450,28 +451,7 @@ fn section_candidates(
     Ok(Some(listed.collect::<QueryResult<_>>()?))
 }
 
-/// `articles.published_at` as the text SQLite stores, for [`section_candidates`] (SQLite
-/// only). Diesel writes times as `%F %T%.f`, whose text order is their time order, the order
-/// SQLite's indexes keep. Unlike a literal SQL fragment, the statement stays cacheable.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::expression::ValidGrouping)]
-struct StoredPublishedAt;
-
-impl Expression for StoredPublishedAt {
-    type SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for StoredPublishedAt {
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_identifier("articles")?;
-        out.push_sql(".");
-        out.push_identifier("published_at")
-    }
-}
-
-impl AppearsOnTable<articles::table> for StoredPublishedAt {}
-impl SelectableExpression<articles::table> for StoredPublishedAt {}
-
-/// A time as SQLite stores it (see [`StoredPublishedAt`]): as diesel writes it, or in the ISO
+/// A time as SQLite stores it (see [`StoredText`]): as diesel writes it, or in the ISO
 /// form another writer might have used.
 fn stored_time(text: &str) -> QueryResult<NaiveDateTime> {
     ["%F %T%.f", "%FT%T%.f"]
@@ -862,65 +842,149 @@ pub fn visible_summaries_by_ids(
 /// ranking reads a bounded number of index entries, whatever the size of the archive.
 const RELATED_PER_TAG: i64 = 50;
 
-/// Ids of the visible articles most related to `article`: each shared tag counts one, the same
-/// section counts one more; ties go to the most recent. Never the article itself.
+/// The visible article `slug` as related articles are ranked from it: its id, its section's id
+/// and its section's slug. Nothing else of the article is loaded (its body is the bulk of a row).
+pub fn visible_anchor(
+    conn: &mut DbConn,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i64, i64, String)>> {
+    articles::table
+        .inner_join(sections::table)
+        .filter(articles::slug.eq(slug))
+        .filter(visible_at(now))
+        .select((articles::id, articles::section_id, sections::slug))
+        .first(conn)
+        .optional()
+}
+
+/// A listing time as it is compared when ranking: SQLite's stored text (see [`StoredText`]),
+/// or PostgreSQL's time, which arrives as a number. One backend never mixes the two.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ListedKey {
+    Text(Option<String>),
+    Time(Option<NaiveDateTime>),
+}
+
+/// Ids of the visible articles most related to article `article_id` (in section `section_id`):
+/// each shared tag counts one, the same section counts one more; ties go to the most recent.
+/// Never the article itself.
 ///
 /// Candidates are each shared tag's newest visible articles and the section's newest: a news
 /// site's related links favour what is recent, and a tag with a decade of articles costs no more
-/// than a new one.
+/// than a new one. A statement per shared tag and two more, whatever `limit`: the tag windows
+/// come from the link index alone (`listed_at` mirrors visibility), and which candidates share
+/// the section is one read by primary key.
 pub fn related_ids(
     conn: &mut DbConn,
-    article: &Article,
+    (article_id, section_id): (i64, i64),
     tag_ids: &[i64],
     now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<i64>> {
-    let mut shared: HashMap<i64, i64> = HashMap::new();
+    // id -> (score, listed time)
+    let mut scored: HashMap<i64, (i64, ListedKey)> = HashMap::new();
     for &tag_id in tag_ids {
-        let ids: Vec<i64> = article_tags::table
-            .filter(article_tags::tag_id.eq(tag_id))
-            .filter(article_tags::listed_at.le(now))
-            .filter(article_tags::article_id.ne(article.id))
-            .order((article_tags::listed_at.desc(), article_tags::article_id.desc()))
-            .select(article_tags::article_id)
-            .limit(RELATED_PER_TAG)
-            .load(conn)?;
-        for id in ids {
-            *shared.entry(id).or_default() += 1;
+        for (id, at) in tag_window(conn, tag_id, article_id, now)? {
+            scored.entry(id).or_insert((0, at)).0 += 1;
         }
     }
-    let candidate_ids: Vec<i64> = shared.keys().copied().collect();
-    let sharing_tags: Vec<(i64, i64, Option<NaiveDateTime>)> = if candidate_ids.is_empty() {
-        Vec::new()
-    } else {
-        articles::table
-            .filter(articles::id.eq_any(&candidate_ids))
-            .filter(visible_at(now))
-            .select((articles::id, articles::section_id, articles::published_at))
-            .load(conn)?
-    };
-    let same_section: Vec<(i64, Option<NaiveDateTime>)> = articles::table
-        .filter(articles::section_id.eq(article.section_id))
-        .filter(articles::id.ne(article.id))
-        .filter(visible_at(now))
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .select((articles::id, articles::published_at))
-        .limit(limit as i64)
-        .load(conn)?;
-    // id -> (score, published_at)
-    let mut scored: HashMap<i64, (i64, Option<NaiveDateTime>)> = HashMap::new();
-    for (id, section_id, published_at) in sharing_tags {
-        let bonus = i64::from(section_id == article.section_id);
-        scored.insert(id, (shared[&id] + bonus, published_at));
+    for id in those_in_section(conn, section_id, scored.keys().copied())? {
+        if let Some((score, _)) = scored.get_mut(&id) {
+            *score += 1;
+        }
     }
-    for (id, published_at) in same_section {
-        scored.entry(id).or_insert((1, published_at));
+    for (id, at) in section_window(conn, (article_id, section_id), now, limit as i64)? {
+        scored.entry(id).or_insert((1, at));
     }
-    let mut ranked: Vec<(i64, (i64, Option<NaiveDateTime>))> = scored.into_iter().collect();
-    ranked.sort_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
+    let mut ranked: Vec<(i64, (i64, ListedKey))> = scored.into_iter().collect();
+    ranked.sort_unstable_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
         b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
     });
     Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
+}
+
+/// The newest visible articles of one tag but `except`, read from the tag's listing index alone.
+fn tag_window(
+    conn: &mut DbConn,
+    tag_id: i64,
+    except: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, ListedKey)>> {
+    let query = article_tags::table
+        .filter(article_tags::tag_id.eq(tag_id))
+        .filter(article_tags::listed_at.le(now))
+        .filter(article_tags::article_id.ne(except))
+        .order((article_tags::listed_at.desc(), article_tags::article_id.desc()))
+        .limit(RELATED_PER_TAG);
+    if db::is_postgres(conn) {
+        let rows = query
+            .select((article_tags::article_id, article_tags::listed_at))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at)| (id, ListedKey::Time(at)))
+            .collect())
+    } else {
+        let rows = query
+            .select((article_tags::article_id, StoredText(article_tags::listed_at)))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at)| (id, ListedKey::Text(at)))
+            .collect())
+    }
+}
+
+/// The newest visible articles of section `section_id` but `except`.
+fn section_window(
+    conn: &mut DbConn,
+    (except, section_id): (i64, i64),
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<(i64, ListedKey)>> {
+    let query = articles::table
+        .filter(articles::section_id.eq(section_id))
+        .filter(articles::id.ne(except))
+        .filter(visible_at(now))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit);
+    if db::is_postgres(conn) {
+        let rows = query.select((articles::id, articles::published_at)).load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at)| (id, ListedKey::Time(at)))
+            .collect())
+    } else {
+        let rows = query
+            .select((articles::id, StoredText(articles::published_at)))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at)| (id, ListedKey::Text(at)))
+            .collect())
+    }
+}
+
+/// Which of `ids` are in section `section_id`: one read by primary key.
+fn those_in_section(
+    conn: &mut DbConn,
+    section_id: i64,
+    ids: impl Iterator<Item = i64>,
+) -> QueryResult<Vec<i64>> {
+    let ids: Vec<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = articles::table
+        .filter(articles::section_id.eq(section_id))
+        .select(articles::id);
+    if db::is_postgres(conn) {
+        // `= ANY($1)`: one array parameter, the same statement for any number of ids.
+        query.filter(articles::id.eq_any(&ids)).load(conn)
+    } else {
+        query.filter(IdIn::new(articles::id, ids)).load(conn)
+    }
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewArticle<'_>) -> QueryResult<Article> {

@@ -1,5 +1,7 @@
 //! `GET /api/v1/articles/{slug}/related`.
 
+use actix_web::http::Method;
+
 use crate::support::{TestApp, slugs};
 
 #[actix_web::test]
@@ -84,4 +86,59 @@ async fn related_of_a_hidden_or_unknown_article_is_404() {
     app.article("draft").draft().create();
     app.get("/api/v1/articles/draft/related").await.problem(404);
     app.get("/api/v1/articles/nothing/related").await.problem(404);
+}
+
+/// Candidates come from the tags' listing index, whose copy of each article's visibility
+/// triggers keep in step: scheduled, archived and trashed articles are never related, an
+/// article taken out of the trash is again, and cards with `include` rank the same.
+#[actix_web::test]
+async fn only_articles_the_public_sees_are_related() {
+    let app = TestApp::new();
+    app.article("main").section("world").tags(&["iran"]).create();
+    app.article("visible")
+        .section("sport")
+        .tags(&["iran"])
+        .published_hours_ago(4)
+        .create();
+    app.article("scheduled")
+        .section("world")
+        .tags(&["iran"])
+        .published_hours_ago(-2)
+        .create();
+    app.article("archived")
+        .section("world")
+        .tags(&["iran"])
+        .published_hours_ago(1)
+        .archived()
+        .create();
+    app.article("trashed")
+        .section("world")
+        .tags(&["iran"])
+        .published_hours_ago(2)
+        .create();
+    let token = app.logged_in("editor").await.1;
+    let trashed = app
+        .call(Method::DELETE, "/api/v1/articles/trashed", Some(&token))
+        .await;
+    assert_eq!(trashed.status, 204);
+
+    let related = |query: &'static str| {
+        let app = &app;
+        async move {
+            slugs(
+                &app.get(&format!("/api/v1/articles/main/related{query}"))
+                    .await
+                    .json(200),
+            )
+        }
+    };
+    assert_eq!(related("").await, ["visible"]);
+
+    let restored = app
+        .call(Method::POST, "/api/v1/trash/trashed/restore", Some(&token))
+        .await;
+    assert_eq!(restored.status, 200, "{}", restored.text());
+    // Back: one shared tag and the same section (2) before one shared tag (1).
+    assert_eq!(related("").await, ["trashed", "visible"]);
+    assert_eq!(related("?include=featured_image").await, ["trashed", "visible"]);
 }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::filters::with_article_filters;
 use super::members::{ArticleEmbed, CardShape, DetailField, DetailShape, Embed, Embeds, SummaryField};
 use super::previews;
-use super::related::{RELATED_DEFAULT, related};
+use super::related::{Anchor, RELATED_DEFAULT, related};
 use super::{
     ArticleDetail, ArticleList, ArticleListMeta, ArticleSummary, Cards, article_not_found, cursor, detail,
     filters, lean_cards, stored_list, summaries,
@@ -572,7 +572,8 @@ pub async fn get_article(
                     let mut related_cards = None;
                     if embeds.related {
                         let shown = (RELATED_DEFAULT, Embeds::default());
-                        let (related_keys, answer) = related(conn, &media, &article, &section, shown, now)?;
+                        let (related_keys, answer) =
+                            related(conn, &media, Anchor::of(&article, &section), shown, now)?;
                         keys.extend(related_keys);
                         related_cards = Some(answer.data);
                     }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::members::{CardShape, Embed, Embeds, SummaryField};
-use super::read::{Lookup, card_keys, lookup, moved};
+use super::read::{Lookup, Moved, card_keys, lookup, moved};
 use super::{ArticleSummary, Cards, lean_cards, stored_cards_object, summaries};
 use crate::api::AppState;
 use crate::api::params::Params;
@@ -17,7 +17,7 @@ use crate::http_cache::{keys as cache_keys, surrogate_keys};
 use crate::media::storage::MediaStore;
 use crate::models::article::{self, Article};
 use crate::models::section::Section;
-use crate::models::taxonomy::{Tags, TermTable};
+use crate::models::taxonomy;
 
 /// `limit` of the related-articles route.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -44,18 +44,35 @@ pub struct RelatedArticles {
 pub const RELATED_DEFAULT: u32 = 5;
 pub const RELATED_MAX: u32 = 20;
 
-/// The related articles of `article` (in `section`), built live, and the surrogate keys of
-/// that answer: the article, the membership of its candidates (its section's and its tags'
-/// articles) and the cards shown. A fixed number of queries, whatever `limit`.
+/// The article related articles are ranked from: its id, and its section's id and slug.
+#[derive(Debug, Clone, Copy)]
+pub struct Anchor<'a> {
+    pub id: i64,
+    pub section_id: i64,
+    pub section_slug: &'a str,
+}
+
+impl<'a> Anchor<'a> {
+    pub fn of(article: &Article, section: &'a Section) -> Self {
+        Self {
+            id: article.id,
+            section_id: section.id,
+            section_slug: &section.slug,
+        }
+    }
+}
+
+/// The related articles of `anchor`, built live, and the surrogate keys of that answer: the
+/// article, the membership of its candidates (its section's and its tags' articles) and the
+/// cards shown. A fixed number of queries, whatever `limit`.
 pub fn related(
     conn: &mut DbConn,
     media: &MediaStore,
-    article: &Article,
-    section: &Section,
+    anchor: Anchor<'_>,
     (limit, embeds): (u32, Embeds),
     now: chrono::NaiveDateTime,
 ) -> Result<(Vec<String>, RelatedArticles), AppError> {
-    let (ids, mut keys) = ranked(conn, article, section, limit, now)?;
+    let (ids, mut keys) = ranked(conn, anchor, limit, now)?;
     let rows = article::visible_summaries_by_ids(conn, &ids, now)?;
     let data = summaries(conn, media, rows, embeds)?;
     keys.extend(card_keys(&data));
@@ -68,38 +85,55 @@ fn related_lean(
     conn: &mut DbConn,
     media: &MediaStore,
     documents: &Documents,
-    article: &Article,
-    section: &Section,
+    anchor: Anchor<'_>,
     limit: u32,
     now: chrono::NaiveDateTime,
 ) -> Result<(Vec<String>, Cards), AppError> {
-    let (ids, mut keys) = ranked(conn, article, section, limit, now)?;
+    let (ids, mut keys) = ranked(conn, anchor, limit, now)?;
     let cards = lean_cards(conn, media, documents, ids, now)?;
     keys.extend(cards.keys());
     Ok((keys, cards))
 }
 
-/// The ids of the related articles of `article`, most relevant first, and the keys their choice
+/// The ids of the related articles of `anchor`, most relevant first, and the keys their choice
 /// depends on: the article, and the membership of its section and of its tags.
 fn ranked(
     conn: &mut DbConn,
-    article: &Article,
-    section: &Section,
+    anchor: Anchor<'_>,
     limit: u32,
     now: chrono::NaiveDateTime,
 ) -> Result<(Vec<i64>, Vec<String>), AppError> {
-    let tags: Vec<_> = Tags::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect();
-    let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
-    let ids = article::related_ids(conn, article, &tag_ids, now, limit as usize)?;
+    let tags = taxonomy::tag_ids_and_slugs(conn, anchor.id)?;
+    let tag_ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
+    let ids = article::related_ids(
+        conn,
+        (anchor.id, anchor.section_id),
+        &tag_ids,
+        now,
+        limit as usize,
+    )?;
     let mut keys = vec![
-        cache_keys::article(article.id),
-        cache_keys::in_section(&section.slug),
+        cache_keys::article(anchor.id),
+        cache_keys::in_section(anchor.section_slug),
     ];
-    keys.extend(tags.iter().map(|t| cache_keys::in_term("tag", &t.slug)));
+    keys.extend(tags.iter().map(|(_, slug)| cache_keys::in_term("tag", slug)));
     Ok((ids, keys))
+}
+
+/// The article `slug` if the public may see it, as an anchor; otherwise what [`lookup`] says
+/// (a redirect from a former slug, gone, or not found). The common case loads no article row.
+fn find_anchor(
+    conn: &mut DbConn,
+    slug: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Result<(i64, i64, String), Moved>, AppError> {
+    if let Some(found) = article::visible_anchor(conn, slug, now)? {
+        return Ok(Ok(found));
+    }
+    match lookup(conn, None, slug, now)? {
+        Lookup::Found(article, section, _) => Ok(Ok((article.id, section.id, section.slug))),
+        Lookup::Moved(current) => Ok(Err(current)),
+    }
 }
 
 /// Other published articles that share tags or the section with this one, most relevant first.
@@ -151,15 +185,20 @@ pub async fn related_articles(
     // A fixed number of windows, each bounded: a bounded read (see `db::run_bounded_read`).
     let answer = from
         .run_bounded_read(&state, move |conn| {
-            let (article, section) = match lookup(conn, None, &slug, now)? {
-                Lookup::Found(article, section, _) => (article, section),
-                Lookup::Moved(current) => return Ok(Err(current)),
+            let (id, section_id, section_slug) = match find_anchor(conn, &slug, now)? {
+                Ok(found) => found,
+                Err(current) => return Ok(Err(current)),
+            };
+            let anchor = Anchor {
+                id,
+                section_id,
+                section_slug: &section_slug,
             };
             if documents.enabled() && embeds == Embeds::default() {
-                let (keys, cards) = related_lean(conn, &media, &documents, &article, &section, limit, now)?;
+                let (keys, cards) = related_lean(conn, &media, &documents, anchor, limit, now)?;
                 return Ok(Ok((keys, cards)));
             }
-            let (keys, answer) = related(conn, &media, &article, &section, (limit, embeds), now)?;
+            let (keys, answer) = related(conn, &media, anchor, (limit, embeds), now)?;
             Ok(Ok((keys, Cards::built(answer.data))))
         })
         .await?;
