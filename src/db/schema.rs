@@ -165,6 +165,7 @@ diesel::table! {
         tag_id -> BigInt,
         position -> Integer,
         listed_at -> Nullable<Timestamp>,
+        section_id -> Nullable<BigInt>,
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
-use crate::db::expressions::{IdIn, StoredText};
+use crate::db::expressions::StoredText;
 use crate::db::schema::{
     article_authors, article_search, article_slugs, article_sources, article_tags, articles, sections, users,
 };
@@ -872,9 +872,9 @@ enum ListedKey {
 ///
 /// Candidates are each shared tag's newest visible articles and the section's newest: a news
 /// site's related links favour what is recent, and a tag with a decade of articles costs no more
-/// than a new one. A statement per shared tag and two more, whatever `limit`: the tag windows
-/// come from the link index alone (`listed_at` mirrors visibility), and which candidates share
-/// the section is one read by primary key.
+/// than a new one. A statement per shared tag and one more, whatever `limit`: each tag window is
+/// read from its listing index alone, whose links carry their article's visibility
+/// (`listed_at`) and section.
 pub fn related_ids(
     conn: &mut DbConn,
     (article_id, section_id): (i64, i64),
@@ -885,13 +885,9 @@ pub fn related_ids(
     // id -> (score, listed time)
     let mut scored: HashMap<i64, (i64, ListedKey)> = HashMap::new();
     for &tag_id in tag_ids {
-        for (id, at) in tag_window(conn, tag_id, article_id, now)? {
-            scored.entry(id).or_insert((0, at)).0 += 1;
-        }
-    }
-    for id in those_in_section(conn, section_id, scored.keys().copied())? {
-        if let Some((score, _)) = scored.get_mut(&id) {
-            *score += 1;
+        for (id, section, at) in tag_window(conn, tag_id, article_id, now)? {
+            let bonus = i64::from(section == Some(section_id));
+            scored.entry(id).or_insert((bonus, at)).0 += 1;
         }
     }
     for (id, at) in section_window(conn, (article_id, section_id), now, limit as i64)? {
@@ -904,13 +900,14 @@ pub fn related_ids(
     Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
 }
 
-/// The newest visible articles of one tag but `except`, read from the tag's listing index alone.
+/// The newest visible articles of one tag but `except`, and their sections, read from the
+/// tag's listing index alone.
 fn tag_window(
     conn: &mut DbConn,
     tag_id: i64,
     except: i64,
     now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, ListedKey)>> {
+) -> QueryResult<Vec<(i64, Option<i64>, ListedKey)>> {
     let query = article_tags::table
         .filter(article_tags::tag_id.eq(tag_id))
         .filter(article_tags::listed_at.le(now))
@@ -919,19 +916,27 @@ fn tag_window(
         .limit(RELATED_PER_TAG);
     if db::is_postgres(conn) {
         let rows = query
-            .select((article_tags::article_id, article_tags::listed_at))
+            .select((
+                article_tags::article_id,
+                article_tags::section_id,
+                article_tags::listed_at,
+            ))
             .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(|(id, at)| (id, ListedKey::Time(at)))
+            .map(|(id, section, at)| (id, section, ListedKey::Time(at)))
             .collect())
     } else {
         let rows = query
-            .select((article_tags::article_id, StoredText(article_tags::listed_at)))
+            .select((
+                article_tags::article_id,
+                article_tags::section_id,
+                StoredText(article_tags::listed_at),
+            ))
             .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(|(id, at)| (id, ListedKey::Text(at)))
+            .map(|(id, section, at)| (id, section, ListedKey::Text(at)))
             .collect())
     }
 }
@@ -963,27 +968,6 @@ fn section_window(
             .into_iter()
             .map(|(id, at)| (id, ListedKey::Text(at)))
             .collect())
-    }
-}
-
-/// Which of `ids` are in section `section_id`: one read by primary key.
-fn those_in_section(
-    conn: &mut DbConn,
-    section_id: i64,
-    ids: impl Iterator<Item = i64>,
-) -> QueryResult<Vec<i64>> {
-    let ids: Vec<i64> = ids.collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = articles::table
-        .filter(articles::section_id.eq(section_id))
-        .select(articles::id);
-    if db::is_postgres(conn) {
-        // `= ANY($1)`: one array parameter, the same statement for any number of ids.
-        query.filter(articles::id.eq_any(&ids)).load(conn)
-    } else {
-        query.filter(IdIn::new(articles::id, ids)).load(conn)
     }
 }
 

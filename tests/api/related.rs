@@ -1,6 +1,7 @@
 //! `GET /api/v1/articles/{slug}/related`.
 
 use actix_web::http::Method;
+use serde_json::json;
 
 use crate::support::{TestApp, slugs};
 
@@ -141,4 +142,40 @@ async fn only_articles_the_public_sees_are_related() {
     // Back: one shared tag and the same section (2) before one shared tag (1).
     assert_eq!(related("").await, ["trashed", "visible"]);
     assert_eq!(related("?include=featured_image").await, ["trashed", "visible"]);
+}
+
+/// Each tag link carries its article's section for the ranking, kept in step by a trigger:
+/// moving a candidate into the article's section (or out of it) moves it in the answer at once.
+#[actix_web::test]
+async fn moving_an_article_between_sections_moves_it_in_the_ranking() {
+    let app = TestApp::new();
+    app.section("world", "World", None);
+    app.section("sport", "Sport", None);
+    app.article("main").section("world").tags(&["iran"]).create();
+    app.article("newer")
+        .section("world")
+        .tags(&["iran"])
+        .published_hours_ago(1)
+        .create();
+    app.article("older")
+        .section("sport")
+        .tags(&["iran"])
+        .published_hours_ago(2)
+        .create();
+    let related = || async { slugs(&app.get("/api/v1/articles/main/related").await.json(200)) };
+    assert_eq!(related().await, ["newer", "older"]);
+
+    let token = app.logged_in("editor").await.1;
+    for (slug, section) in [("older", "world"), ("newer", "sport")] {
+        let moved = app
+            .patch_json(
+                &format!("/api/v1/articles/{slug}"),
+                Some(&token),
+                json!({ "section": section }),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+    }
+    // `older` now shares the tag and the section (2), `newer` the tag alone (1).
+    assert_eq!(related().await, ["older", "newer"]);
 }
