@@ -266,12 +266,13 @@ pub async fn list_articles(
         };
         let has_more = listed.len() as i64 > page.limit();
         let shown = listed.len().min(page.limit() as usize);
-        let next_cursor = listed[..shown].last().filter(|_| has_more).and_then(|last| {
-            Some(cursor::encode(Keyset {
-                at: last.at?,
-                id: last.id,
-            }))
-        });
+        let next_cursor = match listed[..shown].last().filter(|_| has_more) {
+            Some(last) => last
+                .at
+                .time()?
+                .map(|at| cursor::encode(Keyset { at, id: last.id })),
+            None => None,
+        };
         let cards = match rows {
             Some(mut rows) => {
                 rows.truncate(shown);
@@ -331,7 +332,10 @@ fn listed_in(row: &SummaryRow, sort: ArticleSort) -> article::Listed {
         ArticleSort::NewestFirst | ArticleSort::OldestFirst => row.published_at,
         ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated => Some(row.updated_at),
     };
-    article::Listed { id: row.id, at }
+    article::Listed {
+        id: row.id,
+        at: article::ListedAt::Parsed(at),
+    }
 }
 
 /// What a list depends on beyond its cards: the filters' memberships (and the terms they name),
