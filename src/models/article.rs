@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
-use crate::db::expressions::StoredText;
+use crate::db::expressions::{IdIn, StoredText};
 use crate::db::schema::{
     article_authors, article_search, article_slugs, article_sources, article_tags, articles, sections, users,
 };
@@ -451,15 +451,42 @@ fn section_candidates(
     Ok(Some(listed.collect()))
 }
 
-/// A time as SQLite stores it (see [`StoredText`]): as diesel writes it, or in the ISO
-/// form another writer might have used.
+/// A time as SQLite stores it (see [`StoredText`]): as diesel writes it, or in any form
+/// diesel reads (what another writer might have used): a `T` or a space between date and time,
+/// seconds with or without a fraction or none, a `Z` or an offset (ignored, as diesel does), or
+/// a Julian day number. The forms are tried only when diesel's own does not parse.
 fn stored_time(text: &str) -> QueryResult<NaiveDateTime> {
-    ["%F %T%.f", "%FT%T%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    if let Ok(at) = NaiveDateTime::parse_from_str(text, "%F %T%.f") {
+        return Ok(at);
+    }
+    let other_forms = [" ", "T"].into_iter().flat_map(|between| {
+        ["%T%.f", "%R"].into_iter().flat_map(move |time| {
+            ["", "Z", "%:z"]
+                .into_iter()
+                .map(move |zone| format!("%F{between}{time}{zone}"))
+        })
+    });
+    for format in other_forms {
+        if let Ok(at) = NaiveDateTime::parse_from_str(text, &format) {
+            return Ok(at);
+        }
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(from_julian_days)
         .ok_or_else(|| {
             diesel::result::Error::DeserializationError(format!("a time stored as {text:?}").into())
         })
+}
+
+/// A time from SQLite's Julian day number (`julianday()`), as diesel reads one.
+fn from_julian_days(days: f64) -> Option<NaiveDateTime> {
+    const UNIX_EPOCH_IN_JULIAN_DAYS: f64 = 2_440_587.5;
+    let micros = ((days - UNIX_EPOCH_IN_JULIAN_DAYS) * 86_400_000_000.0).round();
+    if !micros.is_finite() || micros.abs() > i64::MAX as f64 {
+        return None;
+    }
+    chrono::DateTime::from_timestamp_micros(micros as i64).map(|at| at.naive_utc())
 }
 
 /// The latest publication time a public list can reach: now, or a newest-first cursor's time.
@@ -932,11 +959,17 @@ pub fn visible_summaries_by_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<SummaryRow> = articles::table
-        .filter(articles::id.eq_any(ids))
+    let query = articles::table
         .filter(visible_at(now))
-        .select(SummaryRow::as_select())
-        .load(conn)?;
+        .select(SummaryRow::as_select());
+    let rows: Vec<SummaryRow> = if db::is_postgres(conn) {
+        // `= ANY($1)`: one array parameter, the same statement for any number of ids.
+        query.filter(articles::id.eq_any(ids)).load(conn)?
+    } else {
+        query
+            .filter(IdIn::new(articles::id, ids.iter().copied()))
+            .load(conn)?
+    };
     let mut by_id: HashMap<i64, SummaryRow> = rows.into_iter().map(|r| (r.id, r)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
@@ -946,7 +979,8 @@ pub fn visible_summaries_by_ids(
 const RELATED_PER_TAG: i64 = 50;
 
 /// The visible article `slug` as related articles are ranked from it: its id, its section's id
-/// and its section's slug. Nothing else of the article is loaded (its body is the bulk of a row).
+/// and its section's slug, read from the slug index (which carries visibility and the section)
+/// and the section's row: nothing of the article's own row, whose body is its bulk.
 pub fn visible_anchor(
     conn: &mut DbConn,
     slug: &str,
@@ -962,7 +996,8 @@ pub fn visible_anchor(
 }
 
 /// A listing time as it is compared when ranking: SQLite's stored text (see [`StoredText`]),
-/// or PostgreSQL's time, which arrives as a number. One backend never mixes the two.
+/// or PostgreSQL's time, which arrives as a number. One backend never mixes the two. Text order
+/// is the order SQLite's own indexes keep, so every list and this ranking agree on it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum ListedKey {
     Text(Option<String>),
@@ -1293,4 +1328,33 @@ pub fn due_unannounced(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Que
         .select(articles::id)
         .limit(limit)
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_time;
+    use chrono::NaiveDate;
+
+    /// Every form diesel reads a SQLite time in is read here too, to the same time.
+    #[test]
+    fn a_stored_time_is_read_in_every_form_diesel_reads() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let at = day.and_hms_micro_opt(7, 30, 15, 250_000).unwrap();
+        let minute = day.and_hms_opt(7, 30, 0).unwrap();
+        for (text, expected) in [
+            ("2026-12-06 07:30:15.25", at),
+            ("2026-12-06 07:30:15.250000", at),
+            ("2026-12-06T07:30:15.25", at),
+            ("2026-12-06T07:30:15.25Z", at),
+            ("2026-12-06 07:30:15.25+02:00", at),
+            ("2026-12-06 07:30", minute),
+            ("2026-12-06T07:30Z", minute),
+        ] {
+            assert_eq!(stored_time(text).unwrap(), expected, "{text}");
+        }
+        // SELECT julianday('2026-12-06 07:30:00')
+        assert_eq!(stored_time("2461380.8125").unwrap(), minute);
+        assert!(stored_time("yesterday").is_err());
+        assert!(stored_time("2026-13-06 07:30:00").is_err());
+    }
 }

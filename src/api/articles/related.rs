@@ -121,7 +121,7 @@ fn ranked(
 }
 
 /// The article `slug` if the public may see it, as an anchor; otherwise what [`lookup`] says
-/// (a redirect from a former slug, gone, or not found). The common case loads no article row.
+/// (a redirect from a former slug, gone, or not found). The common case reads no article row.
 fn find_anchor(
     conn: &mut DbConn,
     slug: &str,
