@@ -672,10 +672,39 @@ pub struct Listed {
 /// The time a list is ordered by, as read: parsed, or the text SQLite stores (see
 /// [`StoredText`]), parsed only when asked. A page needs one time, its next cursor's; parsing
 /// every row's with chrono's format parser was a twentieth of a first page's CPU.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Times compare as read: one backend never mixes the two forms, and the stored text's order
+/// is the order SQLite's own indexes keep, so a ranking made here agrees with every list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ListedAt {
     Parsed(Option<NaiveDateTime>),
     Stored(Option<String>),
+}
+
+/// Loads `query` selecting `(key, time)`, with `time` read as a [`ListedAt`]: parsed on
+/// PostgreSQL, where it arrives as a number, and as SQLite's stored text (see [`StoredText`]).
+macro_rules! load_listed {
+    ($conn:expr, $query:expr, $key:expr, $time:expr) => {
+        if db::is_postgres($conn) {
+            $query
+                .select(($key, $time))
+                .load::<(_, Option<NaiveDateTime>)>($conn)
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|(key, at)| (key, ListedAt::Parsed(at)))
+                        .collect::<Vec<_>>()
+                })
+        } else {
+            $query
+                .select(($key, StoredText($time)))
+                .load::<(_, Option<String>)>($conn)
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|(key, at)| (key, ListedAt::Stored(at)))
+                        .collect::<Vec<_>>()
+                })
+        }
+    };
 }
 
 impl ListedAt {
@@ -793,26 +822,8 @@ fn newest_public(conn: &mut DbConn, now: NaiveDateTime, offset: i64, limit: i64)
         .order((articles::published_at.desc(), articles::id.desc()))
         .offset(offset)
         .limit(limit);
-    let listed = if db::is_postgres(conn) {
-        let rows = query.select((articles::id, articles::published_at)).load(conn)?;
-        rows.into_iter()
-            .map(|(id, at)| Listed {
-                id,
-                at: ListedAt::Parsed(at),
-            })
-            .collect()
-    } else {
-        let rows = query
-            .select((articles::id, StoredText(articles::published_at)))
-            .load(conn)?;
-        rows.into_iter()
-            .map(|(id, at)| Listed {
-                id,
-                at: ListedAt::Stored(at),
-            })
-            .collect()
-    };
-    Ok(listed)
+    let rows = load_listed!(conn, query, articles::id, articles::published_at)?;
+    Ok(rows.into_iter().map(|(id, at)| Listed { id, at }).collect())
 }
 
 /// How many articles the list's filter matches, on every page.
@@ -995,15 +1006,6 @@ pub fn visible_anchor(
         .optional()
 }
 
-/// A listing time as it is compared when ranking: SQLite's stored text (see [`StoredText`]),
-/// or PostgreSQL's time, which arrives as a number. One backend never mixes the two. Text order
-/// is the order SQLite's own indexes keep, so every list and this ranking agree on it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum ListedKey {
-    Text(Option<String>),
-    Time(Option<NaiveDateTime>),
-}
-
 /// Ids of the visible articles most related to article `article_id` (in section `section_id`):
 /// each shared tag counts one, the same section counts one more; ties go to the most recent.
 /// Never the article itself.
@@ -1021,9 +1023,9 @@ pub fn related_ids(
     limit: usize,
 ) -> QueryResult<Vec<i64>> {
     // id -> (score, listed time)
-    let mut scored: HashMap<i64, (i64, ListedKey)> = HashMap::new();
+    let mut scored: HashMap<i64, (i64, ListedAt)> = HashMap::new();
     for &tag_id in tag_ids {
-        for (id, section, at) in tag_window(conn, tag_id, article_id, now)? {
+        for ((id, section), at) in tag_window(conn, tag_id, article_id, now)? {
             let bonus = i64::from(section == Some(section_id));
             scored.entry(id).or_insert((bonus, at)).0 += 1;
         }
@@ -1031,12 +1033,15 @@ pub fn related_ids(
     for (id, at) in section_window(conn, (article_id, section_id), now, limit as i64)? {
         scored.entry(id).or_insert((1, at));
     }
-    let mut ranked: Vec<(i64, (i64, ListedKey))> = scored.into_iter().collect();
+    let mut ranked: Vec<(i64, (i64, ListedAt))> = scored.into_iter().collect();
     ranked.sort_unstable_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
         b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
     });
     Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
 }
+
+/// A tag link as the ranking reads it: the article's id and its section's.
+type TagLink = (i64, Option<i64>);
 
 /// The newest visible articles of one tag but `except`, and their sections, read from the
 /// tag's listing index alone.
@@ -1045,38 +1050,19 @@ fn tag_window(
     tag_id: i64,
     except: i64,
     now: NaiveDateTime,
-) -> QueryResult<Vec<(i64, Option<i64>, ListedKey)>> {
+) -> QueryResult<Vec<(TagLink, ListedAt)>> {
     let query = article_tags::table
         .filter(article_tags::tag_id.eq(tag_id))
         .filter(article_tags::listed_at.le(now))
         .filter(article_tags::article_id.ne(except))
         .order((article_tags::listed_at.desc(), article_tags::article_id.desc()))
         .limit(RELATED_PER_TAG);
-    if db::is_postgres(conn) {
-        let rows = query
-            .select((
-                article_tags::article_id,
-                article_tags::section_id,
-                article_tags::listed_at,
-            ))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, section, at)| (id, section, ListedKey::Time(at)))
-            .collect())
-    } else {
-        let rows = query
-            .select((
-                article_tags::article_id,
-                article_tags::section_id,
-                StoredText(article_tags::listed_at),
-            ))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, section, at)| (id, section, ListedKey::Text(at)))
-            .collect())
-    }
+    load_listed!(
+        conn,
+        query,
+        (article_tags::article_id, article_tags::section_id),
+        article_tags::listed_at
+    )
 }
 
 /// The newest visible articles of section `section_id` but `except`.
@@ -1085,28 +1071,14 @@ fn section_window(
     (except, section_id): (i64, i64),
     now: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<(i64, ListedKey)>> {
+) -> QueryResult<Vec<(i64, ListedAt)>> {
     let query = articles::table
         .filter(articles::section_id.eq(section_id))
         .filter(articles::id.ne(except))
         .filter(visible_at(now))
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit);
-    if db::is_postgres(conn) {
-        let rows = query.select((articles::id, articles::published_at)).load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, at)| (id, ListedKey::Time(at)))
-            .collect())
-    } else {
-        let rows = query
-            .select((articles::id, StoredText(articles::published_at)))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, at)| (id, ListedKey::Text(at)))
-            .collect())
-    }
+    load_listed!(conn, query, articles::id, articles::published_at)
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewArticle<'_>) -> QueryResult<Article> {
