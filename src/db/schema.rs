@@ -407,6 +407,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    section_ancestors (section_id, ancestor_id) {
+        section_id -> BigInt,
+        ancestor_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    section_listings (article_id, section_id) {
+        article_id -> BigInt,
+        section_id -> BigInt,
+        listed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(section_listings -> articles (article_id));
 diesel::joinable!(article_documents -> articles (article_id));
 diesel::joinable!(preview_links -> articles (article_id));
 diesel::joinable!(preview_links -> users (created_by));
@@ -441,4 +457,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_media,
     article_documents,
     document_generation,
+    section_ancestors,
+    section_listings,
 );

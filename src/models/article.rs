@@ -11,7 +11,8 @@ use diesel::prelude::*;
 
 use crate::db::expressions::{IdIn, StoredText};
 use crate::db::schema::{
-    article_authors, article_search, article_slugs, article_sources, article_tags, articles, sections, users,
+    article_authors, article_search, article_slugs, article_sources, article_tags, articles,
+    section_listings, sections, users,
 };
 use crate::db::{self, DbConn, MultiBackend};
 use crate::models::search::{CandidatePlan, LIST_WALK_COST_RATIO};
@@ -202,8 +203,11 @@ pub struct ArticleFilter {
     pub scope: Scope,
     /// Only this author's articles, whatever else is asked (authors see only their own drafts).
     pub restrict_to_author: Option<i64>,
-    /// A section and all its sub-sections.
+    /// The sections asked for and all their sub-sections.
     pub section_ids: Option<Vec<i64>>,
+    /// The sections asked for (each stands for its subtree in `section_ids`): each one's
+    /// listing holds its whole subtree's articles ([`section_candidates`]).
+    pub section_roots: Vec<i64>,
     /// Articles with any of these tags.
     pub tag_ids: Vec<i64>,
     /// Articles with every one of these tags.
@@ -256,14 +260,12 @@ type ListQuery<'a> = articles::BoxedQuery<'a, MultiBackend>;
 
 /// Evaluates `$body` with `$listed` bound to the first `window` visible links of one term in
 /// list order, read from the link table's listing index from the keyset on (`$table` is
-/// `article_tags`, `article_sources` or `article_authors`, `$key` its term column): a statement
-/// selecting article ids. A macro because the link tables are distinct types to diesel, and the
-/// statements stay unboxed, as MultiConnection needs.
+/// `article_tags`, `article_sources`, `article_authors` or `section_listings`, `$key` its term
+/// column): a statement for `$body` to select from. A macro because the link tables are
+/// distinct types to diesel, and the statements stay unboxed, as MultiConnection needs.
 macro_rules! with_window_links {
     ($table:ident, $key:ident, $id:expr, $filter:expr, $now:expr, $window:expr, |$listed:ident| $body:expr) => {{
-        let links = $table::table
-            .filter($table::$key.eq($id))
-            .select($table::article_id);
+        let links = $table::table.filter($table::$key.eq($id));
         if $filter.sort == ArticleSort::OldestFirst {
             let k = $filter.after.unwrap_or_else(Keyset::start);
             let $listed = links
@@ -306,7 +308,7 @@ macro_rules! filter_linked {
         match $window {
             Some(window) if ids.len() == 1 => {
                 with_window_links!($table, $key, ids[0], $filter, $now, window, |listed| {
-                    $query.filter(articles::id.eq_any(listed))
+                    $query.filter(articles::id.eq_any(listed.select($table::article_id)))
                 })
             }
             _ => $query.filter(
@@ -352,7 +354,7 @@ fn linked_candidates(
             filter,
             now,
             window,
-            |listed| listed.load::<i64>(conn)?
+            |listed| listed.select(article_tags::article_id).load::<i64>(conn)?
         ));
     }
     for &id in &filter.source_ids {
@@ -363,7 +365,7 @@ fn linked_candidates(
             filter,
             now,
             window,
-            |listed| listed.load::<i64>(conn)?
+            |listed| listed.select(article_sources::article_id).load::<i64>(conn)?
         ));
     }
     for &id in &filter.author_ids {
@@ -374,7 +376,7 @@ fn linked_candidates(
             filter,
             now,
             window,
-            |listed| listed.load::<i64>(conn)?
+            |listed| listed.select(article_authors::article_id).load::<i64>(conn)?
         ));
     }
     ids.sort_unstable();
@@ -399,7 +401,11 @@ fn section_candidates(
     now: NaiveDateTime,
     window: i64,
 ) -> QueryResult<Option<Vec<Listed>>> {
-    // PostgreSQL walks the public index in list order and filters by section, a cheap read per
+    if let Some(found) = section_listing_candidates(conn, filter, now, window)? {
+        return Ok(Some(found));
+    }
+    // Other filters beside the sections (a date range, `exclude`) are applied within each
+    // section's read, below. PostgreSQL walks the public index in list order and filters by section, a cheap read per
     // page; a statement per section cost it more round trips than it saved (section page 1,791
     // -> 1,422 req/s, bench/RESULTS.md). SQLite sorted the whole tree instead.
     if db::is_postgres(conn) {
@@ -774,6 +780,78 @@ pub fn page_listed(
     Ok((listed, total))
 }
 
+/// True when sections are the only thing narrowing a public list in publication order: the page
+/// is then the top of those sections' listings ([`section_listing_candidates`]).
+fn reads_section_listings(filter: &ArticleFilter, window: i64) -> bool {
+    let roots = filter.section_roots.len();
+    filter.scope == Scope::Public
+        && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
+        && (1..=MAX_SECTION_WINDOWS).contains(&roots)
+        && window * roots as i64 <= MAX_CANDIDATES
+        && [
+            &filter.tag_ids,
+            &filter.all_tag_ids,
+            &filter.source_ids,
+            &filter.author_ids,
+        ]
+        .iter()
+        .all(|ids| ids.is_empty())
+        && filter.restrict_to_author.is_none()
+        && filter.search.is_none()
+        && !filter.nothing
+        && filter.exclude_slugs.is_empty()
+        && filter.slugs.is_none()
+        && filter.published_from.is_none()
+        && filter.published_before.is_none()
+        && filter.only_ids.is_none()
+}
+
+/// For a public list in publication order narrowed only by sections (`section=world-news`), the
+/// page's top `window`, in list order, read from each section's listing, which holds its whole
+/// subtree's articles (migration `section_listings`): one index range per section asked,
+/// whatever the shape of the tree below it. `None` when the list is not of that shape.
+fn section_listing_candidates(
+    conn: &mut DbConn,
+    filter: &ArticleFilter,
+    now: NaiveDateTime,
+    window: i64,
+) -> QueryResult<Option<Vec<Listed>>> {
+    if !reads_section_listings(filter, window) {
+        return Ok(None);
+    }
+    let mut found = Vec::new();
+    for &root in &filter.section_roots {
+        let rows = with_window_links!(
+            section_listings,
+            section_id,
+            root,
+            filter,
+            now,
+            window,
+            |listed| {
+                load_listed!(
+                    conn,
+                    listed,
+                    section_listings::article_id,
+                    section_listings::listed_at
+                )?
+            }
+        );
+        found.extend(rows.into_iter().map(|(id, at)| Listed { id, at }));
+    }
+    if filter.section_roots.len() > 1 {
+        // A section asked for may lie below another one asked for: its articles are then read
+        // twice, with the same time, and sorting puts the two side by side.
+        found.sort_unstable_by(|a, b| (&a.at, a.id).cmp(&(&b.at, b.id)));
+        found.dedup_by_key(|listed| listed.id);
+        if filter.sort == ArticleSort::NewestFirst {
+            found.reverse();
+        }
+        found.truncate(usize::try_from(window).unwrap_or(usize::MAX));
+    }
+    Ok(Some(found))
+}
+
 /// True for the whole public list, newest first, from its top or by page number: the home
 /// page's list, the most read of all.
 fn is_whole_public_list(filter: &ArticleFilter) -> bool {
@@ -781,6 +859,7 @@ fn is_whole_public_list(filter: &ArticleFilter) -> bool {
         scope,
         restrict_to_author,
         section_ids,
+        section_roots,
         tag_ids,
         all_tag_ids,
         source_ids,
@@ -799,6 +878,7 @@ fn is_whole_public_list(filter: &ArticleFilter) -> bool {
         && *sort == ArticleSort::NewestFirst
         && restrict_to_author.is_none()
         && section_ids.is_none()
+        && section_roots.is_empty()
         && [tag_ids, all_tag_ids, source_ids, author_ids]
             .iter()
             .all(|ids| ids.is_empty())
@@ -853,6 +933,7 @@ fn page_of<T>(
                 source_ids: Vec::new(),
                 author_ids: Vec::new(),
                 section_ids: None,
+                section_roots: Vec::new(),
                 only_ids: Some(ids),
                 ..filter.clone()
             };

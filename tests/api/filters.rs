@@ -2,6 +2,7 @@
 //! publication-time bounds (dates in the site's time zone), the batch form in the order asked
 //! with the missing slugs reported, and clear 400s and 404s for every malformed or unknown value.
 
+use actix_web::http::Method;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, slugs};
@@ -423,4 +424,93 @@ async fn cached_batch_and_exclude_answers_follow_a_rename() {
     assert_eq!(slugs(&after), ["renamed", "b"]);
     assert_eq!(after["meta"]["missing"], json!([]));
     assert_eq!(slugs(&app.get(except).await.json(200)), ["b"]);
+}
+
+/// A section's page reads the listing of its whole subtree, which triggers keep in step: with
+/// sections moved in the tree (and back to the top), articles moved between sections, a section
+/// added under another, an article trashed and restored, and a section deleted.
+#[actix_web::test]
+async fn a_section_page_follows_its_articles_and_sections_as_they_move() {
+    let app = TestApp::new();
+    app.section("news", "News", None);
+    app.section("world-news", "World News", Some("news"));
+    app.section("asia", "Asia", Some("world-news"));
+    app.section("sport", "Sport", None);
+    app.article("a1").section("asia").published_hours_ago(1).create();
+    app.article("n1").section("news").published_hours_ago(2).create();
+    app.article("s1").section("sport").published_hours_ago(3).create();
+    let token = app.logged_in("editor").await.1;
+    // Both ways a page is read: ids from the listing and stored cards, or the rows themselves.
+    let pages = |query: String| {
+        let app = &app;
+        async move {
+            let lean = list(app, &query).await;
+            let with_rows = list(app, &format!("{query}&include=featured_image")).await;
+            assert_eq!(lean, with_rows, "{query}");
+            lean
+        }
+    };
+    let page = |section: &'static str| pages(format!("section={section}"));
+    assert_eq!(page("news").await, ["a1", "n1"]);
+    assert_eq!(page("world-news").await, ["a1"]);
+    assert_eq!(page("sport").await, ["s1"]);
+    assert_eq!(
+        page("news,world-news").await,
+        ["a1", "n1"],
+        "a section inside another asked for lists its articles once"
+    );
+
+    let move_section = |parent: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let moved = app
+                .patch_json(
+                    "/api/v1/sections/world-news",
+                    Some(token),
+                    json!({ "parent": parent }),
+                )
+                .await;
+            assert_eq!(moved.status, 200, "{}", moved.text());
+        }
+    };
+    move_section(json!("sport")).await;
+    assert_eq!(page("news").await, ["n1"]);
+    assert_eq!(page("sport").await, ["a1", "s1"]);
+    assert_eq!(page("world-news").await, ["a1"]);
+    assert_eq!(page("asia").await, ["a1"]);
+    move_section(Value::Null).await;
+    assert_eq!(page("sport").await, ["s1"]);
+    assert_eq!(page("world-news").await, ["a1"]);
+    move_section(json!("news")).await;
+    assert_eq!(page("news").await, ["a1", "n1"]);
+
+    let moved = app
+        .patch_json("/api/v1/articles/a1", Some(&token), json!({ "section": "sport" }))
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(page("news").await, ["n1"]);
+    assert_eq!(page("asia").await, Vec::<String>::new());
+    assert_eq!(page("sport").await, ["a1", "s1"]);
+
+    app.section("local", "Local", Some("news"));
+    app.article("l1").section("local").published_hours_ago(4).create();
+    assert_eq!(page("news").await, ["n1", "l1"]);
+
+    let trashed = app
+        .call(Method::DELETE, "/api/v1/articles/n1", Some(&token))
+        .await;
+    assert_eq!(trashed.status, 204);
+    assert_eq!(page("news").await, ["l1"]);
+    let restored = app
+        .call(Method::POST, "/api/v1/trash/n1/restore", Some(&token))
+        .await;
+    assert_eq!(restored.status, 200, "{}", restored.text());
+    assert_eq!(page("news").await, ["n1", "l1"]);
+
+    app.section("empty", "Empty", Some("news"));
+    let deleted = app
+        .call(Method::DELETE, "/api/v1/sections/empty", Some(&token))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    assert_eq!(page("news").await, ["n1", "l1"]);
 }

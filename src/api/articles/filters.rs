@@ -226,6 +226,7 @@ impl Given {
             for slug in &self.sections {
                 let found = links.id_of(slug).ok_or_else(|| unknown("section", slug))?;
                 ids.extend(links.subtree_ids(found));
+                filter.section_roots.push(found);
             }
             ids.sort_unstable();
             ids.dedup();

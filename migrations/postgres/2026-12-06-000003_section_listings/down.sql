@@ -1,0 +1,11 @@
+DROP TRIGGER articles_section_listing_update ON articles;
+DROP TRIGGER articles_section_listing_move ON articles;
+DROP TRIGGER articles_section_listing_insert ON articles;
+DROP TRIGGER sections_parent_update ON sections;
+DROP TRIGGER sections_ancestors_insert ON sections;
+DROP FUNCTION article_section_listings_sync();
+DROP FUNCTION article_section_listings_fill();
+DROP FUNCTION section_move();
+DROP FUNCTION section_ancestors_fill();
+DROP TABLE section_listings;
+DROP TABLE section_ancestors;
