@@ -56,22 +56,30 @@ pub fn summaries(conn: &mut DbConn, ids: &[i64], fingerprint: &str) -> QueryResu
     let current = document_generation::table
         .select(document_generation::value)
         .single_value();
-    let mut query = article_documents::table.into_boxed();
-    query = if db::is_postgres(conn) {
+    let fresh = article_documents::fingerprint
+        .eq(fingerprint)
+        .and(article_documents::generation.nullable().eq(current));
+    let columns = (
+        article_documents::article_id,
+        article_documents::summary,
+        article_documents::summary_keys,
+    );
+    // Unboxed statements of fixed types, which diesel finds prepared by type: a boxed query
+    // rebuilt its SQL text on every page to look it up.
+    let rows: Vec<(i64, String, String)> = if db::is_postgres(conn) {
         // `= ANY($1)`: one array parameter, the same statement for any number of ids.
-        query.filter(article_documents::article_id.eq_any(ids))
+        article_documents::table
+            .filter(article_documents::article_id.eq_any(ids))
+            .filter(fresh)
+            .select(columns)
+            .load(conn)?
     } else {
-        query.filter(IdIn::new(article_documents::article_id, ids.iter().copied()))
+        article_documents::table
+            .filter(IdIn::new(article_documents::article_id, ids.iter().copied()))
+            .filter(fresh)
+            .select(columns)
+            .load(conn)?
     };
-    let rows: Vec<(i64, String, String)> = query
-        .filter(article_documents::fingerprint.eq(fingerprint))
-        .filter(article_documents::generation.nullable().eq(current))
-        .select((
-            article_documents::article_id,
-            article_documents::summary,
-            article_documents::summary_keys,
-        ))
-        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, json, keys)| (id, Stored { json, keys }))

@@ -221,13 +221,16 @@ impl Given {
         let mut filter = ArticleFilter::default();
         let mut keys = Vec::new();
         if !self.sections.is_empty() {
-            let links = section::load_links(conn)?;
-            let mut ids = Vec::new();
+            let subtrees = section::subtrees_by_slugs(conn, &self.sections)?;
             for slug in &self.sections {
-                let found = links.id_of(slug).ok_or_else(|| unknown("section", slug))?;
-                ids.extend(links.subtree_ids(found));
-                filter.section_roots.push(found);
+                let root = subtrees
+                    .iter()
+                    .find(|row| &row.slug == slug)
+                    .ok_or_else(|| unknown("section", slug))?
+                    .root;
+                filter.section_roots.push(root);
             }
+            let mut ids: Vec<i64> = subtrees.iter().map(|row| row.id).collect();
             ids.sort_unstable();
             ids.dedup();
             filter.section_ids = Some(ids);

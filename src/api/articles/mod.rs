@@ -385,15 +385,18 @@ impl Cards {
 /// article, the site, then the other keys (their tags) sorted, once each.
 fn stored_card_keys(stored: &[Stored]) -> Vec<String> {
     let mut articles = Vec::with_capacity(stored.len() + 1);
-    let mut others = std::collections::BTreeSet::new();
+    let mut others = Vec::new();
     // Borrowed while sorting out: the cards repeat their tags' keys, each is copied once.
+    // Sorted once and deduplicated: a set sorted each key as it came, a twentieth of a page's CPU.
     for key in stored.iter().flat_map(|card| card.keys.split(' ')) {
         if key.starts_with("article-") {
             articles.push(key.to_owned());
         } else if !key.is_empty() && key != crate::http_cache::keys::SITE {
-            others.insert(key);
+            others.push(key);
         }
     }
+    others.sort_unstable();
+    others.dedup();
     articles.push(crate::http_cache::keys::SITE.to_owned());
     articles.extend(others.into_iter().map(str::to_owned));
     articles
