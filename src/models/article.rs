@@ -414,16 +414,7 @@ fn section_candidates(
     let Some(sections) = filter.section_ids.as_ref().filter(|ids| ids.len() > 1) else {
         return Ok(None);
     };
-    let shaped = filter.scope == Scope::Public
-        && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
-        && [
-            &filter.tag_ids,
-            &filter.all_tag_ids,
-            &filter.source_ids,
-            &filter.author_ids,
-        ]
-        .iter()
-        .all(|ids| ids.is_empty())
+    let shaped = is_public_by_publication_without_terms(filter)
         && filter.search.is_none()
         && filter.only_ids.is_none();
     if !shaped || sections.len() > MAX_SECTION_WINDOWS || window * sections.len() as i64 > MAX_CANDIDATES {
@@ -780,14 +771,11 @@ pub fn page_listed(
     Ok((listed, total))
 }
 
-/// True when sections are the only thing narrowing a public list in publication order: the page
-/// is then the top of those sections' listings ([`section_listing_candidates`]).
-fn reads_section_listings(filter: &ArticleFilter, window: i64) -> bool {
-    let roots = filter.section_roots.len();
+/// A public list in publication order narrowed by no tag, source or author: the shape whose
+/// sections can be read window by window.
+fn is_public_by_publication_without_terms(filter: &ArticleFilter) -> bool {
     filter.scope == Scope::Public
         && matches!(filter.sort, ArticleSort::NewestFirst | ArticleSort::OldestFirst)
-        && (1..=MAX_SECTION_WINDOWS).contains(&roots)
-        && window * roots as i64 <= MAX_CANDIDATES
         && [
             &filter.tag_ids,
             &filter.all_tag_ids,
@@ -796,6 +784,15 @@ fn reads_section_listings(filter: &ArticleFilter, window: i64) -> bool {
         ]
         .iter()
         .all(|ids| ids.is_empty())
+}
+
+/// True when sections are the only thing narrowing a public list in publication order: the page
+/// is then the top of those sections' listings ([`section_listing_candidates`]).
+fn reads_section_listings(filter: &ArticleFilter, window: i64) -> bool {
+    let roots = filter.section_roots.len();
+    is_public_by_publication_without_terms(filter)
+        && (1..=MAX_SECTION_WINDOWS).contains(&roots)
+        && window * roots as i64 <= MAX_CANDIDATES
         && filter.restrict_to_author.is_none()
         && filter.search.is_none()
         && !filter.nothing
