@@ -514,3 +514,52 @@ async fn a_section_page_follows_its_articles_and_sections_as_they_move() {
     assert_eq!(deleted.status, 204, "{}", deleted.text());
     assert_eq!(page("news").await, ["n1", "l1"]);
 }
+
+/// A section moved while an article below it is published in another transaction: whichever
+/// commits first, the article ends up listed, and visible, under the sections it is under now
+/// (on PostgreSQL the move and the publication wait for each other; without that, the move
+/// copied the article's old visibility and the publication missed the rows the move added).
+/// SQLite runs one writer at a time, so there the two simply follow each other.
+#[actix_web::test]
+async fn a_section_moved_while_an_article_below_it_is_published_lists_it() {
+    use dateline::db::schema::{articles, sections};
+    use dateline::values::ArticleStatus;
+    use diesel::prelude::*;
+
+    let app = TestApp::new();
+    // A top-level section: its move removes no listing row, so nothing else makes the two wait.
+    let sport = app.section("sport", "Sport", None);
+    app.section("world-news", "World News", None);
+    app.article("w1").section("world-news").draft().create();
+    let published_at = app.now() - chrono::Duration::hours(1);
+    let move_to_sport = move |conn: &mut dateline::db::DbConn| {
+        diesel::update(sections::table.filter(sections::slug.eq("world-news")))
+            .set(sections::parent_id.eq(Some(sport)))
+            .execute(conn)
+    };
+    let pool = app.pool().clone();
+    let mut publisher = app.pool().get().expect("connection");
+    let mover = publisher
+        .transaction(|conn| {
+            diesel::update(articles::table.filter(articles::slug.eq("w1")))
+                .set((
+                    articles::status.eq(ArticleStatus::Published),
+                    articles::published_at.eq(Some(published_at)),
+                ))
+                .execute(conn)?;
+            if dateline::db::is_postgres(conn) {
+                // The move starts while the publication is not committed yet, and waits.
+                let mover = std::thread::spawn(move || move_to_sport(&mut pool.get().expect("connection")));
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                return Ok::<_, diesel::result::Error>(Some(mover));
+            }
+            Ok(None)
+        })
+        .expect("publish");
+    match mover {
+        Some(mover) => assert_eq!(mover.join().expect("the move").expect("moved"), 1),
+        None => assert_eq!(app.with_conn(move_to_sport).expect("moved"), 1),
+    }
+    assert_eq!(list(&app, "section=world-news").await, ["w1"]);
+    assert_eq!(list(&app, "section=sport").await, ["w1"]);
+}

@@ -6,9 +6,12 @@
 --
 -- `section_ancestors` is the tree's closure (each section with itself and every section above
 -- it): the triggers below maintain both tables from it without walking the tree. A move reads
--- the closure and rewrites it, so it takes the closure for itself: a section created or an
--- article filed at the same time waits for it, then reads the tree as moved (each statement of a
--- trigger reads what is committed when it starts), and a move waits for them in turn.
+-- the closure and rewrites it, so it takes the closure for itself (EXCLUSIVE): a section created
+-- (ROW EXCLUSIVE, by its insert) or an article filed or changed (ROW SHARE, taken below) at the
+-- same time waits for it, then reads the tree as moved (each statement of a trigger reads what is
+-- committed when it starts), and a move waits for them in turn. ROW SHARE conflicts with nothing
+-- else: filing articles never waits for another filing or for a section being created, so an
+-- import that creates sections and files articles in one transaction cannot deadlock another.
 CREATE TABLE section_ancestors (
     section_id  BIGINT NOT NULL REFERENCES sections (id) ON DELETE CASCADE,
     ancestor_id BIGINT NOT NULL REFERENCES sections (id) ON DELETE CASCADE,
@@ -81,7 +84,7 @@ CREATE TRIGGER sections_parent_update AFTER UPDATE OF parent_id ON sections
 
 CREATE FUNCTION article_section_listings_fill() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    LOCK TABLE section_ancestors IN SHARE MODE;
+    LOCK TABLE section_ancestors IN ROW SHARE MODE;
     IF TG_OP = 'UPDATE' THEN
         DELETE FROM section_listings WHERE article_id = NEW.id;
     END IF;
@@ -101,6 +104,9 @@ CREATE FUNCTION article_section_listings_sync() RETURNS trigger LANGUAGE plpgsql
 DECLARE
     listed TIMESTAMP := article_listed_at(NEW.status, NEW.published_at, NEW.deleted_at);
 BEGIN
+    -- A move running now copies this article's visibility as it was; waiting for it means this
+    -- update also reaches the rows the move adds.
+    LOCK TABLE section_ancestors IN ROW SHARE MODE;
     UPDATE section_listings SET listed_at = listed
     WHERE article_id = NEW.id AND listed_at IS DISTINCT FROM listed;
     RETURN NULL;
