@@ -629,7 +629,14 @@ fn reads_listings(filter: &ArticleFilter) -> bool {
             == 1
         && filter.all_tag_ids.is_empty()
         && filter.section_ids.is_none()
-        && filter.restrict_to_author.is_none()
+        && narrows_nothing_else(filter)
+}
+
+/// True when nothing narrows the list but its scope, order, sections and terms: no author
+/// restriction, search, exclusion, batch, date range or candidate ids. A listing index can then
+/// stand for the whole filter.
+fn narrows_nothing_else(filter: &ArticleFilter) -> bool {
+    filter.restrict_to_author.is_none()
         && filter.search.is_none()
         && !filter.nothing
         && filter.exclude_slugs.is_empty()
@@ -793,14 +800,7 @@ fn reads_section_listings(filter: &ArticleFilter, window: i64) -> bool {
     is_public_by_publication_without_terms(filter)
         && (1..=MAX_SECTION_WINDOWS).contains(&roots)
         && window * roots as i64 <= MAX_CANDIDATES
-        && filter.restrict_to_author.is_none()
-        && filter.search.is_none()
-        && !filter.nothing
-        && filter.exclude_slugs.is_empty()
-        && filter.slugs.is_none()
-        && filter.published_from.is_none()
-        && filter.published_before.is_none()
-        && filter.only_ids.is_none()
+        && narrows_nothing_else(filter)
 }
 
 /// For a public list in publication order narrowed only by sections (`section=world-news`), the
