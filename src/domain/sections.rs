@@ -93,7 +93,7 @@ pub fn update(
     let parent_id = match &patch.parent {
         None => None,
         Some(None) => Some(None),
-        Some(Some(parent)) => Some(Some(checked_parent(tree, current, parent)?)),
+        Some(Some(parent)) => Some(Some(checked_parent(conn, tree, current, parent)?)),
     };
     let slug = choose_slug(
         conn,
@@ -172,9 +172,15 @@ fn resolve_parent(tree: &SectionTree, slug: &str) -> Result<i64, AppError> {
 }
 
 /// The new parent's id, unless the move would put `section` under itself (409).
-fn checked_parent(tree: &SectionTree, section: &Section, parent: &str) -> Result<i64, AppError> {
+/// "Below" is read from the tree's closure, the one the section listings are kept by.
+fn checked_parent(
+    conn: &mut DbConn,
+    tree: &SectionTree,
+    section: &Section,
+    parent: &str,
+) -> Result<i64, AppError> {
     let parent_id = resolve_parent(tree, parent)?;
-    if tree.subtree_ids(section.id).contains(&parent_id) {
+    if section::is_within(conn, parent_id, section.id)? {
         return Err(AppError::Conflict {
             detail: "A section cannot move under itself or one of its sub-sections.".to_owned(),
             errors: vec![FieldError::new(

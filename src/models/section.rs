@@ -137,21 +137,22 @@ pub fn subtrees_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec
     }
 }
 
-/// `root` and every section below it, given each section's (id, parent). Stops on a cycle.
-fn subtree(root: i64, links: impl Iterator<Item = (i64, Option<i64>)> + Clone) -> Vec<i64> {
-    let mut ids = vec![root];
-    let mut next = 0;
-    while next < ids.len() {
-        let parent = ids[next];
-        let children: Vec<i64> = links
-            .clone()
-            .filter(|&(id, p)| p == Some(parent) && !ids.contains(&id))
-            .map(|(id, _)| id)
-            .collect();
-        ids.extend(children);
-        next += 1;
+/// Whether `section_id` is `ancestor_id` or lies below it, from the tree's closure.
+///
+/// On PostgreSQL it first takes the closure in the mode a move's trigger takes it (EXCLUSIVE), so
+/// two moves that would each be fine alone (A under B, B under A) run one after the other and
+/// the second sees the first: without it both could pass and commit a cycle. The lock is held
+/// to the end of the transaction, which moves the section next anyway.
+pub fn is_within(conn: &mut DbConn, section_id: i64, ancestor_id: i64) -> QueryResult<bool> {
+    if crate::db::is_postgres(conn) {
+        diesel::sql_query("LOCK TABLE section_ancestors IN EXCLUSIVE MODE").execute(conn)?;
     }
-    ids
+    diesel::select(diesel::dsl::exists(
+        section_ancestors::table
+            .filter(section_ancestors::section_id.eq(section_id))
+            .filter(section_ancestors::ancestor_id.eq(ancestor_id)),
+    ))
+    .get_result(conn)
 }
 
 /// All sections, indexed for breadcrumbs, children and subtree lookups.
@@ -196,11 +197,6 @@ impl SectionTree {
 
     pub fn children(&self, id: i64) -> Vec<&Section> {
         self.sections.iter().filter(|s| s.parent_id == Some(id)).collect()
-    }
-
-    /// `id` and every section below it.
-    pub fn subtree_ids(&self, id: i64) -> Vec<i64> {
-        subtree(id, self.sections.iter().map(|s| (s.id, s.parent_id)))
     }
 
     /// Depth-first, siblings in order: the order of a navigation menu. Each with its depth.

@@ -461,6 +461,43 @@ async fn sections_move_in_the_tree_but_never_into_a_cycle() {
     assert_eq!(missing.error_fields(422), ["name"]);
 }
 
+/// Two moves that are each fine alone (Sport under News, News under Sport) must not both pass:
+/// the second is checked against the tree the first committed, and refused.
+#[actix_web::test]
+async fn a_move_checked_while_another_move_commits_never_makes_a_cycle() {
+    use dateline::db::schema::sections;
+    use diesel::prelude::*;
+
+    let app = TestApp::new();
+    let token = editor(&app).await;
+    let news = app.section("news", "News", None);
+    app.section("sport", "Sport", None);
+    let pool = app.pool().clone();
+    let (moved, move_done) = std::sync::mpsc::channel();
+    // The first move (Sport under News) holds its transaction open while the second is asked.
+    let first = std::thread::spawn(move || {
+        let mut conn = pool.get().expect("connection");
+        conn.transaction(|conn| {
+            diesel::update(sections::table.filter(sections::slug.eq("sport")))
+                .set(sections::parent_id.eq(Some(news)))
+                .execute(conn)?;
+            moved.send(()).expect("signal");
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            Ok::<_, diesel::result::Error>(())
+        })
+    });
+    move_done.recv().expect("the first move ran");
+    let second = app
+        .patch_json("/api/v1/sections/news", Some(&token), json!({"parent": "sport"}))
+        .await;
+    first.join().expect("first move").expect("committed");
+    assert_eq!(second.error_fields(409), ["parent"]);
+    let news = app.get("/api/v1/sections/news").await.json(200);
+    assert_eq!(news["parent"], Value::Null, "{news}");
+    let sport = app.get("/api/v1/sections/sport").await.json(200);
+    assert_eq!(sport["breadcrumb"][0]["slug"], "news", "{sport}");
+}
+
 #[actix_web::test]
 async fn sections_tags_and_sources_in_use_cannot_be_deleted() {
     let app = TestApp::new();
