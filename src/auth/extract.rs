@@ -52,12 +52,11 @@ impl FromRequest for AuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let client_hash = client_hash(req, state.as_ref());
+        let credentials = credentials(req, state.as_ref());
         Box::pin(async move {
-            let token =
-                token?.ok_or_else(|| AppError::Unauthorized("A bearer token is required.".to_owned()))?;
+            let (token, client_hash) = credentials?
+                .ok_or_else(|| AppError::Unauthorized("A bearer token is required.".to_owned()))?;
             authenticate(state, token, client_hash).await
         })
     }
@@ -68,16 +67,25 @@ impl FromRequest for MaybeAuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let client_hash = client_hash(req, state.as_ref());
+        let credentials = credentials(req, state.as_ref());
         Box::pin(async move {
-            match token? {
-                Some(token) => Ok(Self(Some(authenticate(state, token, client_hash).await?))),
+            match credentials? {
+                Some((token, client_hash)) => Ok(Self(Some(authenticate(state, token, client_hash).await?))),
                 None => Ok(Self(None)),
             }
         })
     }
+}
+
+/// The bearer token and the keyed hash of the client's address (what its session records);
+/// `None` without a token. The hash is an HMAC, so an anonymous read, which has no session to
+/// check, does not pay for it (it was a thirtieth of a public list page's instructions).
+fn credentials(
+    req: &HttpRequest,
+    state: Option<&web::Data<AppState>>,
+) -> Result<Option<(String, String)>, AppError> {
+    Ok(bearer_token(req)?.map(|token| (token, client_hash(req, state))))
 }
 
 /// The token of an `Authorization: Bearer` header; `None` without the header.
