@@ -19,8 +19,8 @@ pub struct Stored {
 }
 
 impl Stored {
-    pub fn keys(&self) -> impl Iterator<Item = String> + '_ {
-        self.keys.split(' ').filter(|k| !k.is_empty()).map(str::to_owned)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.keys.split(' ').filter(|k| !k.is_empty())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use actix_web::http::header::{self, HeaderMap};
+use bytes::Bytes;
 
 /// A content coding this service produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,16 +66,18 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-/// `body` in `encoding`.
-pub fn encode(body: &[u8], encoding: Encoding) -> Vec<u8> {
+/// `body` in `encoding` (as it is, without a copy, for `identity`).
+pub fn encode(body: Bytes, encoding: Encoding) -> Bytes {
+    compress(&body, encoding).map_or(body, Bytes::from)
+}
+
+/// `body` compressed in `encoding`; `None` for `identity` or when compressing failed.
+fn compress(body: &[u8], encoding: Encoding) -> Option<Vec<u8>> {
     match encoding {
-        Encoding::Identity => body.to_vec(),
+        Encoding::Identity => None,
         Encoding::Gzip => {
             let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-            encoder
-                .write_all(body)
-                .and_then(|()| encoder.finish())
-                .unwrap_or_else(|_| body.to_vec())
+            encoder.write_all(body).and_then(|()| encoder.finish()).ok()
         }
         Encoding::Brotli => {
             let mut out = Vec::with_capacity(body.len() / 3);
@@ -83,10 +86,9 @@ pub fn encode(body: &[u8], encoding: Encoding) -> Vec<u8> {
                 quality: 5,
                 ..Default::default()
             };
-            match brotli::BrotliCompress(&mut &body[..], &mut out, &params) {
-                Ok(_) => out,
-                Err(_) => body.to_vec(),
-            }
+            brotli::BrotliCompress(&mut &body[..], &mut out, &params)
+                .ok()
+                .map(|_| out)
         }
     }
 }
@@ -116,10 +118,12 @@ mod tests {
     #[test]
     fn encodings_round_trip() {
         let body = br#"{"data": "news news news news news news news"}"#.repeat(50);
-        let gz = encode(&body, Encoding::Gzip);
+        let body = Bytes::from(body);
+        let gz = encode(body.clone(), Encoding::Gzip);
         let mut decoded = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut decoded).unwrap();
         assert_eq!(decoded, body);
-        assert!(encode(&body, Encoding::Brotli).len() < body.len() / 5);
+        assert!(encode(body.clone(), Encoding::Brotli).len() < body.len() / 5);
+        assert_eq!(encode(body.clone(), Encoding::Identity), body);
     }
 }

@@ -45,7 +45,10 @@ where
     // copied as borrowed text, and only the header itself is allocated.
     let keys: Vec<S> = keys.into_iter().collect();
     let every = keys.iter().map(AsRef::as_ref).chain([keys::EVERY_ANSWER]);
-    let mut seen = std::collections::HashSet::with_capacity(keys.len() + 1);
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+        keys.len() + 1,
+        foldhash::fast::RandomState::default(),
+    );
     let mut joined = String::with_capacity(every.clone().map(|k| k.len() + 1).sum());
     for key in every.filter(|k| seen.insert(*k)) {
         if !joined.is_empty() {
@@ -185,7 +188,7 @@ pub async fn layer(
     let body = to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
-    let mut entry = prepare(&state, head.headers(), &body, encoding, started);
+    let mut entry = prepare(&state, head.headers(), body, encoding, started);
     entry.route = req.match_pattern().map(|template| Route(template.into()));
     let response = answer(&req, &entry);
     state.cache.put(key, entry);
@@ -206,7 +209,7 @@ fn serve_cached(req: ServiceRequest, hit: &CachedResponse) -> ServiceResponse<Bo
 fn prepare(
     state: &AppState,
     handler_headers: &HeaderMap,
-    body: &[u8],
+    body: bytes::Bytes,
     encoding: Encoding,
     started: u64,
 ) -> CachedResponse {
@@ -215,7 +218,7 @@ fn prepare(
     } else {
         encoding
     };
-    let etag = format!("\"{}{}\"", content_tag(body), encoding.etag_suffix());
+    let etag = format!("\"{}{}\"", content_tag(&body), encoding.etag_suffix());
     let mut headers: Vec<(HeaderName, HeaderValue)> = KEPT_HEADERS
         .iter()
         .filter_map(|name| handler_headers.get(name).map(|v| (name.clone(), v.clone())))
@@ -236,16 +239,17 @@ fn prepare(
     if let Some(coding) = encoding.header_value() {
         headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(coding)));
     }
+    // Kept as the header's text, split when looked at: a list page names about a hundred keys.
     let keys = handler_headers
         .get(SURROGATE_KEY)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split_ascii_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into();
     CachedResponse {
         started,
         keys,
         etag,
-        body: encoding::encode(body, encoding).into(),
+        body: encoding::encode(body, encoding),
         headers,
         route: None,
     }

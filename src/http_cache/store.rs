@@ -41,13 +41,20 @@ pub const REMOTE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 pub struct CachedResponse {
     /// The invalidation sequence number when the read that computed it started.
     pub started: u64,
-    /// What it depends on (its Surrogate-Key).
-    pub keys: Vec<String>,
+    /// What it depends on: its Surrogate-Key, keys separated by spaces (see [`Self::keys`]).
+    pub keys: String,
     pub etag: String,
     pub body: Bytes,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The route template that answered, for the metrics of a hit (see [`super::Route`]).
     pub route: Option<super::Route>,
+}
+
+impl CachedResponse {
+    /// The keys it depends on.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.keys.split_ascii_whitespace()
+    }
 }
 
 /// The longest an answer is kept, however little changes.
@@ -66,7 +73,8 @@ const MAX_REMOTE_BATCH: i64 = 1_000;
 struct Invalidated {
     /// Entries that started before this were all invalidated.
     everything: u64,
-    keys: HashMap<String, u64>,
+    /// Hashed with foldhash: every hit looks up each of its answer's keys here.
+    keys: HashMap<String, u64, foldhash::fast::RandomState>,
 }
 
 /// What is known about the database since the last check.
@@ -112,8 +120,8 @@ impl ResponseCache {
                 // between a commit and its invalidation row), the answer still goes in time.
                 .time_to_live(MAX_ENTRY_AGE)
                 .weigher(|key: &String, value: &Arc<CachedResponse>| {
-                    let keys: usize = value.keys.iter().map(String::len).sum();
-                    u32::try_from(key.len() + keys + value.body.len() + 256).unwrap_or(u32::MAX)
+                    let size = key.len() + value.keys.len() + value.body.len() + 256;
+                    u32::try_from(size).unwrap_or(u32::MAX)
                 })
                 .build()
         });
@@ -198,8 +206,7 @@ impl ResponseCache {
         let invalidated = self.invalidated.read().unwrap_or_else(PoisonError::into_inner);
         entry.started >= invalidated.everything
             && entry
-                .keys
-                .iter()
+                .keys()
                 .all(|key| invalidated.keys.get(key).is_none_or(|&at| at <= entry.started))
     }
 
@@ -218,7 +225,7 @@ impl ResponseCache {
     /// An answer that names no dependency is never stored: nothing could invalidate it.
     pub fn put(&self, key: String, response: CachedResponse) {
         if let Some(entries) = &self.entries
-            && !response.keys.is_empty()
+            && response.keys().next().is_some()
             && self.is_current(&response)
         {
             entries.insert(key, Arc::new(response));
@@ -467,7 +474,7 @@ mod tests {
     fn answer(started: u64, keys: &[&str]) -> CachedResponse {
         CachedResponse {
             started,
-            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            keys: keys.join(" "),
             etag: "\"e\"".to_owned(),
             body: Bytes::from_static(b"{}"),
             headers: Vec::new(),

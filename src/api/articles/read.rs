@@ -305,9 +305,13 @@ pub async fn list_articles(
         state.metrics.document_lookup(stored);
     }
     keys.extend(author_keys);
-    keys.extend(cards.keys());
+    let card_keys = cards.keys();
     let mut response = HttpResponse::Ok();
-    response.insert_header(surrogate_keys(keys));
+    response.insert_header(surrogate_keys(
+        keys.iter()
+            .map(String::as_str)
+            .chain(card_keys.iter().map(AsRef::as_ref)),
+    ));
     let nav = match meta.page {
         Some(page) => Some(Nav::Numbered {
             page,

@@ -91,7 +91,7 @@ fn related_lean(
 ) -> Result<(Vec<String>, Cards), AppError> {
     let (ids, mut keys) = ranked(conn, anchor, limit, now)?;
     let cards = lean_cards(conn, media, documents, ids, now)?;
-    keys.extend(cards.keys());
+    keys.extend(cards.keys().into_iter().map(std::borrow::Cow::into_owned));
     Ok((keys, cards))
 }
 
