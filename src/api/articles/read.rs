@@ -256,13 +256,20 @@ pub async fn list_articles(
         // Lean cards of a public list may all be stored: the page is then read as ids alone
         // (from the list's index), and the cards by id; other pages read their rows.
         let stored_cards = scope == Scope::Public && documents.enabled() && embeds == Embeds::default();
-        let (listed, rows, total) = if stored_cards {
-            let (listed, total) = article::page_listed(conn, &filter, now, offset, window, count)?;
-            (listed, None, total)
+        let (listed, rows, read_cards, total) = if stored_cards {
+            let page = article::page_listed(
+                conn,
+                &filter,
+                now,
+                (offset, window),
+                count,
+                documents.fingerprint(),
+            )?;
+            (page.listed, None, page.cards, page.total)
         } else {
             let (rows, total) = article::page(conn, &filter, now, offset, window, count)?;
             let listed = rows.iter().map(|row| listed_in(row, sort)).collect();
-            (listed, Some(rows), total)
+            (listed, Some(rows), None, total)
         };
         let has_more = listed.len() as i64 > page.limit();
         let shown = listed.len().min(page.limit() as usize);
@@ -273,12 +280,17 @@ pub async fn list_articles(
                 .map(|at| cursor::encode(Keyset { at, id: last.id })),
             None => None,
         };
-        let cards = match rows {
-            Some(mut rows) => {
+        let cards = match (rows, read_cards) {
+            (Some(mut rows), _) => {
                 rows.truncate(shown);
                 Cards::built(summaries(conn, &media, rows, embeds)?)
             }
-            None => {
+            // Every card was read fresh with the page.
+            (None, Some(mut cards)) => {
+                cards.truncate(shown);
+                Cards::Stored(cards)
+            }
+            (None, None) => {
                 let ids = listed[..shown].iter().map(|l| l.id).collect();
                 lean_cards(conn, &media, &documents, ids, now)?
             }
