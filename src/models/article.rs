@@ -1207,8 +1207,13 @@ pub fn related_ids(
     now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<i64>> {
-    // id -> (score, listed time)
-    let mut scored: HashMap<i64, (i64, ListedAt)> = HashMap::new();
+    // id -> (score, listed time); sized for every window full, hashed with foldhash: growing
+    // and SipHash were a sixth of the ranking's instructions.
+    let mut scored: HashMap<i64, (i64, ListedAt), foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(
+            tag_ids.len() * RELATED_PER_TAG as usize + limit,
+            foldhash::fast::RandomState::default(),
+        );
     for &tag_id in tag_ids {
         for ((id, section), at) in tag_window(conn, tag_id, article_id, now)? {
             let bonus = i64::from(section == Some(section_id));
@@ -1219,10 +1224,18 @@ pub fn related_ids(
         scored.entry(id).or_insert((1, at));
     }
     let mut ranked: Vec<(i64, (i64, ListedAt))> = scored.into_iter().collect();
-    ranked.sort_unstable_by(|(a_id, (a_score, a_at)), (b_id, (b_score, b_at))| {
+    let best_first = |(a_id, (a_score, a_at)): &(i64, (i64, ListedAt)),
+                      (b_id, (b_score, b_at)): &(i64, (i64, ListedAt))| {
         b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
-    });
-    Ok(ranked.into_iter().take(limit).map(|(id, _)| id).collect())
+    };
+    // The best `limit` of a few hundred candidates, then only those sorted: sorting them all was
+    // an eighth of the ranking's instructions.
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, best_first);
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable_by(best_first);
+    Ok(ranked.into_iter().map(|(id, _)| id).collect())
 }
 
 /// A tag link as the ranking reads it: the article's id and its section's.

@@ -56,6 +56,9 @@ async fn related_articles_rank_by_shared_tags_then_section_then_recency() {
         ]
     );
     assert!(!related.contains(&"main".to_owned()), "never the article itself");
+    // Fewer than the candidates: the best ones, still in order.
+    let best = slugs(&app.get("/api/v1/articles/main/related?limit=3").await.json(200));
+    assert_eq!(best, related[..3]);
 }
 
 #[actix_web::test]
