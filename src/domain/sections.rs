@@ -180,7 +180,8 @@ fn checked_parent(
     parent: &str,
 ) -> Result<i64, AppError> {
     let parent_id = resolve_parent(tree, parent)?;
-    if section::is_within(conn, parent_id, section.id)? {
+    // Staying under the same parent moves nothing, and takes no lock on the tree.
+    if section.parent_id != Some(parent_id) && section::is_within(conn, parent_id, section.id)? {
         return Err(AppError::Conflict {
             detail: "A section cannot move under itself or one of its sub-sections.".to_owned(),
             errors: vec![FieldError::new(

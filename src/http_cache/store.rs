@@ -223,11 +223,14 @@ impl ResponseCache {
 
     /// Stores an answer, unless something it depends on was invalidated since its read started.
     /// An answer that names no dependency is never stored: nothing could invalidate it.
-    pub fn put(&self, key: String, response: CachedResponse) {
+    pub fn put(&self, key: String, mut response: CachedResponse) {
         if let Some(entries) = &self.entries
             && response.keys().next().is_some()
             && self.is_current(&response)
         {
+            // A copy of exactly its size: the answer's own bytes may hold its buffer's spare
+            // capacity, which the cache's weigher would not count.
+            response.body = Bytes::copy_from_slice(&response.body);
             entries.insert(key, Arc::new(response));
         }
     }

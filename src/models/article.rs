@@ -784,11 +784,14 @@ pub struct ListedPage {
 }
 
 impl ListedPage {
+    /// The cards when the page has some and every one is fresh (an empty page has none to use).
     fn with_cards(rows: Vec<WithCard>, total: Option<i64>) -> Self {
         let (listed, cards): (Vec<Listed>, Vec<Option<Stored>>) = rows.into_iter().unzip();
         Self {
+            cards: (!listed.is_empty())
+                .then(|| cards.into_iter().collect())
+                .flatten(),
             listed,
-            cards: cards.into_iter().collect(),
             total,
         }
     }
@@ -820,11 +823,14 @@ pub fn page_listed(
         ArticleSort::RecentlyUpdated | ArticleSort::LeastRecentlyUpdated
     );
     let total = |conn: &mut DbConn| count.then(|| count_matching(conn, filter, now)).transpose();
+    // The cards come with the rows of a page read from its top (a first page, or at a cursor);
+    // a page deep by number reads past rows it skips, which would each cost a card.
+    let cards_under = (offset == 0).then_some(fingerprint);
     if is_whole_public_list(filter) {
-        let rows = newest_public(conn, now, (offset, limit), fingerprint)?;
+        let rows = newest_public(conn, now, (offset, limit), cards_under)?;
         return Ok(ListedPage::with_cards(rows, total(conn)?));
     }
-    if let Some(rows) = section_listing_candidates(conn, filter, now, offset + limit, Some(fingerprint))? {
+    if let Some(rows) = section_listing_candidates(conn, filter, now, offset + limit, cards_under)? {
         let page = rows
             .into_iter()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
@@ -992,14 +998,15 @@ fn is_whole_public_list(filter: &ArticleFilter) -> bool {
         && after.is_none()
 }
 
-/// A page of the whole public list, newest first, as ids and times ([`is_whole_public_list`]).
+/// A page of the whole public list, newest first, as ids and times ([`is_whole_public_list`]),
+/// with their stored cards when `cards_under` names the fingerprint to read them under.
 /// One statement of a fixed type, which diesel finds in its statement cache by that type; a
 /// boxed list query rebuilds its SQL text for every lookup (a twentieth of the page's CPU).
 fn newest_public(
     conn: &mut DbConn,
     now: NaiveDateTime,
     (offset, limit): (i64, i64),
-    fingerprint: &str,
+    cards_under: Option<&str>,
 ) -> QueryResult<Vec<WithCard>> {
     let query = articles::table
         .filter(articles::deleted_at.is_null())
@@ -1007,7 +1014,15 @@ fn newest_public(
         .order((articles::published_at.desc(), articles::id.desc()))
         .offset(offset)
         .limit(limit);
-    load_listed_cards!(conn, query, articles::id, articles::published_at, fingerprint)
+    match cards_under {
+        Some(fingerprint) => {
+            load_listed_cards!(conn, query, articles::id, articles::published_at, fingerprint)
+        }
+        None => Ok(load_listed!(conn, query, articles::id, articles::published_at)?
+            .into_iter()
+            .map(|(id, at)| (Listed { id, at }, None))
+            .collect()),
+    }
 }
 
 /// How many articles the list's filter matches, on every page.

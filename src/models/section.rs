@@ -139,12 +139,20 @@ pub fn subtrees_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec
 
 /// Whether `section_id` is `ancestor_id` or lies below it, from the tree's closure.
 ///
-/// On PostgreSQL it first takes the closure in the mode a move's trigger takes it (EXCLUSIVE), so
-/// two moves that would each be fine alone (A under B, B under A) run one after the other and
-/// the second sees the first: without it both could pass and commit a cycle. The lock is held
-/// to the end of the transaction, which moves the section next anyway.
+/// On PostgreSQL, asked before moving a section under `section_id`, it first takes the closure in
+/// the mode a move's trigger takes it (EXCLUSIVE), so two moves that would each be fine alone
+/// (A under B, B under A) run one after the other and the second sees the first: without it both
+/// could pass and commit a cycle. The lock is held to the end of the transaction, which moves the
+/// section next anyway. Before it, the new parent's row is held as the move's foreign key will
+/// hold it: deleting that section locks its row, then the closure, and taking them the other
+/// way round could deadlock with it.
 pub fn is_within(conn: &mut DbConn, section_id: i64, ancestor_id: i64) -> QueryResult<bool> {
     if crate::db::is_postgres(conn) {
+        // An id, formatted: nothing a client wrote reaches the statement's text.
+        diesel::sql_query(format!(
+            "SELECT 1 FROM sections WHERE id = {section_id} FOR KEY SHARE"
+        ))
+        .execute(conn)?;
         diesel::sql_query("LOCK TABLE section_ancestors IN EXCLUSIVE MODE").execute(conn)?;
     }
     diesel::select(diesel::dsl::exists(

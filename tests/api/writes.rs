@@ -496,6 +496,17 @@ async fn a_move_checked_while_another_move_commits_never_makes_a_cycle() {
     assert_eq!(news["parent"], Value::Null, "{news}");
     let sport = app.get("/api/v1/sections/sport").await.json(200);
     assert_eq!(sport["breadcrumb"][0]["slug"], "news", "{sport}");
+    // Naming the parent it already has moves nothing, and is no cycle.
+    let stays = app
+        .patch_json(
+            "/api/v1/sections/sport",
+            Some(&token),
+            json!({"parent": "news", "name": "Sports"}),
+        )
+        .await
+        .json(200);
+    assert_eq!(stays["breadcrumb"][0]["slug"], "news", "{stays}");
+    assert_eq!(stays["name"], "Sports");
 }
 
 #[actix_web::test]
