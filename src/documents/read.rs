@@ -35,16 +35,15 @@ pub fn detail(
     let current = document_generation::table
         .select(document_generation::value)
         .single_value();
-    article_documents::table
+    let query = article_documents::table
         .inner_join(articles::table)
         .filter(articles::slug.eq(slug))
         .filter(visible_at(now))
         .filter(article_documents::fingerprint.eq(fingerprint))
         .filter(article_documents::generation.nullable().eq(current))
-        .select((article_documents::detail, article_documents::detail_keys))
-        .first::<(String, String)>(conn)
-        .optional()
-        .map(|found| found.map(|(json, keys)| Stored { json, keys }))
+        .select((article_documents::detail, article_documents::detail_keys));
+    let found: Option<(String, String)> = db::first(conn, query)?;
+    Ok(found.map(|(json, keys)| Stored { json, keys }))
 }
 
 /// The fresh stored cards of `ids`, by article id (those without one are left out). The caller
@@ -68,17 +67,17 @@ pub fn summaries(conn: &mut DbConn, ids: &[i64], fingerprint: &str) -> QueryResu
     // rebuilt its SQL text on every page to look it up.
     let rows: Vec<(i64, String, String)> = if db::is_postgres(conn) {
         // `= ANY($1)`: one array parameter, the same statement for any number of ids.
-        article_documents::table
+        let query = article_documents::table
             .filter(article_documents::article_id.eq_any(ids))
             .filter(fresh)
-            .select(columns)
-            .load(conn)?
+            .select(columns);
+        db::load(conn, query)?
     } else {
-        article_documents::table
+        let query = article_documents::table
             .filter(IdIn::new(article_documents::article_id, ids.iter().copied()))
             .filter(fresh)
-            .select(columns)
-            .load(conn)?
+            .select(columns);
+        db::load(conn, query)?
     };
     Ok(rows
         .into_iter()

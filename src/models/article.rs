@@ -691,23 +691,17 @@ pub enum ListedAt {
 macro_rules! load_listed {
     ($conn:expr, $query:expr, $key:expr, $time:expr) => {
         if db::is_postgres($conn) {
-            $query
-                .select(($key, $time))
-                .load::<(_, Option<NaiveDateTime>)>($conn)
-                .map(|rows| {
-                    rows.into_iter()
-                        .map(|(key, at)| (key, ListedAt::Parsed(at)))
-                        .collect::<Vec<_>>()
-                })
+            db::load::<_, (_, Option<NaiveDateTime>)>($conn, $query.select(($key, $time))).map(|rows| {
+                rows.into_iter()
+                    .map(|(key, at)| (key, ListedAt::Parsed(at)))
+                    .collect::<Vec<_>>()
+            })
         } else {
-            $query
-                .select(($key, StoredText($time)))
-                .load::<(_, Option<String>)>($conn)
-                .map(|rows| {
-                    rows.into_iter()
-                        .map(|(key, at)| (key, ListedAt::Stored(at)))
-                        .collect::<Vec<_>>()
-                })
+            db::load::<_, (_, Option<String>)>($conn, $query.select(($key, StoredText($time)))).map(|rows| {
+                rows.into_iter()
+                    .map(|(key, at)| (key, ListedAt::Stored(at)))
+                    .collect::<Vec<_>>()
+            })
         }
     };
 }
@@ -738,18 +732,15 @@ macro_rules! load_listed_cards {
             article_documents::summary_keys.nullable(),
         );
         if db::is_postgres($conn) {
-            joined
-                .select(($key, $time, card))
-                .load::<(i64, Option<NaiveDateTime>, Card)>($conn)
-                .map(|rows| {
+            db::load::<_, (i64, Option<NaiveDateTime>, Card)>($conn, joined.select(($key, $time, card))).map(
+                |rows| {
                     rows.into_iter()
                         .map(|(id, at, card)| listed_with_card(id, ListedAt::Parsed(at), card))
                         .collect::<Vec<_>>()
-                })
+                },
+            )
         } else {
-            joined
-                .select(($key, StoredText($time), card))
-                .load::<(i64, Option<String>, Card)>($conn)
+            db::load::<_, (i64, Option<String>, Card)>($conn, joined.select(($key, StoredText($time), card)))
                 .map(|rows| {
                     rows.into_iter()
                         .map(|(id, at, card)| listed_with_card(id, ListedAt::Stored(at), card))
@@ -1197,13 +1188,12 @@ pub fn visible_anchor(
     slug: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(i64, i64, String)>> {
-    articles::table
+    let query = articles::table
         .inner_join(sections::table)
         .filter(articles::slug.eq(slug))
         .filter(visible_at(now))
-        .select((articles::id, articles::section_id, sections::slug))
-        .first(conn)
-        .optional()
+        .select((articles::id, articles::section_id, sections::slug));
+    db::first(conn, query)
 }
 
 /// Ids of the visible articles most related to article `article_id` (in section `section_id`):

@@ -129,7 +129,7 @@ pub fn subtrees_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec
     match slugs {
         [] => Ok(Vec::new()),
         // One slug as an equality: a statement of a fixed type, which diesel keeps prepared.
-        [one] => closure.filter(sections::slug.eq(one)).select(columns).load(conn),
+        [one] => crate::db::load(conn, closure.filter(sections::slug.eq(one)).select(columns)),
         _ => closure
             .filter(sections::slug.eq_any(slugs))
             .select(columns)

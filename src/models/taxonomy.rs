@@ -227,10 +227,10 @@ term_table!(Sources "source": sources(url), article_sources(source_id));
 /// The ids and slugs of one article's tags, in order: what ranking its related articles and
 /// keying that answer need, in one cached statement.
 pub fn tag_ids_and_slugs(conn: &mut DbConn, article_id: i64) -> QueryResult<Vec<(i64, String)>> {
-    article_tags::table
+    let query = article_tags::table
         .inner_join(tags::table)
         .filter(article_tags::article_id.eq(article_id))
         .order(article_tags::position)
-        .select((tags::id, tags::slug))
-        .load(conn)
+        .select((tags::id, tags::slug));
+    crate::db::load(conn, query)
 }
