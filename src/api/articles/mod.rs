@@ -383,24 +383,28 @@ impl Cards {
 }
 
 /// The keys of stored lean cards in the order [`read::card_keys`] gives live ones: each card's
-/// article, the site, then the other keys (their tags) sorted, once each.
+/// article, the site, then each card's other keys (its tags) in card order, repeats included
+/// ([`crate::http_cache::surrogate_keys`] keeps the first of each).
 fn stored_card_keys(stored: &[Stored]) -> Vec<Cow<'_, str>> {
-    let mut articles = Vec::with_capacity(stored.len() + 1);
-    let mut others = Vec::new();
     // Borrowed, never copied: a page's cards name about a hundred keys, most of them repeated.
-    // Sorted once and deduplicated: a set sorted each key as it came, a twentieth of a page's CPU.
-    for key in stored.iter().flat_map(Stored::keys) {
-        if key.starts_with("article-") {
-            articles.push(Cow::Borrowed(key));
-        } else if key != crate::http_cache::keys::SITE {
-            others.push(key);
-        }
-    }
-    others.sort_unstable();
-    others.dedup();
-    articles.push(Cow::Borrowed(crate::http_cache::keys::SITE));
-    articles.extend(others.into_iter().map(Cow::Borrowed));
-    articles
+    // Not sorted: sorting them to match a sorted live order was a twentieth of a page's CPU.
+    use crate::http_cache::keys::SITE;
+    let is_article = |key: &&str| key.starts_with("article-");
+    let mut keys = Vec::with_capacity(stored.len() * 6);
+    // A card names one article, its own, first.
+    keys.extend(
+        stored
+            .iter()
+            .filter_map(|card| card.keys().find(is_article))
+            .map(Cow::Borrowed),
+    );
+    keys.push(Cow::Borrowed(SITE));
+    let others = stored
+        .iter()
+        .flat_map(Stored::keys)
+        .filter(|key| !is_article(key) && *key != SITE);
+    keys.extend(others.map(Cow::Borrowed));
+    keys
 }
 
 /// The lean cards of the listed articles `ids`, in that order (see [`Cards`]): their stored

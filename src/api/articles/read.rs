@@ -433,6 +433,11 @@ impl Batch<'_> {
 
 /// What the cards of a list show: their articles and their tags' names (a section's name
 /// changes with the section tree, which invalidates everything).
+///
+/// The articles' keys and the site's come first, then each card's other keys in card order,
+/// repeats included: [`crate::http_cache::surrogate_keys`] keeps each key once, where it first
+/// appears. A stored card keeps the keys this gives for it alone, so a page of stored cards
+/// names the same keys in the same order without sorting them (see `stored_card_keys`).
 pub fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
     // Each card shows a URL made from the site settings, and what `include` embedded: its
     // comment count, featured image, bylines.
@@ -449,14 +454,8 @@ pub fn card_keys(cards: &[ArticleSummary]) -> Vec<String> {
         keys.extend(authors.map(|author| cache_keys::author(author.user_id)));
         let sources = card.sources.iter().flatten();
         keys.extend(sources.map(|source| cache_keys::term("source", &source.slug)));
+        keys.extend(card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)));
     }
-    let mut tags: Vec<String> = cards
-        .iter()
-        .flat_map(|card| card.tags.iter().map(|t| cache_keys::term("tag", &t.slug)))
-        .collect();
-    tags.sort_unstable();
-    tags.dedup();
-    keys.extend(tags);
     keys
 }
 
