@@ -185,9 +185,13 @@ pub async fn layer(
     }
     let (req, response) = response.into_parts();
     let (head, body) = response.into_parts();
-    let body = to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
+    // A handler's body is one piece of bytes, taken as it is; `to_bytes` would copy it.
+    let body = match body.try_into_bytes() {
+        Ok(bytes) => bytes,
+        Err(body) => to_bytes(body)
+            .await
+            .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?,
+    };
     let mut entry = prepare(&state, head.headers(), body, encoding, started);
     entry.route = req.match_pattern().map(|template| Route(template.into()));
     let response = answer(&req, &entry);
