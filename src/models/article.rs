@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
-use crate::db::expressions::{IdIn, StoredText};
+use crate::db::expressions::{IdIn, Stamp, StoredText};
 use crate::db::schema::{
     article_authors, article_documents, article_search, article_slugs, article_sources, article_tags,
     articles, document_generation, section_listings, sections, users,
@@ -423,7 +423,7 @@ fn section_candidates(
     }
     // Each window's times are read and merged as the text SQLite stores and orders them by;
     // parsing every row's time was a tenth of a section page's CPU (see [`ListedAt`]).
-    let mut found: Vec<(Option<String>, i64)> = Vec::new();
+    let mut found: Vec<(Option<Stamp>, i64)> = Vec::new();
     for &section in sections {
         let one = ArticleFilter {
             section_ids: Some(vec![section]),
@@ -435,7 +435,7 @@ fn section_candidates(
         } else {
             query.order((articles::published_at.desc(), articles::id.desc()))
         };
-        found.extend(query.limit(window).load::<(Option<String>, i64)>(conn)?);
+        found.extend(query.limit(window).load::<(Option<Stamp>, i64)>(conn)?);
     }
     found.sort_unstable();
     if filter.sort == ArticleSort::NewestFirst {
@@ -683,7 +683,7 @@ pub struct Listed {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ListedAt {
     Parsed(Option<NaiveDateTime>),
-    Stored(Option<String>),
+    Stored(Option<Stamp>),
 }
 
 /// Loads `query` selecting `(key, time)`, with `time` read as a [`ListedAt`]: parsed on
@@ -697,7 +697,7 @@ macro_rules! load_listed {
                     .collect::<Vec<_>>()
             })
         } else {
-            db::load::<_, (_, Option<String>)>($conn, $query.select(($key, StoredText($time)))).map(|rows| {
+            db::load::<_, (_, Option<Stamp>)>($conn, $query.select(($key, StoredText($time)))).map(|rows| {
                 rows.into_iter()
                     .map(|(key, at)| (key, ListedAt::Stored(at)))
                     .collect::<Vec<_>>()
@@ -740,7 +740,7 @@ macro_rules! load_listed_cards {
                 },
             )
         } else {
-            db::load::<_, (i64, Option<String>, Card)>($conn, joined.select(($key, StoredText($time), card)))
+            db::load::<_, (i64, Option<Stamp>, Card)>($conn, joined.select(($key, StoredText($time), card)))
                 .map(|rows| {
                     rows.into_iter()
                         .map(|(id, at, card)| listed_with_card(id, ListedAt::Stored(at), card))
@@ -792,7 +792,7 @@ impl ListedAt {
     pub fn time(&self) -> QueryResult<Option<NaiveDateTime>> {
         match self {
             Self::Parsed(at) => Ok(*at),
-            Self::Stored(text) => text.as_deref().map(stored_time).transpose(),
+            Self::Stored(text) => text.as_ref().map(|t| stored_time(t.as_str())).transpose(),
         }
     }
 }
