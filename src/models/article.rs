@@ -1202,45 +1202,145 @@ pub fn visible_anchor(
 ///
 /// Candidates are each shared tag's newest visible articles and the section's newest: a news
 /// site's related links favour what is recent, and a tag with a decade of articles costs no more
-/// than a new one. A statement per shared tag and one more, whatever `limit`: each tag window is
-/// read from its listing index alone, whose links carry their article's visibility
-/// (`listed_at`) and section.
+/// than a new one. Each tag window is read from its listing index alone, whose links carry
+/// their article's visibility (`listed_at`) and section.
+///
+/// PostgreSQL reads the windows of up to eight tags and the section's in one statement
+/// ([`windows_together`]): a statement per window was a round trip each. SQLite, with no
+/// round trips, reads them a statement each ([`windows_apart`]): the same windows as one
+/// compound statement cost it a quarter more (each window a co-routine, each row one more
+/// column to say where it came from).
 pub fn related_ids(
     conn: &mut DbConn,
-    (article_id, section_id): (i64, i64),
+    anchor: (i64, i64),
     tag_ids: &[i64],
     now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<i64>> {
-    // id -> (score, listed time); sized for every window full, hashed with foldhash: growing
-    // and SipHash were a sixth of the ranking's instructions.
-    let mut scored: HashMap<i64, (i64, ListedAt), foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(
-            tag_ids.len() * RELATED_PER_TAG as usize + limit,
-            foldhash::fast::RandomState::default(),
-        );
-    for &tag_id in tag_ids {
-        for ((id, section), at) in tag_window(conn, tag_id, article_id, now)? {
-            let bonus = i64::from(section == Some(section_id));
-            scored.entry(id).or_insert((bonus, at)).0 += 1;
+    let candidates = match conn {
+        DbConn::Postgresql(pg) => {
+            let mut candidates = Vec::new();
+            // One statement per eight tags (one for nearly every article); each repeats the
+            // section's window, which adds nothing the first did not (see `rank`).
+            let mut chunks = tag_ids.chunks(TAGS_PER_STATEMENT);
+            let mut chunk = chunks.next().unwrap_or_default();
+            loop {
+                let mut padded = [NO_TAG; TAGS_PER_STATEMENT];
+                padded[..chunk.len()].copy_from_slice(chunk);
+                candidates.extend(windows_together(pg, padded, anchor, now, limit as i64)?);
+                match chunks.next() {
+                    Some(next) => chunk = next,
+                    None => break,
+                }
+            }
+            candidates
         }
-    }
-    for (id, at) in section_window(conn, (article_id, section_id), now, limit as i64)? {
-        scored.entry(id).or_insert((1, at));
-    }
-    let mut ranked: Vec<(i64, (i64, ListedAt))> = scored.into_iter().collect();
-    let best_first = |(a_id, (a_score, a_at)): &(i64, (i64, ListedAt)),
-                      (b_id, (b_score, b_at)): &(i64, (i64, ListedAt))| {
-        b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
+        DbConn::Sqlite(_) => windows_apart(conn, tag_ids, anchor, now, limit as i64)?,
     };
-    // The best `limit` of a few hundred candidates, then only those sorted: sorting them all was
-    // an eighth of the ranking's instructions.
-    if ranked.len() > limit {
-        ranked.select_nth_unstable_by(limit, best_first);
-        ranked.truncate(limit);
+    Ok(rank(candidates, anchor.1, limit))
+}
+
+/// How many tags' windows one PostgreSQL ranking statement reads. Articles rarely carry more;
+/// the unused windows name a tag id no tag has, an index probe that finds nothing.
+const TAGS_PER_STATEMENT: usize = 8;
+
+/// A tag id no tag has (ids start at 1), for the unused windows of a ranking statement.
+const NO_TAG: i64 = -1;
+
+/// An article a ranking statement found: in a shared tag's window, or in the section's.
+#[derive(Debug)]
+struct Candidate {
+    id: i64,
+    section: Option<i64>,
+    at: ListedAt,
+    shares_tag: bool,
+}
+
+/// The candidates of [`related_ids`] for the eight tags `tags` (padded with [`NO_TAG`]), in
+/// one statement: each tag's newest visible articles but the anchor, then the section's
+/// newest, as `UNION ALL` of windows that each stop at their `LIMIT`.
+fn windows_together(
+    conn: &mut diesel::PgConnection,
+    tags: [i64; TAGS_PER_STATEMENT],
+    (except, section_id): (i64, i64),
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Candidate>> {
+    use diesel::sql_types::Bool;
+    let tag = |tag_id: i64| {
+        article_tags::table
+            .filter(article_tags::tag_id.eq(tag_id))
+            .filter(article_tags::listed_at.le(now))
+            .filter(article_tags::article_id.ne(except))
+            .order((article_tags::listed_at.desc(), article_tags::article_id.desc()))
+            .limit(RELATED_PER_TAG)
+            .select((
+                article_tags::article_id,
+                article_tags::section_id,
+                article_tags::listed_at,
+                true.into_sql::<Bool>(),
+            ))
+    };
+    let section = articles::table
+        .filter(articles::section_id.eq(section_id))
+        .filter(articles::id.ne(except))
+        .filter(visible_at(now))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .select((
+            articles::id,
+            articles::section_id.nullable(),
+            articles::published_at,
+            false.into_sql::<Bool>(),
+        ));
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = tags;
+    let query = tag(t0)
+        .union_all(tag(t1))
+        .union_all(tag(t2))
+        .union_all(tag(t3))
+        .union_all(tag(t4))
+        .union_all(tag(t5))
+        .union_all(tag(t6))
+        .union_all(tag(t7))
+        .union_all(section);
+    let rows: Vec<(i64, Option<i64>, Option<NaiveDateTime>, bool)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, section, at, shares_tag)| Candidate {
+            id,
+            section,
+            at: ListedAt::Parsed(at),
+            shares_tag,
+        })
+        .collect())
+}
+
+/// The candidates of [`related_ids`], a statement per window: each tag's, then the section's.
+fn windows_apart(
+    conn: &mut DbConn,
+    tag_ids: &[i64],
+    (except, section_id): (i64, i64),
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Candidate>> {
+    let mut candidates = Vec::with_capacity(tag_ids.len() * RELATED_PER_TAG as usize + limit as usize);
+    for &tag_id in tag_ids {
+        let window = tag_window(conn, tag_id, except, now)?;
+        candidates.extend(window.into_iter().map(|((id, section), at)| Candidate {
+            id,
+            section,
+            at,
+            shares_tag: true,
+        }));
     }
-    ranked.sort_unstable_by(best_first);
-    Ok(ranked.into_iter().map(|(id, _)| id).collect())
+    let window = section_window(conn, (except, section_id), now, limit)?;
+    candidates.extend(window.into_iter().map(|(id, at)| Candidate {
+        id,
+        section: Some(section_id),
+        at,
+        shares_tag: false,
+    }));
+    Ok(candidates)
 }
 
 /// A tag link as the ranking reads it: the article's id and its section's.
@@ -1282,6 +1382,37 @@ fn section_window(
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit);
     load_listed!(conn, query, articles::id, articles::published_at)
+}
+
+/// The best `limit` of `candidates` (see [`related_ids`]), best first.
+fn rank(candidates: Vec<Candidate>, section_id: i64, limit: usize) -> Vec<i64> {
+    // id -> (score, listed time); sized for every window full, hashed with foldhash: growing
+    // and SipHash were a sixth of the ranking's instructions.
+    let mut scored: HashMap<i64, (i64, ListedAt), foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(candidates.len(), foldhash::fast::RandomState::default());
+    let (tagged, by_section): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().partition(|candidate| candidate.shares_tag);
+    for Candidate { id, section, at, .. } in tagged {
+        let bonus = i64::from(section == Some(section_id));
+        scored.entry(id).or_insert((bonus, at)).0 += 1;
+    }
+    // The section's newest count one, unless a tag already counted them (with the bonus).
+    for Candidate { id, at, .. } in by_section {
+        scored.entry(id).or_insert((1, at));
+    }
+    let mut ranked: Vec<(i64, (i64, ListedAt))> = scored.into_iter().collect();
+    let best_first = |(a_id, (a_score, a_at)): &(i64, (i64, ListedAt)),
+                      (b_id, (b_score, b_at)): &(i64, (i64, ListedAt))| {
+        b_score.cmp(a_score).then(b_at.cmp(a_at)).then(b_id.cmp(a_id))
+    };
+    // The best `limit` of a few hundred candidates, then only those sorted: sorting them all was
+    // an eighth of the ranking's instructions.
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, best_first);
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable_by(best_first);
+    ranked.into_iter().map(|(id, _)| id).collect()
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewArticle<'_>) -> QueryResult<Article> {

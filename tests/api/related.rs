@@ -61,6 +61,73 @@ async fn related_articles_rank_by_shared_tags_then_section_then_recency() {
     assert_eq!(best, related[..3]);
 }
 
+/// Every tag counts, however many: on PostgreSQL, where the tags' windows are read eight to a
+/// statement, a candidate sharing a tag of each statement counts both, and up to eight tags
+/// cost the same statements as one; SQLite reads a statement per tag.
+#[actix_web::test]
+async fn every_tag_counts_however_many_the_article_has() {
+    let app = TestApp::new();
+    app.section("world-news", "World News", None);
+    app.section("sport", "Sport", None);
+    let ten: Vec<String> = (0..10).map(|n| format!("t{n}")).collect();
+    let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
+    app.article("main").section("world-news").tags(&ten).create();
+    app.article("one-tag-main")
+        .section("world-news")
+        .tags(&ten[..1])
+        .create();
+    app.article("eight-tags-main")
+        .section("world-news")
+        .tags(&ten[..8])
+        .create();
+    app.article("last-two-tags")
+        .section("sport")
+        .tags(&["t8", "t9"])
+        .published_hours_ago(5)
+        .create();
+    app.article("first-and-last-tag")
+        .section("sport")
+        .tags(&["t0", "t9"])
+        .published_hours_ago(4)
+        .create();
+    app.article("one-tag")
+        .section("sport")
+        .tags(&["t3"])
+        .published_hours_ago(1)
+        .create();
+    let related = slugs(&app.get("/api/v1/articles/main/related?limit=20").await.json(200));
+    // 8 + 1 (the section), then three of 2, newest first (a tag of each statement counts
+    // both), then 1.
+    assert_eq!(
+        related,
+        [
+            "eight-tags-main",
+            "one-tag-main",
+            "first-and-last-tag",
+            "last-two-tags",
+            "one-tag",
+        ]
+    );
+    let statements = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let before = app.queries.get();
+            app.get(&format!("/api/v1/articles/{slug}/related"))
+                .await
+                .json(200);
+            app.queries.get() - before
+        }
+    };
+    let one = statements("one-tag-main").await;
+    let (eight, ten) = if app.db.backend() == "postgres" {
+        (one, one + 1)
+    } else {
+        (one + 7, one + 9)
+    };
+    assert_eq!(statements("eight-tags-main").await, eight, "eight tags");
+    assert_eq!(statements("main").await, ten, "ten tags");
+}
+
 #[actix_web::test]
 async fn the_limit_defaults_to_five_and_is_bounded() {
     let app = TestApp::new();
