@@ -39,7 +39,9 @@ impl<C: AppearsOnTable<QS>, QS> AppearsOnTable<QS> for StoredText<C> {}
 impl<C: SelectableExpression<QS>, QS> SelectableExpression<QS> for StoredText<C> {}
 
 /// The longest time text a [`Stamp`] holds: diesel's own form is at most 29 bytes
-/// (`2026-12-06 16:14:24.123456789`), and the other forms it reads add at most an offset.
+/// (`2026-12-06 16:14:24.123456789`), and every other form `stored_time` reads fits. A longer
+/// text (only another writer could store one, and it is no time either reads) fails the
+/// statement that reads it, a page or a related answer, rather than being ordered wrongly.
 const STAMP_CAPACITY: usize = 40;
 
 /// A time as [`StoredText`] reads it, held inline: related articles read a few hundred rows,

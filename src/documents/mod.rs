@@ -27,8 +27,9 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 /// Bumped whenever the stored representation changes shape: documents rendered by a build with
-/// another format are not served.
-const FORMAT: u32 = 1;
+/// another format are not served. 2: a card's keys list its tags in card order, not sorted
+/// (a page of stored cards sends the keys in the order the live page does).
+const FORMAT: u32 = 2;
 
 /// The most article ids waiting to be rendered; past it, new ones are dropped (a later read of
 /// the article asks again).
