@@ -1144,6 +1144,24 @@ pub fn find_with_section(
         .optional()
 }
 
+/// The articles `ids` with their sections and owners' names, as [`find_with_section`] reads
+/// one, in one query (in no particular order).
+pub fn with_sections(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(Article, Section, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .inner_join(sections::table)
+        .left_join(users::table)
+        .filter(articles::id.eq_any(ids))
+        .select((
+            Article::as_select(),
+            Section::as_select(),
+            users::display_name.nullable(),
+        ))
+        .load(conn)
+}
+
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Article>> {
     articles::table
         .filter(articles::slug.eq(slug))

@@ -74,15 +74,6 @@ pub fn article_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// The number of approved comments of an article.
-pub fn approved_count(conn: &mut DbConn, article_id: i64) -> QueryResult<i64> {
-    comments::table
-        .filter(comments::article_id.eq(article_id))
-        .filter(comments::status.eq(CommentStatus::Approved))
-        .count()
-        .get_result(conn)
-}
-
 /// The number of approved comments of each of `article_ids` that has any: one grouped query.
 pub fn approved_counts(conn: &mut DbConn, article_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     if article_ids.is_empty() {

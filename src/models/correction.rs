@@ -34,11 +34,15 @@ pub fn insert(
         .get_result(conn)
 }
 
-/// An article's corrections, oldest first.
-pub fn for_article(conn: &mut DbConn, article_id: i64) -> QueryResult<Vec<Correction>> {
+/// The corrections of each of `article_ids`, each article's oldest first: one query.
+pub fn for_articles(conn: &mut DbConn, article_ids: &[i64]) -> QueryResult<Vec<Correction>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     article_corrections::table
-        .filter(article_corrections::article_id.eq(article_id))
+        .filter(article_corrections::article_id.eq_any(article_ids))
         .order((
+            article_corrections::article_id.asc(),
             article_corrections::created_at.asc(),
             article_corrections::id.asc(),
         ))

@@ -493,14 +493,83 @@ pub fn detail(
     section: Section,
     author_name: Option<String>,
 ) -> Result<ArticleDetail, AppError> {
+    let mut one = details(conn, media, vec![(article, section, author_name)])?;
+    Ok(one.remove(0))
+}
+
+/// The whole of each of `articles`, in their order, in the queries one costs: the stored
+/// documents' renderer builds a batch at once, which on PostgreSQL was a round trip per
+/// query per article.
+pub fn details(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    articles: Vec<(Article, Section, Option<String>)>,
+) -> Result<Vec<ArticleDetail>, AppError> {
     let tree = section::load_tree(conn)?;
     let site = site::load(conn)?;
     let site = crate::api::site::SiteImages::load(conn, media, &site)?.applied(site);
     let urls = SiteUrls::new(&site);
-    let authors = author::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, byline)| BylineAuthor::new(byline, &urls))
-        .collect();
+    let ids: Vec<i64> = articles.iter().map(|(article, ..)| article.id).collect();
+    let mut authors = grouped(author::for_articles(conn, &ids)?, |byline| {
+        BylineAuthor::new(byline, &urls)
+    });
+    let images = featured_images(
+        conn,
+        media,
+        articles
+            .iter()
+            .filter_map(|(article, ..)| article.featured_media_id),
+    )?;
+    let mut tags = grouped(Tags::for_articles(conn, &ids)?, |tag| TagRef::from(&tag));
+    let mut sources = grouped(Sources::for_articles(conn, &ids)?, |source| {
+        SourceRef::from(&source)
+    });
+    let counts: HashMap<i64, i64> = comment::approved_counts(conn, &ids)?.into_iter().collect();
+    let mut corrections = grouped(
+        correction::for_articles(conn, &ids)?
+            .into_iter()
+            .map(|correction| (correction.article_id, correction))
+            .collect(),
+        corrections::CorrectionView::from,
+    );
+    let mut built = Vec::with_capacity(articles.len());
+    for (article, section, author_name) in articles {
+        let id = article.id;
+        let embedded = Embedded {
+            authors: authors.remove(&id).unwrap_or_default(),
+            featured_image: article
+                .featured_media_id
+                .and_then(|media_id| images.get(&media_id).cloned()),
+            tags: tags.remove(&id).unwrap_or_default(),
+            sources: sources.remove(&id).unwrap_or_default(),
+            comment_count: counts.get(&id).copied().unwrap_or(0),
+            corrections: corrections.remove(&id).unwrap_or_default(),
+        };
+        built.push(assemble(
+            (article, section, author_name),
+            embedded,
+            (&tree, &site, &urls),
+        ));
+    }
+    Ok(built)
+}
+
+/// What a detail embeds from other tables, read for a batch of articles at once.
+struct Embedded {
+    authors: Vec<BylineAuthor>,
+    featured_image: Option<FeaturedImage>,
+    tags: Vec<TagRef>,
+    sources: Vec<SourceRef>,
+    comment_count: i64,
+    corrections: Vec<corrections::CorrectionView>,
+}
+
+/// One article's detail from its row and what it embeds.
+fn assemble(
+    (article, section, author_name): (Article, Section, Option<String>),
+    embedded: Embedded,
+    (tree, site, urls): (&section::SectionTree, &site::SiteRow, &SiteUrls),
+) -> ArticleDetail {
     let words = article.word_count.unwrap_or(0);
     let seo = Seo::of(&article);
     let url = urls.article(
@@ -515,14 +584,7 @@ pub fn detail(
         summary: article.summary.as_deref(),
         url: &url,
     };
-    let featured_image = featured_images(conn, media, article.featured_media_id.into_iter())?
-        .into_values()
-        .next();
-    let head = seo::head(&seo, own, featured_image.as_ref(), &site);
-    let tags = Tags::for_articles(conn, &[article.id])?;
-    let sources = Sources::for_articles(conn, &[article.id])?;
-    let comment_count = comment::approved_count(conn, article.id)?;
-    let corrections = correction::for_article(conn, article.id)?;
+    let head = seo::head(&seo, own, embedded.featured_image.as_ref(), site);
     let mut detail = ArticleDetail {
         id: article.id,
         slug: article.slug,
@@ -539,8 +601,8 @@ pub fn detail(
             slug: section.slug,
             name: section.name,
         },
-        tags: tags.iter().map(|(_, t)| TagRef::from(t)).collect(),
-        sources: sources.iter().map(|(_, s)| SourceRef::from(s)).collect(),
+        tags: embedded.tags,
+        sources: embedded.sources,
         author: article
             .author_id
             .zip(author_name)
@@ -550,18 +612,15 @@ pub fn detail(
         created_at: utc(article.created_at),
         updated_at: utc(article.updated_at),
         comments_enabled: article.comments_enabled,
-        comment_count,
+        comment_count: embedded.comment_count,
         public_updated_at: article.public_updated_at.map(utc),
-        corrections: corrections
-            .into_iter()
-            .map(corrections::CorrectionView::from)
-            .collect(),
-        authors,
+        corrections: embedded.corrections,
+        authors: embedded.authors,
         byline: article.byline,
         url,
         word_count: words,
         reading_time_minutes: html::reading_minutes(words),
-        featured_image,
+        featured_image: embedded.featured_image,
         seo,
         head,
         structured_data: Vec::new(),
@@ -569,8 +628,8 @@ pub fn detail(
         comments: None,
     };
     // Built from the finished answer, so that it says exactly what the answer says.
-    detail.structured_data = seo::structured_data(&detail, &site, &urls.home());
-    Ok(detail)
+    detail.structured_data = seo::structured_data(&detail, site, &urls.home());
+    detail
 }
 
 pub use crate::domain::articles::not_found as article_not_found;
