@@ -405,7 +405,7 @@ fn rebuild_documents(mut setup: Setup) -> anyhow::Result<()> {
     let store = crate::media::storage::MediaStore::open(&setup.config.media)?;
     let documents = crate::documents::Documents::new(true, &store.url(""));
     let started = std::time::Instant::now();
-    let stored = crate::documents::rebuild::all(&mut setup.conn, &store, documents.fingerprint())
+    let stored = crate::documents::rebuild::all(&mut setup.conn, &store, documents.fingerprint(), setup.now)
         .map_err(|e| anyhow::anyhow!("rebuilding the stored documents failed: {e}"))?;
     println!(
         "rendered {stored} article(s) in {:.1} s",

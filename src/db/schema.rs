@@ -422,6 +422,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    related_windows (scope, owner_id) {
+        scope -> Text,
+        owner_id -> BigInt,
+        entries -> Binary,
+    }
+}
+
+diesel::table! {
+    related_window_changes (id) {
+        id -> BigInt,
+        scope -> Text,
+        owner_id -> BigInt,
+    }
+}
+
 diesel::joinable!(section_listings -> articles (article_id));
 diesel::joinable!(article_documents -> articles (article_id));
 diesel::joinable!(preview_links -> articles (article_id));
@@ -459,4 +475,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_generation,
     section_ancestors,
     section_listings,
+    related_windows,
+    related_window_changes,
 );

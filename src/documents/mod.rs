@@ -19,6 +19,7 @@ pub mod invalidate;
 pub mod read;
 pub mod rebuild;
 pub mod render;
+pub mod windows;
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;

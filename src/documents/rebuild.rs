@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
+use chrono::NaiveDateTime;
+
 use super::render::render;
+use super::windows;
 use crate::db::DbConn;
 use crate::db::schema::{article_documents, articles, document_generation};
 use crate::error::AppError;
@@ -22,11 +25,13 @@ const IDLE_POLL: Duration = Duration::from_secs(2);
 /// The walk rests as long as it worked, so that it takes at most half of a core from requests.
 const WALK_DUTY_REST: f64 = 1.0;
 
-/// Starts the renderer on the current (actix) runtime, when stored documents are on.
+/// Related windows recomputed per turn (a few small statements and one commit each).
+const WINDOW_BATCH: i64 = 50;
+
+/// Starts the renderer on the current (actix) runtime: the related windows always (their
+/// triggers record changes whatever the settings), the documents when they are on.
 pub fn spawn(state: &AppState) {
-    if state.documents.enabled() {
-        actix_web::rt::spawn(run(state.clone()));
-    }
+    actix_web::rt::spawn(run(state.clone()));
 }
 
 /// Where the walk stands: the generation it renders for and the last article id it passed.
@@ -39,6 +44,23 @@ async fn run(state: AppState) {
     let mut walked: Option<i64> = None;
     let mut walk: Option<Walk> = None;
     loop {
+        let now = state.now();
+        match crate::db::run(&state.pool, move |conn| {
+            Ok(windows::refresh_changed(conn, now, WINDOW_BATCH)?)
+        })
+        .await
+        {
+            Ok(0) => {}
+            Ok(refreshed) => {
+                state.metrics.windows_refreshed(refreshed);
+                continue;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not refresh the related windows"),
+        }
+        if !state.documents.enabled() {
+            tokio::time::sleep(IDLE_POLL).await;
+            continue;
+        }
         let asked = state.documents.take(BATCH);
         if !asked.is_empty() {
             if let Err(e) = render_ids(&state, asked).await {
@@ -149,9 +171,16 @@ fn without_fresh_document(
 /// Articles rendered per batch by [`all`] (each batch's documents are stored in one commit).
 const REBUILD_BATCH: i64 = 200;
 
-/// Renders every published article without a fresh document, at once (the command line's
-/// `dateline documents rebuild`, and tests); answers how many were stored.
-pub fn all(conn: &mut DbConn, media: &MediaStore, fingerprint: &str) -> Result<usize, AppError> {
+/// Renders every published article without a fresh document, and recomputes every changed
+/// related window as of `now`, at once (the command line's `dateline documents rebuild`, and
+/// tests); answers how many documents were stored.
+pub fn all(
+    conn: &mut DbConn,
+    media: &MediaStore,
+    fingerprint: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    while windows::refresh_changed(conn, now, WINDOW_BATCH)? > 0 {}
     let generation = generation(conn)?;
     let mut after = None;
     let mut stored = 0;

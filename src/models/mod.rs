@@ -10,6 +10,7 @@ pub mod comment;
 pub mod correction;
 pub mod media;
 pub mod preview;
+pub mod related;
 pub mod revision;
 pub mod search;
 pub mod section;

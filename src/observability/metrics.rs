@@ -28,6 +28,7 @@ pub struct Metrics {
     coalesced: prometheus::IntCounter,
     documents: IntCounterVec,
     documents_rendered: prometheus::IntCounter,
+    windows_refreshed: prometheus::IntCounter,
     invalidations: IntCounterVec,
     purges: IntCounterVec,
     webhook_attempts: IntCounterVec,
@@ -87,6 +88,11 @@ impl Metrics {
             "Articles whose stored documents this instance rendered and stored.",
         )
         .expect("valid metric");
+        let windows_refreshed = prometheus::IntCounter::new(
+            "related_windows_refreshed_total",
+            "Related-articles windows (a tag's or a section's newest articles) this instance recomputed and stored after a change.",
+        )
+        .expect("valid metric");
         let invalidations = IntCounterVec::new(
             Opts::new(
                 "response_cache_invalidations_total",
@@ -130,6 +136,7 @@ impl Metrics {
             Box::new(coalesced.clone()),
             Box::new(documents.clone()),
             Box::new(documents_rendered.clone()),
+            Box::new(windows_refreshed.clone()),
             Box::new(invalidations.clone()),
             Box::new(purges.clone()),
             Box::new(webhook_attempts.clone()),
@@ -149,6 +156,7 @@ impl Metrics {
             coalesced,
             documents,
             documents_rendered,
+            windows_refreshed,
             invalidations,
             purges,
             webhook_attempts,
@@ -189,6 +197,11 @@ impl Metrics {
     /// Articles whose documents were rendered and stored.
     pub fn documents_rendered(&self, count: usize) {
         self.documents_rendered.inc_by(count as u64);
+    }
+
+    /// Related windows recomputed and stored.
+    pub fn windows_refreshed(&self, count: usize) {
+        self.windows_refreshed.inc_by(count as u64);
     }
 
     /// A write invalidated the answers depending on some keys (`targeted`), or everything.

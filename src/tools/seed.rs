@@ -194,6 +194,8 @@ pub fn seed(
         report.articles = written;
         progress(written);
     }
+    // The load recorded a change of a related window per link it wrote: start them afresh.
+    db::write(conn, crate::documents::windows::recompute_all)?;
     // A bulk load changes the data's shape: give the query planner fresh statistics.
     // On PostgreSQL, VACUUM too: a bulk load leaves the visibility map empty, so index-only
     // scans visit the heap for every entry until autovacuum comes by (the sitemap index took

@@ -105,7 +105,7 @@ fn ranked(
 ) -> Result<(Vec<i64>, Vec<String>), AppError> {
     let tags = taxonomy::tag_ids_and_slugs(conn, anchor.id)?;
     let tag_ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
-    let ids = article::related_ids(
+    let ids = crate::models::related::related_ids(
         conn,
         (anchor.id, anchor.section_id),
         &tag_ids,

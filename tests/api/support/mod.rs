@@ -180,12 +180,14 @@ impl TestApp {
         read_response(test::call_service(&service, request.to_request()).await).await
     }
 
-    /// Renders every published article's stored documents now, as the background renderer
-    /// would (tests have none running); answers how many were stored.
+    /// Renders every published article's stored documents and recomputes every changed related
+    /// window now, as the background renderer would (tests have none running); answers how many
+    /// documents were stored.
     pub fn render_documents(&self) -> usize {
         let fingerprint = self.state.documents.fingerprint().to_owned();
         let media = self.state.media.clone();
-        self.with_conn(|conn| dateline::documents::rebuild::all(conn, &media, &fingerprint))
+        let now = self.now();
+        self.with_conn(|conn| dateline::documents::rebuild::all(conn, &media, &fingerprint, now))
             .expect("documents rendered")
     }
 

@@ -1,0 +1,10 @@
+DROP TRIGGER articles_window_delete ON articles;
+DROP TRIGGER articles_window_update ON articles;
+DROP TRIGGER articles_window_insert ON articles;
+DROP FUNCTION article_window_change();
+DROP TRIGGER article_tags_window_delete ON article_tags;
+DROP TRIGGER article_tags_window_update ON article_tags;
+DROP TRIGGER article_tags_window_insert ON article_tags;
+DROP FUNCTION tag_link_window_change();
+DROP TABLE related_window_changes;
+DROP TABLE related_windows;
