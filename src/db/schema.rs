@@ -426,6 +426,7 @@ diesel::table! {
     related_windows (scope, owner_id) {
         scope -> Text,
         owner_id -> BigInt,
+        valid_until -> Nullable<Timestamp>,
         entries -> Binary,
     }
 }

@@ -44,63 +44,81 @@ async fn run(state: AppState) {
     let mut walked: Option<i64> = None;
     let mut walk: Option<Walk> = None;
     loop {
-        let now = state.now();
-        match crate::db::run(&state.pool, move |conn| {
-            Ok(windows::refresh_changed(conn, now, WINDOW_BATCH)?)
-        })
-        .await
-        {
-            Ok(0) => {}
-            Ok(refreshed) => {
-                state.metrics.windows_refreshed(refreshed);
-                continue;
+        let windows_worked = windows_turn(&state).await;
+        let documents_worked =
+            state.documents.enabled() && documents_turn(&state, &mut walked, &mut walk).await;
+        if !windows_worked && !documents_worked {
+            tokio::select! {
+                () = state.documents.wake.notified() => {}
+                () = tokio::time::sleep(IDLE_POLL) => {}
             }
-            Err(e) => tracing::warn!(error = %e, "could not refresh the related windows"),
-        }
-        if !state.documents.enabled() {
-            tokio::time::sleep(IDLE_POLL).await;
-            continue;
-        }
-        let asked = state.documents.take(BATCH);
-        if !asked.is_empty() {
-            if let Err(e) = render_ids(&state, asked).await {
-                tracing::warn!(error = %e, "could not render stored documents");
-                tokio::time::sleep(IDLE_POLL).await;
-            }
-            continue;
-        }
-        if let Some(current) = walk.as_mut() {
-            let started = Instant::now();
-            match walk_step(&state, current).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    walked = Some(current.generation);
-                    walk = None;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not walk the stored documents");
-                    tokio::time::sleep(IDLE_POLL).await;
-                }
-            }
-            tokio::time::sleep(started.elapsed().mul_f64(WALK_DUTY_REST)).await;
-            continue;
-        }
-        match crate::db::run(&state.pool, |conn| Ok(generation(conn)?)).await {
-            Ok(current) if walked != Some(current) => {
-                walk = Some(Walk {
-                    generation: current,
-                    after: None,
-                });
-                continue;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not read the documents' generation"),
-        }
-        tokio::select! {
-            () = state.documents.wake.notified() => {}
-            () = tokio::time::sleep(IDLE_POLL) => {}
         }
     }
+}
+
+/// Recomputes one batch of changed related windows, then rests as long as it worked (so that a
+/// burst after a bulk load takes at most half a core); answers whether it stored any.
+async fn windows_turn(state: &AppState) -> bool {
+    let started = Instant::now();
+    let now = state.now();
+    match crate::db::run(&state.pool, move |conn| {
+        Ok(windows::refresh_changed(conn, now, WINDOW_BATCH)?)
+    })
+    .await
+    {
+        Ok(0) => false,
+        Ok(refreshed) => {
+            state.metrics.windows_refreshed(refreshed);
+            tokio::time::sleep(started.elapsed().mul_f64(WALK_DUTY_REST)).await;
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not refresh the related windows");
+            false
+        }
+    }
+}
+
+/// One step of the documents' work: the articles asked for, else a batch of the walk, else
+/// the start of a walk if the generation moved on; answers whether there was any (the loop
+/// waits for a write or the next poll otherwise).
+async fn documents_turn(state: &AppState, walked: &mut Option<i64>, walk: &mut Option<Walk>) -> bool {
+    let asked = state.documents.take(BATCH);
+    if !asked.is_empty() {
+        if let Err(e) = render_ids(state, asked).await {
+            tracing::warn!(error = %e, "could not render stored documents");
+            tokio::time::sleep(IDLE_POLL).await;
+        }
+        return true;
+    }
+    if let Some(current) = walk.as_mut() {
+        let started = Instant::now();
+        match walk_step(state, current).await {
+            Ok(true) => {}
+            Ok(false) => {
+                *walked = Some(current.generation);
+                *walk = None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not walk the stored documents");
+                tokio::time::sleep(IDLE_POLL).await;
+            }
+        }
+        tokio::time::sleep(started.elapsed().mul_f64(WALK_DUTY_REST)).await;
+        return true;
+    }
+    match crate::db::run(&state.pool, |conn| Ok(generation(conn)?)).await {
+        Ok(current) if *walked != Some(current) => {
+            *walk = Some(Walk {
+                generation: current,
+                after: None,
+            });
+            return true;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the documents' generation"),
+    }
+    false
 }
 
 async fn render_ids(state: &AppState, ids: Vec<i64>) -> Result<usize, AppError> {
@@ -188,7 +206,7 @@ pub fn all(
     fingerprint: &str,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    while windows::refresh_changed(conn, now, WINDOW_BATCH)? > 0 {}
+    windows::refresh_all_changed(conn, now)?;
     let generation = generation(conn)?;
     let mut after = None;
     let mut stored = 0;

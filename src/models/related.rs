@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{article_tags, articles};
 use crate::db::{self, DbConn};
-use crate::documents::windows::{self, Entry, Scope};
+use crate::documents::windows::{self, Computed, Entry, Scope};
 use crate::models::article::visible_at;
 use crate::values::ArticleStatus;
 
@@ -36,7 +36,7 @@ pub fn related_ids(
     now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<i64>> {
-    let stored = windows::fresh(conn, tag_ids, section_id)?;
+    let stored = windows::fresh(conn, tag_ids, section_id, now)?;
     let now_micros = windows::micros(now);
     let mut candidates = Vec::with_capacity(tag_ids.len() * PER_TAG + limit);
     for &tag_id in tag_ids {
@@ -101,34 +101,46 @@ fn section_window(
     Ok(db::load(conn, query)?.into_iter().map(section_entry).collect())
 }
 
-/// A tag window as stored ([`windows`]): every link of the tag listed after `split`, newest
-/// first, then the `PER_TAG + 1` newest at or before it (one more, for the article whose
-/// related answer it serves).
-pub fn tag_window_to_store(conn: &mut DbConn, tag_id: i64, split: NaiveDateTime) -> QueryResult<Vec<Entry>> {
+/// A tag window as stored ([`windows`]): the `PER_TAG + 1` newest links of the tag listed at or
+/// before `split` (one more, for the article whose related answer it serves), after every link
+/// listed from then to `horizon`, and when the first listed beyond `horizon` comes due.
+pub fn tag_window_to_store(
+    conn: &mut DbConn,
+    tag_id: i64,
+    split: NaiveDateTime,
+    horizon: NaiveDateTime,
+) -> QueryResult<Computed> {
+    let links = || article_tags::table.filter(article_tags::tag_id.eq(tag_id));
     let newest_first = (article_tags::listed_at.desc(), article_tags::article_id.desc());
     let columns = (
         article_tags::article_id,
         article_tags::section_id,
         article_tags::listed_at,
     );
-    let after: Vec<(i64, Option<i64>, Option<NaiveDateTime>)> = db::load(
+    let soon: Vec<(i64, Option<i64>, Option<NaiveDateTime>)> = db::load(
         conn,
-        article_tags::table
-            .filter(article_tags::tag_id.eq(tag_id))
+        links()
             .filter(article_tags::listed_at.gt(split))
+            .filter(article_tags::listed_at.le(horizon))
             .order(newest_first)
             .select(columns),
     )?;
     let before: Vec<(i64, Option<i64>, Option<NaiveDateTime>)> = db::load(
         conn,
-        article_tags::table
-            .filter(article_tags::tag_id.eq(tag_id))
+        links()
             .filter(article_tags::listed_at.le(split))
             .order(newest_first)
             .limit(PER_TAG as i64 + 1)
             .select(columns),
     )?;
-    Ok(after.into_iter().chain(before).map(tag_entry).collect())
+    let valid_until: Option<NaiveDateTime> = links()
+        .filter(article_tags::listed_at.gt(horizon))
+        .select(diesel::dsl::min(article_tags::listed_at))
+        .first(conn)?;
+    Ok(Computed {
+        entries: soon.into_iter().chain(before).map(tag_entry).collect(),
+        valid_until,
+    })
 }
 
 /// A section window as stored: as [`tag_window_to_store`], with `PER_SECTION + 1` before `split`.
@@ -136,32 +148,41 @@ pub fn section_window_to_store(
     conn: &mut DbConn,
     section_id: i64,
     split: NaiveDateTime,
-) -> QueryResult<Vec<Entry>> {
+    horizon: NaiveDateTime,
+) -> QueryResult<Computed> {
     let published: ArticleStatus = ArticleStatus::Published;
-    let newest_first = (articles::published_at.desc(), articles::id.desc());
-    let columns = (articles::id, articles::section_id, articles::published_at);
-    let after: Vec<(i64, i64, Option<NaiveDateTime>)> = db::load(
-        conn,
+    let listed = || {
         articles::table
             .filter(articles::section_id.eq(section_id))
             .filter(articles::status.eq(published))
             .filter(articles::deleted_at.is_null())
+    };
+    let newest_first = (articles::published_at.desc(), articles::id.desc());
+    let columns = (articles::id, articles::section_id, articles::published_at);
+    let soon: Vec<(i64, i64, Option<NaiveDateTime>)> = db::load(
+        conn,
+        listed()
             .filter(articles::published_at.gt(split))
+            .filter(articles::published_at.le(horizon))
             .order(newest_first)
             .select(columns),
     )?;
     let before: Vec<(i64, i64, Option<NaiveDateTime>)> = db::load(
         conn,
-        articles::table
-            .filter(articles::section_id.eq(section_id))
-            .filter(articles::status.eq(published))
-            .filter(articles::deleted_at.is_null())
+        listed()
             .filter(articles::published_at.le(split))
             .order(newest_first)
             .limit(PER_SECTION as i64 + 1)
             .select(columns),
     )?;
-    Ok(after.into_iter().chain(before).map(section_entry).collect())
+    let valid_until: Option<NaiveDateTime> = listed()
+        .filter(articles::published_at.gt(horizon))
+        .select(diesel::dsl::min(articles::published_at))
+        .first(conn)?;
+    Ok(Computed {
+        entries: soon.into_iter().chain(before).map(section_entry).collect(),
+        valid_until,
+    })
 }
 
 /// A tag link's row as an entry (a link always carries its article's section and, once

@@ -168,6 +168,12 @@ async fn stored_windows_follow_every_change_that_moves_them() {
         .tags(&["football"])
         .published_hours_ago(8)
         .create();
+    // Beyond a stored window's one-day horizon: the window is recomputed when it comes due.
+    app.article("next-week")
+        .section("sport")
+        .tags(&["oil"])
+        .published_hours_ago(-7 * 24)
+        .create();
     let token = app.logged_in("editor").await.1;
     let related = || async { slugs(&app.get("/api/v1/articles/main/related").await.json(200)) };
     // Checks the answer right after a change (the changed windows read live), then after the
@@ -225,6 +231,13 @@ async fn stored_windows_follow_every_change_that_moves_them() {
     // Due in two hours: stored in the window already, shown once its time has come.
     app.clock.advance(chrono::Duration::hours(3));
     assert_eq!(related().await, ["later", "oil-only"], "scheduled, now due");
+    // Scheduled beyond the horizon: the window stops being served when it comes due.
+    app.clock.advance(chrono::Duration::days(7));
+    check(
+        &["next-week", "later", "oil-only"],
+        "scheduled beyond the horizon, now due",
+    )
+    .await;
 }
 
 #[actix_web::test]

@@ -3,9 +3,10 @@
 -- (bench/RESULTS.md). Each window is now stored, one row of packed entries per tag and per
 -- section, and the ranking reads one row per window.
 --
--- A window holds every entry listed after a margin before it was computed (scheduled articles
--- included) and the newest entries before it, so a read at any later time finds its newest
--- visible entries in it: scheduling keeps working at query time.
+-- A window holds the newest entries listed before a minute before it was computed, and every
+-- entry from then to a day after (articles scheduled for then), so a read at any later time
+-- finds its newest visible entries in it until an article scheduled beyond that comes due
+-- (`valid_until`): scheduling keeps working at query time.
 --
 -- Triggers record each change that can move a window in `related_window_changes`, whatever code
 -- path writes; a window is served only while no change of it is recorded, and the background
@@ -15,6 +16,9 @@
 CREATE TABLE related_windows (
     scope    TEXT NOT NULL CHECK (scope IN ('tag', 'section')),
     owner_id BIGINT NOT NULL,
+    -- When the first article scheduled beyond the window's horizon comes due: the window is not
+    -- served from then on, and is recomputed (NULL: none is scheduled beyond it).
+    valid_until TIMESTAMP,
     -- Entries newest first, 24 bytes each: article id, section id, listed time (microseconds
     -- since 1970), each a little-endian 64-bit integer.
     entries  BYTEA NOT NULL,
