@@ -263,11 +263,11 @@ pub async fn list_comments(
     // threads before it.
     let first = page.offset() == 0;
     let work = move |conn: &mut DbConn| {
-        let article = match lookup(conn, None, &slug, now)? {
-            Lookup::Found(article, _, _) => article,
-            Lookup::Moved(current) => return Ok(Err(current)),
+        let article_id = match visible_article_id(conn, &slug, now)? {
+            Ok(id) => id,
+            Err(current) => return Ok(Err(current)),
         };
-        Ok(Ok((article.id, approved_page(conn, article.id, &page)?)))
+        Ok(Ok((article_id, approved_page(conn, article_id, &page)?)))
     };
     let list = if first {
         from.run_bounded_read(&state, work).await?
@@ -286,6 +286,23 @@ pub async fn list_comments(
             state.config.cache_max_age_secs,
         ),
     })
+}
+
+/// The id of the article `slug` if the public may see it; otherwise what [`lookup`] says (a
+/// redirect from a former slug, gone, or not found). The common case reads the slug index, not
+/// the article's row, whose body is its bulk.
+fn visible_article_id(
+    conn: &mut DbConn,
+    slug: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Result<i64, crate::api::articles::read::Moved>, AppError> {
+    if let Some((id, _, _)) = crate::models::article::visible_anchor(conn, slug, now)? {
+        return Ok(Ok(id));
+    }
+    match lookup(conn, None, slug, now)? {
+        Lookup::Found(article, _, _) => Ok(Ok(article.id)),
+        Lookup::Moved(current) => Ok(Err(current)),
+    }
 }
 
 /// A page of the approved comment threads of article `article_id`, in a fixed number of
