@@ -1127,25 +1127,16 @@ pub fn find_any_by_slug(
 }
 
 /// An article by id, with its section and its author's display name.
+/// One article with its section and owner's name, as [`with_sections`] reads many.
 pub fn find_with_section(
     conn: &mut DbConn,
     id: i64,
 ) -> QueryResult<Option<(Article, Section, Option<String>)>> {
-    articles::table
-        .inner_join(sections::table)
-        .left_join(users::table)
-        .filter(articles::id.eq(id))
-        .select((
-            Article::as_select(),
-            Section::as_select(),
-            users::display_name.nullable(),
-        ))
-        .first(conn)
-        .optional()
+    Ok(with_sections(conn, &[id])?.into_iter().next())
 }
 
-/// The articles `ids` with their sections and owners' names, as [`find_with_section`] reads
-/// one, in one query (in no particular order).
+/// The articles `ids` with their sections and owners' names, in one query (in no particular
+/// order).
 pub fn with_sections(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(Article, Section, Option<String>)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
